@@ -1,0 +1,83 @@
+"""The `publisher` command. Thin: parse, call, print. Errors become messages only here.
+
+Exit status: 0 done; 1 unexpected failure; 2 bad input or usage (nothing was written);
+3 configuration or database problem (a file to fix, or `publisher db upgrade` to run).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from publisher import __version__
+from publisher.cli.app import App
+from publisher.home import ENV_DATABASE_URL, ENV_HOME, Home
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--home", "home", metavar="DIR", envvar=ENV_HOME, show_envvar=True,
+              help="The instance folder (publisher.toml, credentials.json, schedules/). "
+                   "Default: the current directory.")
+@click.option("--db", "db_url", metavar="URL", envvar=ENV_DATABASE_URL, show_envvar=True,
+              help="Database URL, e.g. postgresql://user@host/publisher. "
+                   "Default: SQLite file publisher.db in the home.")
+@click.option("-v", "--verbose", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(__version__, prog_name="publisher")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, db_url: str | None, verbose: bool) -> None:
+    """Publish a programme's video interviews on YouTube and social media, on a weekly cadence.
+
+    Organizers queue finished interviews; everything that will be published is checked
+    against each platform's limits when it is queued. Start with `publisher init`.
+    """
+    ctx.obj = App(Home.resolve(home, db_url))
+    ctx.meta["verbose"] = verbose
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from publisher.cli import db_cmds, demo_cmd, init_cmd, queue_cmds
+
+    cli.add_command(init_cmd.init)
+    cli.add_command(db_cmds.db)
+    cli.add_command(queue_cmds.queue)
+    cli.add_command(demo_cmd.demo)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script: runs the CLI and maps errors to exit codes."""
+    from publisher.errors import PublisherError
+
+    verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="publisher", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except PublisherError as exc:
+        if verbose:
+            raise
+        lines = str(exc).splitlines() or [type(exc).__name__]
+        click.secho(f"error: {lines[0]}", fg="red", err=True)
+        for line in lines[1:]:
+            click.secho(f"  - {line}" if not line.startswith("  ") else line, err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if verbose:
+            raise
+        click.secho(f"error: unexpected {type(exc).__name__}: {exc} "
+                    "(run again with --verbose for the details)", fg="red", err=True)
+        sys.exit(1)
+    sys.exit(0)

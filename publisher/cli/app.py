@@ -1,0 +1,69 @@
+"""What every command shares: the home, its configuration and the database, loaded lazily."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from publisher.home import Home
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    from publisher.config import Config
+    from publisher.queue import Context
+    from publisher.schedules import Schedule
+
+
+class App:
+    def __init__(self, home: Home, actor: str = "cli") -> None:
+        self.home = home
+        self.actor = actor
+
+    @cached_property
+    def config(self) -> Config:
+        from publisher.config import ensure_exists, load_config
+
+        ensure_exists(self.home.config_file)
+        return load_config(self.home.config_file)
+
+    @cached_property
+    def schedules(self) -> dict[str, Schedule]:
+        from publisher.schedules import load_schedules
+
+        return load_schedules(self.home.schedules_dir)
+
+    @cached_property
+    def engine(self) -> Engine:
+        from publisher.store.db import make_engine
+
+        return make_engine(self.home.database_url)
+
+    def queue_context(self) -> Context:
+        from publisher.queue import Context
+
+        return Context(config=self.config, schedules=self.schedules, actor=self.actor)
+
+    def check_ready(self) -> None:
+        """A home with a valid configuration and a database at this version's schema."""
+        from publisher.store.db import check_schema
+
+        _ = self.config
+        _ = self.schedules
+        check_schema(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        from sqlalchemy.orm import Session
+
+        self.check_ready()
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,456 @@
+"""`publisher queue …`: the organizer's commands for the queue of interviews."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from publisher.cli.app import App
+from publisher.cli.output import print_json, table, warn
+
+if TYPE_CHECKING:
+    from publisher.queue import InterviewSpec
+    from publisher.store.models import Interview
+
+STATES = ("queued", "held", "staging", "staged", "released", "published", "needs_attention",
+          "cancelled")
+
+F = Callable[..., Any]
+
+
+def interview_options(*, for_edit: bool) -> Callable[[F], F]:
+    """The options shared by `queue add` and `queue edit`."""
+    opts: list[Callable[[F], F]] = [
+        click.option("--title", help="The interview's title (the title template is applied; "
+                                     "at most 100 characters, no < or >)."),
+        click.option("--speaker", "speakers", multiple=True, metavar="NAME",
+                     help="Someone who speaks in it; repeat for each speaker, in order."
+                          + (" Replaces all speakers." if for_edit else "")),
+        click.option("--role", "roles", multiple=True, metavar="ROLE",
+                     help="The role of the speaker in the same position (the first --role "
+                          "goes with the first --speaker; use \"\" to skip one)."),
+        click.option("--speaker-link", "speaker_links", multiple=True, metavar="NAME=URL",
+                     help="A link (site, profile) for the named speaker; repeatable."),
+        click.option("--description", help="The description's body text."),
+        click.option("--description-file", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Read the description's body from a UTF-8 text file."),
+        click.option("--hashtag", "hashtags", multiple=True, metavar="TAG",
+                     help="A hashtag for this interview, after the campaign's (with or "
+                          "without #); repeatable." + (" Replaces the interview's hashtags."
+                                                       if for_edit else "")),
+        click.option("--thumbnail", metavar="IMG",
+                     help="A JPEG or PNG thumbnail (1280×720 recommended, at most 50 MB)."),
+        click.option("--captions", "captions", multiple=True, metavar="LANG=FILE",
+                     help="A caption file (SubRip .srt or WebVTT .vtt, UTF-8) for a language; "
+                          "repeatable." + (" Replaces all caption files." if for_edit else "")),
+        click.option("--language", metavar="LANG",
+                     help="Language of the title and description (BCP-47, e.g. it, en, fr). "
+                          "Default: the campaign's."),
+        click.option("--playlist", metavar="P", help="The YouTube playlist to add it to."),
+        click.option("--not-before", metavar="DATE",
+                     help="Not to be published before this date (YYYY-MM-DD, or a date and "
+                          "time; in the schedule's time zone unless an offset is given)."),
+        click.option("--schedule", metavar="NAME",
+                     help="The cadence (a file in schedules/) it follows. Default: the "
+                          "campaign's default_schedule."),
+        click.option("--privacy", type=click.Choice(["private", "unlisted", "public"]),
+                     help="Privacy once published. Default: publisher.toml's [youtube]."),
+        click.option("--category", "category_id", metavar="ID",
+                     help="YouTube category id (22 People & Blogs, 27 Education, ...)."),
+        click.option("--made-for-kids/--not-made-for-kids", default=None,
+                     help="Declare whether the video is made for children. Default: "
+                          "publisher.toml's [youtube]."),
+        click.option("--synthetic-media/--no-synthetic-media", default=None,
+                     help="Declare realistic altered or synthetic content."),
+        click.option("--license", "license_",
+                     type=click.Choice(["youtube", "creativeCommon"]),
+                     help="The video's licence. Default: publisher.toml's [youtube]."),
+        click.option("--recording-date", metavar="DATE", help="When it was recorded "
+                                                               "(YYYY-MM-DD)."),
+        click.option("--recording-place", metavar="TEXT", help="Where it was recorded."),
+        click.option("--allow-duplicate", is_flag=True,
+                     help="Queue it even if the same video file is already queued or "
+                          "published."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="Print the interview as JSON instead of its id."),
+    ]
+    if for_edit:
+        opts += [
+            click.option("--video", metavar="VIDEO", help="Replace the video file."),
+            click.option("--no-thumbnail", is_flag=True, help="Remove the thumbnail."),
+            click.option("--no-not-before", is_flag=True, help="Remove the not-before date."),
+        ]
+
+    def decorate(f: F) -> F:
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return decorate
+
+
+def build_spec(opts: dict[str, Any], *, for_edit: bool) -> InterviewSpec:
+    """Turn the parsed options into an InterviewSpec; only what was given is set."""
+    from publisher.errors import InputError
+    from publisher.queue import InterviewSpec, SpeakerSpec
+
+    spec = InterviewSpec()
+    video = opts.get("video")
+    if video is not None:
+        spec.video = Path(video)
+    for key in ("title", "language", "playlist", "not_before", "schedule", "privacy",
+                "category_id", "made_for_kids", "synthetic_media", "recording_date",
+                "recording_place"):
+        if opts.get(key) is not None:
+            setattr(spec, key, opts[key])
+    if opts.get("license_") is not None:
+        spec.license = opts["license_"]
+    speakers, roles = list(opts["speakers"]), list(opts["roles"])
+    if len(roles) > len(speakers):
+        raise InputError(f"--role: {len(roles)} roles for {len(speakers)} speakers; each "
+                         "--role belongs to the --speaker in the same position")
+    links: dict[str, list[str]] = {}
+    for item in opts["speaker_links"]:
+        name, sep, url = item.partition("=")
+        if not sep or not name.strip() or not url.strip():
+            raise InputError(f"--speaker-link: expected NAME=URL, found {item!r}")
+        if name.strip() not in speakers:
+            raise InputError(f"--speaker-link: {name.strip()!r} is not one of the --speaker "
+                             "names given")
+        links.setdefault(name.strip(), []).append(url.strip())
+    if speakers:
+        spec.speakers = [SpeakerSpec(name, roles[i] if i < len(roles) else None,
+                                     links.get(name, [])) for i, name in enumerate(speakers)]
+    if opts["description"] is not None and opts["description_file"] is not None:
+        raise InputError("give --description or --description-file, not both")
+    if opts["description"] is not None:
+        spec.description = opts["description"]
+    elif opts["description_file"] is not None:
+        path = Path(opts["description_file"])
+        try:
+            spec.description = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"description-file: not found: {path}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"description-file: not UTF-8 text: {path}") from None
+        except OSError as exc:
+            raise InputError(f"description-file: cannot be read: {path}: {exc.strerror}"
+                             ) from None
+    if opts["hashtags"]:
+        spec.hashtags = list(opts["hashtags"])
+    if opts.get("thumbnail") is not None:
+        spec.thumbnail = Path(opts["thumbnail"])
+    if opts["captions"]:
+        captions: dict[str, Path] = {}
+        for item in opts["captions"]:
+            lang, sep, file = item.partition("=")
+            if not sep or not lang.strip() or not file.strip():
+                raise InputError(f"--captions: expected LANG=FILE (e.g. it=interview.it.srt), "
+                                 f"found {item!r}")
+            if lang.strip() in captions:
+                raise InputError(f"--captions: language {lang.strip()!r} is given twice")
+            captions[lang.strip()] = Path(file.strip())
+        spec.captions = captions
+    if for_edit:
+        if opts.get("no_thumbnail"):
+            if opts.get("thumbnail") is not None:
+                raise InputError("give --thumbnail or --no-thumbnail, not both")
+            spec.thumbnail = None
+        if opts.get("no_not_before"):
+            if opts.get("not_before") is not None:
+                raise InputError("give --not-before or --no-not-before, not both")
+            spec.not_before = None
+    return spec
+
+
+def interview_dict(item: Interview, *, full: bool = False) -> dict[str, Any]:
+    """The JSON shape of an interview (stable: scripts rely on it)."""
+    data: dict[str, Any] = {
+        "id": item.id, "position": item.position, "state": item.state, "title": item.title,
+        "schedule": item.schedule,
+        "not_before": item.not_before.isoformat() if item.not_before else None,
+        "video": item.video_path, "duration_s": item.video_duration_s,
+        "created_at": item.created_at.isoformat(),
+    }
+    if full:
+        data.update({
+            "description": item.description, "hashtags": item.hashtags,
+            "speakers": [{"name": s.name, "role": s.role, "links": s.links}
+                         for s in item.speakers],
+            "language": item.language,
+            "video_size": item.video_size, "video_sha256": item.video_sha256,
+            "resolution": f"{item.video_width}x{item.video_height}",
+            "video_codec": item.video_codec, "audio_codec": item.audio_codec,
+            "container": item.container_format, "thumbnail": item.thumbnail_path,
+            "captions": {c.language: c.path for c in item.captions},
+            "localizations": {loc.language: {"title": loc.title,
+                                             "description": loc.description}
+                              for loc in item.localizations},
+            "playlist": item.playlist, "category_id": item.category_id,
+            "privacy": item.privacy, "made_for_kids": item.made_for_kids,
+            "synthetic_media": item.synthetic_media, "license": item.license,
+            "recording_date": item.recording_date.isoformat() if item.recording_date else None,
+            "recording_place": item.recording_place,
+            "attention_reason": item.attention_reason,
+            "updated_at": item.updated_at.isoformat(),
+        })
+    return data
+
+
+def _report(item: Interview, warnings: list[str], as_json: bool, verb: str) -> None:
+    warn(warnings)
+    if as_json:
+        print_json(interview_dict(item, full=True))
+    else:
+        click.echo(item.id)
+        click.echo(f"{verb} interview {item.id}: {item.title}", err=True)
+
+
+@click.group()
+def queue() -> None:
+    """The queue of interviews: add, import, list, show, edit, reorder, hold, remove."""
+
+
+@queue.command()
+@click.argument("video", metavar="VIDEO")
+@interview_options(for_edit=False)
+@click.pass_obj
+def add(app: App, /, video: str, allow_duplicate: bool, as_json: bool, **opts: Any) -> None:
+    """Queue a finished interview VIDEO at the end of the queue.
+
+    Everything YouTube will receive is checked now: the video (probed), the title and
+    description after templates and hashtags, tags, thumbnail and captions. On any problem
+    nothing is queued. Prints the new interview's id.
+    """
+    from publisher import queue as q
+
+    spec = build_spec({**opts, "video": video}, for_edit=False)
+    app.check_ready()
+    # Probing and hashing the video happens before the transaction: no lock is held meanwhile.
+    prepared = q.prepare(app.queue_context(), spec)
+    with app.transaction() as session:
+        item = q.add(session, app.queue_context(), prepared, allow_duplicate=allow_duplicate)
+        session.flush()
+        _report(item, prepared.warnings, as_json, "queued")
+
+
+@queue.command(name="import")
+@click.argument("file", metavar="FILE")
+@click.option("--allow-duplicate", is_flag=True,
+              help="Accept videos already queued or published (and repeated in the file).")
+@click.option("--json", "as_json", is_flag=True, help="Print the new interviews as JSON.")
+@click.pass_obj
+def import_(app: App, file: str, allow_duplicate: bool, as_json: bool) -> None:
+    """Queue a whole season from a CSV (header row) or YAML FILE, all or nothing.
+
+    Columns: video, title, speakers ("Name (role); Name (role)"), description or
+    description_file, hashtags, thumbnail, captions ("it=a.srt; en=a.vtt"), language,
+    playlist, not_before, schedule, privacy, category_id, made_for_kids, synthetic_media,
+    license, recording_date, recording_place (YAML also: localizations). Paths are relative
+    to FILE's folder. One bad row refuses the whole file, naming the row, column and reason.
+    """
+    from publisher import queue as q
+    from publisher.season_import import read_season
+
+    app.check_ready()
+    specs = read_season(Path(file))
+    prepared = q.prepare_many(app.queue_context(), specs)
+    labels = [label for label, _, _ in specs]
+    with app.transaction() as session:
+        items = q.add_many(session, app.queue_context(), prepared, labels,
+                           allow_duplicate=allow_duplicate)
+        session.flush()
+        for label, p in zip(labels, prepared, strict=True):
+            warn([f"{label}: {w}" for w in p.warnings])
+        if as_json:
+            print_json([interview_dict(item, full=True) for item in items])
+        else:
+            click.echo(f"Queued {len(items)} interviews: "
+                       f"{', '.join(str(item.id) for item in items)}")
+
+
+@queue.command(name="list")
+@click.option("--state", "state", type=click.Choice([*STATES, "active", "all"]),
+              default="active", show_default=True,
+              help="Which interviews: one state, 'active' (not yet published or cancelled) "
+                   "or 'all'.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON array of objects (id, state, title, position, ...).")
+@click.pass_obj
+def list_(app: App, state: str, as_json: bool) -> None:
+    """List the queue in publishing order."""
+    from sqlalchemy import select
+
+    from publisher.store.models import ACTIVE, Interview
+
+    columns = (Interview.id, Interview.position, Interview.state, Interview.title,
+               Interview.schedule, Interview.not_before, Interview.video_duration_s,
+               Interview.video_path, Interview.created_at)
+    query = select(*columns).order_by(Interview.position, Interview.id)
+    if state == "active":
+        query = query.where(Interview.state.in_([s.value for s in ACTIVE]))
+    elif state != "all":
+        query = query.where(Interview.state == state)
+    with app.transaction() as session:
+        rows = session.execute(query).all()
+    if as_json:
+        print_json([{"id": r.id, "position": r.position, "state": r.state, "title": r.title,
+                     "schedule": r.schedule,
+                     "not_before": r.not_before.isoformat() if r.not_before else None,
+                     "duration_s": r.video_duration_s, "video": r.video_path,
+                     "created_at": r.created_at.isoformat()} for r in rows])
+        return
+    if not rows:
+        click.echo("The queue is empty." if state == "active" else f"No {state} interviews.")
+        return
+    table(["#", "ID", "STATE", "TITLE", "SCHEDULE", "NOT BEFORE", "LENGTH"],
+          [(r.position, r.id, r.state, r.title, r.schedule or "(default)",
+            r.not_before.date().isoformat() if r.not_before else "",
+            _duration(r.video_duration_s)) for r in rows])
+
+
+def _duration(seconds: float) -> str:
+    total = round(seconds)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02}:{s:02}" if h else f"{m}:{s:02}"
+
+
+@queue.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the interview as JSON.")
+@click.pass_obj
+def show(app: App, item_id: int, as_json: bool) -> None:
+    """Show one interview: its files, its settings and exactly what YouTube will receive."""
+    from publisher import queue as q
+    from publisher.text.youtube_text import render_youtube
+
+    with app.transaction() as session:
+        item = q.get(session, item_id)
+        rendered = render_youtube(app.config, q.text_of(item))
+        data = interview_dict(item, full=True)
+    data["youtube"] = {"title": rendered.title, "description": rendered.description,
+                       "tags": list(rendered.tags), "problems": list(rendered.problems)}
+    if as_json:
+        print_json(data)
+        return
+    click.secho(f"Interview {item.id}: {item.title}", bold=True)
+    skip = {"id", "title", "youtube", "description"}
+    for key, value in data.items():
+        if key in skip or value in (None, [], {}, ""):
+            continue
+        if key == "speakers":
+            value = "; ".join(s["name"] + (f" ({s['role']})" if s["role"] else "")
+                              for s in value)
+        click.echo(f"  {key.replace('_', ' ')}: {value}")
+    click.secho("\nOn YouTube:", bold=True)
+    click.echo(f"  title: {rendered.title}")
+    click.echo(f"  tags: {', '.join(rendered.tags)}")
+    click.echo("  description:")
+    for line in rendered.description.splitlines():
+        click.echo(f"    {line}")
+    warn(list(rendered.problems))
+
+
+@queue.command()
+@click.argument("item_id", metavar="ID", type=int)
+@interview_options(for_edit=True)
+@click.pass_obj
+def edit(app: App, /, item_id: int, allow_duplicate: bool, as_json: bool, **opts: Any) -> None:
+    """Change a queued interview; the result is checked as thoroughly as `queue add`.
+
+    Only what you give changes. Interviews already on their way to YouTube cannot be edited.
+    """
+    from publisher import queue as q
+
+    spec = build_spec(opts, for_edit=True)
+    with app.transaction() as session:
+        current = q.get(session, item_id)
+        q.check_editable(current)
+    prepared = q.prepare(app.queue_context(), spec, base=current)
+    with app.transaction() as session:
+        item = q.apply_edit(session, app.queue_context(), item_id, prepared,
+                            seen_updated_at=current.updated_at,
+                            allow_duplicate=allow_duplicate)
+        session.flush()
+        _report(item, prepared.warnings, as_json, "edited")
+
+
+@queue.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.option("--to", "to", type=int, metavar="N",
+              help="The new position, 1 being the next to go out.")
+@click.option("--before", type=int, metavar="ID2", help="Put it just before interview ID2.")
+@click.pass_obj
+def move(app: App, item_id: int, to: int | None, before: int | None) -> None:
+    """Change an interview's place in the queue."""
+    from publisher import queue as q
+
+    with app.transaction() as session:
+        item = q.move(session, app.queue_context(), item_id, to=to, before=before)
+        click.echo(f"Interview {item.id} is now at position {item.position}.")
+
+
+@queue.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.option("--reason", metavar="TEXT", help="Why it is held (kept in its journal).")
+@click.pass_obj
+def hold(app: App, item_id: int, reason: str | None) -> None:
+    """Keep an interview in the queue but skip it until it is released."""
+    from publisher import queue as q
+
+    with app.transaction() as session:
+        q.set_held(session, app.queue_context(), item_id, True, reason)
+    click.echo(f"Interview {item_id} is held; `publisher queue release {item_id}` lets it go.")
+
+
+@queue.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.pass_obj
+def release(app: App, item_id: int) -> None:
+    """Let a held interview go out again, at its place in the queue."""
+    from publisher import queue as q
+
+    with app.transaction() as session:
+        q.set_held(session, app.queue_context(), item_id, False)
+    click.echo(f"Interview {item_id} is queued again.")
+
+
+@queue.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.option("--reason", metavar="TEXT", help="Why it is cancelled (kept in its journal).")
+@click.pass_obj
+def cancel(app: App, item_id: int, reason: str | None) -> None:
+    """Cancel an interview: it will not be published (its journal is kept)."""
+    from publisher import queue as q
+
+    with app.transaction() as session:
+        q.cancel(session, app.queue_context(), item_id, reason)
+    click.echo(f"Interview {item_id} is cancelled.")
+
+
+@queue.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def remove(app: App, item_id: int, yes: bool) -> None:
+    """Delete an interview that has not been uploaded yet (the video file is not touched)."""
+    import sys
+
+    from publisher import queue as q
+    from publisher.errors import InputError
+
+    if not yes:
+        # Ask outside any transaction: a prompt must not hold the database's write lock.
+        with app.transaction() as session:
+            item = q.get(session, item_id)
+            q.check_removable(item)
+        if not sys.stdin.isatty():
+            raise InputError(f"removing interview {item_id} needs confirmation: pass --yes")
+        click.confirm(f"Remove interview {item_id} {item.title!r}?", abort=True)
+    with app.transaction() as session:
+        q.remove(session, app.queue_context(), item_id)
+    click.echo(f"Removed interview {item_id}.")

@@ -1,0 +1,77 @@
+"""credentials.json: every secret the product uses, its shape validated at load.
+
+Secrets are never printed: `redacted()` is the only view of them meant for people.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from publisher.filecheck import Section, load_json_object
+
+# section -> {key: is_secret}. Keys starting with "_" are comments and ignored.
+SCHEMA: dict[str, dict[str, bool]] = {
+    "youtube": {"client_secrets_file": False, "token_file": False},
+    "x": {"consumer_key": True, "consumer_secret": True, "access_token": True,
+          "access_token_secret": True},
+    "mastodon": {"api_base_url": False, "access_token": True},
+    "bluesky": {"handle": False, "app_password": True, "service_url": False},
+    "telegram": {"bot_token": True, "chat_id": False},
+    "facebook": {"page_id": False, "page_access_token": True},
+    "notifications": {"urls": True},
+}
+FILE_MODE = 0o600
+
+
+@dataclass(frozen=True)
+class Credentials:
+    path: Path
+    sections: dict[str, dict[str, Any]]
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.sections.get(name, {})
+
+    def redacted(self) -> dict[str, dict[str, Any]]:
+        """A copy safe to show: every secret value replaced by '***' (or '' when unset)."""
+        out: dict[str, dict[str, Any]] = {}
+        for name, values in self.sections.items():
+            out[name] = {k: ("***" if SCHEMA[name].get(k) and v else v) for k, v in values.items()}
+        return out
+
+
+def load_credentials(path: Path) -> Credentials:
+    """Load credentials.json; a missing file means no platform is configured yet."""
+    if not path.exists():
+        return Credentials(path=path, sections={})
+    doc = Section(path, load_json_object(path))
+    doc.reject_unknown(set(SCHEMA), ignore_underscore=True)
+    sections: dict[str, dict[str, Any]] = {}
+    for name, keys in SCHEMA.items():
+        if not doc.has(name):
+            continue
+        sec = doc.table(name)
+        sec.reject_unknown(set(keys), ignore_underscore=True)
+        values: dict[str, Any] = {}
+        for key in keys:
+            if key == "urls":
+                values[key] = sec.text_list(key)
+            elif sec.has(key):
+                values[key] = sec.text(key, allow_empty=True)
+        sections[name] = values
+    return Credentials(path=path, sections=sections)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a secrets file atomically with mode 0600 (never world- or group-readable)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)

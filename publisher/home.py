@@ -1,0 +1,76 @@
+"""Where an instance lives: its home folder, its files and its database URL."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+CONFIG_FILE = "publisher.toml"
+CREDENTIALS_FILE = "credentials.json"
+SCHEDULES_DIR = "schedules"
+DEFAULT_DB_FILE = "publisher.db"
+
+ENV_HOME = "PUBLISHER_HOME"
+ENV_DATABASE_URL = "PUBLISHER_DATABASE_URL"
+
+
+@dataclass(frozen=True)
+class Home:
+    """The folder of one instance: publisher.toml, credentials.json, schedules/ and the database."""
+
+    path: Path
+    database_url: str
+
+    @classmethod
+    def resolve(cls, home: str | os.PathLike[str] | None, db_url: str | None) -> Home:
+        """Pick the home and database from the options, then the environment, then defaults.
+
+        Default home: the current directory. Default database: SQLite `publisher.db` in the home.
+        """
+        raw_home = home if home is not None else os.environ.get(ENV_HOME) or "."
+        path = Path(raw_home).expanduser().resolve()
+        url = db_url or os.environ.get(ENV_DATABASE_URL) or sqlite_url(path / DEFAULT_DB_FILE)
+        return cls(path=path, database_url=normalize_database_url(url))
+
+    @property
+    def config_file(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.path / CREDENTIALS_FILE
+
+    @property
+    def schedules_dir(self) -> Path:
+        return self.path / SCHEDULES_DIR
+
+    def is_initialized(self) -> bool:
+        return self.config_file.is_file()
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URLs people write and give SQLAlchemy the driver we ship.
+
+    `postgresql://` and `postgres://` mean psycopg 3 (psycopg2 is not a dependency).
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def redact_database_url(url: str) -> str:
+    """The URL with any password replaced by ***, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    if ":" in creds:
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url

@@ -1,0 +1,1 @@
+"""One adapter per platform, with its limits as data."""

@@ -1,0 +1,1 @@
+"""YouTube: limits, and (later) the client, auth and resumable upload."""

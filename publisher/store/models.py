@@ -1,0 +1,197 @@
+"""SQLAlchemy 2 models: the queue of interviews and its append-only journal.
+
+Later work adds, beside these, per-platform publication records (`publications`) and uses the
+lease columns already on `interviews`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from publisher.store.types import UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class State(enum.StrEnum):
+    """Where an interview stands. See DESIGN.md, "State of an interview"."""
+
+    QUEUED = "queued"
+    HELD = "held"
+    STAGING = "staging"          # upload running; session URI saved
+    STAGED = "staged"            # private on YouTube with publishAt, decorated
+    RELEASED = "released"        # confirmed public
+    PUBLISHED = "published"      # every cross-post done
+    NEEDS_ATTENTION = "needs_attention"
+    CANCELLED = "cancelled"
+
+
+# States in which nothing has reached YouTube yet: the interview may still be removed.
+NOT_UPLOADED = frozenset({State.QUEUED, State.HELD})
+# States that still occupy a place in the queue (shown by `queue list` by default).
+ACTIVE = frozenset(set(State) - {State.CANCELLED, State.PUBLISHED})
+
+_state_values = ", ".join(f"'{s.value}'" for s in State)
+
+
+class Interview(Base):
+    """One finished interview in the queue, with everything that will be published about it."""
+
+    __tablename__ = "interviews"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_state_values})", name="state_valid"),
+        CheckConstraint("video_size >= 0", name="video_size_positive"),
+        Index("ix_interviews_state_position", "state", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, index=True)
+    state: Mapped[str] = mapped_column(String(20), default=State.QUEUED.value)
+
+    # The video file, as probed when it was queued.
+    video_path: Mapped[str] = mapped_column(Text)
+    video_size: Mapped[int] = mapped_column(BigInteger)
+    video_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    video_duration_s: Mapped[float] = mapped_column(Float)
+    video_width: Mapped[int] = mapped_column(Integer)
+    video_height: Mapped[int] = mapped_column(Integer)
+    video_codec: Mapped[str] = mapped_column(String(40))
+    audio_codec: Mapped[str | None] = mapped_column(String(40))
+    container_format: Mapped[str] = mapped_column(String(80))
+
+    # What is said about it (before templates are applied).
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    hashtags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(35))
+    thumbnail_path: Mapped[str | None] = mapped_column(Text)
+
+    # YouTube settings; None means "the campaign's default from publisher.toml".
+    playlist: Mapped[str | None] = mapped_column(String(200))
+    category_id: Mapped[str | None] = mapped_column(String(10))
+    privacy: Mapped[str | None] = mapped_column(String(10))
+    made_for_kids: Mapped[bool | None] = mapped_column(Boolean)
+    synthetic_media: Mapped[bool | None] = mapped_column(Boolean)
+    license: Mapped[str | None] = mapped_column(String(20))
+    recording_date: Mapped[dt.date | None] = mapped_column(Date)
+    recording_place: Mapped[str | None] = mapped_column(String(200))
+
+    # When and where it goes out.
+    schedule: Mapped[str | None] = mapped_column(String(100))
+    not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    attention_reason: Mapped[str | None] = mapped_column(Text)
+    # Leases (used by the daemon): one worker at a time acts on an interview.
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                    onupdate=utcnow)
+
+    speakers: Mapped[list[Speaker]] = relationship(
+        back_populates="interview", cascade="all, delete-orphan", order_by="Speaker.position")
+    captions: Mapped[list[CaptionTrack]] = relationship(
+        back_populates="interview", cascade="all, delete-orphan", order_by="CaptionTrack.language")
+    localizations: Mapped[list[Localization]] = relationship(
+        back_populates="interview", cascade="all, delete-orphan",
+        order_by="Localization.language")
+
+
+class Speaker(Base):
+    """Someone who speaks in the interview: an artist, a museum director, an official."""
+
+    __tablename__ = "speakers"
+    __table_args__ = (UniqueConstraint("interview_id", "position",
+                                       name="uq_speakers_interview_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
+                                              index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+    links: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    interview: Mapped[Interview] = relationship(back_populates="speakers")
+
+
+class CaptionTrack(Base):
+    """A caption file for one language."""
+
+    __tablename__ = "caption_tracks"
+    __table_args__ = (UniqueConstraint("interview_id", "language",
+                                       name="uq_caption_tracks_interview_language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
+                                              index=True)
+    language: Mapped[str] = mapped_column(String(35))
+    path: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(8))
+
+    interview: Mapped[Interview] = relationship(back_populates="captions")
+
+
+class Localization(Base):
+    """A title and description in another language (YouTube `localizations`)."""
+
+    __tablename__ = "localizations"
+    __table_args__ = (UniqueConstraint("interview_id", "language",
+                                       name="uq_localizations_interview_language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
+                                              index=True)
+    language: Mapped[str] = mapped_column(String(35))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    interview: Mapped[Interview] = relationship(back_populates="localizations")
+
+
+class Event(Base):
+    """The append-only journal: what happened to an interview, when, and by whom.
+
+    `interview_id` is deliberately not a foreign key: the journal outlives a removed interview.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(60))
+    actor: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,1 @@
+"""Text: templates, hashtags and the length rules of each platform."""

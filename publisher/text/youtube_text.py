@@ -1,0 +1,119 @@
+"""What YouTube will receive for an interview: title, description, tags, hashtags.
+
+Rendered from the campaign's templates and checked against YouTube's limits. The same
+function serves the checks at enqueue and, later, the uploader, so what was accepted is
+exactly what gets sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from publisher.config import Config
+from publisher.platforms.youtube import limits
+from publisher.text.hashtags import HashtagError, combine, find_in_text
+from publisher.text.templates import TemplateError, render
+
+
+@dataclass(frozen=True)
+class SpeakerText:
+    name: str
+    role: str | None = None
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InterviewText:
+    """The organizer's words about one interview, before templates."""
+
+    title: str
+    description: str = ""
+    speakers: tuple[SpeakerText, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    language: str = "it"
+    recording_date: dt.date | None = None
+    recording_place: str | None = None
+
+
+@dataclass(frozen=True)
+class YouTubeText:
+    title: str
+    description: str
+    tags: tuple[str, ...]
+    hashtags: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def template_variables(cfg: Config, item: InterviewText, hashtags: Sequence[str]
+                       ) -> dict[str, Any]:
+    """The variables every template may use (documented in the README)."""
+    return {
+        "title": item.title,
+        "description": item.description,
+        "speakers": [{"name": s.name, "role": s.role, "links": list(s.links)}
+                     for s in item.speakers],
+        "hashtags": list(hashtags),
+        "language": item.language,
+        "recording_date": item.recording_date.isoformat() if item.recording_date else None,
+        "recording_place": item.recording_place,
+        "campaign": {"name": cfg.campaign.name, "website": cfg.campaign.website,
+                     "links": list(cfg.campaign.links)},
+    }
+
+
+def derive_tags(hashtags: Sequence[str], speakers: Sequence[SpeakerText],
+                campaign_name: str) -> tuple[str, ...]:
+    """YouTube tags: hashtag words, then speakers' names, then the campaign, without repeats."""
+    seen: set[str] = set()
+    out = []
+    for tag in [h.lstrip("#") for h in hashtags] + [s.name for s in speakers] + [campaign_name]:
+        tag = tag.strip()
+        # Commas separate tags on YouTube's side; a tag may not contain one.
+        tag = tag.replace(",", " ").strip()
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            out.append(tag)
+    return tuple(out)
+
+
+def render_youtube(cfg: Config, item: InterviewText) -> YouTubeText:
+    """Render and check; problems refuse the interview, warnings only inform."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    try:
+        tagset = combine(cfg.campaign.hashtags, item.hashtags)
+    except HashtagError as exc:
+        return YouTubeText("", "", (), (), problems=(str(exc),))
+    for raw in tagset.folded:
+        warnings.append(f"hashtag {raw!r} is given twice (case is ignored); it is kept once")
+    hashtags = tagset.tags
+    variables = template_variables(cfg, item, hashtags)
+    title = description = ""
+    try:
+        title = render(cfg.templates.title, "templates.title", variables)
+        description = render(cfg.templates.description, "templates.description", variables)
+    except TemplateError as exc:
+        problems.append(str(exc))
+        return YouTubeText(title, description, (), hashtags, tuple(problems), tuple(warnings))
+    problems += limits.check_title(title)
+    problems += limits.check_description(description)
+    in_title = find_in_text(title)
+    all_tags = combine(hashtags, in_title, find_in_text(description)).tags
+    if len(all_tags) > limits.HASHTAGS_MAX:
+        problems.append(f"{len(all_tags)} hashtags on one video: YouTube ignores all of them "
+                        f"above {limits.HASHTAGS_MAX}")
+    tags = derive_tags(hashtags, item.speakers, cfg.campaign.name)
+    problems += limits.check_tags(tags)
+    shown = in_title[: limits.HASHTAGS_SHOWN_ABOVE_TITLE] if in_title else \
+        list(all_tags[: limits.HASHTAGS_SHOWN_ABOVE_TITLE])
+    if in_title:
+        warnings.append(f"the title contains hashtags: YouTube shows {' '.join(shown)} above "
+                        "the title instead of the description's")
+    elif len(all_tags) > limits.HASHTAGS_SHOWN_ABOVE_TITLE:
+        warnings.append(f"{len(all_tags)} hashtags: YouTube shows only the first three above "
+                        f"the title ({' '.join(shown)})")
+    return YouTubeText(title, description, tags, hashtags, tuple(problems), tuple(warnings))
