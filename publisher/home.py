@@ -21,6 +21,7 @@ class Home:
 
     path: Path
     database_url: str
+    database_url_given: bool = False  # --db or the environment named one
 
     @classmethod
     def resolve(cls, home: str | os.PathLike[str] | None, db_url: str | None) -> Home:
@@ -30,8 +31,10 @@ class Home:
         """
         raw_home = home if home is not None else os.environ.get(ENV_HOME) or "."
         path = Path(raw_home).expanduser().resolve()
-        url = db_url or os.environ.get(ENV_DATABASE_URL) or sqlite_url(path / DEFAULT_DB_FILE)
-        return cls(path=path, database_url=normalize_database_url(url))
+        given = db_url or os.environ.get(ENV_DATABASE_URL)
+        url = given or sqlite_url(path / DEFAULT_DB_FILE)
+        return cls(path=path, database_url=normalize_database_url(url),
+                   database_url_given=bool(given))
 
     @property
     def config_file(self) -> Path:

@@ -27,8 +27,8 @@ def init(app: App, directory: str | None) -> None:
 
     home = app.home
     if directory is not None:
-        db_url = None if app.home.database_url.startswith("sqlite") else app.home.database_url
-        home = Home.resolve(directory, db_url)
+        home = Home.resolve(directory, app.home.database_url if app.home.database_url_given
+                            else None)
         app = App(home)
     if home.is_initialized():
         click.echo(f"{home.path} is already a publisher home ({home.config_file.name} exists); "

@@ -1,0 +1,186 @@
+"""Shared fixtures: the database backends (a real SQLite file and a real PostgreSQL server),
+an initialised home, a CLI runner that goes through the real entry point, sample media."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import MetaData, create_engine, select, text
+
+from publisher.cli import main
+from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
+from tests.pg_server import PostgresUnavailable, TempPostgres
+
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """URL of the maintenance database of a PostgreSQL server for this test session."""
+    external = os.environ.get("PUBLISHER_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    try:
+        server = TempPostgres()
+        url = server.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def _fresh_pg_database(server_url: str) -> tuple[str, Callable[[], None]]:
+    name = f"publisher_test_{os.getpid()}_{next(_db_counter)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = server_url.rsplit("/", 1)[0]
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return f"{base}/{name}", drop
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The same test against a real SQLite file and a real PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'publisher.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url, drop = _fresh_pg_database(server)
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    """Run the real `publisher` entry point in-process, capturing its streams and exit code."""
+    runner = CliRunner()
+    with runner.isolation(input=input, env=env) as (out, err, _):
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return Result(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+@dataclass
+class HomeFixture:
+    path: Path
+    db_url: str
+
+    def run(self, *args: Any, input: str | None = None) -> Result:
+        return invoke("--home", str(self.path), "--db", self.db_url, *map(str, args),
+                      input=input)
+
+    def ok(self, *args: Any, input: str | None = None) -> Result:
+        result = self.run(*args, input=input)
+        assert result.exit_code == 0, result.output
+        return result
+
+    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table: a bad command must leave this exactly as it was."""
+        engine = create_engine(self.db_url)
+        meta = MetaData()
+        meta.reflect(engine)
+        out = {}
+        with engine.connect() as conn:
+            for name, table in sorted(meta.tables.items()):
+                order = list(table.primary_key.columns) or list(table.columns)
+                out[name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
+        engine.dispose()
+        return out
+
+
+@pytest.fixture
+def home(tmp_path: Path, db_url: str) -> HomeFixture:
+    """A home made by `publisher init`, on each database backend."""
+    path = tmp_path / "home"
+    result = invoke("--db", db_url, "init", str(path))
+    assert result.exit_code == 0, result.output
+    return HomeFixture(path, db_url)
+
+
+@pytest.fixture
+def sqlite_home(tmp_path: Path) -> HomeFixture:
+    """A home on SQLite only, for tests about files and text rather than the database."""
+    path = tmp_path / "home"
+    url = f"sqlite:///{path / 'publisher.db'}"
+    result = invoke("init", str(path))
+    assert result.exit_code == 0, result.output
+    return HomeFixture(path, url)
+
+
+class Media:
+    """Makes sample files in a folder; every video has distinct content unless asked."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._seed = itertools.count(1)
+
+    def video(self, name: str = "", **kwargs: Any) -> Path:
+        seed = kwargs.pop("seed", next(self._seed))
+        path = self.folder / (name or f"interview-{seed}.mp4")
+        return make_video(path, seed=seed, **kwargs)
+
+    def png(self, name: str = "thumb.png") -> Path:
+        return make_png(self.folder / name)
+
+    def srt(self, name: str = "subs.it.srt") -> Path:
+        path = self.folder / name
+        path.write_text(SAMPLE_SRT, encoding="utf-8")
+        return path
+
+    def vtt(self, name: str = "subs.en.vtt") -> Path:
+        path = self.folder / name
+        path.write_text(SAMPLE_VTT, encoding="utf-8")
+        return path
+
+    def file(self, name: str, data: bytes | str) -> Path:
+        path = self.folder / name
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+        return path
+
+
+@pytest.fixture
+def media(tmp_path: Path) -> Media:
+    return Media(tmp_path / "media")
+
+
+def add_args(video: Path, title: str = "Maria Rossi nel suo studio", *extra: Any) -> list[Any]:
+    """Arguments of a valid `queue add`, to which a test adds or changes one thing."""
+    return ["queue", "add", video, "--title", title, "--speaker", "Maria Rossi",
+            "--role", "ceramista", *extra]
