@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from publisher.config import Config
 from publisher.errors import InputError, NotFoundError
@@ -359,16 +359,23 @@ def _next_position(session: Session) -> int:
 def _apply(item: Interview, prepared: Prepared) -> None:
     for key, value in prepared.values.items():
         setattr(item, key, value)
+    session = object_session(item)
+    replaced: list[tuple[list[Any], object | None]] = [
+        (item.speakers, prepared.speakers), (item.captions, prepared.captions),
+        (item.localizations, prepared.localizations)]
+    if session is not None and any(new is not None and old for old, new in replaced):
+        for old, new in replaced:
+            if new is not None:
+                old.clear()
+        # Delete the old rows before inserting their replacements (unique positions).
+        session.flush()
     if prepared.speakers is not None:
-        item.speakers.clear()
         item.speakers.extend(Speaker(position=i, name=s.name, role=s.role, links=s.links)
                              for i, s in enumerate(prepared.speakers, 1))
     if prepared.captions is not None:
-        item.captions.clear()
         item.captions.extend(CaptionTrack(language=lang, path=p, format=fmt)
                              for lang, (p, fmt) in sorted(prepared.captions.items()))
     if prepared.localizations is not None:
-        item.localizations.clear()
         item.localizations.extend(Localization(language=lang, title=t, description=d)
                                   for lang, (t, d) in sorted(prepared.localizations.items()))
 

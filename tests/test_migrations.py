@@ -1,0 +1,98 @@
+"""Migrations on both databases: empty → head, head → base, and models agree with them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from publisher.store.db import SCHEMA_HEAD, current_revision, make_engine
+from publisher.store.migrate import alembic_config, downgrade, migrations_dir, upgrade
+from publisher.store.models import Base
+from tests.conftest import HomeFixture, invoke
+
+TABLES = {"interviews", "speakers", "caption_tracks", "localizations", "events"}
+
+
+def test_schema_head_constant_matches_alembic() -> None:
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert heads == [SCHEMA_HEAD], "bump SCHEMA_HEAD in publisher/store/db.py"
+
+
+def test_migrations_ship_from_top_level_alembic_folder() -> None:
+    assert migrations_dir() == Path(__file__).resolve().parent.parent / "alembic"
+
+
+def test_upgrade_downgrade_and_models_match(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        assert current_revision(engine) is None
+        upgrade(engine)
+        assert current_revision(engine) == SCHEMA_HEAD
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == [], f"models and migrations disagree: {diff}"
+        downgrade(engine, "base")
+        assert set(inspect(engine).get_table_names()) - {"alembic_version"} == set()
+        upgrade(engine)  # and up again, as after a rollback
+        assert current_revision(engine) == SCHEMA_HEAD
+    finally:
+        engine.dispose()
+
+
+def test_commands_refuse_a_database_that_is_behind(home: HomeFixture) -> None:
+    engine = make_engine(home.db_url)
+    downgrade(engine, "base")
+    engine.dispose()
+    result = home.run("queue", "list")
+    assert result.exit_code == 3
+    assert "publisher db upgrade" in result.stderr
+    home.ok("db", "upgrade")
+    assert home.ok("queue", "list").stdout.strip() == "The queue is empty."
+
+
+def test_older_revision_is_reported_as_behind(home: HomeFixture) -> None:
+    engine = make_engine(home.db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    engine.dispose()
+    result = home.run("queue", "list")
+    assert result.exit_code == 3
+    assert "behind" in result.stderr and "publisher db upgrade" in result.stderr
+
+
+def test_newer_database_asks_to_upgrade_publisher(home: HomeFixture) -> None:
+    engine = make_engine(home.db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    result = home.run("queue", "list")
+    assert result.exit_code == 3
+    assert "upgrade publisher" in result.stderr
+
+
+def test_db_upgrade_is_idempotent_and_current_reports(home: HomeFixture) -> None:
+    assert "up to date" in home.ok("db", "upgrade").stdout
+    assert f"schema {SCHEMA_HEAD} (up to date)" in home.ok("db", "current").stdout
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    invoke("init", str(tmp_path / "h"))
+    result = invoke("--home", str(tmp_path / "h"), "--db",
+                    "postgresql://nobody:secret@127.0.0.1:1/none", "queue", "list")
+    assert result.exit_code == 3
+    assert "cannot open the database" in result.stderr
+    assert "secret" not in result.output  # the password never appears
+
+
+def test_sqlite_is_set_up_for_a_daemon_and_a_cli(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+    engine.dispose()
