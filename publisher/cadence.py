@@ -1,0 +1,209 @@
+"""Cadences → dated slots, and the planner behind `publisher plan`.
+
+Slots are wall-clock times in the schedule's IANA zone: "Tuesday 18:00 Europe/Rome" stays
+18:00 on the clock across summer time. Two instants need a rule, and each has exactly one:
+
+* a slot inside the **spring-forward gap** (e.g. 02:30 on 2026-03-29 in Rome, a time that
+  does not exist) is moved forward by the length of the gap: it happens at 03:30 summer time,
+  the instant a clock that was not changed would show 02:30;
+* a slot inside the **autumn overlap** (02:30 on 2026-10-25 happens twice) takes the first
+  of the two, in summer time, so it is never later than the organizers expect.
+
+Weeks for `per_week` are ISO weeks (Monday to Sunday) in the schedule's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from publisher.schedules import Blackout, Schedule, Slot
+
+
+@dataclass(frozen=True)
+class SlotTime:
+    """One concrete occurrence of a weekly slot."""
+
+    schedule: str
+    at: dt.datetime          # aware, UTC
+    local: dt.datetime       # aware, in the schedule's zone
+    slot: Slot
+    dst_note: str | None = None
+    blackout: Blackout | None = None
+
+    @property
+    def week(self) -> tuple[int, int]:
+        iso = self.local.isocalendar()
+        return iso.year, iso.week
+
+
+def resolve_wall_time(day: dt.date, time: dt.time, tz: ZoneInfo) -> tuple[dt.datetime, str | None]:
+    """The instant a wall-clock time names on a day, with a note when DST made it ambiguous."""
+    naive = dt.datetime.combine(day, time)
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    # A time that does not exist does not survive a round trip through UTC.
+    back = first.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
+    if back != naive:
+        moved = first.astimezone(dt.UTC).astimezone(tz)
+        return moved, (f"{time:%H:%M} does not exist on {day} (clocks spring forward): "
+                       f"moved to {moved:%H:%M %Z}")
+    if first.utcoffset() != second.utcoffset():
+        return first, (f"{time:%H:%M} happens twice on {day} (clocks fall back): "
+                       f"the first, {first:%H:%M %Z}, is used")
+    return first, None
+
+
+def slot_times(schedule: Schedule, start: dt.datetime, end: dt.datetime) -> Iterator[SlotTime]:
+    """Every slot occurrence with start < at <= end, in time order, blackouts flagged.
+
+    The schedule's own start and end dates (local days) bound the result too.
+    """
+    tz = ZoneInfo(schedule.timezone)
+    first_day = start.astimezone(tz).date() - dt.timedelta(days=1)
+    last_day = end.astimezone(tz).date() + dt.timedelta(days=1)
+    if schedule.start and schedule.start > first_day:
+        first_day = schedule.start
+    if schedule.end and schedule.end < last_day:
+        last_day = schedule.end
+    by_weekday: dict[int, list[Slot]] = {}
+    for slot in schedule.slots:
+        by_weekday.setdefault(slot.weekday, []).append(slot)
+    day = first_day
+    while day <= last_day:
+        for slot in by_weekday.get(day.weekday(), ()):
+            local, note = resolve_wall_time(day, slot.time, tz)
+            at = local.astimezone(dt.UTC)
+            if start < at <= end:
+                blackout = next((b for b in schedule.blackouts if b.covers(day)), None)
+                yield SlotTime(schedule.name, at, local, slot, note, blackout)
+        day += dt.timedelta(days=1)
+
+
+def lead_time_notes(schedule: Schedule) -> list[str]:
+    """Lead times longer than the gap between slots are fine, and worth knowing about."""
+    if len(schedule.slots) < 2 and schedule.lead_time <= dt.timedelta(days=7):
+        return []
+    minutes = sorted(s.weekday * 1440 + s.time.hour * 60 + s.time.minute
+                     for s in schedule.slots)
+    gaps = [(b - a) for a, b in zip(minutes, [*minutes[1:], minutes[0] + 7 * 1440],
+                                    strict=True)]
+    shortest = dt.timedelta(minutes=min(gaps))
+    if schedule.lead_time > shortest:
+        return [f"schedule {schedule.name}: the lead time ({_hours(schedule.lead_time)}) is "
+                f"longer than the shortest gap between slots ({_hours(shortest)}): the next "
+                "video is uploaded before the previous one is released; YouTube keeps both "
+                "private until their publishAt"]
+    return []
+
+
+def _hours(delta: dt.timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} h"
+
+
+# --- the planner ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlanItem:
+    """What the planner needs to know about a queued interview."""
+
+    id: int
+    title: str
+    position: int
+    schedule: str | None = None
+    not_before: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    slot: SlotTime
+    upload_at: dt.datetime
+    interview: PlanItem | None = None
+    note: str | None = None
+
+
+@dataclass
+class Plan:
+    entries: list[PlanEntry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unplaced: list[PlanItem] = field(default_factory=list)  # queued, but not within the horizon
+
+    def runs_dry(self) -> PlanEntry | None:
+        """The first slot left empty because nothing was left to publish."""
+        return next((e for e in self.entries if e.interview is None
+                     and e.note is not None and e.note.startswith("no interview")), None)
+
+
+def schedule_of(item: PlanItem, schedules: dict[str, Schedule], default: str | None
+                ) -> str | None:
+    """The schedule an interview follows: its own, the campaign's default, or the only one."""
+    if item.schedule:
+        return item.schedule
+    if default:
+        return default
+    if len(schedules) == 1:
+        return next(iter(schedules))
+    return None
+
+
+def make_plan(schedules: dict[str, Schedule], items: Sequence[PlanItem], now: dt.datetime,
+              horizon: dt.timedelta, *, default_schedule: str | None = None) -> Plan:
+    """Assign queued interviews (in queue order) to the coming slots of their schedule.
+
+    Respects not-before dates (an interview waits, the next one may go first), blackouts,
+    each schedule's per-week limit and its start and end dates.
+    """
+    plan = Plan()
+    end = now + horizon
+    groups: dict[str, list[PlanItem]] = {name: [] for name in schedules}
+    for item in sorted(items, key=lambda i: (i.position, i.id)):
+        name = schedule_of(item, schedules, default_schedule)
+        if name is None or name not in groups:
+            plan.notes.append(f"interview {item.id} follows schedule {name!r}, which does not "
+                              "exist in schedules/" if name else
+                              f"interview {item.id} has no schedule and there is no "
+                              "default_schedule in publisher.toml")
+            plan.unplaced.append(item)
+            continue
+        groups[name].append(item)
+    for name, schedule in sorted(schedules.items()):
+        plan.notes += lead_time_notes(schedule)
+        plan.entries += _plan_schedule(schedule, groups[name], now, end, plan)
+    plan.entries.sort(key=lambda e: (e.slot.at, e.slot.schedule))
+    return plan
+
+
+def _plan_schedule(schedule: Schedule, queue: list[PlanItem], now: dt.datetime,
+                   end: dt.datetime, plan: Plan) -> Iterable[PlanEntry]:
+    waiting = list(queue)
+    per_week: dict[tuple[int, int], int] = {}
+    out = []
+    for slot in slot_times(schedule, now, end):
+        upload_at = max(now, slot.at - schedule.lead_time)
+        if slot.blackout is not None:
+            out.append(PlanEntry(slot, upload_at, None, "blackout"))
+            continue
+        used = per_week.get(slot.week, 0)
+        if used >= schedule.per_week:
+            out.append(PlanEntry(slot, upload_at, None,
+                                 f"weekly limit reached ({schedule.per_week} a week)"))
+            continue
+        pick = next((i for i, item in enumerate(waiting)
+                     if item.not_before is None or item.not_before <= slot.at), None)
+        if pick is None:
+            if waiting:
+                first = min(w.not_before for w in waiting if w.not_before is not None)
+                out.append(PlanEntry(slot, upload_at, None,
+                                     f"waiting: the next interview is not before "
+                                     f"{first.astimezone(slot.local.tzinfo):%Y-%m-%d %H:%M}"))
+            else:
+                out.append(PlanEntry(slot, upload_at, None, "no interview left in the queue"))
+            continue
+        item = waiting.pop(pick)
+        per_week[slot.week] = used + 1
+        out.append(PlanEntry(slot, upload_at, item, slot.dst_note))
+    plan.unplaced += waiting
+    return out
