@@ -1,0 +1,79 @@
+"""Leases: one worker at a time acts on an interview.
+
+A claim is one conditional UPDATE (free, expired, or already ours), so it is atomic on
+SQLite (whose writers are serialised) and on PostgreSQL (row lock) alike. A worker renews its
+lease while a long upload runs; anyone may take over an expired one. Every write the
+pipeline makes while holding a lease is guarded by the owner (`guarded_update`), so a worker
+whose lease was taken over can no longer change the interview: it learns so (LeaseLost) and
+stops.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import uuid
+from typing import Any
+
+from sqlalchemy import CursorResult, or_, update
+from sqlalchemy.orm import Session
+
+from publisher.errors import PublisherError
+from publisher.store.models import Interview
+
+DEFAULT_TTL = dt.timedelta(minutes=5)
+
+
+class LeaseLost(PublisherError):
+    """Another worker holds (or took over) the interview's lease."""
+
+
+def new_owner(kind: str = "worker") -> str:
+    """A name unique to this process and call, readable in `status`."""
+    return f"{kind}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _rowcount(result: Any) -> int:
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+def claim(session: Session, interview_id: int, owner: str, now: dt.datetime,
+          ttl: dt.timedelta = DEFAULT_TTL) -> bool:
+    """Take the lease if it is free, expired or already ours. True when we hold it."""
+    result = session.execute(
+        update(Interview)
+        .where(Interview.id == interview_id,
+               or_(Interview.lease_owner.is_(None), Interview.lease_expires_at <= now,
+                   Interview.lease_owner == owner))
+        .values(lease_owner=owner, lease_expires_at=now + ttl)
+        .execution_options(synchronize_session=False))
+    return _rowcount(result) == 1
+
+
+def renew(session: Session, interview_id: int, owner: str, now: dt.datetime,
+          ttl: dt.timedelta = DEFAULT_TTL) -> None:
+    """Extend our lease; raise LeaseLost if it is no longer ours."""
+    guarded_update(session, interview_id, owner, lease_expires_at=now + ttl)
+
+
+def release(session: Session, interview_id: int, owner: str) -> None:
+    """Give the lease back (a no-op if it was taken over meanwhile)."""
+    session.execute(
+        update(Interview)
+        .where(Interview.id == interview_id, Interview.lease_owner == owner)
+        .values(lease_owner=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False))
+
+
+def guarded_update(session: Session, interview_id: int, owner: str, **values: Any) -> None:
+    """Change the interview only while we hold its lease (fencing)."""
+    result = session.execute(
+        update(Interview)
+        .where(Interview.id == interview_id, Interview.lease_owner == owner)
+        .values(**values)
+        .execution_options(synchronize_session=False))
+    if _rowcount(result) != 1:
+        raise LeaseLost(f"interview {interview_id}: the lease was taken over by another "
+                        "worker; this one stops acting on it")
