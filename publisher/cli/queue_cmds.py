@@ -294,7 +294,7 @@ def list_(app: App, state: str, as_json: bool) -> None:
         query = query.where(Interview.state.in_([s.value for s in ACTIVE]))
     elif state != "all":
         query = query.where(Interview.state == state)
-    with app.transaction() as session:
+    with app.transaction(needs_config=False) as session:
         rows = session.execute(query).all()
     if as_json:
         print_json([{"id": r.id, "position": r.position, "state": r.state, "title": r.title,
