@@ -6,6 +6,7 @@ Sources: the videos resource reference and the thumbnails.set reference
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 TITLE_MAX_CHARS = 100
@@ -28,7 +29,8 @@ def title_length(title: str) -> int:
 
     YouTube does not document which one "characters" means; counting both keeps us safe.
     """
-    utf16_units = len(title.encode("utf-16-le")) // 2
+    # surrogatepass: an undecodable byte (reported by check_title) must not crash the count.
+    utf16_units = len(title.encode("utf-16-le", "surrogatepass")) // 2
     return max(len(title), utf16_units)
 
 
@@ -46,6 +48,28 @@ def forbidden_chars(text: str) -> list[str]:
     return [ch for ch in FORBIDDEN_CHARS if ch in text]
 
 
+def unpublishable_chars(what: str, text: str, *, allowed_controls: str = "") -> list[str]:
+    """Problems with characters no text field can carry: undecodable bytes and controls.
+
+    A byte that was not UTF-8 (a terminal or file in another encoding) reaches Python as a
+    lone surrogate, which cannot be encoded for YouTube nor stored; control characters such
+    as NUL cannot be published either (and PostgreSQL refuses NUL in text).
+    """
+    problems = []
+    undecodable = [i for i, ch in enumerate(text) if unicodedata.category(ch) == "Cs"]
+    if undecodable:
+        problems.append(f"{what} is not valid UTF-8 text: character {undecodable[0] + 1} comes "
+                        "from a byte in another encoding (check the terminal's or the file's "
+                        "encoding, which must be UTF-8)")
+    controls = sorted({ch for ch in text
+                       if unicodedata.category(ch) == "Cc" and ch not in allowed_controls})
+    if controls:
+        shown = ", ".join(f"U+{ord(ch):04X}" for ch in controls)
+        problems.append(f"{what} contains control characters ({shown}), which cannot be "
+                        "published; remove them")
+    return problems
+
+
 def check_title(title: str) -> list[str]:
     """Problems with a rendered title (empty list when it is valid)."""
     problems = []
@@ -59,12 +83,13 @@ def check_title(title: str) -> list[str]:
     if bad:
         problems.append(f"title contains {' and '.join(repr(c) for c in bad)}, which YouTube "
                         f"does not accept: {title!r}")
+    problems += unpublishable_chars("title", title)
     return problems
 
 
 def check_description(description: str) -> list[str]:
     problems = []
-    size = len(description.encode("utf-8"))
+    size = len(description.encode("utf-8", "surrogatepass"))
     if size > DESCRIPTION_MAX_BYTES:
         problems.append(f"description is {size} bytes (UTF-8), over YouTube's limit of "
                         f"{DESCRIPTION_MAX_BYTES} bytes by {size - DESCRIPTION_MAX_BYTES} "
@@ -73,13 +98,17 @@ def check_description(description: str) -> list[str]:
     if bad:
         problems.append(f"description contains {' and '.join(repr(c) for c in bad)}, which "
                         "YouTube does not accept")
+    problems += unpublishable_chars("description", description, allowed_controls="\t\n\r")
     return problems
 
 
 def check_tags(tags: Sequence[str]) -> list[str]:
+    problems = []
     length = tags_length(tags)
     if length > TAGS_MAX_CHARS:
-        return [f"tags use {length} characters counted the YouTube way (commas count, a tag "
-                f"with a space counts 2 more), over the limit of {TAGS_MAX_CHARS} by "
-                f"{length - TAGS_MAX_CHARS}; use fewer hashtags or speakers' names"]
-    return []
+        problems.append(f"tags use {length} characters counted the YouTube way (commas count, "
+                        f"a tag with a space counts 2 more), over the limit of {TAGS_MAX_CHARS} "
+                        f"by {length - TAGS_MAX_CHARS}; use fewer hashtags or speakers' names")
+    for tag in tags:
+        problems += unpublishable_chars(f"tag {tag!r} (from a hashtag or a speaker's name)", tag)
+    return problems

@@ -1,0 +1,100 @@
+"""YouTube OAuth: the installed-app flow, the token file, refreshing, and invalid_grant.
+
+The token file is google-auth's authorized-user JSON, written 0600 and atomically, and
+re-saved after each refresh. `from_authorized_user_info` always resets the token URI to
+Google's, so the configured one is applied afterwards (tests and proxies rely on it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from publisher.credentials import write_private
+from publisher.platforms.errors import AuthError, TransientError
+from publisher.platforms.youtube.client import SCOPES, Endpoints
+
+if TYPE_CHECKING:
+    from google.oauth2.credentials import Credentials
+
+REAUTH_HINT = ("run `publisher auth youtube` to authorise again (if the Google Cloud "
+               "project's OAuth consent screen is in \"Testing\" status, Google expires its "
+               "tokens after 7 days: publish it \"In production\" to stop this)")
+
+
+def load_credentials(token_file: Path, endpoints: Endpoints) -> Credentials:
+    """The saved credentials, pointed at the configured token endpoint."""
+    from google.oauth2.credentials import Credentials
+
+    try:
+        info = json.loads(token_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AuthError(f"YouTube is not authorised yet ({token_file} does not exist): run "
+                        "`publisher auth youtube`", platform="youtube") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AuthError(f"the YouTube token file {token_file} cannot be read ({exc}): "
+                        + REAUTH_HINT, platform="youtube") from None
+    try:
+        creds = Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
+            info, list(SCOPES))
+    except ValueError as exc:
+        raise AuthError(f"the YouTube token file {token_file} is incomplete ({exc}): "
+                        + REAUTH_HINT, platform="youtube") from None
+    moved: Credentials = creds.with_token_uri(endpoints.token_uri)
+    return moved
+
+
+def save_credentials(creds: Credentials, token_file: Path) -> None:
+    text: str = creds.to_json()  # type: ignore[no-untyped-call]
+    write_private(token_file, text.encode("utf-8"))
+
+
+def refresh(creds: Credentials, http: Any, token_file: Path | None = None) -> None:
+    """Get a fresh access token; an expired or revoked refresh token needs a person."""
+    import google.auth.exceptions
+    from google_auth_httplib2 import Request
+
+    try:
+        creds.refresh(Request(http))  # type: ignore[no-untyped-call]
+    except google.auth.exceptions.RefreshError as exc:
+        if "invalid_grant" in str(exc) or not getattr(exc, "retryable", False):
+            raise AuthError("the YouTube authorisation has expired or was revoked: "
+                            + REAUTH_HINT, platform="youtube", reason="invalid_grant") from None
+        raise TransientError(f"the Google token endpoint failed: {_short(exc)}",
+                             platform="youtube") from None
+    except google.auth.exceptions.TransportError as exc:
+        raise TransientError(f"cannot reach the Google token endpoint: {_short(exc)}",
+                             platform="youtube") from None
+    if token_file is not None:
+        save_credentials(creds, token_file)
+
+
+def _short(exc: Exception) -> str:
+    return str(exc.args[0] if exc.args else exc)[:200]
+
+
+def run_installed_flow(client_secrets_file: Path, endpoints: Endpoints, *, port: int,
+                       open_browser: bool) -> Credentials:
+    """google-auth-oauthlib's loopback flow with the least scope that covers our calls."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    try:
+        flow = InstalledAppFlow.from_client_secrets_file(str(client_secrets_file), list(SCOPES))
+    except FileNotFoundError:
+        raise AuthError(f"the OAuth client file {client_secrets_file} does not exist: create "
+                        "a \"Desktop app\" OAuth client in Google Cloud Console and save its "
+                        "JSON there", platform="youtube") from None
+    except ValueError as exc:
+        raise AuthError(f"{client_secrets_file} is not an OAuth client file: {exc}",
+                        platform="youtube") from None
+    flow.client_config["token_uri"] = endpoints.token_uri
+    creds = flow.run_local_server(
+        port=port, open_browser=open_browser, prompt="consent",
+        authorization_prompt_message="Open this address in a browser to authorise "
+                                     "publisher for YouTube:\n{url}\n",
+        success_message="publisher is authorised; you can close this tab.")
+    from google.oauth2.credentials import Credentials
+
+    assert isinstance(creds, Credentials)
+    return creds

@@ -1,0 +1,73 @@
+"""The YouTube Data API client: google-api-python-client built from the bundled discovery
+document, with every endpoint overridable.
+
+`api_endpoint` alone does not move media uploads (the upload URL is built from the
+document's rootUrl and keeps https), so the document itself is patched: API calls and
+uploads then both go to the configured root. Every request has a timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httplib2
+    from google.oauth2.credentials import Credentials
+
+DEFAULT_API_ROOT = "https://youtube.googleapis.com/"
+DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
+ENV_API_ROOT = "PUBLISHER_YOUTUBE_API_ROOT"
+ENV_TOKEN_URI = "PUBLISHER_GOOGLE_TOKEN_URI"
+# One scope covers every call we make: insert, update, list, thumbnails, playlists, captions.
+SCOPES = ("https://www.googleapis.com/auth/youtube.force-ssl",)
+DEFAULT_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    api_root: str = DEFAULT_API_ROOT
+    token_uri: str = DEFAULT_TOKEN_URI
+
+    @classmethod
+    def resolve(cls, api_root: str | None = None, token_uri: str | None = None) -> Endpoints:
+        """publisher.toml's values, overridden by the environment, else Google's."""
+        root = os.environ.get(ENV_API_ROOT) or api_root or DEFAULT_API_ROOT
+        token = os.environ.get(ENV_TOKEN_URI) or token_uri or DEFAULT_TOKEN_URI
+        return cls(api_root=root if root.endswith("/") else root + "/", token_uri=token)
+
+
+@lru_cache(maxsize=8)
+def _discovery_text(root: str) -> str:
+    from googleapiclient.discovery_cache import get_static_doc
+
+    text = get_static_doc("youtube", "v3")
+    if text is None:
+        raise RuntimeError("google-api-python-client ships no YouTube discovery document")
+    doc = json.loads(text)
+    doc["rootUrl"] = doc["mtlsRootUrl"] = root
+    doc["baseUrl"] = root + doc.get("servicePath", "")
+    return json.dumps(doc)
+
+
+def make_http(credentials: Credentials | None, timeout: float = DEFAULT_TIMEOUT_S) -> Any:
+    """An authorised httplib2 transport that treats 308 as an answer, not a redirect."""
+    import httplib2
+    from google_auth_httplib2 import AuthorizedHttp
+
+    base = httplib2.Http(timeout=timeout)
+    # Google's "308 Resume Incomplete" carries no Location: following it would fail.
+    base.redirect_codes = base.redirect_codes - {308}
+    if credentials is None:
+        return base
+    return AuthorizedHttp(credentials, http=base)
+
+
+def build_service(http: httplib2.Http | Any, endpoints: Endpoints) -> Any:
+    """The `youtube` v3 resource, offline (static discovery), pointed at the endpoints."""
+    from googleapiclient.discovery import build_from_document
+
+    return build_from_document(_discovery_text(endpoints.api_root), http=http)
