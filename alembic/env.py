@@ -13,9 +13,17 @@ from alembic import context
 from publisher.home import Home
 from publisher.store.db import make_engine
 from publisher.store.models import Base
+from publisher.store.types import UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write our UTC column type as a plain DateTime: migrations must not import the app."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
 
 
 def _configure(connection: object) -> None:
@@ -24,6 +32,7 @@ def _configure(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things: copy-and-move instead
         compare_type=True,
+        render_item=_render_item,
     )
 
 

@@ -1,8 +1,5 @@
-"""SQLAlchemy 2 models: the queue of interviews and its append-only journal.
-
-Later work adds, beside these, per-platform publication records (`publications`) and uses the
-lease columns already on `interviews`.
-"""
+"""SQLAlchemy 2 models: the queue of interviews, their journal, the per-platform
+publication records and the YouTube quota ledger."""
 
 from __future__ import annotations
 
@@ -111,6 +108,8 @@ class Interview(Base):
     schedule: Mapped[str | None] = mapped_column(String(100))
     not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
+    # The slot (UTC) this interview was committed to when its upload started.
+    slot_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     attention_reason: Mapped[str | None] = mapped_column(Text)
     # Leases (used by the daemon): one worker at a time acts on an interview.
     lease_owner: Mapped[str | None] = mapped_column(String(200))
@@ -127,6 +126,8 @@ class Interview(Base):
     localizations: Mapped[list[Localization]] = relationship(
         back_populates="interview", cascade="all, delete-orphan",
         order_by="Localization.language")
+    publications: Mapped[list[Publication]] = relationship(
+        back_populates="interview", cascade="all, delete-orphan", order_by="Publication.id")
 
 
 class Speaker(Base):
@@ -195,3 +196,61 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(60))
     actor: Mapped[str] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PublicationState(enum.StrEnum):
+    """Where one side effect stands. See DESIGN.md: intent → act → record."""
+
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"            # the handle is saved; the request may have been sent
+    DONE = "done"                      # remote id and URL recorded
+    UNKNOWN = "unknown"                # sent, outcome not known: reconcile before retrying
+    FAILED = "failed"                  # failed for now; retried at next_attempt_at
+    NEEDS_ATTENTION = "needs_attention"
+    SKIPPED = "skipped"                # an organizer chose to skip it
+
+
+_pub_state_values = ", ".join(f"'{s.value}'" for s in PublicationState)
+
+
+class Publication(Base):
+    """One side effect on one platform for one interview, e.g. (3, youtube, video) or
+    (3, mastodon, post); its idempotency handle is committed before the request."""
+
+    __tablename__ = "publications"
+    __table_args__ = (
+        UniqueConstraint("interview_id", "platform", "step", "account",
+                         name="uq_publications_interview_platform_step_account"),
+        CheckConstraint(f"state IN ({_pub_state_values})", name="state_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
+                                              index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str] = mapped_column(String(40), default="post")
+    account: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(20), default=PublicationState.PENDING.value)
+    handle: Mapped[str | None] = mapped_column(Text)      # session URI, idempotency key, rkey
+    remote_id: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                    onupdate=utcnow)
+
+    interview: Mapped[Interview] = relationship(back_populates="publications")
+
+
+class QuotaUsage(Base):
+    """Units used per quota bucket per Pacific-time day (when YouTube resets its quotas)."""
+
+    __tablename__ = "quota_usage"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(40), primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, default=0)
