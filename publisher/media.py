@@ -45,6 +45,13 @@ def _check_regular_readable(path: Path, what: str) -> int:
         raise MediaError(f"{what} cannot be read: {path}: {exc.strerror}") from None
     if stat.S_ISDIR(st.st_mode):
         raise MediaError(f"{what} is a directory, not a file: {path}")
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        # The queue stores paths as text: a name in another encoding cannot be kept.
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise MediaError(f"{what} has a name that is not valid UTF-8 text (written in another "
+                         f"encoding); rename the file: {shown}") from None
     if not stat.S_ISREG(st.st_mode):
         raise MediaError(f"{what} is not a regular file: {path}")
     try:
@@ -71,13 +78,18 @@ def probe_video(path: Path) -> VideoFacts:
     if size == 0:
         raise MediaError(f"video file is empty (0 bytes): {path}")
     if size > limits.VIDEO_MAX_BYTES:
-        raise MediaError(f"video file is {size / 1024**3:.1f} GiB, over YouTube's limit of "
-                         f"256 GB: {path}")
+        raise MediaError(f"video file is {size:,} bytes ({size / 1024**3:.2f} GiB), over "
+                         f"YouTube's limit of 256 GB ({limits.VIDEO_MAX_BYTES:,} bytes): {path}")
     import av
 
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        kind = _container_signature(path)
+        if kind is not None:
+            raise MediaError(f"video file is damaged or truncated: it starts like {kind} file "
+                             f"but cannot be read ({_av_reason(exc)}); copy or export it "
+                             f"again: {path}") from None
         raise MediaError(f"not a video file PyAV can read ({_av_reason(exc)}): {path}") from None
     try:
         with container:
@@ -85,6 +97,38 @@ def probe_video(path: Path) -> VideoFacts:
     except av.error.FFmpegError as exc:
         raise MediaError(f"video file is damaged or truncated ({_av_reason(exc)}): {path}"
                          ) from None
+
+
+# Leading bytes of the containers organizers export: such a file that cannot be opened is
+# a damaged or cut-off video, not some other kind of file.
+_MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot")
+
+
+def _container_signature(path: Path) -> str | None:
+    """'an MP4/MOV', 'a Matroska/WebM', ... when the file starts like a known video container."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None
+    if head[4:8] in _MP4_BOXES:
+        return "an MP4/MOV"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "a Matroska/WebM"
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return "an AVI"
+    if head.startswith(b"FLV"):
+        return "an FLV"
+    if head.startswith((b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3")):
+        return "an MPEG"
+    return None
+
+
+def _hms(seconds: float) -> str:
+    total = int(seconds)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02}:{s:02}"
 
 
 def _av_reason(exc: Exception) -> str:
@@ -105,8 +149,8 @@ def _describe(container: object, path: Path, size: int) -> VideoFacts:
     if duration is None or duration <= 0:
         raise MediaError(f"cannot tell the video's duration; the file may be truncated: {path}")
     if duration > limits.VIDEO_MAX_SECONDS:
-        raise MediaError(f"video is {duration / 3600:.1f} hours long, over YouTube's limit of "
-                         f"12 hours: {path}")
+        raise MediaError(f"video is {_hms(duration)} long (h:mm:ss), over YouTube's limit of "
+                         f"12 hours ({_hms(limits.VIDEO_MAX_SECONDS)}): {path}")
     # Decode one frame: headers alone do not prove the stream is readable.
     decoded = False
     for frame in container.decode(vs):
@@ -179,8 +223,9 @@ def check_thumbnail(path: Path) -> str:
     if size == 0:
         raise MediaError(f"thumbnail is empty (0 bytes): {path}")
     if size > limits.THUMBNAIL_MAX_BYTES:
-        raise MediaError(f"thumbnail is {size / 1024**2:.1f} MiB, over YouTube's limit of "
-                         f"{limits.THUMBNAIL_MAX_BYTES // 1024**2} MiB: {path}")
+        raise MediaError(f"thumbnail is {size:,} bytes ({size / 1024**2:.2f} MiB), over "
+                         f"YouTube's limit of {limits.THUMBNAIL_MAX_BYTES // 1024**2} MiB "
+                         f"({limits.THUMBNAIL_MAX_BYTES:,} bytes): {path}")
     with path.open("rb") as fh:
         head = fh.read(8)
     for magic, mime in _IMAGE_MAGIC.items():

@@ -106,7 +106,10 @@ def _parse_not_before(raw: str, tz: ZoneInfo | dt.timezone) -> dt.datetime:
     except ValueError:
         pass
     else:
-        return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz).astimezone(dt.UTC)
+        try:
+            return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz).astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError(f"{raw!r} is out of range") from None
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -114,7 +117,10 @@ def _parse_not_before(raw: str, tz: ZoneInfo | dt.timezone) -> dt.datetime:
                          "YYYY-MM-DDTHH:MM, optionally with a UTC offset)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError(f"{raw!r} is out of range") from None
 
 
 def _schedule_tz(ctx: Context, name: str | None) -> ZoneInfo | dt.timezone:
@@ -170,6 +176,8 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
             name = (s.name or "").strip()
             if not name:
                 problems.append(f"speaker {i}: the name is empty")
+            problems += limits.unpublishable_chars(f"speaker {i} name", name)
+            problems += limits.unpublishable_chars(f"speaker {i} role", s.role or "")
             for link in s.links:
                 if not link.startswith(("https://", "http://")):
                     problems.append(f"speaker {i} ({name}): link {link!r} is not a web "
@@ -201,7 +209,13 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
     captions: dict[str, tuple[str, str]] | None = None
     if "captions" in given:
         captions = {}
+        seen_langs: set[str] = set()
         for lang, cpath in (given["captions"] or {}).items():
+            if lang.casefold() in seen_langs:
+                problems.append(f"captions: language {lang!r} is given twice "
+                                "(language codes ignore case)")
+                continue
+            seen_langs.add(lang.casefold())
             if not is_valid_language(lang):
                 problems.append(f"captions: {lang!r} is not a BCP-47 language code "
                                 "(expected e.g. it=subs.srt, en-GB=subs.vtt)")
@@ -263,13 +277,17 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
         values["recording_place"] = given["recording_place"] or None
     if "playlist" in given:
         values["playlist"] = given["playlist"] or None
+    for key, label in (("recording_place", "recording_place"), ("playlist", "playlist")):
+        if values.get(key):
+            problems += limits.unpublishable_chars(label, values[key])
     if given.get("privacy") is not None and given["privacy"] not in limits.PRIVACY_STATUSES:
         problems.append(f"privacy: expected one of {', '.join(limits.PRIVACY_STATUSES)}, "
                         f"found {given['privacy']!r}")
     if given.get("license") is not None and given["license"] not in limits.LICENSES:
         problems.append(f"license: expected one of {', '.join(limits.LICENSES)}, "
                         f"found {given['license']!r}")
-    if given.get("category_id") is not None and not str(given["category_id"]).isdigit():
+    category = given.get("category_id")
+    if category is not None and not (str(category).isascii() and str(category).isdigit()):
         problems.append(f"category: expected a numeric YouTube category id such as 22, "
                         f"found {given['category_id']!r}")
     for key in ("privacy", "license", "category_id", "made_for_kids", "synthetic_media"):

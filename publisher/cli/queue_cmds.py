@@ -150,8 +150,9 @@ def build_spec(opts: dict[str, Any], *, for_edit: bool) -> InterviewSpec:
             if not sep or not lang.strip() or not file.strip():
                 raise InputError(f"--captions: expected LANG=FILE (e.g. it=interview.it.srt), "
                                  f"found {item!r}")
-            if lang.strip() in captions:
-                raise InputError(f"--captions: language {lang.strip()!r} is given twice")
+            if lang.strip().casefold() in {k.casefold() for k in captions}:
+                raise InputError(f"--captions: language {lang.strip()!r} is given twice "
+                                 "(language codes ignore case)")
             captions[lang.strip()] = Path(file.strip())
         spec.captions = captions
     if for_edit:

@@ -16,6 +16,11 @@ def _is_word_char(ch: str) -> bool:
     return ch == "_" or unicodedata.category(ch)[0] in ("L", "M", "N")
 
 
+def _has_letter(word: str) -> bool:
+    # Platforms do not link a hashtag made only of digits and underscores (e.g. "#1").
+    return not all(ch.isdigit() or ch == "_" for ch in word)
+
+
 def normalize(raw: str) -> str:
     """Return the hashtag as `#Word`, or raise HashtagError saying what is wrong with it.
 
@@ -25,6 +30,9 @@ def normalize(raw: str) -> str:
     word = text.lstrip("#＃")
     if not word:
         raise HashtagError(f"hashtag {raw!r} is empty")
+    if any(unicodedata.category(ch) == "Cs" for ch in word):
+        raise HashtagError(f"hashtag {raw!r} is not valid UTF-8 text (a byte in another "
+                           "encoding: check the terminal's or the file's encoding)")
     if any(ch.isspace() for ch in word):
         raise HashtagError(f"hashtag {raw!r} contains a space (write it as one word, "
                            f"e.g. #{''.join(word.split())})")
@@ -33,7 +41,7 @@ def normalize(raw: str) -> str:
         shown = " ".join(repr(ch) for ch in bad)
         raise HashtagError(f"hashtag {raw!r} contains punctuation or symbols ({shown}); "
                            "only letters, digits and _ are allowed")
-    if all(ch.isdigit() or ch == "_" for ch in word):
+    if not _has_letter(word):
         raise HashtagError(f"hashtag {raw!r} has no letter; platforms do not link "
                            "hashtags made only of digits")
     return "#" + word
@@ -73,7 +81,10 @@ def combine(*groups: Iterable[str]) -> HashtagSet:
 
 
 def find_in_text(text: str) -> list[str]:
-    """The hashtags written inside a text (e.g. a title), in order."""
+    """The hashtags written inside a text (e.g. a title), in order.
+
+    Only what the platforms link counts: "Episodio #1" holds no hashtag.
+    """
     found = []
     i = 0
     while i < len(text):
@@ -81,7 +92,7 @@ def find_in_text(text: str) -> list[str]:
             j = i + 1
             while j < len(text) and _is_word_char(text[j]):
                 j += 1
-            if j > i + 1:
+            if j > i + 1 and _has_letter(text[i + 1:j]):
                 found.append(text[i:j])
             i = j
         else:

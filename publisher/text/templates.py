@@ -19,13 +19,40 @@ class TemplateError(ValueError):
     """A template cannot be compiled or rendered; the message names the template."""
 
 
+class _Vars(dict[str, Any]):
+    """A table of template variables that knows its own name, for error messages."""
+
+    def __init__(self, path: str, data: Mapping[str, Any]) -> None:
+        super().__init__(data)
+        self.path = path
+
+
+def _wrap(path: str, value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return _Vars(path, {k: _wrap(f"{path}.{k}", v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_wrap(f"{path}[{i}]", v) for i, v in enumerate(value)]
+    return value
+
+
 @lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
+    class NamedUndefined(StrictUndefined):
+        """Says `campaign.sponsor is undefined`, not "'dict object' has no attribute"."""
+
+        @property
+        def _undefined_message(self) -> str:
+            obj, name = self._undefined_obj, self._undefined_name
+            if isinstance(obj, _Vars) and name is not None:
+                return (f"'{obj.path}.{name}' is undefined ({obj.path} has: "
+                        f"{', '.join(sorted(obj)) or 'nothing'})")
+            return str(StrictUndefined._undefined_message.fget(self))  # type: ignore[attr-defined]
+
     # Plain text out (no HTML escaping); keep the organizer's line breaks exactly.
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+    return SandboxedEnvironment(undefined=NamedUndefined, autoescape=False,
                                 keep_trailing_newline=False, trim_blocks=True,
                                 lstrip_blocks=True)
 
@@ -49,7 +76,7 @@ def render(source: str, name: str, variables: Mapping[str, Any]) -> str:
 
     template = compile_template(source, name)
     try:
-        return template.render(**variables).strip()
+        return template.render(**{k: _wrap(k, v) for k, v in variables.items()}).strip()
     except UndefinedError as exc:
         known = ", ".join(sorted(variables))
         raise TemplateError(f"template {name}: {exc.message} (variables available: {known})"
