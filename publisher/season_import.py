@@ -79,13 +79,14 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
                          "interview")
     _check_columns(list(reader.fieldnames), path.name)
     rows = []
-    for row in reader:
+    # "row N" as a spreadsheet shows it: the header is row 1 (a cell may span lines).
+    for number, row in enumerate(reader, start=2):
         if None in row:
-            raise InputError(f"{path.name}: row {reader.line_num} has more values than the "
+            raise InputError(f"{path.name}: row {number} has more values than the "
                              "header has columns")
         if not any((v or "").strip() for v in row.values()):
             continue
-        rows.append((f"row {reader.line_num}", {_norm_key(k): v for k, v in row.items()
+        rows.append((f"row {number}", {_norm_key(k): v for k, v in row.items()
                                                  if v is not None and v.strip() != ""}))
     return rows
 

@@ -76,3 +76,15 @@ def test_the_same_video_twice_in_one_file_is_refused(sqlite_home: HomeFixture,
     result = sqlite_home.run("queue", "import", csv_file)
     assert result.exit_code == 2 and "row 3" in result.stderr and "row 2" in result.stderr
     assert sqlite_home.snapshot() == before
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(sqlite_home: HomeFixture,
+                                                        media: Media) -> None:
+    media.video("a.mp4")
+    csv_file = media.file("season.csv", (
+        'video,title,speakers,description\n'
+        'a.mp4,Uno,Maria Rossi,"Una descrizione\nsu due righe"\n'
+        'missing.mp4,Due,Luca Bianchi,\n'))
+    result = sqlite_home.run("queue", "import", csv_file)
+    assert result.exit_code == 2
+    assert "row 3: video: video file not found" in result.stderr

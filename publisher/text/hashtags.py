@@ -83,12 +83,14 @@ def combine(*groups: Iterable[str]) -> HashtagSet:
 def find_in_text(text: str) -> list[str]:
     """The hashtags written inside a text (e.g. a title), in order.
 
-    Only what the platforms link counts: "Episodio #1" holds no hashtag.
+    Only what the platforms link counts: "Episodio #1" holds no hashtag, and neither does
+    the fragment of a link ("https://example.org/#contatti").
     """
     found = []
     i = 0
     while i < len(text):
-        if text[i] == "#" and (i == 0 or not _is_word_char(text[i - 1])):
+        if text[i] == "#" and (i == 0 or not (_is_word_char(text[i - 1])
+                                              or text[i - 1] in "/?=&#")):
             j = i + 1
             while j < len(text) and _is_word_char(text[j]):
                 j += 1
