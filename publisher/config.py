@@ -51,6 +51,12 @@ class YouTubeDefaults:
     synthetic_media: bool = False
     license: str = "youtube"
     notify_subscribers: bool = True
+    api_root: str | None = None   # default Google's; env PUBLISHER_YOUTUBE_API_ROOT wins
+    token_uri: str | None = None  # default Google's; env PUBLISHER_GOOGLE_TOKEN_URI wins
+    chunk_size_mib: int = 8
+    timeout_s: int = 60
+    daily_uploads: int = 100      # the videos.insert bucket (calls a day)
+    daily_units: int = 10_000     # the shared bucket of every other call
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,12 @@ def _templates(sec: Section) -> Templates:
 
 def _youtube(sec: Section) -> YouTubeDefaults:
     sec.reject_unknown({"category_id", "privacy", "made_for_kids", "synthetic_media", "license",
-                        "notify_subscribers"})
+                        "notify_subscribers", "api_root", "token_uri", "chunk_size_mib",
+                        "timeout_s", "daily_uploads", "daily_units"})
+    for key in ("api_root", "token_uri"):
+        url = sec.text(key)
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise sec.error(key, f"expected an address starting with https://, found {url!r}")
     d = YouTubeDefaults()
     category = sec.text("category_id", d.category_id) or d.category_id
     if not category.isdigit():
@@ -128,7 +139,18 @@ def _youtube(sec: Section) -> YouTubeDefaults:
                            synthetic_media=sec.boolean("synthetic_media", d.synthetic_media),
                            license=license_,
                            notify_subscribers=sec.boolean("notify_subscribers",
-                                                          d.notify_subscribers))
+                                                          d.notify_subscribers),
+                           api_root=sec.text("api_root"), token_uri=sec.text("token_uri"),
+                           chunk_size_mib=_int(sec, "chunk_size_mib", d.chunk_size_mib, 1, 1024),
+                           timeout_s=_int(sec, "timeout_s", d.timeout_s, 5, 3600),
+                           daily_uploads=_int(sec, "daily_uploads", d.daily_uploads, 1, 10**6),
+                           daily_units=_int(sec, "daily_units", d.daily_units, 1, 10**9))
+
+
+def _int(sec: Section, key: str, default: int, low: int, high: int) -> int:
+    value = sec.integer(key, default, minimum=low, maximum=high)
+    assert value is not None
+    return value
 
 
 def ensure_exists(path: Path) -> None:

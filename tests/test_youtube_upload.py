@@ -1,0 +1,243 @@
+"""The product's YouTube client and resumable uploader against the loopback YouTube.
+
+The real google-api-python-client and google-auth talk HTTP to publisher.sandbox.youtube;
+the fake's side is what is checked: bytes, sha256, sessions, number of videos.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from publisher.platforms.errors import AuthError, DeferredError, PermanentError
+from publisher.platforms.youtube.auth import load_credentials, refresh
+from publisher.platforms.youtube.client import Endpoints, build_service, make_http
+from publisher.platforms.youtube.metadata import VideoMeta, insert_body
+from publisher.platforms.youtube.upload import Backoff, Interrupted, upload_video
+from publisher.sandbox.youtube import FakeYouTube
+
+CHUNK = 1024 * 1024
+SIZE = 3 * CHUNK + 12345
+
+
+class Journal:
+    """Records what the uploader asks to be committed, and what the server held then."""
+
+    def __init__(self, yt: FakeYouTube) -> None:
+        self.yt = yt
+        self.sessions: list[tuple[str, bool, int]] = []
+        self.offsets: list[int] = []
+
+    def session_started(self, uri: str, *, replaces_expired: bool) -> None:
+        # Intent before act: nothing may have reached the session yet.
+        self.sessions.append((uri, replaces_expired, self.yt.session(uri).bytes_received))
+
+    def progress(self, offset: int, total: int) -> None:
+        assert total == SIZE
+        self.offsets.append(offset)
+
+
+@pytest.fixture
+def yt() -> Iterator[FakeYouTube]:
+    with FakeYouTube() as fake:
+        yield fake
+
+
+@pytest.fixture
+def video(tmp_path: Path) -> Path:
+    path = tmp_path / "interview.mp4"
+    path.write_bytes(os.urandom(SIZE))
+    return path
+
+
+class Client:
+    def __init__(self, yt: FakeYouTube, tmp_path: Path) -> None:
+        self.token_file = tmp_path / "youtube-token.json"
+        self.token_file.write_text(json.dumps(yt.authorized_user_info()))
+        self.endpoints = Endpoints(api_root=yt.root, token_uri=yt.token_uri)
+        self.creds = load_credentials(self.token_file, self.endpoints)
+        self.http = make_http(self.creds, timeout=10)
+        self.service = build_service(self.http, self.endpoints)
+        self.journal = Journal(yt)
+
+    def upload(self, path: Path, **kw: Any) -> dict[str, Any]:
+        meta = VideoMeta(title="Maria Rossi nel suo studio", description="Intervista",
+                         tags=("Marmo",), category_id="22", language="it", privacy="public",
+                         made_for_kids=False, synthetic_media=False, license="youtube",
+                         recording_date=dt.date(2026, 5, 4),
+                         localizations={"en": ("In her studio", "An interview")})
+        body, parts = insert_body(meta, kw.pop("publish_at", dt.datetime(2030, 12, 1, 17,
+                                                                          tzinfo=dt.UTC)))
+        return upload_video(self.service, self.http, path=path, body=body, parts=parts,
+                            journal=self.journal, chunk_size=CHUNK, mimetype="video/mp4",
+                            backoff=Backoff(sleep=lambda s: None), **kw)
+
+
+@pytest.fixture
+def client(yt: FakeYouTube, tmp_path: Path) -> Client:
+    return Client(yt, tmp_path)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_clean_upload_with_full_metadata(yt: FakeYouTube, client: Client, video: Path) -> None:
+    result = client.upload(video)
+    assert len(yt.videos) == 1
+    got = yt.video(result["id"])
+    assert got.sha256 == sha(video) and got.size == SIZE
+    assert got.bytes_received == SIZE  # nothing re-sent
+    assert client.journal.sessions and client.journal.sessions[0][2] == 0
+    assert client.journal.offsets == [CHUNK, 2 * CHUNK, 3 * CHUNK, SIZE]
+    meta = got.metadata
+    assert meta["snippet"]["title"] == "Maria Rossi nel suo studio"
+    assert meta["snippet"]["defaultLanguage"] == "it"
+    assert meta["status"] == {"privacyStatus": "private", "publishAt": "2030-12-01T17:00:00Z",
+                              "selfDeclaredMadeForKids": False, "containsSyntheticMedia": False,
+                              "license": "youtube", "embeddable": True}
+    assert meta["localizations"]["en"]["title"] == "In her studio"
+    assert meta["recordingDetails"]["recordingDate"].startswith("2026-05-04")
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
+def test_server_errors_on_a_chunk_are_retried(yt: FakeYouTube, client: Client, video: Path,
+                                               status: int) -> None:
+    yt.fail_chunk(2, status)
+    result = client.upload(video)
+    got = yt.video(result["id"])
+    assert len(yt.videos) == 1 and got.sha256 == sha(video)
+    assert got.bytes_received - SIZE <= CHUNK
+
+
+def test_acted_then_failed_chunk_resumes_from_server_offset(yt: FakeYouTube, client: Client,
+                                                            video: Path) -> None:
+    yt.fail_chunk(2, 503, after_storing=True)
+    result = client.upload(video)
+    assert yt.video(result["id"]).sha256 == sha(video)
+    assert yt.video(result["id"]).bytes_received == SIZE  # the stored chunk was not re-sent
+
+
+def test_dropped_connection_mid_chunk(yt: FakeYouTube, client: Client, video: Path) -> None:
+    yt.drop_chunk(3, after_bytes=100_000)
+    result = client.upload(video)
+    got = yt.video(result["id"])
+    assert len(yt.videos) == 1 and got.sha256 == sha(video)
+    assert got.bytes_received - SIZE <= CHUNK
+
+
+def test_final_response_lost_is_not_a_second_video(yt: FakeYouTube, client: Client,
+                                                   video: Path) -> None:
+    yt.lose_final_response()
+    result = client.upload(video)
+    assert len(yt.videos) == 1 and yt.video(result["id"]).sha256 == sha(video)
+
+
+def test_resume_after_a_stop_from_the_saved_session(yt: FakeYouTube, client: Client,
+                                                    video: Path, tmp_path: Path) -> None:
+    calls = iter([False, False, False, True])  # before the start, then per chunk
+    with pytest.raises(Interrupted):
+        client.upload(video, should_stop=lambda: next(calls, True))
+    uri = client.journal.sessions[0][0]
+    assert yt.session(uri).bytes_received == 2 * CHUNK
+    again = Client(yt, tmp_path)  # a new process: new credentials, new client
+    result = again.upload(video, saved_session=uri)
+    got = yt.video(result["id"])
+    assert len(yt.videos) == 1 and got.sha256 == sha(video)
+    assert got.bytes_received == SIZE
+    assert again.journal.sessions == []  # no new session
+    assert again.journal.offsets[0] == 2 * CHUNK
+
+
+def test_crash_after_last_chunk_finds_the_video_instead_of_uploading_again(
+        yt: FakeYouTube, client: Client, video: Path, tmp_path: Path) -> None:
+    first = client.upload(video)
+    uri = client.journal.sessions[0][0]
+    # The process died before recording the video id: the next run queries the session.
+    again = Client(yt, tmp_path)
+    second = again.upload(video, saved_session=uri)
+    assert second["id"] == first["id"]
+    assert len(yt.videos) == 1 and yt.video(first["id"]).bytes_received == SIZE
+
+
+def test_expired_session_starts_a_new_one_and_says_so(yt: FakeYouTube, client: Client,
+                                                      video: Path, tmp_path: Path) -> None:
+    with pytest.raises(Interrupted):
+        client.upload(video, should_stop=iter([False, False, False, True]).__next__)
+    uri = client.journal.sessions[0][0]
+    yt.expire_session(uri)
+    again = Client(yt, tmp_path)
+    result = again.upload(video, saved_session=uri)
+    assert [s[1] for s in again.journal.sessions] == [True]
+    assert len(yt.videos) == 1 and yt.video(result["id"]).sha256 == sha(video)
+
+
+def test_quota_exhausted_defers_until_pacific_midnight(yt: FakeYouTube, client: Client,
+                                                       video: Path) -> None:
+    yt.exhaust_quota("videos.insert")
+    with pytest.raises(DeferredError) as info:
+        client.upload(video)
+    assert info.value.reason == "quotaExceeded"
+    assert info.value.until.astimezone(dt.UTC).minute == 0
+    assert not yt.videos and client.journal.sessions == []
+
+
+def test_upload_limit_defers_a_day(yt: FakeYouTube, client: Client, video: Path) -> None:
+    yt.exceed_upload_limit()
+    with pytest.raises(DeferredError) as info:
+        client.upload(video)
+    assert info.value.reason == "uploadLimitExceeded"
+
+
+def test_invalid_metadata_is_permanent(yt: FakeYouTube, client: Client, video: Path) -> None:
+    from publisher.platforms.youtube.upload import upload_video as up
+
+    body = {"snippet": {"title": "x" * 101, "categoryId": "22"},
+            "status": {"privacyStatus": "private"}}
+    with pytest.raises(PermanentError) as info:
+        up(client.service, client.http, path=video, body=body, parts="snippet,status",
+           journal=client.journal, chunk_size=CHUNK, backoff=Backoff(sleep=lambda s: None))
+    assert info.value.reason == "invalidTitle"
+
+
+def test_revoked_token_needs_a_person(yt: FakeYouTube, client: Client) -> None:
+    yt.revoke_tokens()
+    with pytest.raises(AuthError) as info:
+        refresh(client.creds, make_http(None), client.token_file)
+    assert "publisher auth youtube" in str(info.value)
+    assert "Testing" in str(info.value)
+
+
+def test_refresh_saves_the_token_file_privately(yt: FakeYouTube, client: Client) -> None:
+    refresh(client.creds, make_http(None), client.token_file)
+    assert client.creds.token
+    assert oct(client.token_file.stat().st_mode & 0o777) == "0o600"
+    saved = json.loads(client.token_file.read_text())
+    assert saved["token"] == client.creds.token
+
+
+def test_missing_token_file_says_how_to_authorise(tmp_path: Path) -> None:
+    with pytest.raises(AuthError, match="publisher auth youtube"):
+        load_credentials(tmp_path / "none.json", Endpoints())
+
+
+def test_chunk_size_must_be_a_multiple_of_256_kib(client: Client, video: Path) -> None:
+    with pytest.raises(ValueError, match="256 KiB"):
+        upload_video(client.service, client.http, path=video, body={}, parts="snippet",
+                     journal=client.journal, chunk_size=1000)
+
+
+def test_endpoints_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLISHER_YOUTUBE_API_ROOT", "http://127.0.0.1:9/")
+    monkeypatch.setenv("PUBLISHER_GOOGLE_TOKEN_URI", "http://127.0.0.1:9/token")
+    got = Endpoints.resolve("https://proxy.example/", None)
+    assert got == Endpoints("http://127.0.0.1:9/", "http://127.0.0.1:9/token")
+    monkeypatch.delenv("PUBLISHER_YOUTUBE_API_ROOT")
+    assert Endpoints.resolve("https://proxy.example", None).api_root == "https://proxy.example/"
