@@ -14,12 +14,15 @@ from pathlib import Path
 
 def make_video(path: Path, *, seconds: float = 1.0, width: int = 64, height: int = 48,
                fps: int = 10, audio: bool = True, video: bool = True, seed: int = 0,
-               last_frame_at: float | None = None) -> Path:
+               last_frame_at: float | None = None, noise: bool = False) -> Path:
     """Encode a short synthetic clip; `seed` changes the pixels (and so the sha256).
 
     `last_frame_at` places the final frame at that time, making a long file with few frames
-    (used to test the 12-hour limit without encoding 12 hours).
+    (used to test the 12-hour limit without encoding 12 hours). `noise` fills frames with
+    random pixels, which do not compress: a few seconds make megabytes (for upload tests).
     """
+    import os
+
     import av
 
     container = av.open(str(path), "w")
@@ -40,7 +43,10 @@ def make_video(path: Path, *, seconds: float = 1.0, width: int = 64, height: int
                 frame = av.VideoFrame(width, height, "rgb24")
                 plane = frame.planes[0]
                 line = plane.line_size
-                plane.update(b"".join(row.ljust(line, b"\0") for _ in range(height)))
+                if noise:
+                    plane.update(os.urandom(line * height))
+                else:
+                    plane.update(b"".join(row.ljust(line, b"\0") for _ in range(height)))
                 frame = frame.reformat(format="yuv420p")
                 if last_frame_at is not None and i == frames - 1:
                     frame.pts = int(last_frame_at * fps)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +97,11 @@ def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = No
 class HomeFixture:
     path: Path
     db_url: str
+    env: dict[str, str] = field(default_factory=dict)
 
     def run(self, *args: Any, input: str | None = None) -> Result:
         return invoke("--home", str(self.path), "--db", self.db_url, *map(str, args),
-                      input=input)
+                      input=input, env=self.env)
 
     def ok(self, *args: Any, input: str | None = None) -> Result:
         result = self.run(*args, input=input)

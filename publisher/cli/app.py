@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from publisher.config import Config
+    from publisher.credentials import Credentials
+    from publisher.pipeline.runtime import Runtime
     from publisher.queue import Context
     from publisher.schedules import Schedule
 
@@ -71,6 +73,23 @@ class App:
         self.check_ready(needs_config=needs_config)
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        from publisher.credentials import load_credentials
+
+        return load_credentials(self.home.credentials_file)
+
+    def runtime(self, kind: str = "cli") -> Runtime:
+        """Everything a pipeline step needs, for a worker named after `kind`."""
+        from publisher.leases import new_owner
+        from publisher.pipeline.runtime import Runtime
+        from publisher.progress import for_terminal
+
+        self.check_ready()
+        return Runtime(home=self.home, config=self.config, credentials=self.credentials,
+                       schedules=self.schedules, engine=self.engine, owner=new_owner(kind),
+                       progress=for_terminal())
 
     def close(self) -> None:
         if "engine" in self.__dict__:

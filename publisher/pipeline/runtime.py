@@ -1,0 +1,88 @@
+"""What a pipeline step needs from the outside world, gathered once per run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from publisher.config import Config
+from publisher.credentials import Credentials
+from publisher.home import Home
+from publisher.progress import NoProgress, Progress
+from publisher.store.models import Event
+
+if TYPE_CHECKING:
+    from publisher.platforms.youtube.api import YouTubeApi
+    from publisher.schedules import Schedule
+
+
+@dataclass
+class Runtime:
+    home: Home
+    config: Config
+    credentials: Credentials
+    schedules: dict[str, Schedule]
+    engine: Engine
+    owner: str
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    progress: Progress = field(default_factory=NoProgress)
+    should_stop: Callable[[], bool] = lambda: False
+    sleep: Callable[[float], None] = time.sleep
+    youtube_factory: Callable[[Runtime], tuple[YouTubeApi, Any]] | None = None
+    _youtube: tuple[YouTubeApi, Any] | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def journal(self, session: Session, interview_id: int, kind: str, **detail: Any) -> None:
+        session.add(Event(interview_id=interview_id, kind=kind, actor=self.owner.split(":")[0],
+                          detail=detail, at=self.clock()))
+
+    def youtube(self) -> tuple[YouTubeApi, Any]:
+        """The YouTube API wrapper and its (authorised) http, created on first use."""
+        if self._youtube is None:
+            factory = self.youtube_factory or default_youtube_factory
+            self._youtube = factory(self)
+        return self._youtube
+
+    def path(self, relative: str) -> Path:
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else self.home.path / p
+
+
+def default_youtube_factory(rt: Runtime) -> tuple[YouTubeApi, Any]:
+    """The real client from credentials.json's token file and the configured endpoints."""
+    from publisher.platforms.errors import AuthError
+    from publisher.platforms.youtube import auth
+    from publisher.platforms.youtube.api import YouTubeApi
+    from publisher.platforms.youtube.client import Endpoints, build_service, make_http
+    from publisher.quota import spend
+
+    section = rt.credentials.section("youtube")
+    token_name = section.get("token_file")
+    if not token_name:
+        raise AuthError("credentials.json has no youtube.token_file: set it, then run "
+                        "`publisher auth youtube`", platform="youtube")
+    token_file = rt.path(token_name)
+    endpoints = Endpoints.resolve(rt.config.youtube.api_root, rt.config.youtube.token_uri)
+    creds = auth.load_credentials(token_file, endpoints)
+    http = make_http(creds, timeout=rt.config.youtube.timeout_s)
+    if not creds.valid:
+        auth.refresh(creds, make_http(None, timeout=rt.config.youtube.timeout_s), token_file)
+    service = build_service(http, endpoints)
+
+    def charge(method: str) -> None:
+        with rt.transaction() as session:
+            spend(session, rt.clock(), method)
+
+    return YouTubeApi(service=service, http=http, charge=charge, now=rt.clock), http

@@ -1,0 +1,323 @@
+"""Staging an interview on YouTube: upload as private with publishAt = its slot, decorate
+(thumbnail, playlist, captions), then check what YouTube holds.
+
+Every side effect follows intent → act → record through a publication record, and every
+step is safe to run again after a crash: the upload resumes or finds its finished video,
+and inserts look before they act.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher import leases
+from publisher.media import MediaError, check_thumbnail, sha256_file
+from publisher.pipeline.records import is_done, record
+from publisher.pipeline.runtime import Runtime
+from publisher.platforms.errors import (
+    AuthError,
+    DeferredError,
+    PermanentError,
+    PlatformError,
+    TransientError,
+)
+from publisher.platforms.youtube.api import YouTubeApi, watch_url
+from publisher.platforms.youtube.metadata import VideoMeta, insert_body
+from publisher.platforms.youtube.upload import Backoff, Interrupted, upload_video
+from publisher.queue import text_of
+from publisher.quota import QuotaLimits, ensure_room
+from publisher.store.models import Interview, PublicationState, State
+from publisher.text.youtube_text import render_youtube
+
+log = logging.getLogger(__name__)
+LEASE_TTL = dt.timedelta(minutes=10)
+RETRY_BASE = dt.timedelta(minutes=2)
+RETRY_CAP = dt.timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class StageResult:
+    interview_id: int
+    outcome: str  # staged | waiting | retry | needs_attention | busy | interrupted | skipped
+    detail: str = ""
+    video_id: str | None = None
+
+
+def _meta(rt: Runtime, item: Interview) -> VideoMeta:
+    yt = rt.config.youtube
+    text = render_youtube(rt.config, text_of(item))
+    if text.problems:
+        raise PermanentError("the title or description no longer passes YouTube's rules: "
+                             + "; ".join(text.problems), platform="youtube")
+    return VideoMeta(
+        title=text.title, description=text.description, tags=text.tags,
+        category_id=item.category_id or yt.category_id, language=item.language,
+        privacy=item.privacy or yt.privacy,
+        made_for_kids=yt.made_for_kids if item.made_for_kids is None else item.made_for_kids,
+        synthetic_media=(yt.synthetic_media if item.synthetic_media is None
+                         else item.synthetic_media),
+        license=item.license or yt.license, recording_date=item.recording_date,
+        localizations={loc.language: (loc.title, loc.description)
+                       for loc in item.localizations})
+
+
+class _DbJournal:
+    """Commits the upload's session URI before the first byte, and progress after each chunk
+    (renewing the lease, so a long upload keeps it)."""
+
+    def __init__(self, rt: Runtime, interview_id: int, pub_id: int, label: str) -> None:
+        self.rt, self.interview_id, self.pub_id, self.label = rt, interview_id, pub_id, label
+        self.started = False
+
+    def session_started(self, uri: str, *, replaces_expired: bool) -> None:
+        from publisher.store.models import Publication
+
+        with self.rt.transaction() as s:
+            leases.renew(s, self.interview_id, self.rt.owner, self.rt.clock(), LEASE_TTL)
+            pub = s.get(Publication, self.pub_id)
+            assert pub is not None
+            pub.handle, pub.state, pub.progress = uri, PublicationState.IN_FLIGHT.value, 0
+            self.rt.journal(s, self.interview_id, "upload_session_started",
+                            replaces_expired=replaces_expired)
+
+    def progress(self, offset: int, total: int) -> None:
+        from publisher.store.models import Publication
+
+        if not self.started:
+            self.rt.progress.start(self.label, total)
+            self.started = True
+        with self.rt.transaction() as s:
+            leases.renew(s, self.interview_id, self.rt.owner, self.rt.clock(), LEASE_TTL)
+            pub = s.get(Publication, self.pub_id)
+            assert pub is not None
+            pub.progress, pub.total = offset, total
+        self.rt.progress.update(offset)
+
+
+def stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> StageResult:
+    """Upload and decorate one interview for `slot_at` (None: no publishAt)."""
+    now = rt.clock()
+    with rt.transaction() as s:
+        if not leases.claim(s, interview_id, rt.owner, now, LEASE_TTL):
+            return StageResult(interview_id, "busy", "another worker holds it")
+        item = s.get(Interview, interview_id)
+        assert item is not None
+        if item.state not in (State.QUEUED.value, State.STAGING.value):
+            leases.release(s, interview_id, rt.owner)
+            return StageResult(interview_id, "skipped", f"it is {item.state}")
+    try:
+        return _stage(rt, interview_id, slot_at)
+    except Interrupted as exc:
+        return StageResult(interview_id, "interrupted", str(exc))
+    except leases.LeaseLost as exc:
+        return StageResult(interview_id, "busy", str(exc))
+    except PlatformError as exc:
+        return _failed(rt, interview_id, exc)
+    finally:
+        with rt.transaction() as s:
+            leases.release(s, interview_id, rt.owner)
+        rt.progress.finish()
+
+
+def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> StageResult:
+    with rt.transaction() as s:
+        item = s.get(Interview, interview_id)
+        assert item is not None
+        _ = (item.speakers, item.captions, item.localizations)  # load while in session
+        video_pub = record(s, interview_id, "youtube", "video")
+        first_time = item.state == State.QUEUED.value
+        leases.guarded_update(s, interview_id, rt.owner, state=State.STAGING.value,
+                              slot_at=slot_at if first_time or item.slot_at is None
+                              else item.slot_at)
+        if first_time:
+            rt.journal(s, interview_id, "staging",
+                       slot=slot_at.isoformat() if slot_at else None)
+        slot_at = slot_at if first_time or item.slot_at is None else item.slot_at
+        pub_id, handle, done = video_pub.id, video_pub.handle, is_done(video_pub)
+        video_id = video_pub.remote_id
+    api, http = rt.youtube()
+    if not done:
+        problem = _file_problem(Path(item.video_path), item.video_sha256)
+        if problem:
+            return _needs_attention(rt, interview_id, problem,
+                                    f"put the original file back at {item.video_path}, then "
+                                    f"`publisher retry {interview_id}`")
+        meta = _meta(rt, item)
+        publish_at = slot_at if slot_at and slot_at > rt.clock() + dt.timedelta(minutes=5) \
+            else None
+        body, parts = insert_body(meta, publish_at)
+        if handle is None:
+            with rt.transaction() as s:
+                ensure_room(s, rt.clock(), _limits(rt), "videos.insert")
+            api.charge("videos.insert")
+        journal = _DbJournal(rt, interview_id, pub_id, f"Uploading {item.title[:40]}")
+        video = upload_video(
+            api.service, http, path=Path(item.video_path), body=body, parts=parts,
+            journal=journal, saved_session=handle,
+            chunk_size=rt.config.youtube.chunk_size_mib * 1024 * 1024,
+            mimetype="video/*", notify_subscribers=rt.config.youtube.notify_subscribers,
+            backoff=Backoff(sleep=rt.sleep, now=rt.clock), should_stop=rt.should_stop)
+        video_id = str(video["id"])
+        with rt.transaction() as s:
+            pub = s.get(type(video_pub), pub_id)
+            assert pub is not None
+            pub.remote_id, pub.url = video_id, watch_url(video_id)
+            pub.state, pub.last_error = PublicationState.DONE.value, None
+            rt.journal(s, interview_id, "uploaded", video_id=video_id, url=pub.url,
+                       publish_at=publish_at.isoformat() if publish_at else None)
+        log.info("interview %s uploaded as %s", interview_id, watch_url(video_id))
+    assert video_id is not None
+    attention = _decorate(rt, api, item, video_id)
+    verdict = _verify(rt, api, item, video_id, slot_at)
+    if verdict:
+        return _needs_attention(rt, interview_id, verdict,
+                                f"look at the video in YouTube Studio, then `publisher "
+                                f"retry {interview_id}` or `publisher queue cancel "
+                                f"{interview_id}`")
+    with rt.transaction() as s:
+        leases.guarded_update(s, interview_id, rt.owner, state=State.STAGED.value,
+                              attention_reason=None)
+        rt.journal(s, interview_id, "staged", video_id=video_id, notes=attention)
+    return StageResult(interview_id, "staged", "; ".join(attention), video_id)
+
+
+def _limits(rt: Runtime) -> QuotaLimits:
+    return QuotaLimits(uploads=rt.config.youtube.daily_uploads,
+                       units=rt.config.youtube.daily_units)
+
+
+def _file_problem(path: Path, expected_sha256: str) -> str | None:
+    if not path.is_file():
+        return f"the video file is missing: {path}"
+    if sha256_file(path) != expected_sha256:
+        return (f"the video file changed since it was queued (its sha256 differs): {path}; "
+                "publisher will not upload a different video than the one checked")
+    return None
+
+
+def _step(rt: Runtime, item: Interview, step: str) -> tuple[int, bool, str | None]:
+    with rt.transaction() as s:
+        pub = record(s, item.id, "youtube", step)
+        return pub.id, is_done(pub), pub.handle
+
+
+def _mark(rt: Runtime, item: Interview, pub_id: int, state: PublicationState, *,
+          handle: str | None = None, error: str | None = None) -> None:
+    from publisher.store.models import Publication
+
+    with rt.transaction() as s:
+        pub = s.get(Publication, pub_id)
+        assert pub is not None
+        pub.state = state.value
+        if handle is not None:
+            pub.handle = handle
+        pub.last_error = error
+        rt.journal(s, item.id, f"youtube_{pub.step}_{state.value}",
+                   **({"error": error} if error else {}))
+
+
+def _decorate(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str) -> list[str]:
+    """Thumbnail, playlist and captions; each journaled and safe to repeat.
+
+    A step YouTube refuses for good (e.g. custom thumbnails on an unverified channel) is
+    recorded as needing attention, and the video stays: it is still published on time.
+    """
+    notes: list[str] = []
+    if item.thumbnail_path:
+        pub_id, done, _ = _step(rt, item, "thumbnail")
+        if not done:
+            try:
+                mime = check_thumbnail(Path(item.thumbnail_path))
+                api.set_thumbnail(video_id, Path(item.thumbnail_path), mime)
+                _mark(rt, item, pub_id, PublicationState.DONE)
+            except (MediaError, PermanentError) as exc:
+                reason = getattr(exc, "reason", None)
+                msg = ("YouTube refused the custom thumbnail: the channel must be verified "
+                       "(youtube.com/verify) to use custom thumbnails" if reason == "forbidden"
+                       else f"the thumbnail was not set: {exc}")
+                _mark(rt, item, pub_id, PublicationState.NEEDS_ATTENTION, error=msg)
+                notes.append(msg)
+    if item.playlist:
+        pub_id, done, playlist_id = _step(rt, item, "playlist")
+        if not done:
+            if playlist_id is None:
+                playlist_id = api.find_playlist(item.playlist) or api.create_playlist(
+                    item.playlist)
+                # Remember the playlist before adding: a retry must not create a second one.
+                _mark(rt, item, pub_id, PublicationState.IN_FLIGHT, handle=playlist_id)
+            if not api.playlist_has(playlist_id, video_id):
+                api.add_to_playlist(playlist_id, video_id)
+            _mark(rt, item, pub_id, PublicationState.DONE)
+    for track in item.captions:
+        pub_id, done, _ = _step(rt, item, f"captions:{track.language}")
+        if done:
+            continue
+        _mark(rt, item, pub_id, PublicationState.IN_FLIGHT)
+        if track.language.casefold() not in api.caption_languages(video_id):
+            api.insert_caption(video_id, track.language, Path(track.path),
+                               f"{item.title} ({track.language})")
+        _mark(rt, item, pub_id, PublicationState.DONE)
+    return notes
+
+
+def _verify(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
+            slot_at: dt.datetime | None) -> str | None:
+    """What YouTube holds must be what we asked for; a failed or rejected upload needs people."""
+    video = api.get_video(video_id)
+    if video is None:
+        return f"YouTube no longer has the video {video_id}"
+    status = video.get("status") or {}
+    upload = status.get("uploadStatus")
+    if upload == "failed":
+        return f"YouTube could not process the video ({status.get('failureReason', 'unknown')})"
+    if upload == "rejected":
+        return f"YouTube rejected the video ({status.get('rejectionReason', 'unknown')})"
+    if upload == "deleted":
+        return "the video was deleted on YouTube"
+    privacy = status.get("privacyStatus")
+    if slot_at is not None and slot_at > rt.clock() and privacy != "private":
+        return (f"YouTube holds the video as {privacy}, not private until its slot: check the "
+                "channel's upload defaults")
+    return None
+
+
+def _needs_attention(rt: Runtime, interview_id: int, reason: str, fix: str) -> StageResult:
+    with rt.transaction() as s:
+        leases.guarded_update(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
+                              attention_reason=f"{reason}. To fix: {fix}")
+        rt.journal(s, interview_id, "needs_attention", reason=reason, fix=fix)
+    log.warning("interview %s needs attention: %s", interview_id, reason)
+    return StageResult(interview_id, "needs_attention", reason)
+
+
+def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
+    """Record a failure so run_due knows when to come back, and what to tell people."""
+    now = rt.clock()
+    with rt.transaction() as s:
+        pub = record(s, interview_id, "youtube", "video")
+        pub.attempts += 1
+        pub.last_error = str(exc)
+        if isinstance(exc, DeferredError):
+            pub.next_attempt_at = exc.until
+            outcome = "waiting"
+        elif isinstance(exc, AuthError):
+            pub.next_attempt_at = None  # until a person re-authorises
+            outcome = "waiting"
+        elif isinstance(exc, TransientError):
+            delay = min(RETRY_CAP, RETRY_BASE * 2 ** min(pub.attempts, 12))
+            pub.next_attempt_at = max(exc.retry_at or now, now + delay)
+            outcome = "retry"
+        else:
+            leases.guarded_update(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
+                                  attention_reason=f"{exc}. To fix: correct it with `publisher "
+                                                   f"queue edit`, then `publisher retry "
+                                                   f"{interview_id}`")
+            outcome = "needs_attention"
+        rt.journal(s, interview_id, f"youtube_{outcome}", error=str(exc),
+                   next_attempt_at=pub.next_attempt_at.isoformat() if pub.next_attempt_at
+                   else None)
+    log.warning("interview %s: %s", interview_id, exc)
+    return StageResult(interview_id, outcome, str(exc))

@@ -1,0 +1,106 @@
+"""The YouTube calls the pipeline makes, each classified into our error kinds.
+
+Nothing here retries a call that changes the world: inserts (playlist items, captions) are
+made safe to repeat by looking first (`playlist_has`, `caption_languages`), which is how the
+pipeline reconciles after a crash or an unknown outcome. Every call attempt, refused ones
+included, is reported to `charge` for the quota ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from publisher.platforms.youtube.errors import classify
+
+WATCH_URL = "https://www.youtube.com/watch?v={id}"
+
+
+def watch_url(video_id: str) -> str:
+    return WATCH_URL.format(id=video_id)
+
+
+@dataclass
+class YouTubeApi:
+    service: Any
+    http: Any
+    charge: Callable[[str], None] = lambda method: None
+    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+
+    def _call(self, method: str, request: Any) -> Any:
+        self.charge(method)
+        try:
+            return request.execute(http=self.http, num_retries=0)
+        except Exception as exc:
+            raise classify(exc, self.now(), what=method) from None
+
+    def get_video(self, video_id: str) -> dict[str, Any] | None:
+        """The video as YouTube holds it (status, processing, snippet), or None if gone."""
+        result = self._call("videos.list", self.service.videos().list(
+            part="snippet,status,processingDetails", id=video_id))
+        items = result.get("items") or []
+        return dict(items[0]) if items else None
+
+    def set_privacy(self, video: dict[str, Any], privacy: str) -> None:
+        """Change privacy with a full status part (videos.update replaces whole parts)."""
+        status = dict(video.get("status") or {})
+        status["privacyStatus"] = privacy
+        status.pop("publishAt", None)
+        for read_only in ("uploadStatus", "failureReason", "rejectionReason", "madeForKids"):
+            status.pop(read_only, None)
+        self._call("videos.update", self.service.videos().update(
+            part="status", body={"id": video["id"], "status": status}))
+
+    def set_thumbnail(self, video_id: str, path: Path, mimetype: str) -> None:
+        from googleapiclient.http import MediaFileUpload
+
+        self._call("thumbnails.set", self.service.thumbnails().set(
+            videoId=video_id, media_body=MediaFileUpload(str(path), mimetype=mimetype)))
+
+    def find_playlist(self, title: str) -> str | None:
+        token = None
+        while True:
+            result = self._call("playlists.list", self.service.playlists().list(
+                part="snippet", mine=True, maxResults=50, pageToken=token))
+            for item in result.get("items") or []:
+                if (item.get("snippet") or {}).get("title") == title:
+                    return str(item["id"])
+            token = result.get("nextPageToken")
+            if not token:
+                return None
+
+    def create_playlist(self, title: str, privacy: str = "public") -> str:
+        result = self._call("playlists.insert", self.service.playlists().insert(
+            part="snippet,status",
+            body={"snippet": {"title": title}, "status": {"privacyStatus": privacy}}))
+        return str(result["id"])
+
+    def playlist_has(self, playlist_id: str, video_id: str) -> bool:
+        result = self._call("playlistItems.list", self.service.playlistItems().list(
+            part="snippet", playlistId=playlist_id, videoId=video_id, maxResults=50))
+        return any(((i.get("snippet") or {}).get("resourceId") or {}).get("videoId") == video_id
+                   for i in result.get("items") or [])
+
+    def add_to_playlist(self, playlist_id: str, video_id: str) -> None:
+        self._call("playlistItems.insert", self.service.playlistItems().insert(
+            part="snippet", body={"snippet": {
+                "playlistId": playlist_id,
+                "resourceId": {"kind": "youtube#video", "videoId": video_id}}}))
+
+    def caption_languages(self, video_id: str) -> set[str]:
+        result = self._call("captions.list", self.service.captions().list(
+            part="snippet", videoId=video_id))
+        return {str((i.get("snippet") or {}).get("language", "")).casefold()
+                for i in result.get("items") or []}
+
+    def insert_caption(self, video_id: str, language: str, path: Path, name: str) -> None:
+        from googleapiclient.http import MediaFileUpload
+
+        self._call("captions.insert", self.service.captions().insert(
+            part="snippet",
+            body={"snippet": {"videoId": video_id, "language": language, "name": name[:150],
+                              "isDraft": False}},
+            media_body=MediaFileUpload(str(path), mimetype="application/octet-stream")))

@@ -1,0 +1,175 @@
+"""`publisher upload ID` and the staging step, end to end against the loopback YouTube."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from publisher.cli.app import App
+from publisher.home import Home
+from publisher.pipeline.youtube_stage import stage
+from publisher.sandbox.youtube import FakeYouTube
+from publisher.store.db import make_engine
+from publisher.store.models import Event, Interview, Publication
+from tests.conftest import HomeFixture, Media, add_args
+
+
+@pytest.fixture
+def yt() -> Iterator[FakeYouTube]:
+    with FakeYouTube() as fake:
+        yield fake
+
+
+def connect(home: HomeFixture, yt: FakeYouTube) -> None:
+    """Point the home at the fake: endpoints by environment, a token file by credentials."""
+    (home.path / "youtube-token.json").write_text(json.dumps(yt.authorized_user_info()))
+    creds = json.loads((home.path / "credentials.json").read_text())
+    creds["youtube"]["token_file"] = "youtube-token.json"
+    (home.path / "credentials.json").write_text(json.dumps(creds))
+    toml = home.path / "publisher.toml"
+    toml.write_text(toml.read_text().replace("[youtube]\n", "[youtube]\nchunk_size_mib = 1\n"))
+    home.env.update({"PUBLISHER_YOUTUBE_API_ROOT": yt.root,
+                     "PUBLISHER_GOOGLE_TOKEN_URI": yt.token_uri})
+
+
+def db_rows(home: HomeFixture) -> tuple[Interview, list[Publication], list[str]]:
+    engine = make_engine(home.db_url)
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        item = s.scalars(select(Interview)).one()
+        pubs = list(s.scalars(select(Publication).order_by(Publication.step)))
+        kinds = list(s.scalars(select(Event.kind).order_by(Event.id)))
+        s.expunge_all()
+    engine.dispose()
+    return item, pubs, kinds
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_upload_stages_a_fully_described_video(home: HomeFixture, media: Media,
+                                               yt: FakeYouTube) -> None:
+    connect(home, yt)
+    video = media.video(seconds=3)
+    home.ok(*add_args(video, "Maria Rossi nel suo studio", "--hashtag", "Marmo",
+                      "--thumbnail", media.png(), "--playlist", "Studi Aperti 2026",
+                      "--captions", f"it={media.srt()}", "--captions", f"en={media.vtt()}"))
+    result = home.run("upload", 1, "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["outcome"] == "staged"
+    got = yt.video(out["video_id"])
+    assert len(yt.videos) == 1 and got.sha256 == sha(video)
+    assert got.privacy_status == "private"
+    assert got.publish_at == dt.datetime.fromisoformat(out["slot"]).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    snippet = got.metadata["snippet"]
+    assert snippet["title"] == "Maria Rossi nel suo studio"
+    assert snippet["description"].endswith(
+        "#StudiApertiOltreilLockdown #CarraraUnescoCreativeCity #ItalyComestoYou #Marmo")
+    assert snippet["tags"][:3] == ["StudiApertiOltreilLockdown", "CarraraUnescoCreativeCity",
+                                   "ItalyComestoYou"]
+    assert got.thumbnail_sha256 is not None
+    assert set(got.captions) == {"it", "en"}
+    assert [p.title for p in yt.playlists.values()
+            if got.id in p.video_ids] == ["Studi Aperti 2026"]
+    item, pubs, kinds = db_rows(home)
+    assert item.state == "staged" and item.lease_owner is None
+    assert {p.step: p.state for p in pubs} == {
+        "video": "done", "thumbnail": "done", "playlist": "done", "captions:it": "done",
+        "captions:en": "done"}
+    assert kinds[:3] == ["queued", "staging", "upload_session_started"]
+    assert kinds[-1] == "staged"
+
+
+def test_changed_file_is_never_uploaded(sqlite_home: HomeFixture, media: Media,
+                                        yt: FakeYouTube) -> None:
+    connect(sqlite_home, yt)
+    video = media.video()
+    sqlite_home.ok(*add_args(video))
+    video.write_bytes(video.read_bytes() + b"edited")
+    result = sqlite_home.run("upload", 1)
+    assert result.exit_code == 4
+    assert "changed since it was queued" in result.stderr
+    assert not yt.sessions and not yt.videos
+    item, _, _ = db_rows(sqlite_home)
+    assert item.state == "needs_attention" and "publisher retry 1" in (item.attention_reason
+                                                                       or "")
+
+
+def test_unverified_channel_keeps_the_video_and_says_why(sqlite_home: HomeFixture,
+                                                         media: Media) -> None:
+    with FakeYouTube(channel_verified=False) as yt:
+        connect(sqlite_home, yt)
+        sqlite_home.ok(*add_args(media.video(), "Titolo", "--thumbnail", media.png()))
+        result = sqlite_home.run("upload", 1)
+        assert result.exit_code == 0, result.output
+        assert "verified" in result.stderr
+        assert len(yt.videos) == 1
+    item, pubs, _ = db_rows(sqlite_home)
+    assert item.state == "staged"
+    assert {p.step: p.state for p in pubs}["thumbnail"] == "needs_attention"
+
+
+def test_quota_exhausted_waits_and_is_not_retried(sqlite_home: HomeFixture, media: Media,
+                                                  yt: FakeYouTube) -> None:
+    connect(sqlite_home, yt)
+    sqlite_home.ok(*add_args(media.video()))
+    yt.exhaust_quota("videos.insert")
+    result = sqlite_home.run("upload", 1)
+    assert result.exit_code == 4 and "quota" in result.stderr
+    item, pubs, _ = db_rows(sqlite_home)
+    assert item.state == "staging"
+    assert pubs[0].next_attempt_at is not None and pubs[0].next_attempt_at.hour == 8  # PT 0:00
+    inserts = [r for r in yt.requests if r.path.endswith("/upload/youtube/v3/videos")]
+    assert len(inserts) == 1
+
+
+def test_revoked_authorisation_waits_for_a_person(sqlite_home: HomeFixture, media: Media,
+                                                  yt: FakeYouTube) -> None:
+    connect(sqlite_home, yt)
+    sqlite_home.ok(*add_args(media.video()))
+    yt.revoke_tokens()
+    result = sqlite_home.run("upload", 1)
+    assert result.exit_code == 4
+    assert "publisher auth youtube" in result.stderr
+    item, _, _ = db_rows(sqlite_home)
+    assert item.state in ("queued", "staging") and item.state != "needs_attention"
+
+
+def test_interrupted_upload_resumes_where_it_stopped(sqlite_home: HomeFixture, media: Media,
+                                                    yt: FakeYouTube) -> None:
+    connect(sqlite_home, yt)
+    video = media.video(seconds=3, width=640, height=480, noise=True)
+    sqlite_home.ok(*add_args(video))
+    size = video.stat().st_size
+    assert size > 2 * 1024 * 1024, "the sample must span several 1 MiB chunks"
+    import os
+
+    os.environ.update(sqlite_home.env)
+    try:
+        app = App(Home.resolve(sqlite_home.path, sqlite_home.db_url))
+        rt = app.runtime("test")
+        stops = iter([False, False, True])
+        rt.should_stop = lambda: next(stops, True)
+        slot = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+        assert stage(rt, 1, slot).outcome == "interrupted"
+        first = yt.last_session.bytes_received
+        assert 0 < first < size
+        rt2 = App(Home.resolve(sqlite_home.path, sqlite_home.db_url)).runtime("test")
+        result = stage(rt2, 1, slot)
+        assert result.outcome == "staged", result.detail
+    finally:
+        for key in sqlite_home.env:
+            os.environ.pop(key, None)
+    got = yt.video(result.video_id or "")
+    assert len(yt.videos) == 1 and got.sha256 == sha(video)
+    assert got.bytes_received - size <= 1024 * 1024
