@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher import leases
+from publisher.faults import crash_point
 from publisher.media import MediaError, check_thumbnail, sha256_file
 from publisher.pipeline.records import is_done, record
 from publisher.pipeline.runtime import Runtime
@@ -82,6 +83,7 @@ class _DbJournal:
             pub.handle, pub.state, pub.progress = uri, PublicationState.IN_FLIGHT.value, 0
             self.rt.journal(s, self.interview_id, "upload_session_started",
                             replaces_expired=replaces_expired)
+        crash_point("upload.session_saved")
 
     def progress(self, offset: int, total: int) -> None:
         from publisher.store.models import Publication
@@ -94,6 +96,7 @@ class _DbJournal:
             pub = s.get(Publication, self.pub_id)
             assert pub is not None
             pub.progress, pub.total = offset, total
+        crash_point("upload.chunk_saved")
         self.rt.progress.update(offset)
 
 
@@ -150,8 +153,7 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
             else None
         body, parts = insert_body(meta, publish_at)
         if handle is None:
-            with rt.transaction() as s:
-                ensure_room(s, rt.clock(), _limits(rt), "videos.insert")
+            _room(rt, "videos.insert")
             api.charge("videos.insert")
         journal = _DbJournal(rt, interview_id, pub_id, f"Uploading {item.title[:40]}")
         video = upload_video(
@@ -161,6 +163,7 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
             mimetype="video/*", notify_subscribers=rt.config.youtube.notify_subscribers,
             backoff=Backoff(sleep=rt.sleep, now=rt.clock), should_stop=rt.should_stop)
         video_id = str(video["id"])
+        crash_point("upload.finished_not_recorded")
         with rt.transaction() as s:
             pub = s.get(type(video_pub), pub_id)
             assert pub is not None
@@ -168,6 +171,7 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
             pub.state, pub.last_error = PublicationState.DONE.value, None
             rt.journal(s, interview_id, "uploaded", video_id=video_id, url=pub.url,
                        publish_at=publish_at.isoformat() if publish_at else None)
+        crash_point("upload.recorded")
         log.info("interview %s uploaded as %s", interview_id, watch_url(video_id))
     assert video_id is not None
     attention = _decorate(rt, api, item, video_id)
@@ -177,11 +181,18 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
                                 f"look at the video in YouTube Studio, then `publisher "
                                 f"retry {interview_id}` or `publisher queue cancel "
                                 f"{interview_id}`")
+    crash_point("stage.before_staged")
     with rt.transaction() as s:
         leases.guarded_update(s, interview_id, rt.owner, state=State.STAGED.value,
                               attention_reason=None)
         rt.journal(s, interview_id, "staged", video_id=video_id, notes=attention)
     return StageResult(interview_id, "staged", "; ".join(attention), video_id)
+
+
+def _room(rt: Runtime, *methods: str) -> None:
+    """Defer (DeferredError) rather than start calls today's quota cannot pay for."""
+    with rt.transaction() as s:
+        ensure_room(s, rt.clock(), _limits(rt), *methods)
 
 
 def _limits(rt: Runtime) -> QuotaLimits:
@@ -231,7 +242,10 @@ def _decorate(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str) -> l
         if not done:
             try:
                 mime = check_thumbnail(Path(item.thumbnail_path))
+                _room(rt, "thumbnails.set")
+                crash_point("thumbnail.before")
                 api.set_thumbnail(video_id, Path(item.thumbnail_path), mime)
+                crash_point("thumbnail.sent")
                 _mark(rt, item, pub_id, PublicationState.DONE)
             except (MediaError, PermanentError) as exc:
                 reason = getattr(exc, "reason", None)
@@ -243,22 +257,29 @@ def _decorate(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str) -> l
     if item.playlist:
         pub_id, done, playlist_id = _step(rt, item, "playlist")
         if not done:
+            _room(rt, "playlists.list", "playlists.insert", "playlistItems.list",
+                  "playlistItems.insert")
             if playlist_id is None:
                 playlist_id = api.find_playlist(item.playlist) or api.create_playlist(
                     item.playlist)
                 # Remember the playlist before adding: a retry must not create a second one.
                 _mark(rt, item, pub_id, PublicationState.IN_FLIGHT, handle=playlist_id)
+            crash_point("playlist.before")
             if not api.playlist_has(playlist_id, video_id):
                 api.add_to_playlist(playlist_id, video_id)
+                crash_point("playlist.sent")
             _mark(rt, item, pub_id, PublicationState.DONE)
     for track in item.captions:
         pub_id, done, _ = _step(rt, item, f"captions:{track.language}")
         if done:
             continue
+        _room(rt, "captions.list", "captions.insert")
         _mark(rt, item, pub_id, PublicationState.IN_FLIGHT)
+        crash_point("captions.before")
         if track.language.casefold() not in api.caption_languages(video_id):
             api.insert_caption(video_id, track.language, Path(track.path),
                                f"{item.title} ({track.language})")
+            crash_point("captions.sent")
         _mark(rt, item, pub_id, PublicationState.DONE)
     return notes
 
@@ -266,6 +287,7 @@ def _decorate(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str) -> l
 def _verify(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
             slot_at: dt.datetime | None) -> str | None:
     """What YouTube holds must be what we asked for; a failed or rejected upload needs people."""
+    _room(rt, "videos.list")
     video = api.get_video(video_id)
     if video is None:
         return f"YouTube no longer has the video {video_id}"
