@@ -16,7 +16,7 @@ import socket
 import uuid
 from typing import Any
 
-from sqlalchemy import CursorResult, or_, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from publisher.errors import PublisherError
@@ -41,7 +41,12 @@ def _rowcount(result: Any) -> int:
 
 def claim(session: Session, interview_id: int, owner: str, now: dt.datetime,
           ttl: dt.timedelta = DEFAULT_TTL) -> bool:
-    """Take the lease if it is free, expired or already ours. True when we hold it."""
+    """Take the lease if it is free, expired, already ours, or held by a dead process.
+
+    True when we hold it. A process killed on this machine (kill -9, a crash, a power cut)
+    cannot renew its lease; rather than wait out its expiry, a worker on the same host that
+    sees the holder's process is gone takes over at once.
+    """
     result = session.execute(
         update(Interview)
         .where(Interview.id == interview_id,
@@ -49,7 +54,34 @@ def claim(session: Session, interview_id: int, owner: str, now: dt.datetime,
                    Interview.lease_owner == owner))
         .values(lease_owner=owner, lease_expires_at=now + ttl)
         .execution_options(synchronize_session=False))
+    if _rowcount(result) == 1:
+        return True
+    holder = session.scalar(select(Interview.lease_owner).where(Interview.id == interview_id))
+    if holder is None or not holder_is_dead(holder):
+        return False
+    result = session.execute(
+        update(Interview)
+        .where(Interview.id == interview_id, Interview.lease_owner == holder)
+        .values(lease_owner=owner, lease_expires_at=now + ttl)
+        .execution_options(synchronize_session=False))
     return _rowcount(result) == 1
+
+
+def holder_is_dead(holder: str) -> bool:
+    """True if `holder` names a process on this host that no longer exists."""
+    parts = holder.split(":")
+    if len(parts) != 4 or parts[1] != socket.gethostname() or not parts[2].isdigit():
+        return False
+    pid = int(parts[2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, owned by another user
+    return False
 
 
 def renew(session: Session, interview_id: int, owner: str, now: dt.datetime,

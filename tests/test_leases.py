@@ -79,3 +79,27 @@ def test_two_processes_never_claim_the_same_interview(db_url: str) -> None:
     claimed = got["w0"] + got["w1"]
     assert sorted(claimed) == list(range(1, n + 1)), "each interview claimed exactly once"
 
+
+
+def test_a_dead_holder_on_this_host_is_taken_over(db_url: str) -> None:
+    import subprocess
+    import sys
+
+    from publisher.leases import holder_is_dead, new_owner
+
+    _seed(db_url, 1)
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = new_owner("worker").rsplit(":", 2)[0] + f":{proc.stdout.strip()}:deadbeef"
+    assert holder_is_dead(dead)
+    assert not holder_is_dead(new_owner("worker"))  # ourselves
+    assert not holder_is_dead("worker:another-host:1:abc")
+    engine = make_engine(db_url)
+    later = T0 + dt.timedelta(minutes=1)
+    with Session(engine) as s, s.begin():
+        assert claim(s, 1, dead, T0, dt.timedelta(hours=1))
+    with Session(engine) as s, s.begin():  # unexpired, but its process is gone: taken over
+        assert claim(s, 1, new_owner("worker"), later)
+    with Session(engine) as s, s.begin():  # a live holder elsewhere keeps its lease
+        assert claim(s, 1, "worker:another-host:1:abc", later, dt.timedelta(hours=1)) is False
+    engine.dispose()
