@@ -115,6 +115,7 @@ class PlanItem:
     position: int
     schedule: str | None = None
     not_before: dt.datetime | None = None
+    slot_at: dt.datetime | None = None  # already committed to this slot (uploading or later)
 
 
 @dataclass(frozen=True)
@@ -150,14 +151,18 @@ def schedule_of(item: PlanItem, schedules: dict[str, Schedule], default: str | N
 
 
 def make_plan(schedules: dict[str, Schedule], items: Sequence[PlanItem], now: dt.datetime,
-              horizon: dt.timedelta, *, default_schedule: str | None = None) -> Plan:
-    """Assign queued interviews (in queue order) to the coming slots of their schedule.
+              horizon: dt.timedelta, *, default_schedule: str | None = None,
+              since: dt.datetime | None = None) -> Plan:
+    """Assign queued interviews (in queue order) to the slots of their schedule after `since`
+    (default: now) and up to now + horizon.
 
-    Respects not-before dates (an interview waits, the next one may go first), blackouts,
-    each schedule's per-week limit and its start and end dates.
+    Items with `slot_at` already hold that slot (they are being uploaded or are out) and
+    count toward its week. Respects not-before dates (an interview waits, the next one may go
+    first), blackouts, each schedule's per-week limit and its start and end dates.
     """
     plan = Plan()
     end = now + horizon
+    start = since or now
     groups: dict[str, list[PlanItem]] = {name: [] for name in schedules}
     for item in sorted(items, key=lambda i: (i.position, i.id)):
         name = schedule_of(item, schedules, default_schedule)
@@ -171,18 +176,27 @@ def make_plan(schedules: dict[str, Schedule], items: Sequence[PlanItem], now: dt
         groups[name].append(item)
     for name, schedule in sorted(schedules.items()):
         plan.notes += lead_time_notes(schedule)
-        plan.entries += _plan_schedule(schedule, groups[name], now, end, plan)
+        plan.entries += _plan_schedule(schedule, groups[name], start, now, end, plan)
     plan.entries.sort(key=lambda e: (e.slot.at, e.slot.schedule))
     return plan
 
 
-def _plan_schedule(schedule: Schedule, queue: list[PlanItem], now: dt.datetime,
-                   end: dt.datetime, plan: Plan) -> Iterable[PlanEntry]:
-    waiting = list(queue)
+def _plan_schedule(schedule: Schedule, queue: list[PlanItem], start: dt.datetime,
+                   now: dt.datetime, end: dt.datetime, plan: Plan) -> Iterable[PlanEntry]:
+    taken = {item.slot_at: item for item in queue if item.slot_at is not None}
+    waiting = [item for item in queue if item.slot_at is None]
     per_week: dict[tuple[int, int], int] = {}
     out = []
-    for slot in slot_times(schedule, now, end):
+    slots = list(slot_times(schedule, start - dt.timedelta(days=7), end))
+    for slot in slots:  # committed slots of the current weeks count toward their limit
+        if slot.at in taken and slot.at <= start:
+            per_week[slot.week] = per_week.get(slot.week, 0) + 1
+    for slot in (s for s in slots if s.at > start):
         upload_at = max(now, slot.at - schedule.lead_time)
+        if slot.at in taken:
+            per_week[slot.week] = per_week.get(slot.week, 0) + 1
+            out.append(PlanEntry(slot, upload_at, taken[slot.at], "committed"))
+            continue
         if slot.blackout is not None:
             out.append(PlanEntry(slot, upload_at, None, "blackout"))
             continue

@@ -37,13 +37,23 @@ def cli(ctx: click.Context, home: str | None, db_url: str | None, verbose: bool)
 
 
 def _register() -> None:
-    from publisher.cli import db_cmds, demo_cmd, init_cmd, plan_cmd, queue_cmds, youtube_cmds
+    from publisher.cli import (
+        db_cmds,
+        demo_cmd,
+        init_cmd,
+        plan_cmd,
+        queue_cmds,
+        run_cmds,
+        youtube_cmds,
+    )
 
     cli.add_command(init_cmd.init)
     cli.add_command(db_cmds.db)
     cli.add_command(queue_cmds.queue)
     cli.add_command(plan_cmd.plan)
     cli.add_command(youtube_cmds.upload)
+    cli.add_command(run_cmds.run_due_cmd)
+    cli.add_command(run_cmds.run_cmd)
     cli.add_command(demo_cmd.demo)
 
 

@@ -39,21 +39,13 @@ def plan(app: App, weeks: int, at: str | None, as_json: bool) -> None:
     Follows the queue order, holds, not-before dates, blackouts and each schedule's weekly
     limit. Says plainly when the queue runs out within the weeks shown.
     """
-    from sqlalchemy import select
 
-    from publisher.cadence import PlanItem, make_plan
-    from publisher.store.models import Interview, State
+    from publisher.cadence import make_plan
+    from publisher.pipeline.planning import plan_items
 
     now = parse_instant(at) if at else dt.datetime.now(dt.UTC)
     with app.transaction() as session:
-        rows = session.execute(
-            select(Interview.id, Interview.title, Interview.position, Interview.schedule,
-                   Interview.not_before, Interview.state)
-            .where(Interview.state.in_([State.QUEUED.value, State.HELD.value]))
-            .order_by(Interview.position, Interview.id)).all()
-    items = [PlanItem(r.id, r.title, r.position, r.schedule, r.not_before) for r in rows
-             if r.state == State.QUEUED.value]
-    held = [r.id for r in rows if r.state == State.HELD.value]
+        items, held = plan_items(session, now)
     result = make_plan(app.schedules, items, now, dt.timedelta(weeks=weeks),
                        default_schedule=app.config.campaign.default_schedule)
     if as_json:

@@ -326,7 +326,8 @@ def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
             pub.next_attempt_at = exc.until
             outcome = "waiting"
         elif isinstance(exc, AuthError):
-            pub.next_attempt_at = None  # until a person re-authorises
+            # A person must re-authorise; looking again hourly costs one token request.
+            pub.next_attempt_at = now + dt.timedelta(hours=1)
             outcome = "waiting"
         elif isinstance(exc, TransientError):
             delay = min(RETRY_CAP, RETRY_BASE * 2 ** min(pub.attempts, 12))

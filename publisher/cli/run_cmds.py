@@ -1,0 +1,77 @@
+"""`publisher run-due` (once, for cron/timers and rehearsals) and `publisher run` (daemon)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from publisher.cli.app import App
+from publisher.cli.output import print_json
+
+
+def describe_next(app: App, report: object) -> str:
+    """`next: stage "Interview with …" at 2026-12-01 18:00 Europe/Rome` style line."""
+    from publisher.pipeline.run_due import RunReport
+
+    assert isinstance(report, RunReport)
+    if report.next_wake is None:
+        return "next: nothing planned (the queue is empty or every slot is taken)"
+    return f"next: wake at {report.next_wake:%Y-%m-%d %H:%M:%S} UTC"
+
+
+@click.command(name="run-due")
+@click.option("--at", "at", metavar="ISO8601",
+              help="Act as if it were this instant (rehearsals, tests). Default: now.")
+@click.option("--json", "as_json", is_flag=True, help="Print the actions taken as JSON.")
+@click.pass_obj
+def run_due_cmd(app: App, at: str | None, as_json: bool) -> None:
+    """Do everything that is due now, once, and exit (for cron or a systemd timer).
+
+    Stages uploads whose time has come, resumes interrupted ones, releases slots, catches up
+    after downtime. Exit 0 when everything due is done or waiting for a known reason, 4 when
+    something needs attention.
+    """
+    from publisher.cli.plan_cmd import parse_instant
+    from publisher.cli.youtube_cmds import setup_logging
+    from publisher.pipeline.run_due import run_due
+
+    setup_logging()
+    now = parse_instant(at) if at else dt.datetime.now(dt.UTC)
+    rt = app.runtime("run-due")
+    if at:
+        rt.clock = lambda: now
+    report = run_due(rt, now)
+    if as_json:
+        print_json({"now": now.isoformat(),
+                    "actions": [vars(a) for a in report.actions],
+                    "next_wake": report.next_wake.isoformat() if report.next_wake else None})
+    else:
+        if not report.actions:
+            click.echo("Nothing was due.")
+        for a in report.actions:
+            click.echo(f"{a.step} interview {a.interview_id}: {a.outcome}"
+                       + (f" ({a.detail})" if a.detail else ""))
+        click.echo(describe_next(app, report))
+    if report.needs_attention:
+        raise SystemExit(4)
+
+
+@click.command(name="run")
+@click.option("--max-sleep", type=click.IntRange(10, 3600), default=300, show_default=True,
+              metavar="SECONDS",
+              help="Wake at least this often to see interviews queued meanwhile.")
+@click.pass_obj
+def run_cmd(app: App, max_sleep: int) -> None:
+    """Run the daemon in the foreground: keep the cadence until stopped (SIGTERM/Ctrl-C).
+
+    It wakes for each upload start, slot and retry, and calls the same logic as
+    `publisher run-due`. Stopping lets an upload save its place; the next start resumes it.
+    """
+    from publisher.cli.youtube_cmds import setup_logging
+    from publisher.daemon import Daemon
+
+    setup_logging()
+    rt = app.runtime("daemon")
+    Daemon(rt, max_sleep=dt.timedelta(seconds=max_sleep),
+           describe=lambda r: describe_next(app, r)).run()

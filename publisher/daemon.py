@@ -1,0 +1,87 @@
+"""`publisher run`: APScheduler as a clock, nothing more.
+
+One in-memory job, re-armed after every tick for the next instant anything is due (an
+upload start, a slot, a retry), or after `max_sleep` at the latest so that interviews
+queued meanwhile are seen. No business state lives in the scheduler: every tick calls
+`run_due(now)`, which decides from the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from publisher.pipeline.run_due import RunReport, run_due
+from publisher.pipeline.runtime import Runtime
+
+log = logging.getLogger("publisher.daemon")
+MAX_SLEEP = dt.timedelta(minutes=5)
+
+# misfire_grace_time=None: a tick that fires late (the laptop slept) still runs; dropping it
+#   is what loses posts in other tools. coalesce=True: several missed ticks run once (run_due
+#   catches up by itself). max_instances=1: never two ticks at once in this process.
+JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+
+
+class Daemon:
+    def __init__(self, rt: Runtime, *, max_sleep: dt.timedelta = MAX_SLEEP,
+                 describe: Callable[[RunReport], str] | None = None) -> None:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.jobstores.memory import MemoryJobStore
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        self.rt = rt
+        self.max_sleep = max_sleep
+        self.describe = describe
+        self.stopping = threading.Event()
+        rt.should_stop = self.stopping.is_set
+        self.scheduler = BlockingScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(1)},
+            job_defaults=JOB_DEFAULTS, timezone=dt.UTC)
+        self.ticks = 0
+
+    def tick(self) -> None:
+        if self.stopping.is_set():
+            return
+        now = self.rt.clock()
+        try:
+            report = run_due(self.rt, now)
+        except Exception:
+            log.exception("run_due failed; trying again in a minute")
+            self._arm(now + dt.timedelta(minutes=1))
+            return
+        self.ticks += 1
+        for action in report.actions:
+            log.info("%s interview %s: %s %s", action.step, action.interview_id,
+                     action.outcome, action.detail)
+        wake = report.next_wake
+        cap = now + self.max_sleep
+        target = min(wake, cap) if wake else cap
+        if self.describe is not None:
+            log.info("%s", self.describe(report))
+        self._arm(target)
+
+    def _arm(self, when: dt.datetime) -> None:
+        if self.stopping.is_set():
+            return
+        self.scheduler.add_job(self.tick, "date", run_date=when, id="tick",
+                               replace_existing=True)
+
+    def stop(self, *_: Any) -> None:
+        """SIGTERM/SIGINT: an upload checkpoints between chunks; the next start resumes it."""
+        if not self.stopping.is_set():
+            log.info("stopping: the work in progress saves its place")
+            self.stopping.set()
+            threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True},
+                             daemon=True).start()
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        self._arm(self.rt.clock())
+        self.scheduler.start()

@@ -1,0 +1,209 @@
+"""`run_due(now)`: everything that is due at `now`, decided from the database and schedules.
+
+The daemon, `publisher run-due --at`, and the tests all call this one function; the
+scheduler is only a clock. It is idempotent: a second call for the same `now` finds nothing
+left to do, because every step it takes moves an interview to a state that no longer
+matches, or sets the time of its next attempt.
+
+What it does, in order:
+1. reconcile and retry: interviews left `staging` (a crash, a failure whose retry time has
+   come) are resumed: the upload continues or finds its finished video;
+2. stage: queued interviews whose upload time (slot − lead time) has come are uploaded as
+   private with publishAt = the slot; after downtime, a slot still ahead is staged at once;
+3. catch up: a slot missed while down is released at once if it passed less than the grace
+   ago (6 h by default), and at most one slot per schedule per run; past the grace, the
+   interview simply goes to the next free slot (the planner gives it) and people are told;
+4. release: at its slot, a staged video is confirmed public (YouTube publishes it), and the
+   interview is handed to cross-posting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from publisher.cadence import make_plan
+from publisher.pipeline.planning import plan_items
+from publisher.pipeline.records import record
+from publisher.pipeline.runtime import Runtime
+from publisher.pipeline.youtube_stage import StageResult, stage
+from publisher.platforms.errors import PlatformError
+from publisher.store.models import Interview, Publication, PublicationState, State
+
+log = logging.getLogger(__name__)
+DEFAULT_GRACE = dt.timedelta(hours=6)
+RELEASE_RECHECK = dt.timedelta(minutes=5)
+
+
+@dataclass
+class Action:
+    interview_id: int
+    step: str       # stage | resume | catch_up | release | missed
+    outcome: str    # staged | released | waiting | retry | needs_attention | busy | ...
+    detail: str = ""
+
+
+@dataclass
+class RunReport:
+    now: dt.datetime
+    actions: list[Action] = field(default_factory=list)
+    next_wake: dt.datetime | None = None
+
+    @property
+    def needs_attention(self) -> list[Action]:
+        return [a for a in self.actions if a.outcome == "needs_attention"]
+
+
+def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRACE
+            ) -> RunReport:
+    report = RunReport(now)
+    _resume_staging(rt, now, report)
+    _stage_due(rt, now, grace, report)
+    _release_due(rt, now, grace, report)
+    report.next_wake = next_wake(rt, now)
+    return report
+
+
+def _record(report: RunReport, step: str, result: StageResult) -> None:
+    report.actions.append(Action(result.interview_id, step, result.outcome, result.detail))
+
+
+def _resume_staging(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
+    with rt.transaction() as s:
+        rows = s.execute(
+            select(Interview.id, Interview.slot_at, Publication.next_attempt_at,
+                   Publication.last_error)
+            .outerjoin(Publication, (Publication.interview_id == Interview.id)
+                       & (Publication.platform == "youtube") & (Publication.step == "video"))
+            .where(Interview.state == State.STAGING.value)
+            .order_by(Interview.slot_at, Interview.id)).all()
+    for row in rows:
+        if row.next_attempt_at is not None and row.next_attempt_at > now:
+            continue
+        slot = row.slot_at if row.slot_at and row.slot_at > now else None
+        _record(report, "resume", stage(rt, row.id, slot))
+
+
+def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunReport) -> None:
+    longest = max((s.lead_time for s in rt.schedules.values()), default=dt.timedelta(0))
+    with rt.transaction() as s:
+        items, _held = plan_items(s, now)
+    plan = make_plan(rt.schedules, items, now, longest + dt.timedelta(days=1),
+                     default_schedule=rt.config.campaign.default_schedule, since=now - grace)
+    caught_up: set[str] = set()
+    for entry in plan.entries:
+        item = entry.interview
+        if item is None or item.slot_at is not None:
+            continue
+        if entry.slot.at <= now:
+            # A slot missed while down, within the grace: out at once, once per schedule.
+            if entry.slot.schedule in caught_up:
+                continue
+            caught_up.add(entry.slot.schedule)
+            result = stage(rt, item.id, entry.slot.at)
+            _record(report, "catch_up", result)
+            continue
+        if entry.upload_at <= now:
+            _record(report, "stage", stage(rt, item.id, entry.slot.at))
+
+
+def _release_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunReport) -> None:
+    with rt.transaction() as s:
+        due = s.execute(select(Interview.id, Interview.slot_at, Interview.privacy)
+                        .where(Interview.state == State.STAGED.value,
+                               Interview.slot_at <= now)
+                        .order_by(Interview.slot_at)).all()
+    for row in due:
+        report.actions.append(_release(rt, row.id, row.privacy, now, grace))
+
+
+def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.datetime,
+             grace: dt.timedelta) -> Action:
+    """Confirm the video is out (YouTube made it public at publishAt), or make it so."""
+    from publisher import leases
+
+    with rt.transaction() as s:
+        if not leases.claim(s, interview_id, rt.owner, now):
+            return Action(interview_id, "release", "busy")
+        pub = record(s, interview_id, "youtube", "video")
+        release_pub = record(s, interview_id, "youtube", "release")
+        if release_pub.next_attempt_at and release_pub.next_attempt_at > now:
+            leases.release(s, interview_id, rt.owner)
+            return Action(interview_id, "release", "waiting", "checking again later")
+        item = s.get(Interview, interview_id)
+        assert item is not None
+        video_id, slot = pub.remote_id, item.slot_at
+    target = privacy or rt.config.youtube.privacy
+    try:
+        api, _http = rt.youtube()
+        assert video_id is not None
+        video = api.get_video(video_id)
+        status = (video or {}).get("status") or {}
+        current = status.get("privacyStatus")
+        if video is None or status.get("uploadStatus") in ("failed", "rejected", "deleted"):
+            why = ("the video is gone from YouTube" if video is None else
+                   f"YouTube {status.get('uploadStatus')} the video "
+                   f"({status.get('failureReason') or status.get('rejectionReason') or '?'})")
+            return _attention(rt, interview_id, why, now)
+        if current != target:
+            if current == "private" and target == "public" and status.get("publishAt") and \
+                    slot is not None and now - slot < grace:
+                # YouTube has not flipped it yet (it may still be processing): look again soon.
+                return _later(rt, interview_id, now, f"still {current} on YouTube")
+            api.set_privacy(video, target)
+        with rt.transaction() as s:
+            leases.guarded_update(s, interview_id, rt.owner, state=State.RELEASED.value)
+            rp = record(s, interview_id, "youtube", "release")
+            rp.state, rp.remote_id = PublicationState.DONE.value, video_id
+            rt.journal(s, interview_id, "released", video_id=video_id, privacy=target)
+        log.info("interview %s is out: https://www.youtube.com/watch?v=%s", interview_id,
+                 video_id)
+        return Action(interview_id, "release", "released")
+    except PlatformError as exc:
+        return _later(rt, interview_id, now, str(exc))
+    finally:
+        with rt.transaction() as s:
+            leases.release(s, interview_id, rt.owner)
+
+
+def _later(rt: Runtime, interview_id: int, now: dt.datetime, why: str) -> Action:
+    with rt.transaction() as s:
+        rp = record(s, interview_id, "youtube", "release")
+        rp.attempts += 1
+        rp.next_attempt_at = now + RELEASE_RECHECK
+        rp.last_error = why
+    return Action(interview_id, "release", "waiting", why)
+
+
+def _attention(rt: Runtime, interview_id: int, why: str, now: dt.datetime) -> Action:
+    from publisher import leases
+
+    with rt.transaction() as s:
+        leases.guarded_update(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
+                              attention_reason=f"{why}. To fix: look at it in YouTube Studio")
+        rt.journal(s, interview_id, "needs_attention", reason=why)
+    return Action(interview_id, "release", "needs_attention", why)
+
+
+def next_wake(rt: Runtime, now: dt.datetime) -> dt.datetime | None:
+    """The next instant anything becomes due: an upload start, a slot, a retry."""
+    candidates: list[dt.datetime] = []
+    longest = max((s.lead_time for s in rt.schedules.values()), default=dt.timedelta(0))
+    with rt.transaction() as s:
+        items, _ = plan_items(s, now)
+        retries = s.scalars(select(Publication.next_attempt_at).join(Interview).where(
+            Interview.state.in_([State.STAGING.value, State.STAGED.value]),
+            Publication.next_attempt_at > now)).all()
+        slots = s.scalars(select(Interview.slot_at).where(
+            Interview.state == State.STAGED.value, Interview.slot_at > now)).all()
+    plan = make_plan(rt.schedules, items, now, longest + dt.timedelta(days=8),
+                     default_schedule=rt.config.campaign.default_schedule)
+    for entry in plan.entries:
+        if entry.interview is not None and entry.interview.slot_at is None:
+            candidates.append(max(entry.upload_at, now))
+    candidates += [t for t in retries if t is not None]
+    candidates += [t for t in slots if t is not None]
+    return min(candidates) if candidates else None
