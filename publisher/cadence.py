@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from publisher.schedules import Blackout, Schedule, Slot
 
+_PACIFIC = ZoneInfo("America/Los_Angeles")  # YouTube's quotas reset at midnight here
+
 
 @dataclass(frozen=True)
 class SlotTime:
@@ -152,7 +154,7 @@ def schedule_of(item: PlanItem, schedules: dict[str, Schedule], default: str | N
 
 def make_plan(schedules: dict[str, Schedule], items: Sequence[PlanItem], now: dt.datetime,
               horizon: dt.timedelta, *, default_schedule: str | None = None,
-              since: dt.datetime | None = None) -> Plan:
+              since: dt.datetime | None = None, daily_uploads: int | None = None) -> Plan:
     """Assign queued interviews (in queue order) to the slots of their schedule after `since`
     (default: now) and up to now + horizon.
 
@@ -163,6 +165,7 @@ def make_plan(schedules: dict[str, Schedule], items: Sequence[PlanItem], now: dt
     plan = Plan()
     end = now + horizon
     start = since or now
+    uploads: dict[dt.date, int] = {}  # planned uploads per Pacific day (YouTube's quota day)
     groups: dict[str, list[PlanItem]] = {name: [] for name in schedules}
     for item in sorted(items, key=lambda i: (i.position, i.id)):
         name = schedule_of(item, schedules, default_schedule)
@@ -176,13 +179,16 @@ def make_plan(schedules: dict[str, Schedule], items: Sequence[PlanItem], now: dt
         groups[name].append(item)
     for name, schedule in sorted(schedules.items()):
         plan.notes += lead_time_notes(schedule)
-        plan.entries += _plan_schedule(schedule, groups[name], start, now, end, plan)
+        plan.entries += _plan_schedule(schedule, groups[name], start, now, end, plan,
+                                       uploads, daily_uploads)
     plan.entries.sort(key=lambda e: (e.slot.at, e.slot.schedule))
     return plan
 
 
 def _plan_schedule(schedule: Schedule, queue: list[PlanItem], start: dt.datetime,
-                   now: dt.datetime, end: dt.datetime, plan: Plan) -> Iterable[PlanEntry]:
+                   now: dt.datetime, end: dt.datetime, plan: Plan,
+                   uploads: dict[dt.date, int], daily_uploads: int | None
+                   ) -> Iterable[PlanEntry]:
     taken = {item.slot_at: item for item in queue if item.slot_at is not None}
     waiting = [item for item in queue if item.slot_at is None]
     per_week: dict[tuple[int, int], int] = {}
@@ -216,6 +222,13 @@ def _plan_schedule(schedule: Schedule, queue: list[PlanItem], start: dt.datetime
             else:
                 out.append(PlanEntry(slot, upload_at, None, "no interview left in the queue"))
             continue
+        quota_day = upload_at.astimezone(_PACIFIC).date()
+        if daily_uploads is not None and uploads.get(quota_day, 0) >= daily_uploads:
+            out.append(PlanEntry(slot, upload_at, None,
+                                 f"YouTube's upload quota for {quota_day} is already planned "
+                                 f"full ({daily_uploads} a day)"))
+            continue
+        uploads[quota_day] = uploads.get(quota_day, 0) + 1
         item = waiting.pop(pick)
         per_week[slot.week] = used + 1
         out.append(PlanEntry(slot, upload_at, item, slot.dst_note))

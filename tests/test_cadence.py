@@ -175,3 +175,12 @@ def test_plan_command_json_and_text(home: HomeFixture, media: Media) -> None:
 def test_plan_bad_instant(sqlite_home: HomeFixture) -> None:
     result = sqlite_home.run("plan", "--at", "next tuesday")
     assert result.exit_code == 2 and "--at" in result.stderr
+
+
+def test_planner_respects_the_daily_upload_quota() -> None:
+    every_day = sched(*(f"{d} 18:00" for d in ("Mon", "Tue", "Wed", "Thu", "Fri")))
+    plan = make_plan({"s": every_day}, items(5), NOW, dt.timedelta(days=3),
+                     daily_uploads=1)
+    # Slots on Mon 23 and Tue 24 both upload "now" (lead time 48 h): one a day is allowed.
+    assert [(e.interview.id if e.interview else None) for e in plan.entries] == [1, None, 2]
+    assert "quota" in (plan.entries[1].note or "")

@@ -47,7 +47,8 @@ def plan(app: App, weeks: int, at: str | None, as_json: bool) -> None:
     with app.transaction() as session:
         items, held = plan_items(session, now)
     result = make_plan(app.schedules, items, now, dt.timedelta(weeks=weeks),
-                       default_schedule=app.config.campaign.default_schedule)
+                       default_schedule=app.config.campaign.default_schedule,
+                       daily_uploads=app.config.youtube.daily_uploads)
     if as_json:
         print_json([{
             "slot": e.slot.local.isoformat(), "slot_utc": e.slot.at.isoformat(),

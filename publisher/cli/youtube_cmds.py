@@ -18,10 +18,9 @@ def setup_logging() -> None:
 
 def planned_slot(app: App, interview_id: int, now: dt.datetime) -> dt.datetime | None:
     """The slot the plan gives this interview (searching a year ahead)."""
-    from sqlalchemy import select
-
-    from publisher.cadence import PlanItem, make_plan
+    from publisher.cadence import make_plan
     from publisher.errors import InputError
+    from publisher.pipeline.planning import plan_items
     from publisher.store.models import Interview, State
 
     with app.transaction() as session:
@@ -34,12 +33,10 @@ def planned_slot(app: App, interview_id: int, now: dt.datetime) -> dt.datetime |
         if item.state != State.QUEUED.value:
             raise InputError(f"interview {interview_id} is {item.state}: only queued "
                              "interviews can be uploaded")
-        rows = session.execute(
-            select(Interview.id, Interview.title, Interview.position, Interview.schedule,
-                   Interview.not_before).where(Interview.state == State.QUEUED.value)).all()
-    items = [PlanItem(r.id, r.title, r.position, r.schedule, r.not_before) for r in rows]
+        items, _held = plan_items(session, now)
     plan = make_plan(app.schedules, items, now, dt.timedelta(weeks=52),
-                     default_schedule=app.config.campaign.default_schedule)
+                     default_schedule=app.config.campaign.default_schedule,
+                     daily_uploads=app.config.youtube.daily_uploads)
     for entry in plan.entries:
         if entry.interview is not None and entry.interview.id == interview_id:
             return entry.slot.at

@@ -92,7 +92,8 @@ def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunRe
     with rt.transaction() as s:
         items, _held = plan_items(s, now)
     plan = make_plan(rt.schedules, items, now, longest + dt.timedelta(days=1),
-                     default_schedule=rt.config.campaign.default_schedule, since=now - grace)
+                     default_schedule=rt.config.campaign.default_schedule, since=now - grace,
+                     daily_uploads=rt.config.youtube.daily_uploads)
     caught_up: set[str] = set()
     for entry in plan.entries:
         item = entry.interview
@@ -200,7 +201,8 @@ def next_wake(rt: Runtime, now: dt.datetime) -> dt.datetime | None:
         slots = s.scalars(select(Interview.slot_at).where(
             Interview.state == State.STAGED.value, Interview.slot_at > now)).all()
     plan = make_plan(rt.schedules, items, now, longest + dt.timedelta(days=8),
-                     default_schedule=rt.config.campaign.default_schedule)
+                     default_schedule=rt.config.campaign.default_schedule,
+                     daily_uploads=rt.config.youtube.daily_uploads)
     for entry in plan.entries:
         if entry.interview is not None and entry.interview.slot_at is None:
             candidates.append(max(entry.upload_at, now))
