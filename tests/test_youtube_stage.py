@@ -173,3 +173,34 @@ def test_interrupted_upload_resumes_where_it_stopped(sqlite_home: HomeFixture, m
     got = yt.video(result.video_id or "")
     assert len(yt.videos) == 1 and got.sha256 == sha(video)
     assert got.bytes_received - size <= 1024 * 1024
+
+
+def test_publish_now_uploads_public_and_releases(sqlite_home: HomeFixture, media: Media,
+                                                 yt: FakeYouTube) -> None:
+    connect(sqlite_home, yt)
+    sqlite_home.ok(*add_args(media.video(), "Subito"))
+    refused = sqlite_home.run("publish", 1)
+    assert refused.exit_code == 2 and "--now" in refused.stderr
+    result = sqlite_home.run("publish", 1, "--now", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["outcome"] == "released"
+    video = next(iter(yt.videos.values()))
+    assert len(yt.videos) == 1 and video.privacy_status == "public"
+    assert "publishAt" not in video.metadata["status"]
+    item, _, kinds = db_rows(sqlite_home)
+    assert item.state == "released" and "released" in kinds
+    again = sqlite_home.run("publish", 1, "--now")
+    assert again.exit_code == 2 and "released" in again.stderr
+    assert len(yt.videos) == 1
+
+
+def test_publish_now_of_a_staged_interview_makes_it_public_early(
+        sqlite_home: HomeFixture, media: Media, yt: FakeYouTube) -> None:
+    connect(sqlite_home, yt)
+    sqlite_home.ok(*add_args(media.video(), "Presto"))
+    sqlite_home.ok("upload", 1)
+    video = next(iter(yt.videos.values()))
+    assert video.privacy_status == "private"
+    result = sqlite_home.run("publish", 1, "--now")
+    assert result.exit_code == 0, result.output
+    assert len(yt.videos) == 1 and video.privacy_status == "public"

@@ -38,6 +38,7 @@ def cli(ctx: click.Context, home: str | None, db_url: str | None, verbose: bool)
 
 def _register() -> None:
     from publisher.cli import (
+        auth_cmds,
         db_cmds,
         demo_cmd,
         init_cmd,
@@ -52,9 +53,12 @@ def _register() -> None:
     cli.add_command(queue_cmds.queue)
     cli.add_command(plan_cmd.plan)
     cli.add_command(youtube_cmds.upload)
+    cli.add_command(youtube_cmds.publish)
     cli.add_command(run_cmds.run_due_cmd)
     cli.add_command(run_cmds.run_cmd)
     cli.add_command(demo_cmd.demo)
+    cli.add_command(auth_cmds.auth)
+    cli.add_command(auth_cmds.quota)
 
 
 _register()

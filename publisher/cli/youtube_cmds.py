@@ -76,3 +76,50 @@ def upload(app: App, item_id: int, as_json: bool) -> None:
                     err=True)
     if result.outcome != "staged":
         raise SystemExit(4)
+
+
+@click.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.option("--now", "now_flag", is_flag=True, required=True,
+              help="Publish it now, outside the cadence (required: says you mean it).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.pass_obj
+def publish(app: App, item_id: int, now_flag: bool, as_json: bool) -> None:
+    """Publish one interview immediately: upload (or finish uploading) and make it public.
+
+    For the organizer who needs one out now. The same leases and checks as the daemon apply,
+    so it never uploads twice, and a half-done upload is resumed. Exit status 4 when it is
+    waiting (quota, authorisation, a retry) or needs attention.
+    """
+    from publisher.errors import InputError
+    from publisher.pipeline.run_due import release_now
+    from publisher.pipeline.youtube_stage import stage
+    from publisher.store.models import Interview, State
+
+    setup_logging()
+    now = dt.datetime.now(dt.UTC)
+    with app.transaction() as session:
+        item = session.get(Interview, item_id)
+        if item is None:
+            raise InputError(f"there is no interview {item_id} (see `publisher queue list`)")
+        state = item.state
+    if state not in (State.QUEUED.value, State.STAGING.value, State.STAGED.value):
+        raise InputError(f"interview {item_id} is {state}: only queued or uploaded interviews "
+                         "can be published now")
+    rt = app.runtime("publish")
+    outcome, detail, video_id = "staged", "", None
+    if state != State.STAGED.value:
+        result = stage(rt, item_id, now)
+        outcome, detail, video_id = result.outcome, result.detail, result.video_id
+    if outcome == "staged":
+        action = release_now(rt, item_id, dt.datetime.now(dt.UTC))
+        outcome, detail = action.outcome, action.detail or detail
+    if as_json:
+        print_json({"id": item_id, "outcome": outcome, "detail": detail,
+                    "video_id": video_id})
+    elif outcome == "released":
+        click.echo(f"Interview {item_id} is public on YouTube.")
+    else:
+        click.secho(f"Interview {item_id}: {outcome}: {detail}", fg="yellow", err=True)
+    if outcome != "released":
+        raise SystemExit(4)

@@ -121,8 +121,17 @@ def _release_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: Run
         report.actions.append(_release(rt, row.id, row.privacy, now, grace))
 
 
+def release_now(rt: Runtime, interview_id: int, now: dt.datetime) -> Action:
+    """Release a staged interview at once, whatever its slot (`publisher publish --now`)."""
+    with rt.transaction() as s:
+        item = s.get(Interview, interview_id)
+        assert item is not None
+        privacy = item.privacy
+    return _release(rt, interview_id, privacy, now, DEFAULT_GRACE, force=True)
+
+
 def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.datetime,
-             grace: dt.timedelta) -> Action:
+             grace: dt.timedelta, *, force: bool = False) -> Action:
     """Confirm the video is out (YouTube made it public at publishAt), or make it so."""
     from publisher import leases
 
@@ -131,7 +140,7 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
             return Action(interview_id, "release", "busy")
         pub = record(s, interview_id, "youtube", "video")
         release_pub = record(s, interview_id, "youtube", "release")
-        if release_pub.next_attempt_at and release_pub.next_attempt_at > now:
+        if release_pub.next_attempt_at and release_pub.next_attempt_at > now and not force:
             leases.release(s, interview_id, rt.owner)
             return Action(interview_id, "release", "waiting", "checking again later")
         item = s.get(Interview, interview_id)
@@ -151,7 +160,7 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
             return _attention(rt, interview_id, why, now)
         if current != target:
             if current == "private" and target == "public" and status.get("publishAt") and \
-                    slot is not None and now - slot < grace:
+                    slot is not None and now - slot < grace and not force:
                 # YouTube has not flipped it yet (it may still be processing): look again soon.
                 return _later(rt, interview_id, now, f"still {current} on YouTube")
             api.set_privacy(video, target)
