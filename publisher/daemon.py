@@ -61,6 +61,7 @@ class Daemon:
             self._arm(now + dt.timedelta(minutes=1))
             return
         self.ticks += 1
+        self._heartbeat(now, report)
         for action in report.actions:
             log.info("%s interview %s: %s %s", action.step, action.interview_id,
                      action.outcome, action.detail)
@@ -70,6 +71,16 @@ class Daemon:
         if self.describe is not None:
             log.info("%s", self.describe(report))
         self._arm(target)
+
+    def _heartbeat(self, now: dt.datetime, report: RunReport) -> None:
+        """What `publisher status` shows: alive when, next wake, which process."""
+        from publisher.pipeline import state
+
+        with self.rt.transaction() as s:
+            state.put(s, "daemon", {
+                "owner": self.rt.owner, "heartbeat": now.isoformat(),
+                "next_wake": report.next_wake.isoformat() if report.next_wake else None},
+                now)
 
     def _arm(self, when: dt.datetime) -> None:
         if self.stopping.is_set():

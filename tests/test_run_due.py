@@ -221,3 +221,21 @@ def test_run_due_reports_needs_attention_with_exit_4(sqlite_home: HomeFixture, m
     assert "needs_attention" in result.stdout
 
 
+
+
+def test_a_slot_missed_beyond_the_grace_is_reported(sqlite_home: HomeFixture, media: Media,
+                                                    yt: FakeYouTube, clock: Clock,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    connect(sqlite_home, yt)
+    queue(sqlite_home, media, 1)
+    rt = runtime(sqlite_home, clock, monkeypatch)
+    clock.now = dt.datetime(2027, 1, 30, 9, 0, tzinfo=dt.UTC)  # Saturday: before the lead time
+    assert run_due(rt, clock.now).actions == []
+    clock.now = dt.datetime(2027, 2, 3, 8, 0, tzinfo=dt.UTC)  # down over Tuesday's slot
+    report = run_due(rt, clock.now)
+    assert [(a.step, a.outcome) for a in report.actions] == [("missed", "moved")]
+    assert "2027-02-02 18:00" in report.actions[0].detail
+    assert [e.detail["slot"] for e in events(sqlite_home, "slot_missed")] == [
+        "2027-02-02T17:00:00+00:00"]
+    assert run_due(rt, clock.now).actions == []  # told once
+    assert not yt.videos

@@ -60,11 +60,44 @@ class RunReport:
 def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRACE
             ) -> RunReport:
     report = RunReport(now)
+    _report_missed(rt, now, grace, report)
     _resume_staging(rt, now, report)
     _stage_due(rt, now, grace, report)
     _release_due(rt, now, grace, report)
     report.next_wake = next_wake(rt, now)
     return report
+
+
+def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+                   report: RunReport) -> None:
+    """Slots that passed beyond the grace since the last run, while something could have
+    gone out: nothing is published late for them (the interview takes the next free slot),
+    but organizers are told."""
+    from publisher import notify
+    from publisher.pipeline import state
+
+    with rt.transaction() as s:
+        last = state.get(s, "run_due").get("last_now")
+        state.put(s, "run_due", {"last_now": max(now, dt.datetime.fromisoformat(last))
+                                 .isoformat() if last else now.isoformat()}, now)
+        items, _ = plan_items(s, now)
+    if not last:
+        return
+    previous = dt.datetime.fromisoformat(last)
+    if now - previous <= grace:
+        return
+    past = make_plan(rt.schedules, items, previous, now - grace - previous,
+                     default_schedule=rt.config.campaign.default_schedule)
+    for entry in past.entries:
+        if entry.interview is None or entry.interview.slot_at is not None:
+            continue
+        detail = (f"the slot {entry.slot.local:%a %Y-%m-%d %H:%M %Z} passed while publisher "
+                  f"was not running; \"{entry.interview.title}\" goes to the next free slot "
+                  "(see `publisher plan`)")
+        with rt.transaction() as s:
+            rt.journal(s, entry.interview.id, "slot_missed", slot=entry.slot.at.isoformat())
+        notify.notify("A slot was missed", detail)
+        report.actions.append(Action(entry.interview.id, "missed", "moved", detail))
 
 
 def _record(report: RunReport, step: str, result: StageResult) -> None:

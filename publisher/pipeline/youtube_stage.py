@@ -149,8 +149,10 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
                                     f"put the original file back at {item.video_path}, then "
                                     f"`publisher retry {interview_id}`")
         meta = _meta(rt, item)
-        publish_at = slot_at if slot_at and slot_at > rt.clock() + dt.timedelta(minutes=5) \
-            else None
+        # A slot still ahead is kept private until then by YouTube itself; if it passes while
+        # the upload runs, YouTube publishes at once ("a publishAt in the past publishes
+        # right away"), which is the slot's moment anyway.
+        publish_at = slot_at if slot_at and slot_at > rt.clock() else None
         body, parts = insert_body(meta, publish_at)
         if handle is None:
             _room(rt, "videos.insert")

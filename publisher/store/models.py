@@ -254,3 +254,13 @@ class QuotaUsage(Base):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     bucket: Mapped[str] = mapped_column(String(40), primary_key=True)
     units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RuntimeState(Base):
+    """Small facts the daemon and run_due keep between runs (last run, heartbeat)."""
+
+    __tablename__ = "runtime_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,23 @@
+"""Small facts kept between runs: when run_due last looked, the daemon's heartbeat."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from publisher.store.models import RuntimeState
+
+
+def get(session: Session, key: str) -> dict[str, Any]:
+    row = session.get(RuntimeState, key)
+    return dict(row.value) if row is not None else {}
+
+
+def put(session: Session, key: str, value: dict[str, Any], at: dt.datetime) -> None:
+    row = session.get(RuntimeState, key)
+    if row is None:
+        session.add(RuntimeState(key=key, value=value, updated_at=at))
+    elif row.value != value:
+        row.value, row.updated_at = value, at
