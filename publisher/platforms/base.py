@@ -1,0 +1,105 @@
+"""The small protocol every cross-posting adapter follows (X, Mastodon, Bluesky, Telegram,
+Facebook): its limits as data, its own way of counting, and exactly-once publishing.
+
+Exactly once, the adapter's part:
+* `new_handle()` makes the idempotency handle *before* the request (a Mastodon
+  Idempotency-Key, a Bluesky record key, ...); the pipeline commits it, then calls
+  `publish(post, handle)`, then commits the returned id and URL;
+* a request whose outcome cannot be known (a timeout or dropped connection after sending,
+  a 5xx) raises `UnknownOutcome`; the pipeline then calls `lookup(post, handle)` before
+  anything else: a post found is recorded, not repeated; `None` means it surely does not
+  exist, so `publish` may run again with the same handle; a platform with no way to check
+  raises `CannotCheck`, and the post needs a person instead of a blind retry.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from publisher.platforms.errors import PlatformError, TransientError
+
+
+@dataclass(frozen=True)
+class PostContent:
+    """One cross-post, rendered and within the platform's limit."""
+
+    text: str
+    link: str                 # the video's YouTube URL (also inside `text`)
+    title: str                # for link cards
+    description: str          # for link cards: a short summary
+    thumbnail: Path | None = None
+    language: str = "it"
+
+
+@dataclass(frozen=True)
+class Posted:
+    remote_id: str
+    url: str | None = None
+
+
+class UnknownOutcome(TransientError):
+    """The request may have been acted on: look the post up before trying again."""
+
+
+class CannotCheck(PlatformError):
+    """The platform offers no way to find out whether a post exists."""
+
+
+PLACEHOLDER_PREFIXES = ("YOUR-", "xxxx", "000000", "123456789:YOUR")
+
+
+def is_placeholder(value: object) -> bool:
+    """Values copied from credentials.example.json do not count as configured."""
+    return not isinstance(value, str) or not value.strip() or value.startswith(
+        PLACEHOLDER_PREFIXES)
+
+
+class CrossPoster(abc.ABC):
+    """Base of one platform's adapter. Limits and capabilities are class attributes."""
+
+    name: ClassVar[str]                     # key in credentials.json and schedules
+    label: ClassVar[str]                    # for people
+    required: ClassVar[tuple[str, ...]]     # credential keys that must be filled in
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    default_max_length: ClassVar[int]
+    env_root: ClassVar[str | None] = None   # env variable overriding the API root
+    default_root: ClassVar[str | None] = None
+
+    def __init__(self, settings: Mapping[str, Any], *, api_root: str | None = None,
+                 timeout: float = 30.0, state_dir: Path | None = None) -> None:
+        self.settings = dict(settings)
+        self.timeout = timeout
+        self.state_dir = state_dir  # where a session file may be kept (written 0600)
+        env = os.environ.get(self.env_root) if self.env_root else None
+        self.api_root = env or api_root or self.default_root
+
+    @classmethod
+    def is_configured(cls, settings: Mapping[str, Any]) -> bool:
+        return all(not is_placeholder(settings.get(key)) for key in cls.required)
+
+    @abc.abstractmethod
+    def length(self, text: str) -> int:
+        """The text's length as this platform counts it."""
+
+    def max_length(self) -> int:
+        """The most the platform accepts (an adapter may ask the server, and cache it)."""
+        return self.default_max_length
+
+    @abc.abstractmethod
+    def new_handle(self) -> str:
+        """The idempotency handle for a new post, committed before `publish` is called."""
+
+    @abc.abstractmethod
+    def publish(self, post: PostContent, handle: str) -> Posted:
+        """Send the post. Raises TransientError (with retry_at for rate limits),
+        UnknownOutcome, AuthError or PermanentError."""
+
+    @abc.abstractmethod
+    def lookup(self, post: PostContent, handle: str) -> Posted | None:
+        """Find the post made with this handle (or for this link); None if it surely does not
+        exist. Raises CannotCheck where the platform gives no way to know."""
