@@ -63,7 +63,8 @@ def refresh(creds: Credentials, http: Any, token_file: Path | None = None) -> No
                             + REAUTH_HINT, platform="youtube", reason="invalid_grant") from None
         raise TransientError(f"the Google token endpoint failed: {_short(exc)}",
                              platform="youtube") from None
-    except google.auth.exceptions.TransportError as exc:
+    except (google.auth.exceptions.TransportError, OSError) as exc:
+        # google_auth_httplib2 wraps httplib2's errors only: a refused connection is raw.
         raise TransientError(f"cannot reach the Google token endpoint: {_short(exc)}",
                              platform="youtube") from None
     if token_file is not None:
