@@ -59,21 +59,75 @@ class YouTubeDefaults:
     daily_units: int = 10_000     # the shared bucket of every other call
 
 
+DEFAULT_POST_TEMPLATE = """\
+{{ title }}
+{% for s in speakers %}{{ s.name }}{% if s.role %} ({{ s.role }}){% endif %}\
+{% if not loop.last %}, {% endif %}{% endfor %}
+
+{{ url }}
+
+{{ hashtags | join(" ") }}
+"""
+CROSSPOST_PLATFORMS = ("x", "mastodon", "bluesky", "telegram", "facebook")
+
+
+@dataclass(frozen=True)
+class Posts:
+    """The cross-posts' texts: one template, optionally one per platform, optional shorter
+    ones used when a text is over a platform's limit, and opt-in truncation."""
+
+    template: str = DEFAULT_POST_TEMPLATE
+    per_platform: dict[str, str] = field(default_factory=dict)
+    short: dict[str, str] = field(default_factory=dict)
+    truncate: tuple[str, ...] = ()
+    x_daily_cap: int = 17
+
+    def template_for(self, platform: str) -> str:
+        return self.per_platform.get(platform, self.template)
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
     campaign: Campaign
     templates: Templates = field(default_factory=Templates)
     youtube: YouTubeDefaults = field(default_factory=YouTubeDefaults)
+    posts: Posts = field(default_factory=Posts)
 
 
 def load_config(path: Path) -> Config:
     """Load and validate publisher.toml; every problem names the file and the key."""
     doc = Section(path, load_toml(path))
-    doc.reject_unknown({"campaign", "templates", "youtube"})
+    doc.reject_unknown({"campaign", "templates", "youtube", "posts"})
     return Config(path=path, campaign=_campaign(doc.table("campaign", required=True)),
                   templates=_templates(doc.table("templates")),
-                  youtube=_youtube(doc.table("youtube")))
+                  youtube=_youtube(doc.table("youtube")), posts=_posts(doc.table("posts")))
+
+
+def _posts(sec: Section) -> Posts:
+    from publisher.text.templates import TemplateError, compile_template
+
+    sec.reject_unknown({"template", "short", "truncate", "x_daily_cap", *CROSSPOST_PLATFORMS})
+    template = sec.text("template", DEFAULT_POST_TEMPLATE) or DEFAULT_POST_TEMPLATE
+    per_platform = {p: sec.required_text(p) for p in CROSSPOST_PLATFORMS if sec.has(p)}
+    short_sec = sec.table("short")
+    short_sec.reject_unknown(set(CROSSPOST_PLATFORMS))
+    short = {p: short_sec.required_text(p) for p in CROSSPOST_PLATFORMS if short_sec.has(p)}
+    sources = [("template", template)] + list(per_platform.items()) + [
+        (f"short.{p}", t) for p, t in short.items()]
+    for key, source in sources:
+        try:
+            compile_template(source, sec.key(key))
+        except TemplateError as exc:
+            raise sec.error(key, f"expected a valid Jinja2 template: {exc}") from None
+    truncate = sec.text_list("truncate")
+    for i, name in enumerate(truncate):
+        if name not in CROSSPOST_PLATFORMS:
+            raise sec.error(f"truncate[{i}]", f"unknown platform {name!r} (expected one of "
+                                              f"{', '.join(CROSSPOST_PLATFORMS)})")
+    return Posts(template=template, per_platform=per_platform, short=short,
+                 truncate=tuple(truncate),
+                 x_daily_cap=_int(sec, "x_daily_cap", Posts.x_daily_cap, 0, 10_000))
 
 
 def _campaign(sec: Section) -> Campaign:

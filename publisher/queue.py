@@ -306,10 +306,35 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
                 own = {h.casefold() for h in ctx.config.campaign.hashtags}
                 if "hashtags" in values:
                     values["hashtags"] = [h for h in rendered.hashtags if h.casefold() not in own]
+            if not rendered.problems:
+                sched = values.get("schedule", base.schedule if base else None)
+                problems += post_problems(ctx, text, sched)
 
     if problems:
         raise InputError("\n".join(problems))
     return Prepared(values, speakers, captions, localizations, warnings)
+
+
+def crosspost_platforms(ctx: Context, schedule: str | None) -> tuple[str, ...]:
+    """The platforms besides YouTube that an interview on this schedule is posted to."""
+    name = schedule or ctx.config.campaign.default_schedule
+    if name is None and len(ctx.schedules) == 1:
+        name = next(iter(ctx.schedules))
+    found = ctx.schedules.get(name) if name else None
+    return tuple(p for p in found.platforms if p != "youtube") if found else ()
+
+
+def post_problems(ctx: Context, text: InterviewText, schedule: str | None) -> list[str]:
+    """Every cross-post text checked now, against each platform's limit (with a stand-in
+    YouTube URL of the real length)."""
+    from publisher.text.posts import PLACEHOLDER_URL, render_post
+
+    out = []
+    for platform in crosspost_platforms(ctx, schedule):
+        post = render_post(ctx.config, text, platform, PLACEHOLDER_URL)
+        if post.problem:
+            out.append(f"posts: {post.problem}")
+    return out
 
 
 def _video_values(path: Path, facts: VideoFacts) -> dict[str, Any]:

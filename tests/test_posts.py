@@ -1,0 +1,111 @@
+"""Cross-post texts: templates, exact counting per platform, short templates, truncation."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from publisher.config import Posts, load_config
+from publisher.resources import resource
+from publisher.text.posts import PLACEHOLDER_URL, render_post, truncate_keeping_link
+from publisher.text.youtube_text import InterviewText, SpeakerText
+from tests.conftest import HomeFixture, Media, add_args
+
+URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+
+
+@pytest.fixture
+def cfg(tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "publisher.toml"
+    path.write_text(resource("publisher.toml").read_text())
+    return load_config(path)
+
+
+def item(title: str = "Nicolò Désirée: il marmo", *names: str) -> InterviewText:
+    speakers = tuple(SpeakerText(n, "ceramista") for n in (names or ("Maria Rossi",)))
+    return InterviewText(title=title, speakers=speakers, hashtags=("#Città",))
+
+
+def test_default_post_has_title_speakers_link_and_hashtags(cfg) -> None:  # type: ignore[no-untyped-def]
+    post = render_post(cfg, item(), "mastodon", URL)
+    assert post.text.splitlines()[0] == "Nicolò Désirée: il marmo"
+    assert "Maria Rossi (ceramista)" in post.text and URL in post.text
+    assert post.text.endswith("#StudiApertiOltreilLockdown #CarraraUnescoCreativeCity "
+                              "#ItalyComestoYou #Città")
+    assert post.fits and post.variant == "template"
+
+
+@pytest.mark.parametrize(("platform", "text", "expected"), [
+    ("x", f"Ciao {URL}", 5 + 23),                     # any URL counts 23
+    ("x", "陶芸 😀", 2 + 2 + 1 + 2),                    # CJK and emoji weigh 2
+    ("mastodon", f"Ciao {URL} @maria@mastodon.social", 5 + 23 + 1 + 6),
+    ("bluesky", "e\u0301👨‍👩‍👧‍👦", 2),                  # graphemes, not code points
+    ("telegram", "😀", 2),                             # UTF-16 units
+])
+def test_each_platform_counts_its_own_way(cfg, platform: str, text: str,  # type: ignore[no-untyped-def]
+                                          expected: int) -> None:
+    posts = dataclasses.replace(cfg.posts, per_platform={platform: "{{ url }}"})
+    from publisher.text.posts import RULES
+
+    assert RULES[platform].count(text) == expected
+    assert render_post(dataclasses.replace(cfg, posts=posts), item(), platform, text
+                       ).length == expected
+
+
+def test_too_long_names_the_platform_length_and_overflow(cfg) -> None:  # type: ignore[no-untyped-def]
+    long = dataclasses.replace(cfg, posts=Posts(template="{{ title }} " + "parola " * 60
+                                                + "{{ url }}"))
+    post = render_post(long, item(), "x", URL)
+    assert not post.fits and post.problem is not None
+    assert post.problem.startswith("X: the post is ")
+    assert f"over the limit of 280 by {post.length - 280}" in post.problem
+    assert "[posts.short] x" in post.problem
+
+
+def test_short_template_is_used_when_needed(cfg) -> None:  # type: ignore[no-untyped-def]
+    posts = Posts(template="{{ title }} " + "parola " * 60 + "{{ url }}",
+                  short={"x": "{{ title }} {{ url }}"})
+    post = render_post(dataclasses.replace(cfg, posts=posts), item(), "x", URL)
+    assert post.fits and post.variant == "short"
+    assert post.text == f"Nicolò Désirée: il marmo {URL}"
+
+
+def test_truncation_only_when_opted_in_keeps_link_and_hashtags(cfg) -> None:  # type: ignore[no-untyped-def]
+    posts = Posts(template="{{ title }} " + "parola " * 60 + "{{ url }} #Marmo #Città",
+                  truncate=("x",))
+    post = render_post(dataclasses.replace(cfg, posts=posts), item(), "x", URL)
+    assert post.fits and post.variant == "truncated"
+    assert post.text.endswith(f"… {URL} #Marmo #Città")
+    assert post.length <= 280
+    assert truncate_keeping_link("no link here", URL, lambda t: True) is None
+
+
+def test_bluesky_bytes_limit(cfg) -> None:  # type: ignore[no-untyped-def]
+    posts = Posts(template="{{ url }} " + "😀" * 290)
+    post = render_post(dataclasses.replace(cfg, posts=posts), item(), "bluesky", URL)
+    assert post.problem is not None and "graphemes" in post.problem
+
+
+def test_enqueue_refuses_a_post_that_cannot_fit(sqlite_home: HomeFixture,
+                                                media: Media) -> None:
+    toml = sqlite_home.path / "publisher.toml"
+    toml.write_text(toml.read_text() + '\n[posts]\nbluesky = "{{ title }} ' + "x" * 300
+                    + ' {{ url }}"\n')
+    before = sqlite_home.snapshot()
+    result = sqlite_home.run(*add_args(media.video()))
+    assert result.exit_code == 2
+    assert "Bluesky: the post is" in result.stderr and "over the limit of 300" in result.stderr
+    assert sqlite_home.snapshot() == before
+
+
+def test_posts_config_is_validated(sqlite_home: HomeFixture) -> None:
+    toml = sqlite_home.path / "publisher.toml"
+    toml.write_text(toml.read_text() + '\n[posts]\ntruncate = ["myspace"]\n')
+    result = sqlite_home.run("plan")
+    assert result.exit_code == 3 and "posts.truncate[0]: unknown platform" in result.stderr
+
+
+def test_placeholder_url_is_a_real_watch_url_length() -> None:
+    assert len(PLACEHOLDER_URL) == len(URL)
