@@ -64,7 +64,7 @@ def test_daemon_catches_up_then_stops_cleanly_on_sigterm(sqlite_home: HomeFixtur
     sqlite_home.ok(*add_args(media.video(), "Due"))
     proc = start(sqlite_home, "run", "--max-sleep", "10")
     try:
-        wait_for(lambda: any(i.state == "released" for i in interviews(sqlite_home)))
+        wait_for(lambda: any(i.state in ("released", "published") for i in interviews(sqlite_home)))
         time.sleep(0.5)
         proc.send_signal(signal.SIGTERM)
         t0 = time.monotonic()
@@ -74,7 +74,7 @@ def test_daemon_catches_up_then_stops_cleanly_on_sigterm(sqlite_home: HomeFixtur
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, out
-    assert [i.state for i in interviews(sqlite_home)] == ["released", "queued"]
+    assert [i.state for i in interviews(sqlite_home)] == ["published", "queued"]
     assert len(yt.videos) == 1 and next(iter(yt.videos.values())).privacy_status == "public"
     assert "next:" in out and "stopping" in out
 

@@ -188,9 +188,9 @@ def test_publish_now_uploads_public_and_releases(sqlite_home: HomeFixture, media
     assert len(yt.videos) == 1 and video.privacy_status == "public"
     assert "publishAt" not in video.metadata["status"]
     item, _, kinds = db_rows(sqlite_home)
-    assert item.state == "released" and "released" in kinds
+    assert item.state == "published" and "released" in kinds
     again = sqlite_home.run("publish", 1, "--now")
-    assert again.exit_code == 2 and "released" in again.stderr
+    assert again.exit_code == 2 and "published" in again.stderr
     assert len(yt.videos) == 1
 
 

@@ -111,14 +111,22 @@ def publish(app: App, item_id: int, now_flag: bool, as_json: bool) -> None:
     if state != State.STAGED.value:
         result = stage(rt, item_id, now)
         outcome, detail, video_id = result.outcome, result.detail, result.video_id
+    posts: list[dict[str, str]] = []
     if outcome == "staged":
         action = release_now(rt, item_id, dt.datetime.now(dt.UTC))
         outcome, detail = action.outcome, action.detail or detail
+    if outcome == "released":
+        from publisher.pipeline.crosspost import crosspost_one
+
+        posts = [{"platform": o.platform, "outcome": o.outcome, "detail": o.detail}
+                 for o in crosspost_one(rt, item_id, dt.datetime.now(dt.UTC))]
     if as_json:
         print_json({"id": item_id, "outcome": outcome, "detail": detail,
-                    "video_id": video_id})
+                    "video_id": video_id, "posts": posts})
     elif outcome == "released":
         click.echo(f"Interview {item_id} is public on YouTube.")
+        for line in posts:
+            click.echo(f"  {line['platform']}: {line['outcome']} {line['detail']}".rstrip())
     else:
         click.secho(f"Interview {item_id}: {outcome}: {detail}", fg="yellow", err=True)
     if outcome != "released":

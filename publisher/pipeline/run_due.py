@@ -64,8 +64,19 @@ def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRAC
     _resume_staging(rt, now, report)
     _stage_due(rt, now, grace, report)
     _release_due(rt, now, grace, report)
+    _crosspost_due(rt, now, report)
     report.next_wake = next_wake(rt, now)
     return report
+
+
+def _crosspost_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
+    from publisher.pipeline.crosspost import crosspost_due
+
+    for o in crosspost_due(rt, now):
+        if o.outcome in ("skipped", "waiting") and not o.detail.startswith(o.platform):
+            continue  # nothing happened: keep run_due idempotent and its report quiet
+        report.actions.append(Action(o.interview_id, f"post:{o.platform}", o.outcome,
+                                     o.detail))
 
 
 def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
@@ -238,8 +249,11 @@ def next_wake(rt: Runtime, now: dt.datetime) -> dt.datetime | None:
     with rt.transaction() as s:
         items, _ = plan_items(s, now)
         retries = s.scalars(select(Publication.next_attempt_at).join(Interview).where(
-            Interview.state.in_([State.STAGING.value, State.STAGED.value]),
+            Interview.state.in_([State.STAGING.value, State.STAGED.value,
+                                 State.RELEASED.value]),
             Publication.next_attempt_at > now)).all()
+        released = s.execute(select(Interview.id, Interview.slot_at, Interview.schedule)
+                             .where(Interview.state == State.RELEASED.value)).all()
         slots = s.scalars(select(Interview.slot_at).where(
             Interview.state == State.STAGED.value, Interview.slot_at > now)).all()
     plan = make_plan(rt.schedules, items, now, longest + dt.timedelta(days=8),
@@ -249,5 +263,11 @@ def next_wake(rt: Runtime, now: dt.datetime) -> dt.datetime | None:
         if entry.interview is not None and entry.interview.slot_at is None:
             candidates.append(max(entry.upload_at, now))
     candidates += [t for t in retries if t is not None]
+    for row in released:  # cross-posts wait for the slot plus the schedule's delay
+        sched = rt.schedules.get(row.schedule or rt.config.campaign.default_schedule or "")
+        if row.slot_at is not None and sched is not None:
+            when = row.slot_at + sched.crosspost_delay
+            if when > now:
+                candidates.append(when)
     candidates += [t for t in slots if t is not None]
     return min(candidates) if candidates else None

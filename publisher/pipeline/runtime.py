@@ -20,6 +20,7 @@ from publisher.progress import NoProgress, Progress
 from publisher.store.models import Event
 
 if TYPE_CHECKING:
+    from publisher.platforms.base import CrossPoster
     from publisher.platforms.youtube.api import YouTubeApi
     from publisher.schedules import Schedule
 
@@ -37,6 +38,7 @@ class Runtime:
     should_stop: Callable[[], bool] = lambda: False
     sleep: Callable[[float], None] = time.sleep
     youtube_factory: Callable[[Runtime], tuple[YouTubeApi, Any]] | None = None
+    poster_factory: Callable[[Runtime, str], CrossPoster] | None = None
     _youtube: tuple[YouTubeApi, Any] | None = None
 
     @contextmanager

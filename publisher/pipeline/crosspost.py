@@ -1,0 +1,277 @@
+"""Cross-posting a released interview's link: each platform once, none blocking another.
+
+Per platform, a publication record (interview, platform, "post") goes:
+pending → in_flight (handle committed) → done (remote id and URL committed).
+A request whose outcome is unknown leaves it `unknown`; before anything else the next attempt
+looks the post up: found → done; surely absent → publish again with the same handle;
+no way to check (Telegram) → needs attention, with what to check and the command to run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from publisher.faults import crash_point
+from publisher.pipeline.records import is_done, record
+from publisher.pipeline.runtime import Runtime
+from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, UnknownOutcome
+from publisher.platforms.errors import AuthError, DeferredError, PlatformError, TransientError
+from publisher.queue import text_of
+from publisher.store.models import Interview, Publication, PublicationState, State
+from publisher.text.posts import render_post
+
+log = logging.getLogger(__name__)
+RETRY_BASE = dt.timedelta(minutes=2)
+RETRY_CAP = dt.timedelta(hours=6)
+
+PosterFactory = Callable[[Runtime, str], CrossPoster]
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    interview_id: int
+    platform: str
+    outcome: str  # posted | found | waiting | retry | needs_attention | skipped
+    detail: str = ""
+
+
+def default_poster_factory(rt: Runtime, platform: str) -> CrossPoster:
+    from publisher.platforms.registry import adapter_class
+
+    cls = adapter_class(platform)
+    settings = dict(rt.credentials.section(platform))
+    if platform == "x":
+        settings.setdefault("daily_cap", rt.config.posts.x_daily_cap)
+    return cls(settings, timeout=float(rt.config.youtube.timeout_s), state_dir=rt.home.path)
+
+
+def platforms_for(rt: Runtime, item: Interview) -> tuple[str, ...]:
+    from publisher.cadence import PlanItem, schedule_of
+
+    name = schedule_of(PlanItem(item.id, item.title, item.position, item.schedule),
+                       rt.schedules, rt.config.campaign.default_schedule)
+    schedule = rt.schedules.get(name) if name else None
+    return tuple(p for p in schedule.platforms if p != "youtube") if schedule else ()
+
+
+def crosspost_due(rt: Runtime, now: dt.datetime,
+                  factory: PosterFactory | None = None) -> list[PostOutcome]:
+    """Every released interview whose cross-post delay has passed, every platform due."""
+    with rt.transaction() as s:
+        rows = list(s.scalars(select(Interview).where(
+            Interview.state == State.RELEASED.value).order_by(Interview.slot_at)))
+        for item in rows:
+            _ = (item.speakers, item.captions)
+    out: list[PostOutcome] = []
+    for item in rows:
+        delay = _delay(rt, item)
+        if item.slot_at is not None and now < item.slot_at + delay:
+            continue
+        out += _crosspost_item(rt, item, now, factory or rt.poster_factory
+                               or default_poster_factory)
+    return out
+
+
+def crosspost_one(rt: Runtime, interview_id: int, now: dt.datetime) -> list[PostOutcome]:
+    """Cross-post one released interview now, whatever its delay (`publish --now`)."""
+    with rt.transaction() as s:
+        item = s.get(Interview, interview_id)
+        assert item is not None
+        _ = (item.speakers, item.captions)
+        if item.state != State.RELEASED.value:
+            return []
+    return _crosspost_item(rt, item, now, rt.poster_factory or default_poster_factory)
+
+
+def _delay(rt: Runtime, item: Interview) -> dt.timedelta:
+    from publisher.cadence import PlanItem, schedule_of
+
+    name = schedule_of(PlanItem(item.id, item.title, item.position, item.schedule),
+                       rt.schedules, rt.config.campaign.default_schedule)
+    schedule = rt.schedules.get(name) if name else None
+    return schedule.crosspost_delay if schedule else dt.timedelta(0)
+
+
+def _crosspost_item(rt: Runtime, item: Interview, now: dt.datetime,
+                    factory: PosterFactory) -> list[PostOutcome]:
+    from publisher import leases
+
+    with rt.transaction() as s:
+        if not leases.claim(s, item.id, rt.owner, now):
+            return []
+        video = record(s, item.id, "youtube", "video")
+        link = video.url or ""
+    out = []
+    try:
+        for platform in platforms_for(rt, item):
+            out.append(_one(rt, item, platform, link, now, factory))
+        with rt.transaction() as s:
+            pubs = s.scalars(select(Publication).where(
+                Publication.interview_id == item.id, Publication.platform != "youtube")).all()
+            if all(is_done(p) for p in pubs):
+                leases.guarded_update(s, item.id, rt.owner, state=State.PUBLISHED.value)
+                rt.journal(s, item.id, "published",
+                           posts={p.platform: p.url for p in pubs})
+    finally:
+        with rt.transaction() as s:
+            leases.release(s, item.id, rt.owner)
+    return out
+
+
+def _content(rt: Runtime, item: Interview, platform: str, link: str,
+             poster: CrossPoster) -> PostContent:
+    rendered = render_post(rt.config, text_of(item), platform, link,
+                           limit=poster.max_length())
+    if rendered.problem:
+        raise PostTooLong(rendered.problem)
+    body = item.description.strip().splitlines()[0] if item.description.strip() else ""
+    from pathlib import Path
+
+    return PostContent(text=rendered.text, link=link, title=item.title,
+                       description=body[:300],
+                       thumbnail=Path(item.thumbnail_path) if item.thumbnail_path else None,
+                       language=item.language)
+
+
+class PostTooLong(PlatformError):
+    """The post no longer fits (e.g. the instance lowered its limit)."""
+
+
+def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetime,
+         factory: PosterFactory) -> PostOutcome:
+    with rt.transaction() as s:
+        pub = record(s, item.id, platform, "post")
+        if is_done(pub) or pub.state == PublicationState.NEEDS_ATTENTION.value:
+            return PostOutcome(item.id, platform, "skipped", pub.state)
+        if pub.next_attempt_at is not None and pub.next_attempt_at > now:
+            return PostOutcome(item.id, platform, "waiting", pub.last_error or "")
+        configured = _configured(rt, platform)
+        if not configured:
+            pub.state = PublicationState.SKIPPED.value
+            pub.last_error = f"{platform} is not configured in credentials.json"
+            rt.journal(s, item.id, f"{platform}_skipped", reason=pub.last_error)
+            return PostOutcome(item.id, platform, "skipped", pub.last_error)
+        pub_id, state, handle = pub.id, pub.state, pub.handle
+    try:
+        poster = factory(rt, platform)
+        post = _content(rt, item, platform, link, poster)
+        if state in (PublicationState.UNKNOWN.value, PublicationState.IN_FLIGHT.value) \
+                and handle:
+            try:
+                found = poster.lookup(post, handle)
+            except CannotCheck:
+                return _attention(rt, item, pub_id, platform, (
+                    f"it is not known whether the {poster.label} post went out (the "
+                    f"platform offers no way to check). Look at the channel: if the post is "
+                    f"there, `publisher resolve {item.id} --platform {platform} --url URL`; "
+                    f"if not, `publisher retry {item.id} --platform {platform}`"))
+            if found is not None:
+                _done(rt, item, pub_id, platform, found.remote_id, found.url, "found")
+                return PostOutcome(item.id, platform, "found", found.url or "")
+        else:
+            handle = poster.new_handle()
+        if platform == "x":
+            _check_daily_cap(rt, poster, now)
+        _intent(rt, item, pub_id, handle)
+        crash_point(f"crosspost.{platform}.before")
+        posted = poster.publish(post, handle)
+        crash_point(f"crosspost.{platform}.sent")
+        _done(rt, item, pub_id, platform, posted.remote_id, posted.url, "posted")
+        return PostOutcome(item.id, platform, "posted", posted.url or "")
+    except PostTooLong as exc:
+        return _attention(rt, item, pub_id, platform, f"{exc}; change the text, then "
+                                                       f"`publisher retry {item.id} "
+                                                       f"--platform {platform}`")
+    except PlatformError as exc:
+        return _failed(rt, item, pub_id, platform, exc, now)
+
+
+def _configured(rt: Runtime, platform: str) -> bool:
+    from publisher.platforms.base import is_placeholder
+
+    section = rt.credentials.section(platform)
+    from publisher.credentials import SCHEMA
+
+    required = [k for k, secret in SCHEMA.get(platform, {}).items() if secret] or list(section)
+    return bool(section) and all(not is_placeholder(section.get(k)) for k in required)
+
+
+def _check_daily_cap(rt: Runtime, poster: CrossPoster, now: dt.datetime) -> None:
+    cap = int(getattr(poster, "daily_cap", None) or rt.config.posts.x_daily_cap)
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    with rt.transaction() as s:
+        today = s.scalar(select(func.count()).select_from(Publication).where(
+            Publication.platform == "x", Publication.state == PublicationState.DONE.value,
+            Publication.updated_at >= start)) or 0
+    if today >= cap:
+        raise DeferredError(f"X's daily cap of {cap} posts is reached (each post with a link "
+                            "costs money); it goes out tomorrow",
+                            until=start + dt.timedelta(days=1), platform="x")
+
+
+def _intent(rt: Runtime, item: Interview, pub_id: int, handle: str) -> None:
+    with rt.transaction() as s:
+        pub = s.get(Publication, pub_id)
+        assert pub is not None
+        pub.handle, pub.state = handle, PublicationState.IN_FLIGHT.value
+
+
+def _done(rt: Runtime, item: Interview, pub_id: int, platform: str, remote_id: str,
+          url: str | None, how: str) -> None:
+    with rt.transaction() as s:
+        pub = s.get(Publication, pub_id)
+        assert pub is not None
+        pub.state, pub.remote_id, pub.url = PublicationState.DONE.value, remote_id, url
+        pub.last_error, pub.next_attempt_at = None, None
+        rt.journal(s, item.id, f"{platform}_{how}", remote_id=remote_id, url=url)
+    log.info("interview %s on %s: %s", item.id, platform, url or remote_id)
+
+
+def _attention(rt: Runtime, item: Interview, pub_id: int, platform: str,
+               why: str) -> PostOutcome:
+    from publisher import notify
+
+    with rt.transaction() as s:
+        pub = s.get(Publication, pub_id)
+        assert pub is not None
+        pub.state, pub.last_error = PublicationState.NEEDS_ATTENTION.value, why
+        rt.journal(s, item.id, f"{platform}_needs_attention", reason=why)
+    notify.notify(f"Interview {item.id} needs attention on {platform}", why)
+    return PostOutcome(item.id, platform, "needs_attention", why)
+
+
+def _failed(rt: Runtime, item: Interview, pub_id: int, platform: str, exc: PlatformError,
+            now: dt.datetime) -> PostOutcome:
+    with rt.transaction() as s:
+        pub = s.get(Publication, pub_id)
+        assert pub is not None
+        pub.attempts += 1
+        pub.last_error = str(exc)
+        if isinstance(exc, UnknownOutcome):
+            pub.state = PublicationState.UNKNOWN.value
+            pub.next_attempt_at = now + RETRY_BASE
+            outcome = "retry"
+        elif isinstance(exc, DeferredError):
+            pub.state, pub.next_attempt_at = PublicationState.FAILED.value, exc.until
+            outcome = "waiting"
+        elif isinstance(exc, AuthError):
+            pub.state = PublicationState.FAILED.value
+            pub.next_attempt_at = now + dt.timedelta(hours=1)
+            outcome = "waiting"
+        elif isinstance(exc, TransientError):
+            pub.state = PublicationState.FAILED.value
+            delay = min(RETRY_CAP, RETRY_BASE * 2 ** min(pub.attempts, 12))
+            pub.next_attempt_at = max(exc.retry_at or now, now + delay)
+            outcome = "retry"
+        else:
+            pub.state = PublicationState.NEEDS_ATTENTION.value
+            pub.last_error = (f"{exc}. To fix: correct it, then `publisher retry {item.id} "
+                              f"--platform {platform}`")
+            outcome = "needs_attention"
+        rt.journal(s, item.id, f"{platform}_{outcome}", error=str(exc))
+    return PostOutcome(item.id, platform, outcome, str(exc))
