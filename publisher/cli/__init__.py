@@ -38,6 +38,7 @@ def cli(ctx: click.Context, home: str | None, db_url: str | None, verbose: bool)
 
 def _register() -> None:
     from publisher.cli import (
+        attention_cmds,
         auth_cmds,
         db_cmds,
         demo_cmd,
@@ -59,6 +60,9 @@ def _register() -> None:
     cli.add_command(demo_cmd.demo)
     cli.add_command(auth_cmds.auth)
     cli.add_command(auth_cmds.quota)
+    for command in (attention_cmds.status, attention_cmds.history, attention_cmds.retry,
+                    attention_cmds.resolve, attention_cmds.skip):
+        cli.add_command(command)
 
 
 _register()
