@@ -25,7 +25,7 @@ from publisher.platforms.errors import PlatformError, SessionExpired, TransientE
 from publisher.platforms.youtube.errors import classify, transport_errors
 
 CHUNK_QUANTUM = 256 * 1024
-DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
+DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024
 
 
 class UploadJournal(Protocol):
