@@ -109,3 +109,18 @@ def test_posts_config_is_validated(sqlite_home: HomeFixture) -> None:
 
 def test_placeholder_url_is_a_real_watch_url_length() -> None:
     assert len(PLACEHOLDER_URL) == len(URL)
+
+
+def test_preview_shows_every_text_with_its_count(sqlite_home: HomeFixture,
+                                                 media: Media) -> None:
+    import json
+
+    sqlite_home.ok(*add_args(media.video(), "Nicolò Désirée 🏺"))
+    data = json.loads(sqlite_home.ok("preview", 1, "--json").stdout)
+    assert data["youtube"]["title"]["text"] == "Nicolò Désirée 🏺"
+    assert data["youtube"]["title"]["length"] == 17  # the emoji is two UTF-16 units
+    assert [p["platform"] for p in data["posts"]] == ["mastodon", "bluesky", "telegram"]
+    blue = next(p for p in data["posts"] if p["platform"] == "bluesky")
+    assert blue["unit"] == "graphemes" and blue["limit"] == 300 and blue["problem"] is None
+    text = sqlite_home.ok("preview", 1).stdout
+    assert "── Bluesky:" in text and "of 300 graphemes" in text and "stand-in" in text

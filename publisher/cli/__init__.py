@@ -44,6 +44,7 @@ def _register() -> None:
         demo_cmd,
         init_cmd,
         plan_cmd,
+        preview_cmd,
         queue_cmds,
         run_cmds,
         youtube_cmds,
@@ -53,6 +54,7 @@ def _register() -> None:
     cli.add_command(db_cmds.db)
     cli.add_command(queue_cmds.queue)
     cli.add_command(plan_cmd.plan)
+    cli.add_command(preview_cmd.preview)
     cli.add_command(youtube_cmds.upload)
     cli.add_command(youtube_cmds.publish)
     cli.add_command(run_cmds.run_due_cmd)
