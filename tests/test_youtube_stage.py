@@ -204,3 +204,40 @@ def test_publish_now_of_a_staged_interview_makes_it_public_early(
     result = sqlite_home.run("publish", 1, "--now")
     assert result.exit_code == 0, result.output
     assert len(yt.videos) == 1 and video.privacy_status == "public"
+
+
+def test_rejected_processing_needs_attention_with_the_reason(sqlite_home: HomeFixture,
+                                                             media: Media) -> None:
+    from publisher.sandbox.youtube import ProcessingScript
+
+    with FakeYouTube(processing=ProcessingScript(outcome="rejected", polls=0,
+                                                 rejection_reason="duplicate")) as yt:
+        connect(sqlite_home, yt)
+        sqlite_home.ok(*add_args(media.video()))
+        result = sqlite_home.run("upload", 1)
+        assert result.exit_code == 4
+        assert "rejected the video (duplicate)" in result.stderr
+        assert len(yt.videos) == 1
+    item, _, _ = db_rows(sqlite_home)
+    assert item.state == "needs_attention" and "duplicate" in (item.attention_reason or "")
+
+
+def test_quota_running_out_during_decoration_waits_then_finishes_once(
+        sqlite_home: HomeFixture, media: Media, yt: FakeYouTube) -> None:
+    connect(sqlite_home, yt)
+    toml = sqlite_home.path / "publisher.toml"
+    toml.write_text(toml.read_text().replace("[youtube]\n", "[youtube]\ndaily_units = 300\n"))
+    sqlite_home.ok(*add_args(media.video(), "Quota", "--thumbnail", media.png(),
+                             "--captions", f"it={media.srt()}"))
+    first = sqlite_home.run("upload", 1)
+    assert first.exit_code == 4 and "quota would be exceeded" in first.stderr
+    item, pubs, _ = db_rows(sqlite_home)
+    assert item.state == "staging"
+    assert {p.step: p.state for p in pubs}["video"] == "done"
+    assert not next(iter(yt.videos.values())).captions
+    toml.write_text(toml.read_text().replace("daily_units = 300\n", ""))
+    second = sqlite_home.run("upload", 1)
+    assert second.exit_code == 0, second.output
+    video = next(iter(yt.videos.values()))
+    assert len(yt.videos) == 1 and set(video.captions) == {"it"}
+    assert video.thumbnails_set == 1

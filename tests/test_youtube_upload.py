@@ -241,3 +241,37 @@ def test_endpoints_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert got == Endpoints("http://127.0.0.1:9/", "http://127.0.0.1:9/token")
     monkeypatch.delenv("PUBLISHER_YOUTUBE_API_ROOT")
     assert Endpoints.resolve("https://proxy.example", None).api_root == "https://proxy.example/"
+
+
+def test_session_expiring_mid_upload_starts_again_from_zero(yt: FakeYouTube, client: Client,
+                                                            video: Path) -> None:
+    calls = {"n": 0}
+
+    def expire_after_two_chunks() -> bool:
+        calls["n"] += 1
+        if calls["n"] == 4:  # before the third chunk: the session is gone
+            yt.expire_session(client.journal.sessions[0][0])
+        return False
+
+    result = client.upload(video, should_stop=expire_after_two_chunks)
+    assert [s[1] for s in client.journal.sessions] == [False, True]
+    assert len(yt.videos) == 1 and yt.video(result["id"]).sha256 == sha(video)
+
+
+def test_log_progress_when_not_a_terminal(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from publisher.progress import LogProgress
+
+    ticks = iter([0.0, 0.0, 5.0, 11.0, 30.0])
+    progress = LogProgress(every_s=10, clock=lambda: next(ticks))
+    with caplog.at_level(logging.INFO, logger="publisher.progress"):
+        progress.start("Uploading Intervista", 4 * CHUNK)
+        progress.update(CHUNK)       # first update: remembered, no line yet
+        progress.update(2 * CHUNK)   # 5 s: too soon
+        progress.update(3 * CHUNK)   # 11 s: a line
+        progress.update(4 * CHUNK)   # the end: a line
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2
+    assert "3.0 MiB of 4.0 MiB (75%)" in lines[0] and "left" in lines[0]
+    assert "(100%)" in lines[1]

@@ -23,6 +23,7 @@ from publisher.platforms.errors import (
     DeferredError,
     PermanentError,
     PlatformError,
+    SessionExpired,
     TransientError,
 )
 from publisher.platforms.youtube.api import YouTubeApi, watch_url
@@ -331,7 +332,7 @@ def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
             # A person must re-authorise; looking again hourly costs one token request.
             pub.next_attempt_at = now + dt.timedelta(hours=1)
             outcome = "waiting"
-        elif isinstance(exc, TransientError):
+        elif isinstance(exc, TransientError | SessionExpired):
             delay = min(RETRY_CAP, RETRY_BASE * 2 ** min(pub.attempts, 12))
             pub.next_attempt_at = max(exc.retry_at or now, now + delay)
             outcome = "retry"

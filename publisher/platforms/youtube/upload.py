@@ -111,7 +111,8 @@ def upload_video(service: Any, http: Any, *, path: Path, body: dict[str, Any], p
                  journal: UploadJournal, saved_session: str | None = None,
                  chunk_size: int = DEFAULT_CHUNK_SIZE, mimetype: str = "video/*",
                  notify_subscribers: bool = True, backoff: Backoff | None = None,
-                 should_stop: Callable[[], bool] = lambda: False) -> dict[str, Any]:
+                 should_stop: Callable[[], bool] = lambda: False,
+                 _replaces_expired: bool = False) -> dict[str, Any]:
     """Upload `path` as a new video with `body`; return the video resource YouTube made."""
     from googleapiclient.errors import HttpError
     from googleapiclient.http import MediaFileUpload
@@ -123,7 +124,7 @@ def upload_video(service: Any, http: Any, *, path: Path, body: dict[str, Any], p
     request = service.videos().insert(part=parts, body=body, media_body=media,
                                       notifySubscribers=notify_subscribers)
     failures = 0
-    replaces_expired = False
+    replaces_expired = _replaces_expired
 
     def fail(exc: BaseException, what: str) -> None:
         nonlocal failures
@@ -170,8 +171,15 @@ def upload_video(service: Any, http: Any, *, path: Path, body: dict[str, Any], p
             _status, response = request.next_chunk(http=http, num_retries=0)
         except HttpError as exc:
             if int(exc.resp.status) in (404, 410):
-                raise SessionExpired("the YouTube upload session expired",
-                                     platform="youtube") from None
+                if replaces_expired:
+                    raise SessionExpired("a fresh YouTube upload session expired at once",
+                                         platform="youtube") from None
+                # The session is gone: start again from zero, once, and say so.
+                return upload_video(
+                    service, http, path=path, body=body, parts=parts, journal=journal,
+                    saved_session=None, chunk_size=chunk_size, mimetype=mimetype,
+                    notify_subscribers=notify_subscribers, backoff=backoff,
+                    should_stop=should_stop, _replaces_expired=True)
             fail(exc, "upload")
             continue
         except transport_errors() as exc:
