@@ -334,7 +334,7 @@ def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
             outcome = "waiting"
         elif isinstance(exc, TransientError | SessionExpired):
             delay = min(RETRY_CAP, RETRY_BASE * 2 ** min(pub.attempts, 12))
-            pub.next_attempt_at = max(exc.retry_at or now, now + delay)
+            pub.next_attempt_at = max(getattr(exc, "retry_at", None) or now, now + delay)
             outcome = "retry"
         else:
             leases.guarded_update(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
