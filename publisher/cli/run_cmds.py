@@ -11,13 +11,13 @@ from publisher.cli.output import print_json
 
 
 def describe_next(app: App, report: object) -> str:
-    """`next: stage "Interview with …" at 2026-12-01 18:00 Europe/Rome` style line."""
+    """`next: stage "Interview with …" for the slot 2026-12-01 18:00 Europe/Rome at …`."""
     from publisher.pipeline.run_due import RunReport
 
     assert isinstance(report, RunReport)
-    if report.next_wake is None:
+    if report.next_what is None or report.next_wake is None:
         return "next: nothing planned (the queue is empty or every slot is taken)"
-    return f"next: wake at {report.next_wake:%Y-%m-%d %H:%M:%S} UTC"
+    return f"next: {report.next_what} at {report.next_wake:%Y-%m-%d %H:%M:%S} UTC"
 
 
 @click.command(name="run-due")

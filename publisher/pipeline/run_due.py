@@ -51,6 +51,7 @@ class RunReport:
     now: dt.datetime
     actions: list[Action] = field(default_factory=list)
     next_wake: dt.datetime | None = None
+    next_what: str | None = None
 
     @property
     def needs_attention(self) -> list[Action]:
@@ -65,7 +66,9 @@ def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRAC
     _stage_due(rt, now, grace, report)
     _release_due(rt, now, grace, report)
     _crosspost_due(rt, now, report)
-    report.next_wake = next_wake(rt, now)
+    found = next_event(rt, now)
+    if found is not None:
+        report.next_wake, report.next_what = found
     return report
 
 
@@ -244,30 +247,41 @@ def _attention(rt: Runtime, interview_id: int, why: str, now: dt.datetime) -> Ac
 
 def next_wake(rt: Runtime, now: dt.datetime) -> dt.datetime | None:
     """The next instant anything becomes due: an upload start, a slot, a retry."""
-    candidates: list[dt.datetime] = []
+    found = next_event(rt, now)
+    return found[0] if found else None
+
+
+def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
+    """(when, what) of the next thing due, e.g. 'stage "Intervista" (slot …)'."""
+    candidates: list[tuple[dt.datetime, str]] = []
     longest = max((s.lead_time for s in rt.schedules.values()), default=dt.timedelta(0))
     with rt.transaction() as s:
         items, _ = plan_items(s, now)
-        retries = s.scalars(select(Publication.next_attempt_at).join(Interview).where(
-            Interview.state.in_([State.STAGING.value, State.STAGED.value,
-                                 State.RELEASED.value]),
-            Publication.next_attempt_at > now)).all()
-        released = s.execute(select(Interview.id, Interview.slot_at, Interview.schedule)
+        retries = s.execute(
+            select(Publication.next_attempt_at, Publication.platform, Interview.title)
+            .join(Interview).where(
+                Interview.state.in_([State.STAGING.value, State.STAGED.value,
+                                     State.RELEASED.value]),
+                Publication.next_attempt_at > now)).all()
+        released = s.execute(select(Interview.title, Interview.slot_at, Interview.schedule)
                              .where(Interview.state == State.RELEASED.value)).all()
-        slots = s.scalars(select(Interview.slot_at).where(
+        staged = s.execute(select(Interview.title, Interview.slot_at).where(
             Interview.state == State.STAGED.value, Interview.slot_at > now)).all()
     plan = make_plan(rt.schedules, items, now, longest + dt.timedelta(days=8),
                      default_schedule=rt.config.campaign.default_schedule,
                      daily_uploads=rt.config.youtube.daily_uploads)
     for entry in plan.entries:
         if entry.interview is not None and entry.interview.slot_at is None:
-            candidates.append(max(entry.upload_at, now))
-    candidates += [t for t in retries if t is not None]
+            candidates.append((max(entry.upload_at, now),
+                               f'stage "{entry.interview.title}" for the slot '
+                               f"{entry.slot.local:%Y-%m-%d %H:%M} {entry.slot.local.tzinfo}"))
+    candidates += [(r.next_attempt_at, f'retry {r.platform} for "{r.title}"')
+                   for r in retries if r.next_attempt_at is not None]
     for row in released:  # cross-posts wait for the slot plus the schedule's delay
         sched = rt.schedules.get(row.schedule or rt.config.campaign.default_schedule or "")
         if row.slot_at is not None and sched is not None:
             when = row.slot_at + sched.crosspost_delay
             if when > now:
-                candidates.append(when)
-    candidates += [t for t in slots if t is not None]
-    return min(candidates) if candidates else None
+                candidates.append((when, f'cross-post "{row.title}"'))
+    candidates += [(r.slot_at, f'release "{r.title}"') for r in staged if r.slot_at]
+    return min(candidates, key=lambda c: c[0]) if candidates else None

@@ -1,0 +1,309 @@
+"""Facebook Page adapter: the Graph API's `/{page_id}/feed`, over a plain synchronous httpx client.
+
+Facts (shared/platform-facts/social-platforms.md §2.5):
+* `POST {root}/{page_id}/feed` with `message` and `link`, as the Page (Page access token with
+  `pages_manage_posts` and `pages_read_engagement`); the answer is `{"id": "PAGE_POST"}`.
+  Errors are `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id", ...}}`.
+* No idempotency key, and **duplicates have been created despite HTTP 500 answers**
+  (koala#699): a 5xx (or Graph code 1/2) is an unknown outcome, resolved by `lookup`, which
+  lists `/{page_id}/published_posts` and matches the link inside `message`.
+* A duplicate is refused with `(#506) Duplicate status message` or code 368 "You've already
+  posted this": the post is looked up and returned. koala#422 reports a 368 with nothing on
+  the page, so a duplicate we cannot find is a PermanentError for a person, never a loop.
+* Throttling: codes 4, 17, 32, 613, 80001; `X-Business-Use-Case-Usage` (and `X-Page-Usage`)
+  carry `estimated_time_to_regain_access` in minutes.
+
+The token travels only in the `Authorization: Bearer` header, never in a URL (so neither
+httpx's request log nor its exceptions can show it). Graph's `paging.next` URLs embed the
+token, so pagination uses the `after` cursor with our own parameters instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import uuid
+from typing import Any
+
+import httpx
+
+from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, Posted, UnknownOutcome
+from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
+from publisher.text.lengths import utf16_units
+
+log = logging.getLogger(__name__)
+
+THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001})
+AUTH_CODES = frozenset({102, 190, 2500})
+UNKNOWN_ERROR_CODES = frozenset({1, 2})  # "An unknown error ...", "Service temporarily ..."
+DEFAULT_THROTTLE_WAIT = dt.timedelta(hours=1)
+LOOKUP_FIELDS = "id,message,permalink_url,created_time"
+#: How far before the handle's time a post may be dated (clock skew between us and Meta).
+CLOCK_SKEW = dt.timedelta(minutes=15)
+_HANDLE_TIME = "%Y%m%dT%H%M%SZ"
+
+_TOKEN_SUBCODES = {
+    458: "the app is no longer installed",
+    459: "the account is checkpointed: log in to Facebook",
+    460: "the password changed",
+    463: "the token has expired",
+    464: "the account is not confirmed",
+    467: "the token is no longer valid",
+}
+
+
+class DuplicatePost(PermanentError):
+    """Facebook refused the post as already posted (#506, or 368 "already posted")."""
+
+
+class FacebookPoster(CrossPoster):
+    """Posts the interview's link on a Facebook Page, as the Page."""
+
+    name = "facebook"
+    label = "Facebook"
+    required = ("page_id", "page_access_token")
+    secret_fields = ("page_access_token",)
+    default_max_length = 63206   # widely quoted, not in the API reference [unverified]
+    env_root = "PUBLISHER_FACEBOOK_GRAPH_ROOT"
+    default_root = "https://graph.facebook.com/v24.0"
+
+    #: Posts per `published_posts` page, and how many pages `lookup` may read.
+    lookup_page_size = 100
+    lookup_max_pages = 10
+
+    def length(self, text: str) -> int:
+        """UTF-16 units: the unit of the limit is undocumented; this is never below it."""
+        return utf16_units(text)
+
+    def new_handle(self) -> str:
+        """A timestamped handle: `lookup` stops reading at posts older than it."""
+        return f"{dt.datetime.now(dt.UTC):{_HANDLE_TIME}}-{uuid.uuid4().hex[:12]}"
+
+    def publish(self, post: PostContent, handle: str) -> Posted:
+        try:
+            body = self._graph("POST", f"{self._page_id}/feed",
+                               data={"message": post.text, "link": post.link}, acting=True)
+        except DuplicatePost as dup:
+            # The earlier post may predate this handle (a lost record, a new attempt): search
+            # without the handle's cutoff.
+            try:
+                found = self._find(post, cutoff=None)
+            except CannotCheck:
+                found = None
+            if found is None:
+                raise DuplicatePost(f"{dup} - yet no post with {post.link} is on the Page: "
+                                    "check the Page by hand", platform=self.name,
+                                    reason="duplicate_not_found") from None
+            log.info("facebook: %s was already posted as %s", post.link, found.remote_id)
+            return found
+        post_id = body.get("id")
+        if not post_id:
+            raise UnknownOutcome("Facebook answered the post without an id",
+                                 platform=self.name, reason="malformed_answer")
+        log.info("facebook: posted %s", post_id)
+        return Posted(remote_id=str(post_id), url=_permalink(str(post_id)))
+
+    def lookup(self, post: PostContent, handle: str) -> Posted | None:
+        return self._find(post, cutoff=_handle_time(handle))
+
+    # ---- plumbing ------------------------------------------------------------------------
+
+    def _find(self, post: PostContent, *, cutoff: dt.datetime | None) -> Posted | None:
+        """The Page's post carrying the link, newest first, until found, the posts predate
+        `cutoff`, or the list ends; `CannotCheck` if `lookup_max_pages` pages were not enough
+        to know."""
+        after: str | None = None
+        for _ in range(self.lookup_max_pages):
+            params = {"fields": LOOKUP_FIELDS, "limit": str(self.lookup_page_size)}
+            if after:
+                params["after"] = after
+            body = self._graph("GET", f"{self._page_id}/published_posts", params=params,
+                               acting=False)
+            items = [i for i in body.get("data") or [] if isinstance(i, dict)]
+            for item in items:
+                if item.get("id") and carries(str(item.get("message") or ""), post.link):
+                    return Posted(remote_id=str(item["id"]),
+                                  url=item.get("permalink_url") or _permalink(str(item["id"])))
+            if cutoff is not None and any(_older(i, cutoff) for i in items):
+                return None
+            paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
+            cursors = (paging or {}).get("cursors") or {}
+            after = cursors.get("after") if isinstance(cursors, dict) else None
+            if not items or not (paging or {}).get("next") or not after:
+                return None
+        raise CannotCheck(f"{post.link} is not among the Page's newest "
+                          f"{self.lookup_max_pages * self.lookup_page_size} posts, which do not "
+                          "reach back to the attempt: check the Page by hand",
+                          platform=self.name, reason="lookup_exhausted")
+
+    @property
+    def _page_id(self) -> str:
+        return str(self.settings.get("page_id") or "")
+
+    @property
+    def _token(self) -> str:
+        return str(self.settings.get("page_access_token") or "")
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._token, "<page_access_token>") if self._token else text
+
+    def _graph(self, method: str, path: str, *, acting: bool,
+               data: dict[str, str] | None = None,
+               params: dict[str, str] | None = None) -> dict[str, Any]:
+        """One Graph call; the JSON object answered, or a classified error."""
+        token = self._token
+        if not token.isascii() or not token.isprintable() or " " in token:
+            raise AuthError("facebook.page_access_token holds characters no token has: "
+                            "paste it again", platform=self.name, reason="malformed_token")
+        url = f"{(self.api_root or self.default_root or '').rstrip('/')}/{path}"
+        try:
+            with httpx.Client(timeout=self.timeout) as client:
+                response = client.request(method, url, data=data, params=params,
+                                          headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc, acting) from None
+        except httpx.InvalidURL as exc:
+            raise PermanentError(f"The Graph API root is not a valid URL ({exc}): check "
+                                 f"{self.env_root}", platform=self.name,
+                                 reason="bad_root") from None
+        body = _json_or_none(response)
+        if response.is_success and body is not None and "error" not in body:
+            return body
+        raise self._graph_error(response, body or {}, acting)
+
+    def _transport_error(self, exc: httpx.HTTPError, acting: bool) -> PlatformError:
+        """No answer: refused before sending is safe to retry, anything later is unknown."""
+        if isinstance(exc, httpx.LocalProtocolError):
+            what = "LocalProtocolError"  # its text may quote a header (the token)
+        else:
+            what = f"{type(exc).__name__}: {self._scrub(str(exc))}"
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return PermanentError(f"The Graph API root is not usable ({what}): check "
+                                  f"{self.env_root}", platform=self.name, reason="bad_root")
+        if not acting or isinstance(exc, _NOT_SENT):
+            return TransientError(f"Facebook could not be reached: {what}",
+                                  platform=self.name, reason="unreachable")
+        return UnknownOutcome(f"Facebook did not answer after the post was sent ({what}): it "
+                              "may have been posted", platform=self.name, reason="no_answer")
+
+    def _graph_error(self, response: httpx.Response, body: dict[str, Any],
+                     acting: bool) -> PlatformError:
+        status = response.status_code
+        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        error = error or {}
+        code, subcode = _int(error.get("code")), _int(error.get("error_subcode"))
+        message = self._scrub(str(error.get("message") or response.reason_phrase or status))
+        where = f"(code {code}{f'/{subcode}' if subcode else ''}, HTTP {status})"
+        said = " ".join(str(error.get(k) or "") for k in
+                        ("message", "error_user_title", "error_user_msg")).lower()
+        if code in THROTTLE_CODES or status == 429:
+            return TransientError(f"Facebook rate limit: {message} {where}", platform=self.name,
+                                  reason="rate_limited", retry_at=regain_at(response.headers))
+        if code == 506 or (code == 368 and "already posted" in said):
+            return DuplicatePost(f"Facebook refused a duplicate: {message} {where}",
+                                 platform=self.name, reason="duplicate")
+        if code in AUTH_CODES or status == 401:
+            why = _TOKEN_SUBCODES.get(subcode or 0, message)
+            return AuthError(f"Facebook refused the Page access token ({why}) {where}: renew "
+                             "facebook.page_access_token", platform=self.name,
+                             reason="bad_token")
+        if code == 10 or (code is not None and 200 <= code <= 299):
+            return AuthError(f"Facebook: the Page access token lacks a permission ({message}) "
+                             f"{where}: renew facebook.page_access_token with pages_manage_posts "
+                             "and pages_read_engagement", platform=self.name,
+                             reason="permission")
+        if code == 803 or (code == 100 and subcode == 33):
+            return AuthError(f"Facebook does not know the Page {self._page_id} ({message}) "
+                             f"{where}: fix facebook.page_id", platform=self.name,
+                             reason="unknown_page")
+        if status >= 500 or code in UNKNOWN_ERROR_CODES or response.is_success:
+            if acting:
+                return UnknownOutcome(f"Facebook answered {message} {where}: the post may have "
+                                      "been made", platform=self.name, reason=f"http_{status}")
+            return TransientError(f"Facebook answered {message} {where}", platform=self.name,
+                                  reason=f"http_{status}")
+        return PermanentError(f"Facebook refused the post: {message} {where}",
+                              platform=self.name, reason=f"code_{code}")
+
+
+#: Transport errors raised before the request left: retrying cannot post twice.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError,
+             httpx.LocalProtocolError)
+
+
+def regain_at(headers: httpx.Headers) -> dt.datetime:
+    """When a throttled Page may call again: the largest `estimated_time_to_regain_access`
+    (minutes) in the usage headers, else an hour from now."""
+    minutes = [m for name in ("x-business-use-case-usage", "x-page-usage")
+               for m in _regain_minutes(headers.get(name))]
+    wait = dt.timedelta(minutes=max(minutes)) if minutes and max(minutes) > 0 \
+        else DEFAULT_THROTTLE_WAIT
+    return dt.datetime.now(dt.UTC) + wait
+
+
+def _regain_minutes(raw: str | None) -> list[float]:
+    """`estimated_time_to_regain_access` values in a usage header: BUC's
+    `{id: [{...}, ...]}` or the flat `{...}` of X-Page-Usage."""
+    if not raw:
+        return []
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    entries: list[Any] = [data]
+    for value in data.values():
+        if isinstance(value, list):
+            entries.extend(value)
+    found = []
+    for entry in entries:
+        value = entry.get("estimated_time_to_regain_access") if isinstance(entry, dict) else None
+        if isinstance(value, int | float):
+            found.append(float(value))
+    return found
+
+
+def carries(message: str, link: str) -> bool:
+    """Whether `message` holds `link` whole: `...?v=abc` is not in `...?v=abcd`."""
+    return re.search(re.escape(link) + r"(?=$|[\s)\]}>\"'.,;:!?])", message) is not None
+
+
+def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _permalink(post_id: str) -> str:
+    page, _, post = post_id.partition("_")
+    return f"https://www.facebook.com/{page}/posts/{post}" if post else \
+        f"https://www.facebook.com/{post_id}"
+
+
+def _handle_time(handle: str) -> dt.datetime | None:
+    """The time our handle was made (minus clock skew); None for a foreign handle."""
+    try:
+        made = dt.datetime.strptime(handle.split("-", 1)[0], _HANDLE_TIME)
+    except ValueError:
+        return None
+    return made.replace(tzinfo=dt.UTC) - CLOCK_SKEW
+
+
+def _older(item: dict[str, Any], cutoff: dt.datetime) -> bool:
+    try:
+        created = dt.datetime.strptime(str(item.get("created_time")), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return False
+    return created < cutoff

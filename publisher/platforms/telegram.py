@@ -1,0 +1,245 @@
+"""Telegram channel adapter: the Bot API's `sendMessage`, over a plain synchronous httpx client.
+
+Facts (shared/platform-facts/social-platforms.md §2.4):
+* `POST {root}/bot{token}/sendMessage` with `chat_id`, `text` and `link_preview_options`;
+  Telegram builds the link preview itself. The answer is `{"ok": true, "result": Message}`,
+  errors are `{"ok": false, "error_code", "description", "parameters"}`; a 429 carries
+  `parameters.retry_after` (seconds).
+* The text may hold 4,096 characters "after entities parsing". Entity offsets are UTF-16 code
+  units, so we count UTF-16 units: conservative (an emoji outside the BMP counts 2).
+* No idempotency and no way for a bot to read channel history: `lookup` raises `CannotCheck`,
+  and an unknown outcome needs a person (the pipeline's at-most-once choice).
+
+The bot token is part of every URL. It never reaches an exception or a log record: errors are
+built from scrubbed text and raised `from None` (an httpx error carries the request and its
+URL), and a filter on the `httpx` logger rewrites `/bot<token>/` in its "HTTP Request: ..."
+lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid
+from typing import Any
+
+import httpx
+
+from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, Posted, UnknownOutcome
+from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
+from publisher.text.lengths import utf16_units
+
+log = logging.getLogger(__name__)
+
+#: The token segment of a Bot API path (`/bot123456:AAH.../sendMessage`).
+_TOKEN_IN_PATH = re.compile(r"/bot[^/\s\"']+")
+REDACTED = "/bot<bot_token>"
+#: Seconds to wait after a 429 that names no delay (it always should).
+DEFAULT_RETRY_AFTER = 60
+
+
+def redact(text: str, *secrets: str) -> str:
+    """`text` without bot tokens: the known ones, and any `/bot<token>` path segment."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<bot_token>")
+    return _TOKEN_IN_PATH.sub(REDACTED, text)
+
+
+class _RedactBotTokens(logging.Filter):
+    """Rewrites httpx's request log lines, which carry the full URL (token included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: leave it to the handler
+            return True
+        if "/bot" in message:
+            record.msg, record.args = redact(message), None
+        return True
+
+
+def install_log_filter() -> None:
+    """Attach the redacting filter to the `httpx` logger, once."""
+    httpx_log = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactBotTokens) for f in httpx_log.filters):
+        httpx_log.addFilter(_RedactBotTokens())
+
+
+install_log_filter()
+
+
+class TelegramPoster(CrossPoster):
+    """Posts the interview's link to a Telegram channel the bot administers."""
+
+    name = "telegram"
+    label = "Telegram"
+    required = ("bot_token", "chat_id")
+    secret_fields = ("bot_token",)
+    default_max_length = 4096
+    env_root = "PUBLISHER_TELEGRAM_API_ROOT"
+    default_root = "https://api.telegram.org"
+
+    def length(self, text: str) -> int:
+        """UTF-16 code units (how Telegram measures entities; conservative for the limit)."""
+        return utf16_units(text)
+
+    def new_handle(self) -> str:
+        """Telegram has no idempotency key: the handle only records the intent."""
+        return uuid.uuid4().hex
+
+    def publish(self, post: PostContent, handle: str) -> Posted:
+        payload = {
+            "chat_id": self._chat_id,
+            "text": post.text,
+            "link_preview_options": {"url": post.link, "prefer_large_media": True},
+        }
+        message = self._call("sendMessage", payload, acting=True)
+        message_id = message.get("message_id")
+        if message_id is None:
+            raise UnknownOutcome("Telegram answered sendMessage without a message_id",
+                                 platform=self.name, reason="malformed_answer")
+        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+        log.info("telegram: sent message %s to %s", message_id, self._chat_id)
+        return Posted(remote_id=str(message_id), url=_message_url(chat or {}, message_id))
+
+    def lookup(self, post: PostContent, handle: str) -> Posted | None:
+        raise CannotCheck("A Telegram bot cannot read its channel's history: check the channel "
+                          f"{self._chat_id} by hand for a post with {post.link}",
+                          platform=self.name, reason="no_history_api")
+
+    def get_me(self) -> dict[str, Any]:
+        """The bot's own profile (`getMe`): a cheap check that the token works."""
+        return self._call("getMe", {}, acting=False)
+
+    # ---- plumbing ------------------------------------------------------------------------
+
+    @property
+    def _token(self) -> str:
+        return str(self.settings.get("bot_token") or "")
+
+    @property
+    def _chat_id(self) -> str:
+        return str(self.settings.get("chat_id") or "")
+
+    def _call(self, method: str, payload: dict[str, Any], *, acting: bool) -> dict[str, Any]:
+        """POST a Bot API method; the `result` object, or a classified error."""
+        token = self._token
+        if not token.isascii() or not token.isprintable() or any(c in token for c in " /?#"):
+            raise AuthError("telegram.bot_token holds characters no bot token has: paste it "
+                            "again from @BotFather", platform=self.name, reason="bad_token")
+        root = (self.api_root or self.default_root or "").rstrip("/")
+        url = f"{root}/bot{token}/{method}"
+        try:
+            with httpx.Client(timeout=self.timeout) as client:
+                response = client.post(url, json=payload)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc, acting) from None
+        except httpx.InvalidURL as exc:
+            raise PermanentError(f"Telegram API root is not a valid URL: "
+                                 f"{redact(str(exc), self._token)} (check {self.env_root})",
+                                 platform=self.name, reason="bad_root") from None
+        return self._result(response, acting)
+
+    def _transport_error(self, exc: httpx.HTTPError, acting: bool) -> PlatformError:
+        """No answer: refused before sending is safe to retry, anything later is unknown."""
+        what = f"{type(exc).__name__}: {redact(str(exc), self._token)}"
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return PermanentError(f"Telegram API root is not usable ({what}): check "
+                                  f"{self.env_root}", platform=self.name, reason="bad_root")
+        if not acting or isinstance(exc, _NOT_SENT):
+            return TransientError(f"Telegram could not be reached: {what}",
+                                  platform=self.name, reason="unreachable")
+        return UnknownOutcome(f"Telegram did not answer after the message was sent ({what}): "
+                              "it may have been posted", platform=self.name, reason="no_answer")
+
+    def _result(self, response: httpx.Response, acting: bool) -> dict[str, Any]:
+        body = _json_or_none(response)
+        if response.is_success and body is not None and body.get("ok") is True:
+            result = body.get("result")
+            return result if isinstance(result, dict) else {"value": result}
+        raise self._answer_error(response, body or {}, acting)
+
+    def _answer_error(self, response: httpx.Response, body: dict[str, Any],
+                      acting: bool) -> PlatformError:
+        status = response.status_code
+        description = redact(str(body.get("description") or response.reason_phrase or status),
+                             self._token)
+        params = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
+        params = params or {}
+        if status == 429 or body.get("error_code") == 429:
+            return TransientError(f"Telegram rate limit: {description}", platform=self.name,
+                                  reason="rate_limited",
+                                  retry_at=_retry_at(params, response.headers))
+        config = self._config_error(status, description, params)
+        if config is not None:
+            return config
+        if status >= 500 or response.is_success:
+            # A 5xx, or a 2xx we cannot read: Telegram may have acted.
+            if acting:
+                return UnknownOutcome(f"Telegram answered {status} ({description}): the message "
+                                      "may have been posted", platform=self.name,
+                                      reason=f"http_{status}")
+            return TransientError(f"Telegram answered {status}: {description}",
+                                  platform=self.name, reason=f"http_{status}")
+        return PermanentError(f"Telegram refused the message: {description}",
+                              platform=self.name, reason=f"http_{status}")
+
+    def _config_error(self, status: int, description: str,
+                      params: dict[str, Any]) -> AuthError | None:
+        """Answers that mean a credential is wrong: the person must fix the named key."""
+        if status in (401, 404):
+            # 404 is what the Bot API answers for a malformed token (the path matches no bot).
+            return AuthError(f"Telegram refused the bot token ({description}): fix "
+                             "telegram.bot_token (a token from @BotFather)",
+                             platform=self.name, reason="bad_token")
+        if status == 403:
+            return AuthError(f"Telegram refused to post in {self._chat_id} ({description}): "
+                             "add the bot as an administrator of the channel, or fix "
+                             "telegram.chat_id", platform=self.name, reason="not_admin")
+        if "migrate_to_chat_id" in params:
+            return AuthError(f"Telegram: {description}; set telegram.chat_id to "
+                             f"{params['migrate_to_chat_id']}", platform=self.name,
+                             reason="chat_migrated")
+        if status == 400 and "chat not found" in description.lower():
+            return AuthError(f"Telegram does not know the chat {self._chat_id} ({description}): "
+                             "fix telegram.chat_id (@channelname or the numeric id)",
+                             platform=self.name, reason="chat_not_found")
+        return None
+
+
+#: Transport errors raised before the request left: retrying cannot post twice.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError,
+             httpx.LocalProtocolError)
+
+
+def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _retry_at(params: dict[str, Any], headers: httpx.Headers) -> dt.datetime:
+    """When a 429 ends: `parameters.retry_after`, else a `Retry-After` header, else a minute."""
+    seconds: float = DEFAULT_RETRY_AFTER
+    for raw in (params.get("retry_after"), headers.get("retry-after")):
+        try:
+            seconds = float(str(raw))
+            break
+        except ValueError:  # None ("None") or not a number
+            continue
+    return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=max(seconds, 0))
+
+
+def _message_url(chat: dict[str, Any], message_id: object) -> str | None:
+    """t.me link: public channels by username, private ones by the id without `-100`."""
+    username = chat.get("username")
+    if username:
+        return f"https://t.me/{username}/{message_id}"
+    chat_id = str(chat.get("id") or "")
+    if chat_id.startswith("-100"):
+        return f"https://t.me/c/{chat_id[4:]}/{message_id}"
+    return None

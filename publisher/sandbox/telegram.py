@@ -1,0 +1,303 @@
+"""A loopback fake of the Telegram Bot API (the part a channel-posting bot uses).
+
+Quick start::
+
+    with FakeTelegram() as tg:
+        poster = TelegramPoster({"bot_token": tg.token, "chat_id": tg.chat_username},
+                                api_root=tg.api_root)
+        poster.publish(post, poster.new_handle())
+        assert len(tg.posts_with(post.link)) == 1
+
+What is modelled (shared/platform-facts/social-platforms.md §2.4)
+---------------------------------------------------------------
+* Paths `/bot<token>/<method>`, GET or POST; method names are case-insensitive (as in the Bot
+  API). Parameters from the query string, a form body or a JSON body (nested objects such as
+  `link_preview_options` arrive JSON-encoded in a form). Answers are
+  `{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description"[, "parameters"]}`.
+* A path that names no well-formed token, or an unknown method → 404 `Not Found`; a
+  well-formed token the fake does not know (or after :meth:`FakeTelegram.revoke_token`) →
+  401 `Unauthorized`.
+* `getMe` → the bot's User; `getChat` → the channel.
+* `sendMessage` to the channel (`chat_id` = its numeric id or `@username`): text required
+  (400 `message text is empty`), at most 4,096 UTF-16 units (400 `message is too long`: the
+  unit is our assumption, the facts leave it open), another chat → 400 `chat not found`;
+  after :meth:`FakeTelegram.remove_bot` → 403 `bot is not a member of the channel chat`. The
+  Message has `message_id`, `sender_chat`, `chat`, `date`, `text`, `link_preview_options` and
+  `url`/`hashtag` `entities` with offsets in UTF-16 units, as Telegram counts them.
+
+Fault injection (one-shot, applied to the next `sendMessage` that passes authentication):
+:meth:`~FakeTelegram.fail_next_post` (an error status, before or after storing the message),
+:meth:`~FakeTelegram.drop_next_post` (close the connection without answering),
+:meth:`~FakeTelegram.rate_limit_next_post` (429 with `parameters.retry_after`),
+:meth:`~FakeTelegram.delay_next_post` (store, then answer late: a client timeout).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from publisher.sandbox.http import Drop, LoopbackServer, Request, Response
+
+MAX_TEXT_UTF16 = 4096
+DEFAULT_TOKEN = "7000000001:AAHsandbox-bot-token_for-tests-0123456"
+
+_PATH = re.compile(r"^/bot(?P<token>[^/]*)/(?P<method>[A-Za-z]+)$")
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
+_HASHTAG = re.compile(r"(?<![\w#])#\w*[^\W\d_]\w*")
+
+
+class BotApiError(Exception):
+    """An error answer in the Bot API's shape."""
+
+    def __init__(self, status: int, description: str,
+                 parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(f"{status} {description}")
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+    def response(self) -> Response:
+        payload: dict[str, Any] = {"ok": False, "error_code": self.status,
+                                   "description": self.description}
+        if self.parameters:
+            payload["parameters"] = self.parameters
+        return Response.json(self.status, payload)
+
+
+@dataclass
+class _Fault:
+    kind: str                  # "fail", "drop", "rate", "delay"
+    after_storing: bool = False
+    status: int = 500
+    seconds: float = 0.0
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class FakeTelegram(LoopbackServer):
+    """The Bot API for one bot that administers one channel."""
+
+    name = "telegram"
+
+    def __init__(self, *, token: str = DEFAULT_TOKEN, bot_username: str = "studiaperti_bot",
+                 chat_id: int = -1001987654321, chat_username: str | None = "studiaperti_sandbox",
+                 chat_title: str = "Studi Aperti (sandbox)", host: str = "127.0.0.1",
+                 port: int = 0, body_timeout: float = 10.0) -> None:
+        super().__init__(host=host, port=port, body_timeout=body_timeout)
+        self.token = token
+        self.bot_id = int(token.split(":", 1)[0])
+        self.bot_username = bot_username
+        self.chat_id = chat_id
+        self.chat_username = f"@{chat_username}" if chat_username else None
+        self.chat_title = chat_title
+        self._tokens = {token}
+        self._bot_in_channel = True
+        self._posts: list[dict[str, Any]] = []
+        self._faults: list[_Fault] = []
+        self._next_message_id = 100
+
+    @property
+    def api_root(self) -> str:
+        """What the adapter takes as its API root (`https://api.telegram.org` for real)."""
+        return self.root.rstrip("/")
+
+    # ---- inspection ----------------------------------------------------------------------
+
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        """Every message stored, oldest first (copies), each with the `request` parameters
+        and `content_type` as they arrived on the wire."""
+        with self.lock:
+            return copy.deepcopy(self._posts)
+
+    def posts_with(self, link: str) -> list[dict[str, Any]]:
+        """Messages whose text or link preview carries `link`."""
+        return [p for p in self.posts
+                if link in p["text"] or (p.get("link_preview_options") or {}).get("url") == link]
+
+    # ---- fault injection -----------------------------------------------------------------
+
+    def fail_next_post(self, status: int, *, after_storing: bool) -> None:
+        self._add_fault(_Fault("fail", after_storing, status=status))
+
+    def drop_next_post(self, *, after_storing: bool) -> None:
+        self._add_fault(_Fault("drop", after_storing))
+
+    def rate_limit_next_post(self, reset_in_s: int) -> None:
+        self._add_fault(_Fault("rate", seconds=reset_in_s))
+
+    def delay_next_post(self, seconds: float) -> None:
+        """Store the next message, then answer only after `seconds`."""
+        self._add_fault(_Fault("delay", True, seconds=seconds))
+
+    def revoke_token(self) -> None:
+        """The bot's token was revoked in @BotFather: every call gets 401."""
+        with self.lock:
+            self._tokens.clear()
+
+    def remove_bot(self) -> None:
+        """The bot is no longer an administrator of the channel: sendMessage gets 403."""
+        with self.lock:
+            self._bot_in_channel = False
+
+    def _add_fault(self, fault: _Fault) -> None:
+        with self.lock:
+            self._faults.append(fault)
+
+    # ---- HTTP ----------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response | Drop:
+        try:
+            match = _PATH.match(request.path)
+            if not match or not _TOKEN_SHAPE.match(match["token"]):
+                raise BotApiError(404, "Not Found")
+            method = match["method"].lower()
+            request.tag = f"telegram.{method}"
+            handler = {"getme": self._get_me, "getchat": self._get_chat,
+                       "sendmessage": self._send_message}.get(method)
+            if handler is None:
+                raise BotApiError(404, "Not Found")
+            with self.lock:
+                known = match["token"] in self._tokens
+            if not known:
+                raise BotApiError(401, "Unauthorized")
+            return handler(request)
+        except BotApiError as exc:
+            return exc.response()
+
+    def _params(self, request: Request) -> dict[str, Any]:
+        params: dict[str, Any] = {k: v[0] for k, v in request.query.items()}
+        ctype = (request.header("content-type") or "").lower()
+        if ctype.startswith("application/json"):
+            try:
+                body = request.json()
+            except ValueError as exc:
+                raise BotApiError(400, "Bad Request: can't parse JSON body") from exc
+            if isinstance(body, dict):
+                params.update(body)
+        elif ctype.startswith("application/x-www-form-urlencoded"):
+            params.update(request.form())
+        return params
+
+    def _user(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Studi Aperti",
+                "username": self.bot_username, "can_join_groups": True,
+                "can_read_all_group_messages": False, "supports_inline_queries": False,
+                "can_connect_to_business": False, "has_main_web_app": False}
+
+    def _chat(self) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": self.chat_id, "title": self.chat_title, "type": "channel"}
+        if self.chat_username:
+            chat["username"] = self.chat_username[1:]
+        return chat
+
+    def _get_me(self, request: Request) -> Response:
+        self._params(request)
+        return Response.json(200, {"ok": True, "result": self._user()})
+
+    def _get_chat(self, request: Request) -> Response:
+        self._resolve_chat(self._params(request).get("chat_id"))
+        return Response.json(200, {"ok": True, "result": {**self._chat(), "accent_color_id": 0,
+                                                          "max_reaction_count": 11}})
+
+    def _resolve_chat(self, chat_id: Any) -> None:
+        if chat_id is None or chat_id == "":
+            raise BotApiError(400, "Bad Request: chat_id is empty")
+        text = str(chat_id)
+        if text == str(self.chat_id):
+            return
+        if self.chat_username and text.lower() == self.chat_username.lower():
+            return
+        raise BotApiError(400, "Bad Request: chat not found")
+
+    def _send_message(self, request: Request) -> Response | Drop:
+        ctype = request.header("content-type") or ""
+        params = self._params(request)
+        self._resolve_chat(params.get("chat_id"))
+        with self.lock:
+            if not self._bot_in_channel:
+                raise BotApiError(403, "Forbidden: bot is not a member of the channel chat")
+            fault = self._faults.pop(0) if self._faults else None
+        if fault is not None:
+            request.notes.append(f"fault: {fault.kind} after_storing={fault.after_storing}")
+        if fault is not None and fault.kind == "rate":
+            seconds = int(fault.seconds)
+            raise BotApiError(429, f"Too Many Requests: retry after {seconds}",
+                              {"retry_after": seconds})
+        if fault is not None and not fault.after_storing:
+            return _fault_answer(fault)
+        message = self._store(params, ctype)
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.seconds)
+        elif fault is not None:
+            return _fault_answer(fault)
+        return Response.json(200, {"ok": True, "result": message})
+
+    def _store(self, params: dict[str, Any], content_type: str) -> dict[str, Any]:
+        text = params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise BotApiError(400, "Bad Request: message text is empty")
+        if utf16_len(text) > MAX_TEXT_UTF16:
+            raise BotApiError(400, "Bad Request: message is too long")
+        preview = _link_preview_options(params.get("link_preview_options"))
+        with self.lock:
+            self._next_message_id += 1
+            message: dict[str, Any] = {
+                "message_id": self._next_message_id, "sender_chat": self._chat(),
+                "chat": self._chat(), "date": int(time.time()), "text": text,
+                "entities": entities(text)}
+            if preview:
+                message["link_preview_options"] = preview
+            self._posts.append({**copy.deepcopy(message), "request": copy.deepcopy(params),
+                                "content_type": content_type})
+        return message
+
+
+def _fault_answer(fault: _Fault) -> Response | Drop:
+    if fault.kind == "drop":
+        return Drop()
+    try:
+        phrase = HTTPStatus(fault.status).phrase
+    except ValueError:
+        phrase = "Error"
+    return BotApiError(fault.status, phrase).response()
+
+
+def _link_preview_options(raw: Any) -> dict[str, Any] | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise BotApiError(400, "Bad Request: can't parse link preview options JSON "
+                              "object") from exc
+    if not isinstance(raw, dict):
+        raise BotApiError(400, "Bad Request: can't parse link preview options JSON object")
+    return raw
+
+
+def entities(text: str) -> list[dict[str, Any]]:
+    """`url` and `hashtag` entities, offsets and lengths in UTF-16 units (as Telegram sends)."""
+    found: list[tuple[int, int, str]] = []
+    for kind, pattern in (("url", _URL), ("hashtag", _HASHTAG)):
+        found.extend((m.start(), m.end(), kind) for m in pattern.finditer(text))
+    found.sort()
+    result: list[dict[str, Any]] = []
+    last_end = -1
+    for start, end, kind in found:
+        if start < last_end:
+            continue  # a '#fragment' inside a URL
+        result.append({"type": kind, "offset": utf16_len(text[:start]),
+                       "length": utf16_len(text[start:end])})
+        last_end = end
+    return result
