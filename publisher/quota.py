@@ -78,9 +78,7 @@ def spend(session: Session, now: dt.datetime, method: str, calls: int = 1) -> No
     """Record calls made (refused ones too: YouTube charges them)."""
     bucket, cost = COSTS[method]
     day = pacific_day(now)
-    row = session.get(QuotaUsage, (day, bucket), with_for_update=True)
-    if row is None:
-        session.add(QuotaUsage(day=day, bucket=bucket, units=cost * calls))
-        session.flush()
-    else:
-        row.units += cost * calls
+    from publisher.store.upsert import upsert
+
+    upsert(session, QuotaUsage, {"day": day, "bucket": bucket}, {"units": cost * calls},
+           add=("units",))

@@ -66,10 +66,18 @@ def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRAC
     _stage_due(rt, now, grace, report)
     _release_due(rt, now, grace, report)
     _crosspost_due(rt, now, report)
+    _chores(rt, now, report)
     found = next_event(rt, now)
     if found is not None:
         report.next_wake, report.next_what = found
     return report
+
+
+def _chores(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
+    from publisher.pipeline.chores import due_chores
+
+    for problem in due_chores(rt, now):
+        report.actions.append(Action(int(problem.split()[1]), "check", "warning", problem))
 
 
 def _crosspost_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:

@@ -16,8 +16,10 @@ def get(session: Session, key: str) -> dict[str, Any]:
 
 
 def put(session: Session, key: str, value: dict[str, Any], at: dt.datetime) -> None:
+    from publisher.store.upsert import upsert
+
     row = session.get(RuntimeState, key)
-    if row is None:
-        session.add(RuntimeState(key=key, value=value, updated_at=at))
-    elif row.value != value:
-        row.value, row.updated_at = value, at
+    if row is not None and row.value == value:
+        return
+    upsert(session, RuntimeState, {"key": key}, {"value": value, "updated_at": at})
+    session.expire_all()
