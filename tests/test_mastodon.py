@@ -91,8 +91,6 @@ def test_the_limit_is_enforced_the_same_way_on_both_sides(fake: FakeMastodon,
     assert len(fake.posts_with(LINK)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="publisher.text.lengths.mastodon_length takes trailing "
-                   "punctuation into the URL (counts 1 less than the server)")
 def test_trailing_punctuation_after_a_link(adapter: MastodonPoster) -> None:
     text = f"Guarda {LINK}."
     assert status_length(text) == 7 + 23 + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 URL_RE = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
@@ -28,9 +29,22 @@ def x_weighted(text: str) -> int:
     return int(parse_tweet(text).weightedLength)
 
 
+_TRAILING = ".,;:!?)]}'\""
+
+
+def _url_as(length: int) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        url = match.group(0)
+        # Like the server's extractor: punctuation ending a sentence is not the link's.
+        stripped = url.rstrip(_TRAILING)
+        return "x" * length + url[len(stripped):]
+
+    return replace
+
+
 def mastodon_length(text: str, url_length: int = 23) -> int:
     """Mastodon's count: graphemes, each URL with a scheme as `url_length`, and remote
     mentions `@user@domain` as `@user` (the server's StatusLengthValidator)."""
-    reduced = URL_RE.sub("x" * url_length, text)
+    reduced = URL_RE.sub(_url_as(url_length), text)
     reduced = MENTION_RE.sub(lambda m: "@" + m.group(1), reduced)
     return graphemes(reduced)
