@@ -122,9 +122,11 @@ def status(app: App, as_json: bool) -> None:
                            f"{f['slot']}{progress}{wait}")
         if data["needs_attention"]:
             click.secho("Needs attention:", fg="red", bold=True)
-            table(["ID", "PLATFORM", "REASON", "TO FIX"],
-                  [(n["interview_id"], n["platform"], n["reason"], n["fix"])
-                   for n in data["needs_attention"]], max_width=90)
+            for n in data["needs_attention"]:
+                click.echo(f"  {n['interview_id']} \"{n['title']}\" on {n['platform']}: "
+                           f"{n['reason']}")
+                if n["fix"] not in n["reason"]:
+                    click.echo(f"    to fix: {n['fix']}")
         else:
             click.echo("Nothing needs attention.")
     if data["needs_attention"]:
