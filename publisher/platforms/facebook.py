@@ -31,6 +31,7 @@ import httpx
 
 from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, Posted, UnknownOutcome
 from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
+from publisher.platforms.httpx_errors import json_or_none, transport_error
 from publisher.text.lengths import utf16_units
 
 log = logging.getLogger(__name__)
@@ -168,25 +169,19 @@ class FacebookPoster(CrossPoster):
             raise PermanentError(f"The Graph API root is not a valid URL ({exc}): check "
                                  f"{self.env_root}", platform=self.name,
                                  reason="bad_root") from None
-        body = _json_or_none(response)
+        body = json_or_none(response)
         if response.is_success and body is not None and "error" not in body:
             return body
         raise self._graph_error(response, body or {}, acting)
 
     def _transport_error(self, exc: httpx.HTTPError, acting: bool) -> PlatformError:
-        """No answer: refused before sending is safe to retry, anything later is unknown."""
+        """No answer: see httpx_errors.transport_error."""
         if isinstance(exc, httpx.LocalProtocolError):
             what = "LocalProtocolError"  # its text may quote a header (the token)
         else:
             what = f"{type(exc).__name__}: {self._scrub(str(exc))}"
-        if isinstance(exc, httpx.UnsupportedProtocol):
-            return PermanentError(f"The Graph API root is not usable ({what}): check "
-                                  f"{self.env_root}", platform=self.name, reason="bad_root")
-        if not acting or isinstance(exc, _NOT_SENT):
-            return TransientError(f"Facebook could not be reached: {what}",
-                                  platform=self.name, reason="unreachable")
-        return UnknownOutcome(f"Facebook did not answer after the post was sent ({what}): it "
-                              "may have been posted", platform=self.name, reason="no_answer")
+        return transport_error(exc, label=self.label, platform=self.name,
+                               env_root=self.env_root, acting=acting, what=what)
 
     def _graph_error(self, response: httpx.Response, body: dict[str, Any],
                      acting: bool) -> PlatformError:
@@ -229,8 +224,6 @@ class FacebookPoster(CrossPoster):
 
 
 #: Transport errors raised before the request left: retrying cannot post twice.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError,
-             httpx.LocalProtocolError)
 
 
 def regain_at(headers: httpx.Headers) -> dt.datetime:
@@ -271,12 +264,6 @@ def carries(message: str, link: str) -> bool:
     return re.search(re.escape(link) + r"(?=$|[\s)\]}>\"'.,;:!?])", message) is not None
 
 
-def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _int(value: object) -> int | None:

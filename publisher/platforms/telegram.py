@@ -28,6 +28,7 @@ import httpx
 
 from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, Posted, UnknownOutcome
 from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
+from publisher.platforms.httpx_errors import json_or_none, transport_error
 from publisher.text.lengths import utf16_units
 
 log = logging.getLogger(__name__)
@@ -143,19 +144,13 @@ class TelegramPoster(CrossPoster):
         return self._result(response, acting)
 
     def _transport_error(self, exc: httpx.HTTPError, acting: bool) -> PlatformError:
-        """No answer: refused before sending is safe to retry, anything later is unknown."""
+        """No answer: see httpx_errors.transport_error."""
         what = f"{type(exc).__name__}: {redact(str(exc), self._token)}"
-        if isinstance(exc, httpx.UnsupportedProtocol):
-            return PermanentError(f"Telegram API root is not usable ({what}): check "
-                                  f"{self.env_root}", platform=self.name, reason="bad_root")
-        if not acting or isinstance(exc, _NOT_SENT):
-            return TransientError(f"Telegram could not be reached: {what}",
-                                  platform=self.name, reason="unreachable")
-        return UnknownOutcome(f"Telegram did not answer after the message was sent ({what}): "
-                              "it may have been posted", platform=self.name, reason="no_answer")
+        return transport_error(exc, label=self.label, platform=self.name,
+                               env_root=self.env_root, acting=acting, what=what)
 
     def _result(self, response: httpx.Response, acting: bool) -> dict[str, Any]:
-        body = _json_or_none(response)
+        body = json_or_none(response)
         if response.is_success and body is not None and body.get("ok") is True:
             result = body.get("result")
             return result if isinstance(result, dict) else {"value": result}
@@ -210,16 +205,8 @@ class TelegramPoster(CrossPoster):
 
 
 #: Transport errors raised before the request left: retrying cannot post twice.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError,
-             httpx.LocalProtocolError)
 
 
-def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _retry_at(params: dict[str, Any], headers: httpx.Headers) -> dt.datetime:
