@@ -35,6 +35,15 @@ class Credentials:
     def section(self, name: str) -> dict[str, Any]:
         return self.sections.get(name, {})
 
+    def configured(self, platform: str) -> bool:
+        """Whether a platform's secrets are filled in (the example's placeholders are not)."""
+        from publisher.platforms.base import is_placeholder
+
+        section = self.section(platform)
+        required = [k for k, secret in SCHEMA.get(platform, {}).items() if secret]
+        return bool(section) and all(not is_placeholder(section.get(k))
+                                     for k in required or list(section))
+
     def redacted(self) -> dict[str, dict[str, Any]]:
         """A copy safe to show: every secret value replaced by '***' (or '' when unset)."""
         out: dict[str, dict[str, Any]] = {}

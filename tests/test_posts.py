@@ -124,3 +124,16 @@ def test_preview_shows_every_text_with_its_count(sqlite_home: HomeFixture,
     assert blue["unit"] == "graphemes" and blue["limit"] == 300 and blue["problem"] is None
     text = sqlite_home.ok("preview", 1).stdout
     assert "── Bluesky:" in text and "of 300 graphemes" in text and "stand-in" in text
+
+
+def test_unconfigured_platforms_are_noted_in_plan_and_preview(sqlite_home: HomeFixture,
+                                                              media: Media) -> None:
+    import json
+
+    sqlite_home.ok(*add_args(media.video()))
+    plan = sqlite_home.ok("plan").stdout
+    assert "note: mastodon is not configured in credentials.json" in plan
+    preview = sqlite_home.ok("preview", 1).stdout
+    assert "not configured in credentials.json: will be skipped" in preview
+    data = json.loads(sqlite_home.ok("preview", 1, "--json").stdout)
+    assert all(p["configured"] is False for p in data["posts"])

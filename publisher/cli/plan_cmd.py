@@ -88,3 +88,7 @@ def plan(app: App, weeks: int, at: str | None, as_json: bool) -> None:
                    "week(s) or cannot be planned.")
     for note in result.notes:
         click.echo(f"note: {note}")
+    used = {p for sched in app.schedules.values() for p in sched.platforms if p != "youtube"}
+    for platform in sorted(p for p in used if not app.credentials.configured(p)):
+        click.echo(f"note: {platform} is not configured in credentials.json: posts to it are "
+                   "skipped (fill it in, or remove it from the schedule's platforms)")

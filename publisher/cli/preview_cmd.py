@@ -50,7 +50,9 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
         print_json({"id": item_id, "link": url, "youtube": youtube,
                     "posts": [{"platform": p.platform, "text": p.text, "length": p.length,
                                "limit": p.limit, "unit": p.unit, "variant": p.variant,
-                               "problem": p.problem} for p in posts]})
+                               "problem": p.problem,
+                               "configured": app.credentials.configured(p.platform)}
+                              for p in posts]})
     else:
         for key in ("title", "description", "tags"):
             part = youtube[key]
@@ -59,7 +61,9 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
         for p in posts:
             label = RULES[p.platform].label + ("" if p.variant == "template"
                                                else f" ({p.variant} text)")
-            _block(label, p.text, p.length, p.limit, p.unit)
+            note = (None if app.credentials.configured(p.platform) else
+                    "not configured in credentials.json: will be skipped")
+            _block(label, p.text, p.length, p.limit, p.unit, note)
         if url == PLACEHOLDER_URL:
             click.echo("(the link is a stand-in of the same length until the video is up)")
         for problem in problems:
@@ -68,10 +72,13 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
         raise SystemExit(4)
 
 
-def _block(label: str, text: str, length: int, limit: int, unit: str) -> None:
+def _block(label: str, text: str, length: int, limit: int, unit: str,
+           note: str | None = None) -> None:
     fits = length <= limit
     click.secho(f"── {label}: {length} of {limit} {unit}", bold=True,
                 fg=None if fits else "red")
+    if note:
+        click.secho(f"   ({note})", fg="yellow")
     for line in text.splitlines() or [""]:
         click.echo(f"   {line}")
     click.echo("")

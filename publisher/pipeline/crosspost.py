@@ -192,13 +192,7 @@ def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetim
 
 
 def _configured(rt: Runtime, platform: str) -> bool:
-    from publisher.platforms.base import is_placeholder
-
-    section = rt.credentials.section(platform)
-    from publisher.credentials import SCHEMA
-
-    required = [k for k, secret in SCHEMA.get(platform, {}).items() if secret] or list(section)
-    return bool(section) and all(not is_placeholder(section.get(k)) for k in required)
+    return rt.credentials.configured(platform)
 
 
 def _check_daily_cap(rt: Runtime, poster: CrossPoster, now: dt.datetime) -> None:
