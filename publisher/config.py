@@ -41,6 +41,14 @@ class Campaign:
 class Templates:
     title: str = DEFAULT_TITLE_TEMPLATE
     description: str = DEFAULT_DESCRIPTION_TEMPLATE
+    # Variants for interviews in another language: {"en": {"title": …, "description": …}}.
+    languages: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def for_language(self, language: str, kind: str) -> str:
+        """The template of `kind` for an interview's language (its primary subtag)."""
+        variant = self.languages.get(language) or self.languages.get(
+            language.split("-")[0].lower(), {})
+        return variant.get(kind) or (self.title if kind == "title" else self.description)
 
 
 @dataclass(frozen=True)
@@ -154,17 +162,30 @@ def _campaign(sec: Section) -> Campaign:
 
 
 def _templates(sec: Section) -> Templates:
+    from publisher.media import is_valid_language
     from publisher.text.templates import TemplateError, compile_template
 
-    sec.reject_unknown({"title", "description"})
+    languages = [k for k in sec.data if k not in ("title", "description")]
+    for lang in languages:
+        if not isinstance(sec.data[lang], dict) or not is_valid_language(lang):
+            raise sec.error(lang, "unknown key (expected title, description, or a table of "
+                                  "templates for a language such as [templates.en])")
     title = sec.text("title", DEFAULT_TITLE_TEMPLATE) or DEFAULT_TITLE_TEMPLATE
     description = sec.text("description", DEFAULT_DESCRIPTION_TEMPLATE) or ""
-    for key, source in (("title", title), ("description", description)):
+    sources = [("title", title), ("description", description)]
+    variants: dict[str, dict[str, str]] = {}
+    for lang in languages:
+        sub = sec.table(lang)
+        sub.reject_unknown({"title", "description"})
+        variants[lang.lower()] = {k: sub.required_text(k) for k in ("title", "description")
+                                  if sub.has(k)}
+        sources += [(f"{lang}.{k}", v) for k, v in variants[lang.lower()].items()]
+    for key, source in sources:
         try:
             compile_template(source, sec.key(key))
         except TemplateError as exc:
             raise sec.error(key, f"expected a valid Jinja2 template: {exc}") from None
-    return Templates(title=title, description=description)
+    return Templates(title=title, description=description, languages=variants)
 
 
 def _youtube(sec: Section) -> YouTubeDefaults:

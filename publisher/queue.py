@@ -74,6 +74,7 @@ class InterviewSpec:
     license: str | None = UNSET
     recording_date: str | None = UNSET
     recording_place: str | None = UNSET
+    templates: dict[str, str] | None = UNSET  # title / description / post overrides
 
     def given(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if v is not UNSET}
@@ -295,8 +296,24 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
             values[key] = given[key]
 
     # The texts are checked as YouTube will receive them: after templates and hashtags.
+    if "templates" in given:
+        from publisher.text.templates import TemplateError, compile_template
+
+        own_templates = dict(given["templates"] or {})
+        for kind, source in own_templates.items():
+            if kind not in ("title", "description", "post"):
+                problems.append(f"templates: unknown template {kind!r} (expected title, "
+                                "description or post)")
+                continue
+            try:
+                compile_template(source, f"templates.{kind}")
+            except TemplateError as exc:
+                problems.append(f"templates: {exc}")
+        values["templates"] = own_templates or None
     if not any(p.startswith(("title:", "speakers:")) for p in problems):
-        text = _interview_text(values, speakers, base)
+        sched_name = values.get("schedule", base.schedule if base else None)
+        text = _interview_text(values, speakers, base, schedule_templates(
+            ctx.schedules, ctx.config.campaign.default_schedule, sched_name))
         if text is not None:
             rendered = render_youtube(ctx.config, text)
             problems += list(rendered.problems)
@@ -345,7 +362,9 @@ def _video_values(path: Path, facts: VideoFacts) -> dict[str, Any]:
 
 
 def _interview_text(values: dict[str, Any], speakers: list[SpeakerSpec] | None,
-                    base: Interview | None) -> InterviewText | None:
+                    base: Interview | None,
+                    schedule_templates: tuple[tuple[str, str], ...] = ()
+                    ) -> InterviewText | None:
     def pick(key: str, default: Any = None) -> Any:
         if key in values:
             return values[key]
@@ -364,12 +383,27 @@ def _interview_text(values: dict[str, Any], speakers: list[SpeakerSpec] | None,
                          hashtags=tuple(pick("hashtags", []) or []),
                          language=pick("language", "it") or "it",
                          recording_date=pick("recording_date"),
-                         recording_place=pick("recording_place"))
+                         recording_place=pick("recording_place"),
+                         templates=tuple({**dict(schedule_templates),
+                                          **(pick("templates") or {})}.items()))
 
 
-def text_of(item: Interview) -> InterviewText:
-    """The organizer's words about a stored interview, for rendering."""
-    text = _interview_text({}, None, item)
+def schedule_templates(schedules: dict[str, Schedule], default: str | None,
+                       name: str | None) -> tuple[tuple[str, str], ...]:
+    """The template overrides of the schedule an interview follows (none if unknown)."""
+    name = name or default
+    if name is None and len(schedules) == 1:
+        name = next(iter(schedules))
+    found = schedules.get(name) if name else None
+    return found.templates if found else ()
+
+
+def text_of(item: Interview, schedules: dict[str, Schedule] | None = None,
+            default_schedule: str | None = None) -> InterviewText:
+    """The organizer's words about a stored interview, for rendering, with the template
+    overrides of its schedule and its own."""
+    text = _interview_text({}, None, item, schedule_templates(
+        schedules or {}, default_schedule, item.schedule))
     assert text is not None
     return text
 

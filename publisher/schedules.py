@@ -55,6 +55,7 @@ class Schedule:
     lead_time: dt.timedelta = DEFAULT_LEAD_TIME
     crosspost_delay: dt.timedelta = DEFAULT_CROSSPOST_DELAY
     platforms: tuple[str, ...] = ("youtube",)
+    templates: tuple[tuple[str, str], ...] = ()  # title / description / post overrides
 
 
 def parse_duration(text: str) -> dt.timedelta | None:
@@ -152,7 +153,7 @@ def load_schedule(path: Path) -> Schedule:
 
     sec = Section(path, load_toml(path))
     sec.reject_unknown({"name", "timezone", "slots", "per_week", "start", "end", "blackouts",
-                        "lead_time", "crosspost_delay", "platforms"})
+                        "lead_time", "crosspost_delay", "platforms", "templates"})
     name = sec.text("name", path.stem) or path.stem
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise sec.error("name", f"expected a short name of letters, digits, '-', '_' or '.', "
@@ -184,7 +185,28 @@ def load_schedule(path: Path) -> Schedule:
                     start=start, end=end, blackouts=_blackouts(sec),
                     lead_time=_duration(sec, "lead_time", DEFAULT_LEAD_TIME),
                     crosspost_delay=_duration(sec, "crosspost_delay", DEFAULT_CROSSPOST_DELAY),
-                    platforms=tuple(dict.fromkeys(platforms)))
+                    platforms=tuple(dict.fromkeys(platforms)),
+                    templates=_template_overrides(sec.table("templates")))
+
+
+TEMPLATE_KINDS = ("title", "description", "post")
+
+
+def _template_overrides(sec: Section) -> tuple[tuple[str, str], ...]:
+    """Templates this cadence uses instead of the campaign's (validated now)."""
+    from publisher.text.templates import TemplateError, compile_template
+
+    sec.reject_unknown(set(TEMPLATE_KINDS))
+    out = []
+    for kind in TEMPLATE_KINDS:
+        if sec.has(kind):
+            source = sec.required_text(kind)
+            try:
+                compile_template(source, sec.key(kind))
+            except TemplateError as exc:
+                raise sec.error(kind, f"expected a valid Jinja2 template: {exc}") from None
+            out.append((kind, source))
+    return tuple(out)
 
 
 def load_schedules(folder: Path) -> dict[str, Schedule]:

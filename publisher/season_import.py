@@ -17,7 +17,7 @@ from publisher.queue import InterviewSpec, SpeakerSpec
 COLUMNS = ("video", "title", "speakers", "description", "description_file", "hashtags",
            "thumbnail", "captions", "localizations", "language", "playlist", "not_before",
            "schedule", "category_id", "privacy", "made_for_kids", "synthetic_media", "license",
-           "recording_date", "recording_place")
+           "recording_date", "recording_place", "templates")
 _SPEAKER_RE = re.compile(r"^(?P<name>.*?)\s*(?:\((?P<role>[^()]*)\))?\s*$")
 _TRUE = {"true", "yes", "1", "sì", "si", "y"}
 _FALSE = {"false", "no", "0", "n", ""}
@@ -219,4 +219,10 @@ def _spec(row: dict[str, Any], base: Path) -> InterviewSpec:
     for key in ("made_for_kids", "synthetic_media"):
         if key in row:
             setattr(spec, key, _bool(row, key))
+    if "templates" in row:
+        value = row["templates"]
+        if not isinstance(value, dict):
+            raise RowError("templates", "expected a mapping of title/description/post to "
+                                        "templates (YAML only)")
+        spec.templates = {str(k): str(v) for k, v in value.items()}
     return spec

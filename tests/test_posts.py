@@ -91,8 +91,8 @@ def test_bluesky_bytes_limit(cfg) -> None:  # type: ignore[no-untyped-def]
 def test_enqueue_refuses_a_post_that_cannot_fit(sqlite_home: HomeFixture,
                                                 media: Media) -> None:
     toml = sqlite_home.path / "publisher.toml"
-    toml.write_text(toml.read_text() + '\n[posts]\nbluesky = "{{ title }} ' + "x" * 300
-                    + ' {{ url }}"\n')
+    toml.write_text(toml.read_text().replace(
+        "[posts]\n", '[posts]\nbluesky = "{{ title }} ' + "x" * 300 + ' {{ url }}"\n'))
     before = sqlite_home.snapshot()
     result = sqlite_home.run(*add_args(media.video()))
     assert result.exit_code == 2
@@ -102,7 +102,7 @@ def test_enqueue_refuses_a_post_that_cannot_fit(sqlite_home: HomeFixture,
 
 def test_posts_config_is_validated(sqlite_home: HomeFixture) -> None:
     toml = sqlite_home.path / "publisher.toml"
-    toml.write_text(toml.read_text() + '\n[posts]\ntruncate = ["myspace"]\n')
+    toml.write_text(toml.read_text().replace("[posts]\n", '[posts]\ntruncate = ["myspace"]\n'))
     result = sqlite_home.run("plan")
     assert result.exit_code == 3 and "posts.truncate[0]: unknown platform" in result.stderr
 
@@ -137,3 +137,46 @@ def test_unconfigured_platforms_are_noted_in_plan_and_preview(sqlite_home: HomeF
     assert "not configured in credentials.json: will be skipped" in preview
     data = json.loads(sqlite_home.ok("preview", 1, "--json").stdout)
     assert all(p["configured"] is False for p in data["posts"])
+
+
+def test_language_variants_schedule_and_interview_templates(sqlite_home: HomeFixture,
+                                                            media: Media) -> None:
+    import json
+
+    sqlite_home.ok(*add_args(media.video(), "In the studio", "--language", "en"))
+    shown = json.loads(sqlite_home.ok("queue", "show", 1, "--json").stdout)
+    assert "Open studios in Carrara" in shown["youtube"]["description"]
+    sqlite_home.ok(*add_args(media.video(), "Dans l'atelier", "--language", "fr"))
+    shown = json.loads(sqlite_home.ok("queue", "show", 2, "--json").stdout)
+    assert "Ateliers ouverts à Carrare" in shown["youtube"]["description"]
+    sched = sqlite_home.path / "schedules" / "studi-aperti.toml"
+    sched.write_text(sched.read_text() + '\n[templates]\ntitle = "{{ title }} | Studi Aperti"\n'
+                     'post = "Nuova intervista: {{ title }} {{ url }}"\n')
+    sqlite_home.ok(*add_args(media.video(), "Terzo", "--template",
+                             "description=Solo questo. {{ hashtags | join(' ') }}"))
+    shown = json.loads(sqlite_home.ok("queue", "show", 3, "--json").stdout)
+    assert shown["youtube"]["title"] == "Terzo | Studi Aperti"          # the schedule's
+    assert shown["youtube"]["description"].startswith("Solo questo. #")  # the interview's
+    assert shown["templates"] == {"description": "Solo questo. {{ hashtags | join(' ') }}"}
+    posts = json.loads(sqlite_home.ok("preview", 3, "--json").stdout)["posts"]
+    assert all(p["text"].startswith("Nuova intervista: Terzo https://") for p in posts)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--template", "subtitle=x"), "unknown template 'subtitle'"),
+    (("--template", "title={{ title "), "templates: template templates.title"),
+    (("--template", "nothing"), "expected KIND=TEMPLATE"),
+])
+def test_bad_interview_templates_are_refused(sqlite_home: HomeFixture, media: Media,
+                                             args: tuple[str, ...], message: str) -> None:
+    before = sqlite_home.snapshot()
+    result = sqlite_home.run(*add_args(media.video()), *args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert sqlite_home.snapshot() == before
+
+
+def test_schedule_templates_are_validated(sqlite_home: HomeFixture) -> None:
+    sched = sqlite_home.path / "schedules" / "studi-aperti.toml"
+    sched.write_text(sched.read_text() + '\n[templates]\nsubtitle = "x"\n')
+    result = sqlite_home.run("plan")
+    assert result.exit_code == 3 and "templates.subtitle: unknown key" in result.stderr

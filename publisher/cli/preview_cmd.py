@@ -29,7 +29,7 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
 
     with app.transaction() as session:
         item = q.get(session, item_id)
-        text = q.text_of(item)
+        text = q.text_of(item, app.schedules, app.config.campaign.default_schedule)
         url = session.scalar(select(Publication.url).where(
             Publication.interview_id == item_id, Publication.platform == "youtube",
             Publication.step == "video")) or PLACEHOLDER_URL

@@ -71,6 +71,10 @@ def interview_options(*, for_edit: bool) -> Callable[[F], F]:
         click.option("--recording-date", metavar="DATE", help="When it was recorded "
                                                                "(YYYY-MM-DD)."),
         click.option("--recording-place", metavar="TEXT", help="Where it was recorded."),
+        click.option("--template", "templates", multiple=True, metavar="KIND=TEMPLATE",
+                     help="This interview's own template (KIND: title, description or post), "
+                          "over its schedule's and the campaign's; repeatable."
+                          + (" Replaces its templates." if for_edit else "")),
         click.option("--allow-duplicate", is_flag=True,
                      help="Queue it even if the same video file is already queued or "
                           "published."),
@@ -141,6 +145,15 @@ def build_spec(opts: dict[str, Any], *, for_edit: bool) -> InterviewSpec:
                              ) from None
     if opts["hashtags"]:
         spec.hashtags = list(opts["hashtags"])
+    if opts.get("templates"):
+        own: dict[str, str] = {}
+        for item in opts["templates"]:
+            kind, sep, source = item.partition("=")
+            if not sep or not kind.strip():
+                raise InputError(f"--template: expected KIND=TEMPLATE (e.g. "
+                                 f"title='{{{{ title }}}} – Studi Aperti'), found {item!r}")
+            own[kind.strip()] = source
+        spec.templates = own
     if opts.get("thumbnail") is not None:
         spec.thumbnail = Path(opts["thumbnail"])
     if opts["captions"]:
@@ -195,6 +208,7 @@ def interview_dict(item: Interview, *, full: bool = False) -> dict[str, Any]:
             "synthetic_media": item.synthetic_media, "license": item.license,
             "recording_date": item.recording_date.isoformat() if item.recording_date else None,
             "recording_place": item.recording_place,
+            "templates": item.templates or {},
             "attention_reason": item.attention_reason,
             "updated_at": item.updated_at.isoformat(),
         })
@@ -331,7 +345,8 @@ def show(app: App, item_id: int, as_json: bool) -> None:
 
     with app.transaction() as session:
         item = q.get(session, item_id)
-        rendered = render_youtube(app.config, q.text_of(item))
+        rendered = render_youtube(app.config, q.text_of(
+            item, app.schedules, app.config.campaign.default_schedule))
         data = interview_dict(item, full=True)
     data["youtube"] = {"title": rendered.title, "description": rendered.description,
                        "tags": list(rendered.tags), "problems": list(rendered.problems)}

@@ -125,7 +125,9 @@ def _crosspost_item(rt: Runtime, item: Interview, now: dt.datetime,
 
 def _content(rt: Runtime, item: Interview, platform: str, link: str,
              poster: CrossPoster) -> PostContent:
-    rendered = render_post(rt.config, text_of(item), platform, link,
+    rendered = render_post(rt.config, text_of(item, rt.schedules,
+                                            rt.config.campaign.default_schedule),
+                           platform, link,
                            limit=poster.max_length())
     if rendered.problem:
         raise PostTooLong(rendered.problem)

@@ -50,7 +50,8 @@ class StageResult:
 
 def _meta(rt: Runtime, item: Interview) -> VideoMeta:
     yt = rt.config.youtube
-    text = render_youtube(rt.config, text_of(item))
+    text = render_youtube(rt.config, text_of(item, rt.schedules,
+                                             rt.config.campaign.default_schedule))
     if text.problems:
         raise PermanentError("the title or description no longer passes YouTube's rules: "
                              + "; ".join(text.problems), platform="youtube")

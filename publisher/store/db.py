@@ -20,7 +20,7 @@ from publisher.errors import DatabaseError, SchemaBehindError
 from publisher.home import redact_database_url
 
 # The newest revision in alembic/versions. Bump it with every new migration.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 

@@ -103,6 +103,8 @@ class Interview(Base):
     license: Mapped[str | None] = mapped_column(String(20))
     recording_date: Mapped[dt.date | None] = mapped_column(Date)
     recording_place: Mapped[str | None] = mapped_column(String(200))
+    # This interview's own templates (title / description / post), over the schedule's.
+    templates: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     # When and where it goes out.
     schedule: Mapped[str | None] = mapped_column(String(100))

@@ -90,7 +90,9 @@ def render_post(cfg: Config, item: InterviewText, platform: str, url: str,
     variables = template_variables(cfg, item, _hashtags(cfg, item))
     variables.update(url=url, platform=platform)
     try:
-        text = render(cfg.posts.template_for(platform), f"posts.{platform}", variables)
+        source = cfg.posts.per_platform.get(platform) or item.template("post") \
+            or cfg.posts.template
+        text = render(source, f"posts.{platform}", variables)
         problem = _over(rule, text, limit)
         variant = "template"
         if problem and platform in cfg.posts.short:

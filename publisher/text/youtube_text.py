@@ -36,6 +36,12 @@ class InterviewText:
     language: str = "it"
     recording_date: dt.date | None = None
     recording_place: str | None = None
+    # Overrides from the interview's schedule or the interview itself: title, description,
+    # post (the cross-posts' default template).
+    templates: tuple[tuple[str, str], ...] = ()
+
+    def template(self, kind: str) -> str | None:
+        return dict(self.templates).get(kind)
 
 
 @dataclass(frozen=True)
@@ -94,8 +100,10 @@ def render_youtube(cfg: Config, item: InterviewText) -> YouTubeText:
     variables = template_variables(cfg, item, hashtags)
     title = description = ""
     try:
-        title = render(cfg.templates.title, "templates.title", variables)
-        description = render(cfg.templates.description, "templates.description", variables)
+        title = render(item.template("title") or cfg.templates.for_language(
+            item.language, "title"), "templates.title", variables)
+        description = render(item.template("description") or cfg.templates.for_language(
+            item.language, "description"), "templates.description", variables)
     except TemplateError as exc:
         problems.append(str(exc))
         return YouTubeText(title, description, (), hashtags, tuple(problems), tuple(warnings))
