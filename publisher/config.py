@@ -101,15 +101,29 @@ class Config:
     templates: Templates = field(default_factory=Templates)
     youtube: YouTubeDefaults = field(default_factory=YouTubeDefaults)
     posts: Posts = field(default_factory=Posts)
+    # API roots of the cross-posting platforms ([x] api_root = …), for proxies; each
+    # platform's PUBLISHER_<NAME>_API_ROOT environment variable wins over these.
+    api_roots: dict[str, str] = field(default_factory=dict)
 
 
 def load_config(path: Path) -> Config:
     """Load and validate publisher.toml; every problem names the file and the key."""
     doc = Section(path, load_toml(path))
-    doc.reject_unknown({"campaign", "templates", "youtube", "posts"})
+    doc.reject_unknown({"campaign", "templates", "youtube", "posts", *CROSSPOST_PLATFORMS})
+    roots: dict[str, str] = {}
+    for platform in CROSSPOST_PLATFORMS:
+        sec = doc.table(platform)
+        sec.reject_unknown({"api_root"})
+        root = sec.text("api_root")
+        if root is not None:
+            if not root.startswith(("https://", "http://")):
+                raise sec.error("api_root", f"expected an address starting with https://, "
+                                            f"found {root!r}")
+            roots[platform] = root
     return Config(path=path, campaign=_campaign(doc.table("campaign", required=True)),
                   templates=_templates(doc.table("templates")),
-                  youtube=_youtube(doc.table("youtube")), posts=_posts(doc.table("posts")))
+                  youtube=_youtube(doc.table("youtube")), posts=_posts(doc.table("posts")),
+                  api_roots=roots)
 
 
 def _posts(sec: Section) -> Posts:

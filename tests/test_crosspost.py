@@ -124,3 +124,22 @@ def test_unconfigured_platforms_are_skipped_with_a_note(sqlite_home: HomeFixture
     details = {p["platform"]: p["detail"] for p in json.loads(result.stdout)["posts"]}
     assert details["mastodon"] == "mastodon is not configured in credentials.json"
     assert state(sqlite_home) == "published"
+
+
+def test_platform_api_roots_come_from_publisher_toml(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from publisher.config import load_config
+    from publisher.credentials import load_credentials
+    from publisher.pipeline.crosspost import default_poster_factory
+    from publisher.resources import resource
+
+    toml = tmp_path / "publisher.toml"
+    toml.write_text(resource("publisher.toml").read_text()
+                    + '\n[x]\napi_root = "https://x-proxy.example"\n')
+    rt = SimpleNamespace(config=load_config(toml), home=SimpleNamespace(path=tmp_path),
+                         credentials=load_credentials(resource("credentials.example.json")))
+    monkeypatch.delenv("PUBLISHER_X_API_ROOT", raising=False)
+    assert default_poster_factory(rt, "x").api_root == "https://x-proxy.example"  # type: ignore[arg-type]
+    monkeypatch.setenv("PUBLISHER_X_API_ROOT", "http://127.0.0.1:9")
+    assert default_poster_factory(rt, "x").api_root == "http://127.0.0.1:9"  # type: ignore[arg-type]

@@ -77,6 +77,9 @@ def test_commands_outside_a_home_say_what_to_do(tmp_path: Path) -> None:
     ("[campaign]\nname = 'x'\n[youtube]\nmade_for_kids = 'no'\n",
      "youtube.made_for_kids: expected true or false"),
     ("[campaign\nname = 'x'\n", "not valid TOML"),
+    ("[campaign]\nname = 'x'\n[x]\napi_root = 'ftp://proxy'\n",
+     "x.api_root: expected an address"),
+    ("[campaign]\nname = 'x'\n[mastodon]\nroot = 'https://a'\n", "mastodon.root: unknown key"),
 ])
 def test_malformed_publisher_toml_is_refused(sqlite_home: HomeFixture, edit: str,
                                              expected: str) -> None:

@@ -47,7 +47,8 @@ def default_poster_factory(rt: Runtime, platform: str) -> CrossPoster:
     settings = dict(rt.credentials.section(platform))
     if platform == "x":
         settings.setdefault("daily_cap", rt.config.posts.x_daily_cap)
-    return cls(settings, timeout=float(rt.config.youtube.timeout_s), state_dir=rt.home.path)
+    return cls(settings, api_root=rt.config.api_roots.get(platform),
+               timeout=float(rt.config.youtube.timeout_s), state_dir=rt.home.path)
 
 
 def platforms_for(rt: Runtime, item: Interview) -> tuple[str, ...]:
