@@ -42,6 +42,7 @@ def _register() -> None:
         auth_cmds,
         db_cmds,
         demo_cmd,
+        doctor_cmd,
         init_cmd,
         plan_cmd,
         preview_cmd,
@@ -60,6 +61,7 @@ def _register() -> None:
     cli.add_command(run_cmds.run_due_cmd)
     cli.add_command(run_cmds.run_cmd)
     cli.add_command(demo_cmd.demo)
+    cli.add_command(doctor_cmd.doctor)
     cli.add_command(auth_cmds.auth)
     cli.add_command(auth_cmds.quota)
     for command in (attention_cmds.status, attention_cmds.history, attention_cmds.retry,
