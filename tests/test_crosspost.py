@@ -143,3 +143,29 @@ def test_platform_api_roots_come_from_publisher_toml(tmp_path, monkeypatch) -> N
     assert default_poster_factory(rt, "x").api_root == "https://x-proxy.example"  # type: ignore[arg-type]
     monkeypatch.setenv("PUBLISHER_X_API_ROOT", "http://127.0.0.1:9")
     assert default_poster_factory(rt, "x").api_root == "http://127.0.0.1:9"  # type: ignore[arg-type]
+
+
+def test_x_daily_cap_defers_the_rest_to_tomorrow(sqlite_home: HomeFixture, media: Media,
+                                                 platforms: Platforms) -> None:
+    from publisher.sandbox.x import FakeX
+
+    with FakeX() as fx:
+        connect(sqlite_home, platforms.yt)
+        creds = json.loads((sqlite_home.path / "credentials.json").read_text())
+        creds["x"] = fx.keys.as_settings()
+        (sqlite_home.path / "credentials.json").write_text(json.dumps(creds))
+        sqlite_home.env["PUBLISHER_X_API_ROOT"] = fx.root
+        sched = sqlite_home.path / "schedules" / "studi-aperti.toml"
+        sched.write_text(sched.read_text().replace(
+            'platforms = ["youtube", "mastodon", "bluesky", "telegram"]',
+            'platforms = ["youtube", "x"]'))
+        toml = sqlite_home.path / "publisher.toml"
+        toml.write_text(toml.read_text().replace("x_daily_cap = 17", "x_daily_cap = 1"))
+        sqlite_home.ok(*add_args(media.video(), "Uno"))
+        sqlite_home.ok(*add_args(media.video(), "Due"))
+        first = json.loads(sqlite_home.ok("publish", 1, "--now", "--json").stdout)
+        assert first["posts"][0]["outcome"] == "posted"
+        second = sqlite_home.run("publish", 2, "--now", "--json")
+        outcome = json.loads(second.stdout)["posts"][0]
+        assert outcome["outcome"] == "waiting" and "daily cap of 1" in outcome["detail"]
+        assert len(fx.posts) == 1
