@@ -20,7 +20,6 @@ CHECK_AHEAD = dt.timedelta(days=7)
 
 def due_chores(rt: Runtime, now: dt.datetime) -> list[str]:
     """Run the chores whose day has come; returns what they found (for the report)."""
-    from publisher import notify
 
     found: list[str] = []
     with rt.transaction() as s:
@@ -31,10 +30,10 @@ def due_chores(rt: Runtime, now: dt.datetime) -> list[str]:
     if done.get("daily") != today:
         found += pre_release_check(rt, now)
         for problem in found:
-            notify.notify("Check before release", problem)
+            rt.notify("Check before release", problem)
         done["daily"] = today
     if done.get("weekly") != week:
-        notify.notify("Weekly digest", digest(rt, now))
+        rt.notify("Weekly digest", digest(rt, now))
         done["weekly"] = week
     with rt.transaction() as s:
         state.put(s, "chores", done, now)

@@ -231,14 +231,13 @@ def _done(rt: Runtime, item: Interview, pub_id: int, platform: str, remote_id: s
 
 def _attention(rt: Runtime, item: Interview, pub_id: int, platform: str,
                why: str) -> PostOutcome:
-    from publisher import notify
 
     with rt.transaction() as s:
         pub = s.get(Publication, pub_id)
         assert pub is not None
         pub.state, pub.last_error = PublicationState.NEEDS_ATTENTION.value, why
         rt.journal(s, item.id, f"{platform}_needs_attention", reason=why)
-    notify.notify(f"Interview {item.id} needs attention on {platform}", why)
+    rt.notify(f"Interview {item.id} needs attention on {platform}", why)
     return PostOutcome(item.id, platform, "needs_attention", why)
 
 

@@ -95,7 +95,6 @@ def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
     """Slots that passed beyond the grace since the last run, while something could have
     gone out: nothing is published late for them (the interview takes the next free slot),
     but organizers are told."""
-    from publisher import notify
     from publisher.pipeline import state
 
     with rt.transaction() as s:
@@ -118,7 +117,7 @@ def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
                   "(see `publisher plan`)")
         with rt.transaction() as s:
             rt.journal(s, entry.interview.id, "slot_missed", slot=entry.slot.at.isoformat())
-        notify.notify("A slot was missed", detail)
+        rt.notify("A slot was missed", detail)
         report.actions.append(Action(entry.interview.id, "missed", "moved", detail))
 
 

@@ -57,6 +57,20 @@ class Runtime:
             self._youtube = factory(self)
         return self._youtube
 
+    @property
+    def notify_urls(self) -> list[str]:
+        """Apprise URLs from credentials.json (the example's placeholders excluded)."""
+        from publisher.platforms.base import is_placeholder
+
+        urls = self.credentials.section("notifications").get("urls") or []
+        return [u for u in urls if isinstance(u, str) and not is_placeholder(u)
+                and "example.org" not in u and "example.com" not in u]
+
+    def notify(self, subject: str, body: str) -> None:
+        from publisher.notify import notify
+
+        notify(subject, body, self.notify_urls)
+
     def path(self, relative: str) -> Path:
         p = Path(relative).expanduser()
         return p if p.is_absolute() else self.home.path / p

@@ -315,7 +315,7 @@ def _needs_attention(rt: Runtime, interview_id: int, reason: str, fix: str) -> S
         leases.guarded_update(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
                               attention_reason=f"{reason}. To fix: {fix}")
         rt.journal(s, interview_id, "needs_attention", reason=reason, fix=fix)
-    log.warning("interview %s needs attention: %s", interview_id, reason)
+    rt.notify(f"Interview {interview_id} needs attention", f"{reason}. To fix: {fix}")
     return StageResult(interview_id, "needs_attention", reason)
 
 
@@ -343,8 +343,12 @@ def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
                                                    f"queue edit`, then `publisher retry "
                                                    f"{interview_id}`")
             outcome = "needs_attention"
+        attempts = pub.attempts
         rt.journal(s, interview_id, f"youtube_{outcome}", error=str(exc),
                    next_attempt_at=pub.next_attempt_at.isoformat() if pub.next_attempt_at
                    else None)
     log.warning("interview %s: %s", interview_id, exc)
+    if outcome == "needs_attention" or (isinstance(exc, AuthError | DeferredError)
+                                        and attempts == 1):
+        rt.notify(f"Interview {interview_id}: {outcome.replace('_', ' ')}", str(exc))
     return StageResult(interview_id, outcome, str(exc))
