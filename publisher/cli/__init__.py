@@ -48,6 +48,7 @@ def _register() -> None:
         preview_cmd,
         queue_cmds,
         run_cmds,
+        sandbox_cmd,
         youtube_cmds,
     )
 
@@ -62,6 +63,7 @@ def _register() -> None:
     cli.add_command(run_cmds.run_cmd)
     cli.add_command(demo_cmd.demo)
     cli.add_command(doctor_cmd.doctor)
+    cli.add_command(sandbox_cmd.sandbox)
     cli.add_command(auth_cmds.auth)
     cli.add_command(auth_cmds.quota)
     for command in (attention_cmds.status, attention_cmds.history, attention_cmds.retry,
