@@ -6,10 +6,14 @@ Secrets are never printed: `redacted()` is the only view of them meant for peopl
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from publisher.filecheck import Section, load_json_object
 
@@ -37,8 +41,6 @@ class Credentials:
 
     def configured(self, platform: str) -> bool:
         """Whether a platform's secrets are filled in (the example's placeholders are not)."""
-        from publisher.platforms.base import is_placeholder
-
         section = self.section(platform)
         required = [k for k, secret in SCHEMA.get(platform, {}).items() if secret]
         return bool(section) and all(not is_placeholder(section.get(k))
@@ -50,6 +52,49 @@ class Credentials:
         for name, values in self.sections.items():
             out[name] = {k: ("***" if SCHEMA[name].get(k) and v else v) for k, v in values.items()}
         return out
+
+
+EXAMPLE_HOSTS = ("example.com", "example.org", "example.net")
+
+
+@lru_cache(maxsize=1)
+def example_values() -> frozenset[str]:
+    """Every value in credentials.example.json: left as they are, they mean "not set"."""
+    from publisher.resources import resource
+
+    try:
+        doc = json.loads(resource("credentials.example.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset()
+    values: set[str] = set()
+    for name, section in doc.items():
+        if name.startswith("_") or not isinstance(section, dict) or name == "youtube":
+            continue  # youtube's are file names, good as they are
+        for key, value in section.items():
+            if not key.startswith("_"):
+                values.update(v.strip() for v in (value if isinstance(value, list) else [value])
+                              if isinstance(v, str))
+    return frozenset(values)
+
+
+def is_placeholder(value: object) -> bool:
+    """Empty, or a placeholder like the example file's ("YOUR-…", "xxxx-xxxx", "000000…",
+    "123456789:YOUR-…", an address at example.com or *.example): not configured."""
+    if not isinstance(value, str) or not value.strip():
+        return True
+    text = value.strip()
+    if text in example_values() or "YOUR-" in text.upper() or "YOUR_" in text.upper():
+        return True
+    if re.fullmatch(r"[xX]+(?:-[xX]+)*", text) or re.fullmatch(r"0{6,}", text):
+        return True
+    if "://" in text:
+        host = (urlsplit(text).hostname or "").lower()
+    elif "." in text and " " not in text:
+        host = text.lstrip("@").rsplit("@", 1)[-1].lower()
+    else:
+        return False
+    return (host == "example" or host.endswith(".example") or host in EXAMPLE_HOSTS
+            or host.endswith(tuple("." + h for h in EXAMPLE_HOSTS)))
 
 
 def load_credentials(path: Path) -> Credentials:

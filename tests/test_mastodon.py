@@ -311,7 +311,7 @@ def test_other_client_errors_are_permanent(fake: FakeMastodon, adapter: Mastodon
 
 
 def test_missing_credentials_name_the_key() -> None:
-    example = {"api_base_url": "https://mastodon.example",
+    example = {"api_base_url": "https://mastodon.social",
                "access_token": "YOUR-MASTODON-ACCESS-TOKEN"}
     assert not MastodonPoster.is_configured(example)
     with pytest.raises(AuthError, match="`access_token`"):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
-from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +34,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "facebook": ("page_id", "page_access_token"),
 }
 PLATFORMS = ("youtube", *REQUIRED, "notifications")
-EXAMPLE_HOSTS = ("example.com", "example.org", "example.net")
 
 
 def _in_home(app: App, name: str) -> Path:
@@ -216,10 +214,9 @@ def status(app: App, as_json: bool) -> None:
     if not credentials.path.exists():
         warnings.append(f"{credentials.path} does not exist: no platform is configured "
                         "(`publisher init` writes one to fill in)")
-    examples = _example_values()
     results = [_youtube_status(app, credentials, config.youtube.api_root,
                                config.youtube.token_uri, config.youtube.timeout_s)]
-    results += [_platform_status(name, credentials.section(name), examples)
+    results += [_platform_status(name, credentials.section(name))
                 for name in PLATFORMS[1:]]
     warnings += _mode_warnings(_secret_files(app, credentials))
     needs_person = any(r.needs_person for r in results)
@@ -293,10 +290,12 @@ def _youtube_status(app: App, credentials: Credentials, api_root: str | None,
                   expires_at=expires.isoformat())
 
 
-def _platform_status(name: str, section: dict[str, Any], examples: set[str]) -> Status:
+def _platform_status(name: str, section: dict[str, Any]) -> Status:
+    from publisher.credentials import is_placeholder
+
     if name == "notifications":
         urls = [u for u in section.get("urls") or [] if isinstance(u, str)]
-        real = [u for u in urls if not is_placeholder(u, examples)]
+        real = [u for u in urls if not is_placeholder(u)]
         if not real:
             return Status(name, False, "not_configured", "not configured")
         if len(real) < len(urls):
@@ -308,7 +307,7 @@ def _platform_status(name: str, section: dict[str, Any], examples: set[str]) -> 
                       f"configured ({len(real)} url{plural}, not checked yet)")
     keys = REQUIRED[name]
     filled = [k for k in keys
-              if isinstance(section.get(k), str) and not is_placeholder(section[k], examples)]
+              if isinstance(section.get(k), str) and not is_placeholder(section[k])]
     if not filled:
         return Status(name, False, "not_configured", "not configured")
     missing = [k for k in keys if k not in filled]
@@ -317,52 +316,6 @@ def _platform_status(name: str, section: dict[str, Any], examples: set[str]) -> 
                       f"incomplete: {', '.join(missing)} not filled in (empty or a "
                       "placeholder)", needs_person=True)
     return Status(name, True, "configured", "configured (not checked yet)")
-
-
-def _example_values() -> set[str]:
-    """Every value in credentials.example.json: left as they are, they mean "not set"."""
-    import json
-
-    from publisher.resources import resource
-
-    try:
-        doc = json.loads(resource("credentials.example.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
-    values: set[str] = set()
-    for name, section in doc.items():
-        if name.startswith("_") or not isinstance(section, dict) or name == "youtube":
-            continue  # youtube's are file names, good as they are
-        for key, value in section.items():
-            if key.startswith("_"):
-                continue
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, str):
-                    values.add(item.strip())
-    return values
-
-
-def is_placeholder(value: str, examples: Collection[str] = ()) -> bool:
-    """Empty, or a placeholder like the example file's ("YOUR-…", "xxxx-xxxx", "000000…",
-    "123456789:YOUR-…", an address at example.com or *.example)."""
-    import re
-    from urllib.parse import urlsplit
-
-    text = value.strip()
-    if not text or text in examples:
-        return True
-    if "YOUR-" in text.upper() or "YOUR_" in text.upper():
-        return True
-    if re.fullmatch(r"[xX]+(?:-[xX]+)*", text) or re.fullmatch(r"0{6,}", text):
-        return True
-    if "://" in text:
-        host = (urlsplit(text).hostname or "").lower()
-    elif "." in text and " " not in text:
-        host = text.lstrip("@").rsplit("@", 1)[-1].lower()
-    else:
-        return False
-    return (host == "example" or host.endswith(".example") or host in EXAMPLE_HOSTS
-            or host.endswith(tuple("." + h for h in EXAMPLE_HOSTS)))
 
 
 def _secret_files(app: App, credentials: Credentials) -> list[Path]:

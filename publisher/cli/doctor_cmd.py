@@ -26,7 +26,6 @@ class Check:
 def _checks(app: App, now: dt.datetime) -> list[Check]:
     from publisher.cli.auth_cmds import (
         PLATFORMS,
-        _example_values,
         _mode_warnings,
         _platform_status,
         _secret_files,
@@ -41,9 +40,8 @@ def _checks(app: App, now: dt.datetime) -> list[Check]:
                          cfg.youtube.timeout_s)
     out.append(Check("youtube credentials", "fail" if yt.needs_person else "pass", yt.detail))
     used = {p for s in app.schedules.values() for p in s.platforms if p != "youtube"}
-    examples = _example_values()
     for name in PLATFORMS[1:]:
-        status = _platform_status(name, creds.section(name), examples)
+        status = _platform_status(name, creds.section(name))
         if name in used and not creds.configured(name):
             out.append(Check(f"{name} credentials", "warn",
                              f"{status.detail}: a schedule posts to {name}, so those posts "

@@ -60,11 +60,10 @@ class Runtime:
     @property
     def notify_urls(self) -> list[str]:
         """Apprise URLs from credentials.json (the example's placeholders excluded)."""
-        from publisher.platforms.base import is_placeholder
+        from publisher.credentials import is_placeholder
 
         urls = self.credentials.section("notifications").get("urls") or []
-        return [u for u in urls if isinstance(u, str) and not is_placeholder(u)
-                and "example.org" not in u and "example.com" not in u]
+        return [u for u in urls if not is_placeholder(u)]
 
     def notify(self, subject: str, body: str) -> None:
         from publisher.notify import notify

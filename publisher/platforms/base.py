@@ -21,7 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from publisher.credentials import is_placeholder
 from publisher.platforms.errors import PlatformError, TransientError
+
+__all__ = ["CannotCheck", "CrossPoster", "PostContent", "Posted", "UnknownOutcome",
+           "is_placeholder"]
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,6 @@ class UnknownOutcome(TransientError):
 
 class CannotCheck(PlatformError):
     """The platform offers no way to find out whether a post exists."""
-
-
-PLACEHOLDER_PREFIXES = ("YOUR-", "xxxx", "000000", "123456789:YOUR")
-
-
-def is_placeholder(value: object) -> bool:
-    """Values copied from credentials.example.json do not count as configured."""
-    return not isinstance(value, str) or not value.strip() or value.startswith(
-        PLACEHOLDER_PREFIXES)
 
 
 class CrossPoster(abc.ABC):
