@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from publisher.schedules import Blackout, Schedule, Slot
+from publisher.schedules import Blackout, Schedule, Slot, schedule_name
 
 _PACIFIC = ZoneInfo("America/Los_Angeles")  # YouTube's quotas reset at midnight here
 
@@ -143,13 +143,7 @@ class Plan:
 def schedule_of(item: PlanItem, schedules: dict[str, Schedule], default: str | None
                 ) -> str | None:
     """The schedule an interview follows: its own, the campaign's default, or the only one."""
-    if item.schedule:
-        return item.schedule
-    if default:
-        return default
-    if len(schedules) == 1:
-        return next(iter(schedules))
-    return None
+    return schedule_name(item.schedule, schedules, default)
 
 
 def make_plan(schedules: dict[str, Schedule], items: Sequence[PlanItem], now: dt.datetime,

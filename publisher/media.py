@@ -270,6 +270,3 @@ def is_valid_language(code: str) -> bool:
 
     return bool(code) and bool(langcodes.tag_is_valid(code))
 
-
-def file_mode_is_private(path: Path) -> bool:
-    return not (os.stat(path).st_mode & 0o077)

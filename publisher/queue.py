@@ -27,7 +27,7 @@ from publisher.media import (
     probe_video,
 )
 from publisher.platforms.youtube import limits
-from publisher.schedules import Schedule
+from publisher.schedules import Schedule, find_schedule
 from publisher.store.models import (
     ACTIVE,
     NOT_UPLOADED,
@@ -125,12 +125,8 @@ def _parse_not_before(raw: str, tz: ZoneInfo | dt.timezone) -> dt.datetime:
 
 
 def _schedule_tz(ctx: Context, name: str | None) -> ZoneInfo | dt.timezone:
-    name = name or ctx.config.campaign.default_schedule
-    if name and name in ctx.schedules:
-        return ZoneInfo(ctx.schedules[name].timezone)
-    if len(ctx.schedules) == 1:
-        return ZoneInfo(next(iter(ctx.schedules.values())).timezone)
-    return dt.UTC
+    found = find_schedule(name, ctx.schedules, ctx.config.campaign.default_schedule)
+    return ZoneInfo(found.timezone) if found else dt.UTC
 
 
 def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
@@ -334,10 +330,7 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
 
 def crosspost_platforms(ctx: Context, schedule: str | None) -> tuple[str, ...]:
     """The platforms besides YouTube that an interview on this schedule is posted to."""
-    name = schedule or ctx.config.campaign.default_schedule
-    if name is None and len(ctx.schedules) == 1:
-        name = next(iter(ctx.schedules))
-    found = ctx.schedules.get(name) if name else None
+    found = find_schedule(schedule, ctx.schedules, ctx.config.campaign.default_schedule)
     return tuple(p for p in found.platforms if p != "youtube") if found else ()
 
 
@@ -391,10 +384,7 @@ def _interview_text(values: dict[str, Any], speakers: list[SpeakerSpec] | None,
 def schedule_templates(schedules: dict[str, Schedule], default: str | None,
                        name: str | None) -> tuple[tuple[str, str], ...]:
     """The template overrides of the schedule an interview follows (none if unknown)."""
-    name = name or default
-    if name is None and len(schedules) == 1:
-        name = next(iter(schedules))
-    found = schedules.get(name) if name else None
+    found = find_schedule(name, schedules, default)
     return found.templates if found else ()
 
 

@@ -209,6 +209,22 @@ def _template_overrides(sec: Section) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def schedule_name(name: str | None, schedules: dict[str, Schedule], default: str | None
+                  ) -> str | None:
+    """The schedule an interview follows: its own, the campaign's default, or the only one."""
+    if name:
+        return name
+    if default:
+        return default
+    return next(iter(schedules)) if len(schedules) == 1 else None
+
+
+def find_schedule(name: str | None, schedules: dict[str, Schedule], default: str | None
+                  ) -> Schedule | None:
+    found = schedule_name(name, schedules, default)
+    return schedules.get(found) if found else None
+
+
 def load_schedules(folder: Path) -> dict[str, Schedule]:
     """Every *.toml in the folder, by name; two files with one name are refused."""
     out: dict[str, Schedule] = {}

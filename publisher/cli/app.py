@@ -68,10 +68,10 @@ class App:
     @contextmanager
     def transaction(self, *, needs_config: bool = True) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
-        from sqlalchemy.orm import Session
+        from publisher.store.db import transaction
 
         self.check_ready(needs_config=needs_config)
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with transaction(self.engine) as session:
             yield session
 
     @cached_property

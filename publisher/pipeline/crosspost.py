@@ -22,6 +22,7 @@ from publisher.pipeline.runtime import Runtime
 from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, UnknownOutcome
 from publisher.platforms.errors import AuthError, DeferredError, PlatformError, TransientError
 from publisher.queue import text_of
+from publisher.schedules import Schedule, find_schedule
 from publisher.store.models import Interview, Publication, PublicationState, State
 from publisher.text.posts import render_post
 
@@ -38,6 +39,7 @@ class PostOutcome:
     platform: str
     outcome: str  # posted | found | waiting | retry | needs_attention | skipped
     detail: str = ""
+    changed: bool = True  # False when nothing happened (already done, or not due yet)
 
 
 def default_poster_factory(rt: Runtime, platform: str) -> CrossPoster:
@@ -51,12 +53,12 @@ def default_poster_factory(rt: Runtime, platform: str) -> CrossPoster:
                timeout=float(rt.config.youtube.timeout_s), state_dir=rt.home.path)
 
 
-def platforms_for(rt: Runtime, item: Interview) -> tuple[str, ...]:
-    from publisher.cadence import PlanItem, schedule_of
+def _schedule(rt: Runtime, item: Interview) -> Schedule | None:
+    return find_schedule(item.schedule, rt.schedules, rt.config.campaign.default_schedule)
 
-    name = schedule_of(PlanItem(item.id, item.title, item.position, item.schedule),
-                       rt.schedules, rt.config.campaign.default_schedule)
-    schedule = rt.schedules.get(name) if name else None
+
+def platforms_for(rt: Runtime, item: Interview) -> tuple[str, ...]:
+    schedule = _schedule(rt, item)
     return tuple(p for p in schedule.platforms if p != "youtube") if schedule else ()
 
 
@@ -90,11 +92,7 @@ def crosspost_one(rt: Runtime, interview_id: int, now: dt.datetime) -> list[Post
 
 
 def _delay(rt: Runtime, item: Interview) -> dt.timedelta:
-    from publisher.cadence import PlanItem, schedule_of
-
-    name = schedule_of(PlanItem(item.id, item.title, item.position, item.schedule),
-                       rt.schedules, rt.config.campaign.default_schedule)
-    schedule = rt.schedules.get(name) if name else None
+    schedule = _schedule(rt, item)
     return schedule.crosspost_delay if schedule else dt.timedelta(0)
 
 
@@ -150,9 +148,10 @@ def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetim
     with rt.transaction() as s:
         pub = record(s, item.id, platform, "post")
         if is_done(pub) or pub.state == PublicationState.NEEDS_ATTENTION.value:
-            return PostOutcome(item.id, platform, "skipped", pub.state)
+            return PostOutcome(item.id, platform, "skipped", pub.state, changed=False)
         if pub.next_attempt_at is not None and pub.next_attempt_at > now:
-            return PostOutcome(item.id, platform, "waiting", pub.last_error or "")
+            return PostOutcome(item.id, platform, "waiting", pub.last_error or "",
+                               changed=False)
         configured = _configured(rt, platform)
         if not configured:
             pub.state = PublicationState.SKIPPED.value

@@ -31,6 +31,7 @@ from publisher.pipeline.records import record
 from publisher.pipeline.runtime import Runtime
 from publisher.pipeline.youtube_stage import StageResult, stage
 from publisher.platforms.errors import PlatformError
+from publisher.schedules import find_schedule
 from publisher.store.models import Interview, Publication, PublicationState, State
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def _crosspost_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
     from publisher.pipeline.crosspost import crosspost_due
 
     for o in crosspost_due(rt, now):
-        if o.outcome in ("skipped", "waiting") and not o.detail.startswith(o.platform):
+        if not o.changed:
             continue  # nothing happened: keep run_due idempotent and its report quiet
         report.actions.append(Action(o.interview_id, f"post:{o.platform}", o.outcome,
                                      o.detail))
@@ -252,12 +253,6 @@ def _attention(rt: Runtime, interview_id: int, why: str, now: dt.datetime) -> Ac
     return Action(interview_id, "release", "needs_attention", why)
 
 
-def next_wake(rt: Runtime, now: dt.datetime) -> dt.datetime | None:
-    """The next instant anything becomes due: an upload start, a slot, a retry."""
-    found = next_event(rt, now)
-    return found[0] if found else None
-
-
 def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
     """(when, what) of the next thing due, e.g. 'stage "Intervista" (slot …)'."""
     candidates: list[tuple[dt.datetime, str]] = []
@@ -285,7 +280,7 @@ def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
     candidates += [(r.next_attempt_at, f'retry {r.platform} for "{r.title}"')
                    for r in retries if r.next_attempt_at is not None]
     for row in released:  # cross-posts wait for the slot plus the schedule's delay
-        sched = rt.schedules.get(row.schedule or rt.config.campaign.default_schedule or "")
+        sched = find_schedule(row.schedule, rt.schedules, rt.config.campaign.default_schedule)
         if row.slot_at is not None and sched is not None:
             when = row.slot_at + sched.crosspost_delay
             if when > now:

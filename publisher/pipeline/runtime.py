@@ -43,7 +43,9 @@ class Runtime:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        from publisher.store.db import transaction
+
+        with transaction(self.engine) as session:
             yield session
 
     def journal(self, session: Session, interview_id: int, kind: str, **detail: Any) -> None:

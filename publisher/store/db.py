@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from publisher.errors import DatabaseError, SchemaBehindError
 from publisher.home import redact_database_url
@@ -95,12 +95,8 @@ def check_schema(engine: Engine) -> None:
                         f"publisher knows ({SCHEMA_HEAD}): upgrade publisher")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work is committed together, or not at all."""
-    with factory() as session, session.begin():
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed together when the block ends, or not at all."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
