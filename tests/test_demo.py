@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from publisher.sandbox.rehearsal import INTERVIEWS, rehearse
+from publisher.sandbox.rehearsal import INTERVIEWS, Outcome, rehearse
 from tests.conftest import invoke
 
+TITLES = [title for title, *_ in INTERVIEWS]
 
-def test_rehearsal_publishes_everything_once_on_every_platform(tmp_path: Path) -> None:
-    outcome = rehearse(tmp_path / "demo", weeks=3)
-    titles = [title for title, *_ in INTERVIEWS]
-    assert sorted(v["title"] for v in outcome.videos) == sorted(titles)
+
+def assert_everything_published_once(outcome: Outcome) -> None:
+    assert sorted(v["title"] for v in outcome.videos) == sorted(TITLES)
     assert all(v["privacy"] == "public" and v["publish_at"] for v in outcome.videos)
     assert all(v["captions"] == ["en", "it"] for v in outcome.videos)
     for platform in ("mastodon", "bluesky", "telegram"):
         texts = [p["text"] for p in outcome.posts[platform]]
-        assert len(texts) == len(titles), platform
+        assert len(texts) == len(TITLES), platform
         for video in outcome.videos:
             assert sum(video["url"] in t for t in texts) == 1, (platform, video["url"])
     assert [state for _, _, state in outcome.calendar] == ["published"] * 3
@@ -24,9 +24,29 @@ def test_rehearsal_publishes_everything_once_on_every_platform(tmp_path: Path) -
     assert all("18:00" in s for s in slots) and len(set(slots)) == 3
 
 
+def test_rehearsal_publishes_everything_once_on_every_platform(tmp_path: Path) -> None:
+    outcome = rehearse(tmp_path / "demo", weeks=3)
+    assert_everything_published_once(outcome)
+    assert not any(outcome.failures.values()), outcome.failures
+
+
+def test_rehearsal_with_faults_recovers_from_each(tmp_path: Path) -> None:
+    """The faults really happened (the platforms' request logs show the failed answers),
+    and still: every video once, intact, every post once."""
+    outcome = rehearse(tmp_path / "demo", weeks=3, faults=True)
+    assert_everything_published_once(outcome)
+    assert outcome.failures["youtube"].count("dropped") == 1
+    assert outcome.failures["youtube"].count("503") == 1
+    assert outcome.failures["mastodon"] == ["dropped"]
+    assert outcome.failures["bluesky"] == ["429"]
+    assert outcome.failures["telegram"] == ["429"]
+    assert len(outcome.recoveries) == 5
+
+
 def test_demo_command_runs_and_exits_0(tmp_path: Path) -> None:
-    result = invoke("demo", "--home", str(tmp_path / "d"), "--weeks", "2")
+    result = invoke("demo", "--home", str(tmp_path / "d"), "--weeks", "2", "--faults")
     assert result.exit_code == 0, result.output
     assert "SANDBOX" in result.stdout and "YouTube received:" in result.stdout
+    assert "Faults injected, and what recovered from them:" in result.stdout
     again = invoke("demo", "--home", str(tmp_path / "d"))
     assert again.exit_code == 2 and "already a publisher home" in again.stderr

@@ -81,12 +81,15 @@ class App:
         return load_credentials(self.home.credentials_file)
 
     def runtime(self, kind: str = "cli") -> Runtime:
-        """Everything a pipeline step needs, for a worker named after `kind`."""
+        """Everything a pipeline step needs, for a worker named after `kind`: a real run,
+        which refuses endpoints that point at a running sandbox (sandbox/guard.py)."""
         from publisher.leases import new_owner
-        from publisher.pipeline.runtime import Runtime
+        from publisher.pipeline.runtime import Runtime, endpoints_in_use
         from publisher.progress import for_terminal
+        from publisher.sandbox.guard import protect_real_mode
 
         self.check_ready()
+        protect_real_mode(endpoints_in_use(self.config, self.credentials))
         return Runtime(home=self.home, config=self.config, credentials=self.credentials,
                        schedules=self.schedules, engine=self.engine, owner=new_owner(kind),
                        progress=for_terminal())

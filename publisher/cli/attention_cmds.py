@@ -92,17 +92,37 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--sandbox", is_flag=True,
+              help="The status of the last rehearsal (`run --sandbox`), not the real queue.")
 @click.pass_obj
-def status(app: App, as_json: bool) -> None:
+def status(app: App, as_json: bool, sandbox: bool) -> None:
     """The daemon's health, what is next, what is in flight, and what needs you.
 
     Exit status 4 when something needs attention (each with the command that resolves it).
     """
+    from publisher.home import Home
+    from publisher.sandbox.run import sandbox_database_url, sandbox_home_path
+
     now = dt.datetime.now(dt.UTC)
+    box = sandbox_home_path(app.home.path) / "publisher.db"
+    if sandbox:
+        if not box.exists():
+            from publisher.errors import InputError
+
+            raise InputError("there is no rehearsal yet: run `publisher run-due --sandbox` "
+                             "or `publisher run --sandbox` first")
+        app = App(Home(path=app.home.path,
+                       database_url=sandbox_database_url(app.home.path)), actor=app.actor)
     data = gather_status(app, now)
+    data["sandbox"] = sandbox
     if as_json:
         print_json(data)
     else:
+        if sandbox:
+            click.secho(f"SANDBOX: the rehearsal copy in {box}; nothing here is real.",
+                        fg="yellow", bold=True)
+        elif box.exists():
+            click.echo("(A rehearsal copy exists too: `publisher status --sandbox`.)")
         d = data["daemon"]
         beat = dt.datetime.fromisoformat(d["last_heartbeat"]) if d["last_heartbeat"] else None
         click.echo(f"Daemon: {'running' if d['alive'] else 'not running'} "

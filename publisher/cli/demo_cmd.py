@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -14,15 +16,19 @@ from publisher.cli.app import App
               help="Where to build the demo home (default: a new temporary folder).")
 @click.option("--weeks", type=click.IntRange(1, 12), default=4, show_default=True,
               help="How many weeks to simulate.")
+@click.option("--faults", is_flag=True,
+              help="Inject realistic failures (a connection reset mid-upload, a lost answer, "
+                   "a rate limit, 5xx errors) and show how each was recovered from.")
 @click.pass_obj
-def demo(app: App, demo_home: str | None, weeks: int) -> None:
+def demo(app: App, demo_home: str | None, weeks: int, faults: bool) -> None:
     """Rehearse the whole programme against loopback platforms, on a fast clock.
 
     Builds a home with the Studi Aperti campaign, makes three short sample interviews,
     queues them, and runs the real pipeline through simulated weeks: uploads as private
     with publishAt, release at Tuesday and Friday 18:00 Rome, then posts on Mastodon,
     Bluesky and Telegram — all sandboxed in this process. Ends with the calendar kept and
-    what each platform received. Touches no real account.
+    what each platform received (and, with --faults, what recovered from what). Touches no
+    real account: the process cannot even connect to anything but loopback.
     """
     import tempfile
 
@@ -35,7 +41,8 @@ def demo(app: App, demo_home: str | None, weeks: int) -> None:
                                "folder (or omit --home)")
     click.secho("SANDBOX: every platform below is a loopback fake in this process.",
                 fg="yellow", bold=True)
-    outcome = rehearse(folder, weeks=weeks, progress=click.echo)
+    with _progress() as progress:
+        outcome = rehearse(folder, weeks=weeks, faults=faults, progress=progress)
     click.secho(f"\nThe calendar kept ({weeks} simulated weeks):", bold=True)
     for slot, title, state in outcome.calendar:
         click.echo(f"  {slot:28} {state:10} {title}")
@@ -54,5 +61,35 @@ def demo(app: App, demo_home: str | None, weeks: int) -> None:
             click.echo(f"  ({rule.count(text)} of {rule.limit} {rule.unit})")
             for line in text.splitlines():
                 click.echo(f"    {line}")
+    if faults:
+        click.secho("\nFaults injected, and what recovered from them:", bold=True)
+        for line in outcome.recoveries:
+            click.echo(f"  {line}")
     click.echo(f"\nThe demo home is {folder}; try: publisher --home {folder} queue list "
                "--state all")
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[str | None, float], None]]:
+    """A rich progress bar over the simulated weeks on a terminal; plain lines otherwise."""
+    import sys
+
+    if not sys.stdout.isatty():
+        def plain(line: str | None, done: float) -> None:
+            if line:
+                click.echo(line)
+
+        yield plain
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("[bold]simulated weeks"), BarColumn(), TextColumn(
+            "{task.percentage:>3.0f}%"), TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("demo", total=1.0)
+
+        def rich_line(line: str | None, done: float) -> None:
+            if line:
+                bar.console.print(line, highlight=False)
+            bar.update(task, completed=done)
+
+        yield rich_line

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import click
 
 from publisher.cli.app import App
 from publisher.cli.output import print_json
+
+if TYPE_CHECKING:
+    from publisher.pipeline.runtime import Runtime
+
+
+SANDBOX_HELP = ("Rehearse: a copy of the queue, every platform a loopback fake in this "
+                "process with fake credentials; nothing real is touched.")
+
+
+def sandbox_echo(line: str) -> None:
+    click.echo(f"[SANDBOX] {line}")
+
+
+@contextlib.contextmanager
+def runtime_for(app: App, kind: str, sandbox: bool,
+                clock: Callable[[], dt.datetime] | None) -> Iterator[Runtime]:
+    """The real runtime (walled off from any running sandbox), or a sandbox one."""
+    if not sandbox:
+        yield app.runtime(kind)
+        return
+    from publisher.sandbox.run import banner_logging, sandbox_runtime
+
+    banner_logging()
+    with sandbox_runtime(app, kind, clock=clock, echo=lambda line: click.secho(
+            line, fg="yellow", bold=True)) as rt:
+        yield rt
 
 
 def describe_next(app: App, report: object) -> str:
@@ -24,8 +53,9 @@ def describe_next(app: App, report: object) -> str:
 @click.option("--at", "at", metavar="ISO8601",
               help="Act as if it were this instant (rehearsals, tests). Default: now.")
 @click.option("--json", "as_json", is_flag=True, help="Print the actions taken as JSON.")
+@click.option("--sandbox", is_flag=True, help=SANDBOX_HELP)
 @click.pass_obj
-def run_due_cmd(app: App, at: str | None, as_json: bool) -> None:
+def run_due_cmd(app: App, at: str | None, as_json: bool, sandbox: bool) -> None:
     """Do everything that is due now, once, and exit (for cron or a systemd timer).
 
     Stages uploads whose time has come, resumes interrupted ones, releases slots, catches up
@@ -38,21 +68,23 @@ def run_due_cmd(app: App, at: str | None, as_json: bool) -> None:
 
     setup_logging()
     now = parse_instant(at) if at else dt.datetime.now(dt.UTC)
-    rt = app.runtime("run-due")
-    if at:
-        rt.clock = lambda: now
-    report = run_due(rt, now)
+    clock = (lambda: now) if at else None
+    with runtime_for(app, "run-due", sandbox, clock) as rt:
+        if clock is not None:
+            rt.clock = clock
+        report = run_due(rt, now)
+    echo = sandbox_echo if sandbox else click.echo
     if as_json:
         print_json({"now": now.isoformat(),
                     "actions": [vars(a) for a in report.actions],
                     "next_wake": report.next_wake.isoformat() if report.next_wake else None})
     else:
         if not report.actions:
-            click.echo("Nothing was due.")
+            echo("Nothing was due.")
         for a in report.actions:
-            click.echo(f"{a.step} interview {a.interview_id}: {a.outcome}"
-                       + (f" ({a.detail})" if a.detail else ""))
-        click.echo(describe_next(app, report))
+            echo(f"{a.step} interview {a.interview_id}: {a.outcome}"
+                 + (f" ({a.detail})" if a.detail else ""))
+        echo(describe_next(app, report))
     if report.needs_attention:
         raise SystemExit(4)
 
@@ -61,8 +93,9 @@ def run_due_cmd(app: App, at: str | None, as_json: bool) -> None:
 @click.option("--max-sleep", type=click.IntRange(10, 3600), default=300, show_default=True,
               metavar="SECONDS",
               help="Wake at least this often to see interviews queued meanwhile.")
+@click.option("--sandbox", is_flag=True, help=SANDBOX_HELP)
 @click.pass_obj
-def run_cmd(app: App, max_sleep: int) -> None:
+def run_cmd(app: App, max_sleep: int, sandbox: bool) -> None:
     """Run the daemon in the foreground: keep the cadence until stopped (SIGTERM/Ctrl-C).
 
     It wakes for each upload start, slot and retry, and calls the same logic as
@@ -72,6 +105,6 @@ def run_cmd(app: App, max_sleep: int) -> None:
     from publisher.daemon import Daemon
 
     setup_logging()
-    rt = app.runtime("daemon")
-    Daemon(rt, max_sleep=dt.timedelta(seconds=max_sleep),
-           describe=lambda r: describe_next(app, r)).run()
+    with runtime_for(app, "daemon", sandbox, None) as rt:
+        Daemon(rt, max_sleep=dt.timedelta(seconds=max_sleep),
+               describe=lambda r: describe_next(app, r)).run()

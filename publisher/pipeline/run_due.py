@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from publisher.cadence import make_plan
+from publisher.faults import crash_point
 from publisher.pipeline.planning import plan_items
 from publisher.pipeline.records import record
 from publisher.pipeline.runtime import Runtime
@@ -205,6 +206,7 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
     try:
         api, _http = rt.youtube()
         assert video_id is not None
+        crash_point("release.before")
         video = api.get_video(video_id)
         status = (video or {}).get("status") or {}
         current = status.get("privacyStatus")
@@ -219,6 +221,7 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
                 # YouTube has not flipped it yet (it may still be processing): look again soon.
                 return _later(rt, interview_id, now, f"still {current} on YouTube")
             api.set_privacy(video, target)
+        crash_point("release.confirmed")
         with rt.transaction() as s:
             leases.guarded_update(s, interview_id, rt.owner, state=State.RELEASED.value)
             rp = record(s, interview_id, "youtube", "release")

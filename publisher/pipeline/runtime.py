@@ -39,14 +39,21 @@ class Runtime:
     sleep: Callable[[float], None] = time.sleep
     youtube_factory: Callable[[Runtime], tuple[YouTubeApi, Any]] | None = None
     poster_factory: Callable[[Runtime, str], CrossPoster] | None = None
+    #: A rehearsal (`--sandbox`): notifications are logged, not sent.
+    sandbox: bool = False
     _youtube: tuple[YouTubeApi, Any] | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
+        """One pipeline transaction; its commit is a pair of crash points (the crash matrix
+        kills the process just before and just after each commit of the publish path)."""
+        from publisher.faults import crash_point
         from publisher.store.db import transaction
 
         with transaction(self.engine) as session:
             yield session
+            crash_point("db.before_commit")
+        crash_point("db.after_commit")
 
     def journal(self, session: Session, interview_id: int, kind: str, **detail: Any) -> None:
         session.add(Event(interview_id=interview_id, kind=kind, actor=self.owner.split(":")[0],
@@ -70,11 +77,44 @@ class Runtime:
     def notify(self, subject: str, body: str) -> None:
         from publisher.notify import notify
 
+        if self.sandbox:
+            import logging
+
+            logging.getLogger(__name__).warning("notification (sandbox: not sent): %s: %s",
+                                                subject, body)
+            return
         notify(subject, body, self.notify_urls)
 
     def path(self, relative: str) -> Path:
         p = Path(relative).expanduser()
         return p if p.is_absolute() else self.home.path / p
+
+
+CROSS_POST_ENV = {"x": "PUBLISHER_X_API_ROOT", "mastodon": "PUBLISHER_MASTODON_API_ROOT",
+                  "bluesky": "PUBLISHER_BLUESKY_API_ROOT",
+                  "telegram": "PUBLISHER_TELEGRAM_API_ROOT",
+                  "facebook": "PUBLISHER_FACEBOOK_GRAPH_ROOT"}
+
+
+def endpoints_in_use(config: Config, credentials: Credentials) -> dict[str, str | None]:
+    """Every address a run may send to, named after the setting that chose it."""
+    import os
+
+    from publisher.platforms.youtube.client import ENV_API_ROOT, ENV_TOKEN_URI, Endpoints
+
+    yt = Endpoints.resolve(config.youtube.api_root, config.youtube.token_uri)
+    out: dict[str, str | None] = {
+        ENV_API_ROOT if os.environ.get(ENV_API_ROOT) else "[youtube] api_root": yt.api_root,
+        ENV_TOKEN_URI if os.environ.get(ENV_TOKEN_URI) else "[youtube] token_uri":
+            yt.token_uri}
+    for name, env in CROSS_POST_ENV.items():
+        out[env if os.environ.get(env) else f"[{name}] api_root"] = (
+            os.environ.get(env) or config.api_roots.get(name))
+    out["mastodon.api_base_url in credentials.json"] = credentials.section("mastodon").get(
+        "api_base_url")
+    out["bluesky.service_url in credentials.json"] = credentials.section("bluesky").get(
+        "service_url")
+    return out
 
 
 def default_youtube_factory(rt: Runtime) -> tuple[YouTubeApi, Any]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.home import Home
+from publisher.sandbox.platforms import SandboxPlatforms, post_text
 
 INTERVIEWS = [
     ("Maria Rossi, ceramista: il marmo e la terra", "Maria Rossi", "ceramista",
@@ -30,7 +31,6 @@ INTERVIEWS = [
     ("Le cave di Colonnata", "Nicolò Désirée", "scultore",
      "Dalle cave allo studio: un blocco di marmo diventa scultura.", ["#Scultura"]),
 ]
-SANDBOX_SECRET = "sandbox-not-a-secret"
 
 
 @dataclass
@@ -48,6 +48,10 @@ class Outcome:
     videos: list[dict[str, Any]] = field(default_factory=list)
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     actions: int = 0
+    recoveries: list[str] = field(default_factory=list)
+    #: Failures each platform answered (from its request log): 429s, 5xx and "dropped"
+    #: connections (not the 401s that make a client refresh an expired token).
+    failures: dict[str, list[str]] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -64,19 +68,24 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def rehearse(home_dir: Path, *, weeks: int = 4,
-             progress: Callable[[str], None] = lambda line: None) -> Outcome:
-    """Build the demo home in `home_dir` (new) and run `weeks` simulated weeks."""
+def rehearse(home_dir: Path, *, weeks: int = 4, faults: bool = False,
+             progress: Callable[[str | None, float], None] = lambda line, done: None
+             ) -> Outcome:
+    """Build the demo home in `home_dir` (new) and run `weeks` simulated weeks.
+
+    `progress(line, done)` hears each action (or None) and the share of the simulated time
+    done. With `faults`, realistic failures are injected (see `inject_faults`); the outcome
+    says what recovered from what.
+    """
     from publisher import queue as q
     from publisher.cli.app import App
     from publisher.credentials import write_private
     from publisher.home import Home
+    from publisher.progress import NoProgress
     from publisher.resources import resource
     from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
-    from publisher.sandbox.bluesky import FakeBluesky
-    from publisher.sandbox.mastodon import FakeMastodon
-    from publisher.sandbox.telegram import FakeTelegram
-    from publisher.sandbox.youtube import FakeYouTube
+    from publisher.sandbox.guard import registered, sandbox_mode
+    from publisher.sandbox.platforms import SandboxPlatforms
     from publisher.store.db import make_engine
     from publisher.store.migrate import upgrade
 
@@ -90,50 +99,97 @@ def rehearse(home_dir: Path, *, weeks: int = 4,
     upgrade(engine)
     engine.dispose()
     clock = Clock(_next_monday(dt.datetime.now(dt.UTC)))
-    logging.getLogger("publisher").setLevel(logging.ERROR)
-    with FakeYouTube(clock=clock) as yt, FakeMastodon() as mastodon, \
-            FakeBluesky(handle="studiaperti.bsky.social", app_password="demo-app-password"
-                        ) as bluesky, FakeTelegram() as telegram:
-        (home.path / "youtube-token.json").write_text(json.dumps(yt.authorized_user_info()))
-        creds = {
-            "youtube": {"client_secrets_file": "client_secret.json",
-                        "token_file": "youtube-token.json"},
-            "mastodon": {"api_base_url": "https://mastodon.sandbox",
-                         "access_token": mastodon.access_token},
-            "bluesky": {"handle": "studiaperti.bsky.social", "app_password": "demo-app-password",
-                        "service_url": "https://bsky.sandbox"},
-            "telegram": {"bot_token": telegram.token, "chat_id": telegram.chat_username},
-        }
+    logging.getLogger("publisher").setLevel(logging.CRITICAL)
+    with SandboxPlatforms(clock=clock) as platforms, registered(platforms.ports), \
+            _environment(platforms.endpoints()), sandbox_mode():
+        creds = platforms.credentials(home.path)
         write_private(home.credentials_file, json.dumps(creds, indent=2).encode())
-        env = {"PUBLISHER_YOUTUBE_API_ROOT": yt.root, "PUBLISHER_GOOGLE_TOKEN_URI": yt.token_uri,
-               "PUBLISHER_MASTODON_API_ROOT": mastodon.root,
-               "PUBLISHER_BLUESKY_API_ROOT": bluesky.root,
-               "PUBLISHER_TELEGRAM_API_ROOT": telegram.api_root}
-        with _environment(env):
-            app = App(home, actor="demo")
-            _queue(app, home.path / "media", q, make_video, make_png, SAMPLE_SRT, SAMPLE_VTT)
-            progress(f"queued {len(INTERVIEWS)} sample interviews")
-            rt = app.runtime("demo")
-            from publisher.progress import NoProgress
-
-            rt.progress, rt.clock, rt.sleep = NoProgress(), clock, lambda s: None
-            outcome = Outcome(home.path)
-            outcome.actions = _simulate(rt, clock, clock.now + dt.timedelta(weeks=weeks),
-                                        progress)
-            app.close()
+        app = App(home, actor="demo")
+        _queue(app, home.path / "media", q, make_video, make_png, SAMPLE_SRT, SAMPLE_VTT)
+        progress(f"queued {len(INTERVIEWS)} sample interviews", 0.0)
+        if faults:
+            inject_faults(platforms)
+        rt = app.runtime("demo")
+        rt.progress, rt.clock, rt.sleep, rt.sandbox = NoProgress(), clock, lambda s: None, True
+        outcome = Outcome(home.path)
+        outcome.actions = _simulate(rt, clock, weeks, progress)
+        app.close()
         outcome.calendar = _calendar(home)
         outcome.videos = [{"title": v.title, "privacy": v.privacy_status,
                            "publish_at": v.metadata["status"].get("publishAt"),
                            "description": v.metadata["snippet"]["description"],
-                           "captions": sorted(v.captions), "url":
+                           "captions": sorted(v.captions), "sha256": v.sha256, "url":
                            f"https://www.youtube.com/watch?v={v.id}"}
-                          for v in yt.videos.values()]
+                          for v in platforms.youtube.videos.values()]
         links = [v["url"] for v in outcome.videos]
-        for name, fake in (("mastodon", mastodon), ("bluesky", bluesky),
-                           ("telegram", telegram)):
-            outcome.posts[name] = [_post_text(p) for link in links
-                                   for p in fake.posts_with(link)]
+        for name in DEMO_PLATFORMS:
+            outcome.posts[name] = [{"text": post_text(p)} for link in links
+                                   for p in platforms.posts_with(name, link)]
+        if faults:
+            outcome.recoveries = _recoveries(home, platforms)
+        outcome.failures = {name: [str(r.status or "dropped") for r in fake.requests
+                                   if r.status is None or r.status == 429 or r.status >= 500]
+                            for name, fake in platforms.by_name.items()}
     return outcome
+
+
+DEMO_PLATFORMS = ("mastodon", "bluesky", "telegram")
+
+
+def inject_faults(platforms: SandboxPlatforms) -> None:
+    """Failures organizers meet in real life, one per platform the demo posts to."""
+    platforms.youtube.drop_chunk(1, after_bytes=4096)  # connection reset mid-upload
+    platforms.youtube.fail_next("thumbnails.set", 503, "backendError")
+    platforms.mastodon.drop_next_post(after_storing=True)  # stored, answer lost
+    platforms.bluesky.rate_limit_next_post(reset_in_s=900)  # 429 with ratelimit-reset
+    platforms.telegram.rate_limit_next_post(reset_in_s=120)  # 429 with retry_after
+
+
+def _recoveries(home: Home, platforms: SandboxPlatforms) -> list[str]:
+    """What each injected fault did and how the pipeline got over it, from the journal and
+    the platforms' side."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from publisher.store.db import make_engine
+    from publisher.store.models import Event
+
+    engine = make_engine(home.database_url)
+    with Session(engine) as s:
+        events = [(e.interview_id, e.kind, e.at) for e in s.scalars(
+            select(Event).order_by(Event.at, Event.id))]
+    engine.dispose()
+
+    def trail(prefix: str) -> str:
+        """The journal of the first interview the fault hit, e.g. 'retry → found'."""
+        hit = next((i for i, kind, _ in events if kind.startswith(prefix + "_")
+                    and not kind.endswith("_posted")), None)
+        steps = [f"{kind.removeprefix(prefix + '_')} at {at:%a %H:%M}"
+                 for i, kind, at in events if i == hit and kind.startswith(prefix + "_")]
+        return " → ".join(steps) or "not hit"
+
+    yt = platforms.youtube
+    sessions = [x for x in yt.sessions.values() if x.kind == "video"]
+    resent = sum(x.bytes_received for x in sessions) - sum(v.size for v in yt.videos.values())
+    intact = all(v.sha256 for v in yt.videos.values())
+    dropped = sum(1 for r in yt.requests if r.method == "PUT" and r.status is None)
+    thumb_503 = sum(1 for r in yt.requests if "thumbnails" in r.path and r.status == 503)
+    lines = [
+        f"YouTube reset the connection mid-upload ({dropped}x): the upload asked YouTube "
+        f"where it had stopped and went on from there ({max(resent, 0)} bytes sent twice); "
+        f"{len(yt.videos)} videos, each the file's exact bytes"
+        + ("" if intact else " (NOT INTACT)"),
+        f"YouTube answered 503 to thumbnails.set ({thumb_503}x): retried; "
+        f"{sum(v.thumbnails_set for v in yt.videos.values())} thumbnails set, one per video",
+    ]
+    for name, fault in (("mastodon", "stored the post but the answer was lost"),
+                        ("bluesky", "answered 429 (rate limited)"),
+                        ("telegram", "answered 429 (retry_after 2 minutes)")):
+        counts = [len(platforms.posts_with(name, f"https://www.youtube.com/watch?v={v}"))
+                  for v in yt.videos]
+        lines.append(f"{name.capitalize()} {fault}: {trail(name)}; posts per video: "
+                     f"{counts}")
+    return lines
 
 
 def _next_monday(now: dt.datetime) -> dt.datetime:
@@ -159,20 +215,25 @@ def _queue(app: Any, media: Path, q: Any, make_video: Any, make_png: Any, srt: s
             q.add(session, app.queue_context(), prepared)
 
 
-def _simulate(rt: Any, clock: Clock, until: dt.datetime,
-              progress: Callable[[str], None]) -> int:
+def _simulate(rt: Any, clock: Clock, weeks: int,
+              progress: Callable[[str | None, float], None]) -> int:
     from publisher.pipeline.run_due import run_due
 
     actions = 0
+    begin = clock.now
+    until = begin + dt.timedelta(weeks=weeks)
     while clock.now < until:
         report = run_due(rt, clock.now)
+        done = (clock.now - begin) / (until - begin)
         for a in report.actions:
             actions += 1
             progress(f"{clock.now:%a %Y-%m-%d %H:%M} UTC  {a.step} interview "
-                     f"{a.interview_id}: {a.outcome}")
+                     f"{a.interview_id}: {a.outcome}", done)
+        progress(None, done)
         wake = report.next_wake or clock.now + dt.timedelta(hours=12)
         clock.now = max(clock.now + dt.timedelta(seconds=1),
                         min(wake, clock.now + dt.timedelta(hours=12), until))
+    progress(None, 1.0)
     return actions
 
 
@@ -195,6 +256,3 @@ def _calendar(home: Home) -> list[tuple[str, str, str]]:
              r.title, r.state) for r in rows]
 
 
-def _post_text(post: dict[str, Any]) -> dict[str, Any]:
-    text = post.get("text") or (post.get("record") or {}).get("text") or ""
-    return {"text": text}

@@ -1,0 +1,139 @@
+"""`run --sandbox` / `run-due --sandbox`: the real pipeline on a copy of the queue, against
+the in-process sandbox, with the sandbox's own credentials.
+
+The sandbox's platforms live as long as the process, so each sandbox run starts from a fresh
+copy of the real queue in `<home>/sandbox/publisher.db` (SQLite, whatever the real database
+is). Interviews already in flight on the real platforms (staging, staged, released) have
+nothing on the sandbox's platforms, so in the copy they go back to the queue, keeping their
+committed slot. The real database, credentials and platforms are never touched: the copy is
+made in a read-only transaction, and the process is walled off from everything but loopback
+(publisher/sandbox/guard.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from publisher.cli.app import App
+    from publisher.pipeline.runtime import Runtime
+
+SANDBOX_DIR = "sandbox"
+BANNER = "SANDBOX"
+log = logging.getLogger(__name__)
+
+
+def sandbox_home_path(home_path: Path) -> Path:
+    return home_path / SANDBOX_DIR
+
+
+def sandbox_database_url(home_path: Path) -> str:
+    return f"sqlite:///{sandbox_home_path(home_path) / 'publisher.db'}"
+
+
+def copy_queue(source_url: str, target_url: str) -> int:
+    """A fresh copy of every table of the real database into the sandbox's; returns the
+    number of interviews copied. In-flight interviews go back to the queue in the copy."""
+    from sqlalchemy import delete, insert, select, update
+
+    from publisher.store.db import make_engine
+    from publisher.store.migrate import upgrade
+    from publisher.store.models import Base, Interview, Publication, State
+
+    target_path = Path(target_url.removeprefix("sqlite:///"))
+    target_path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target_path}{suffix}").unlink(missing_ok=True)
+    source, target = make_engine(source_url), make_engine(target_url)
+    try:
+        upgrade(target)
+        with source.connect() as src, target.begin() as dst:
+            for table in Base.metadata.sorted_tables:
+                rows = [dict(r) for r in src.execute(select(table)).mappings()]
+                if rows:
+                    dst.execute(insert(table), rows)
+            in_flight = [State.STAGING.value, State.STAGED.value, State.RELEASED.value]
+            moved = select(Interview.id).where(Interview.state.in_(in_flight))
+            dst.execute(delete(Publication).where(Publication.interview_id.in_(moved)))
+            dst.execute(update(Interview).where(Interview.state.in_(in_flight)).values(
+                state=State.QUEUED.value))
+            dst.execute(update(Interview).values(lease_owner=None, lease_expires_at=None))
+            count = len(dst.execute(select(Interview.id)).all())
+    finally:
+        source.dispose()
+        target.dispose()
+    return count
+
+
+class BannerFormatter(logging.Formatter):
+    """Every log line of a sandbox run starts with [SANDBOX], continuation lines too."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(f"[{BANNER}] {line}"
+                         for line in self.inner.format(record).splitlines())
+
+
+def banner_logging() -> None:
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler.formatter, BannerFormatter):
+            handler.setFormatter(BannerFormatter(handler.formatter))
+
+
+@contextlib.contextmanager
+def sandbox_runtime(app: App, kind: str, *, clock: Callable[[], dt.datetime] | None = None,
+                    echo: Callable[[str], None] = print) -> Iterator[Runtime]:
+    """A Runtime on the sandbox copy of the queue, with every platform in this process."""
+    from publisher.credentials import Credentials
+    from publisher.home import Home
+    from publisher.leases import new_owner
+    from publisher.pipeline.runtime import Runtime
+    from publisher.progress import for_terminal
+    from publisher.sandbox.guard import registered, sandbox_mode
+    from publisher.sandbox.platforms import SandboxPlatforms
+    from publisher.store.db import make_engine
+
+    app.check_ready()
+    box_home = Home(path=sandbox_home_path(app.home.path),
+                    database_url=sandbox_database_url(app.home.path))
+    copied = copy_queue(app.home.database_url, box_home.database_url)
+    with SandboxPlatforms(clock=clock) as platforms, registered(platforms.ports), \
+            _environment(platforms.endpoints()), sandbox_mode():
+        creds = Credentials(path=box_home.path / "credentials.json",
+                            sections=platforms.credentials(box_home.path))
+        engine = make_engine(box_home.database_url)
+        echo(f"[{BANNER}] rehearsal: {copied} interview(s) copied from the real queue into "
+             f"{box_home.path / 'publisher.db'}; every platform is a loopback fake in this "
+             "process; nothing real is read or written.")
+        for name, root in platforms.endpoints().items():
+            echo(f"[{BANNER}]   {name}={root}")
+        try:
+            yield Runtime(home=box_home, config=app.config, credentials=creds,
+                          schedules=app.schedules, engine=engine,
+                          owner=new_owner(f"sandbox-{kind}"), progress=for_terminal(),
+                          sandbox=True)
+        finally:
+            engine.dispose()
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

@@ -1,0 +1,510 @@
+"""The crash matrix: the real `publisher run-due` in a child process, killed with SIGKILL at
+every point of the publish path, restarted, and judged from the platforms' side.
+
+A *world* is a fresh home (SQLite) with two queued interviews and every platform enabled
+(YouTube, X, Mastodon, Bluesky, Telegram, Facebook), all loopback fakes served by this
+process on a clock it controls. Its *timeline* is three `run-due --at` instants: staging both
+uploads three hours before the first slot, the first slot (release and cross-posts), the
+second slot; then a settling run. A *case* kills one run of the timeline:
+
+* at a named crash point (`PUBLISHER_CRASH_AT=name@N`, publisher/faults.py): every commit of
+  the pipeline (`db.before_commit`, `db.after_commit`), every request of the upload,
+  decoration, release and cross-posts; the list comes from a traced run of the same
+  timeline (`PUBLISHER_CRASH_TRACE`), so a new step is in the matrix the day it is written;
+* or from outside, at a random moment (seeded).
+
+The killed run is started again at the same instant, the rest of the timeline follows, and
+then the judgement: on YouTube one video per interview with the file's bytes, title and
+publishAt, public, one thumbnail, one playlist entry, one caption track per language; on every
+other platform one post per interview linking to its video, or, where the platform offers no
+way to check (Telegram), a needs-attention record that the organizer resolves as they would
+(`resolve` when the post is there, `retry` when not), after which there is exactly one; every
+interview published, no lease left; bytes re-sent after the kill no more than one chunk.
+
+`python -m tests.crash_matrix [--full] [--random N]` runs it standalone and prints the
+figures; tests/test_crash_matrix.py runs a reduced set in CI (`PUBLISHER_CRASH_MATRIX=full`
+runs all of it under pytest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from publisher.faults import ENV as CRASH_ENV
+from publisher.faults import TRACE_ENV
+from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
+from publisher.sandbox.platforms import CROSS_POSTERS, SandboxPlatforms
+from publisher.store.db import make_engine
+from publisher.store.models import Interview, Publication
+from tests.conftest import HomeFixture, invoke
+
+REPO = Path(__file__).resolve().parents[1]
+MIB = 1024 * 1024
+CHILD_TIMEOUT_S = 90.0
+LANGUAGES = ["en", "it"]
+PLAYLIST = "Studi Aperti 2026"
+TITLES = ["Maria Rossi nel suo studio", "Il museo oltre il lockdown"]
+SCHEDULE = """\
+name = "studi-aperti"
+timezone = "Europe/Rome"
+slots = ["Tuesday 18:00", "Tuesday 20:00"]
+per_week = 2
+lead_time = "3h"
+crosspost_delay = "0m"
+platforms = ["youtube", "x", "mastodon", "bluesky", "telegram", "facebook"]
+"""
+
+
+class Clock:
+    """The fakes' clock: set to each run's `--at` instant before the run starts."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def first_tuesday_after(now: dt.datetime) -> dt.datetime:
+    """A Tuesday at least two days ahead, 18:00 in Rome (CET in winter, CEST in summer)."""
+    from zoneinfo import ZoneInfo
+
+    rome = ZoneInfo("Europe/Rome")
+    day = (now + dt.timedelta(days=2)).astimezone(rome).date()
+    while day.weekday() != 1:
+        day += dt.timedelta(days=1)
+    return dt.datetime(day.year, day.month, day.day, 18, tzinfo=rome).astimezone(dt.UTC)
+
+
+@dataclass
+class Sample:
+    video: Path
+    size: int
+    sha256: str
+
+
+def make_samples(folder: Path) -> list[Sample]:
+    """Two ~4 MB videos that do not compress (several 1 MiB chunks each); made once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(len(TITLES)):
+        path = folder / f"noisy-{i}.mp4"
+        if not path.exists():
+            make_video(path, seconds=3, width=640, height=480, noise=True, seed=100 + i)
+        data = path.read_bytes()
+        out.append(Sample(path, len(data), hashlib.sha256(data).hexdigest()))
+    return out
+
+
+@dataclass
+class Run:
+    at: dt.datetime
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def output(self) -> str:
+        return f"exit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+@dataclass
+class Case:
+    """Kill run number `run` of the timeline at `point` (`name@N`), or after `after_s`."""
+
+    run: int
+    point: str | None = None
+    after_s: float | None = None
+
+    @property
+    def label(self) -> str:
+        if self.point is not None:
+            return f"run {self.run}: {self.point}"
+        return f"run {self.run}: kill -9 after {self.after_s:.2f} s"
+
+
+@dataclass
+class Verdict:
+    case: Case
+    killed: bool
+    videos: int = 0
+    duplicates: int = 0
+    losses: int = 0
+    resent_bytes: int = 0
+    attention: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class World:
+    """One home, two queued interviews, every platform faked; see the module docstring."""
+
+    def __init__(self, folder: Path, samples: list[Sample]) -> None:
+        self.folder = folder
+        self.samples = samples
+        self.slot = first_tuesday_after(dt.datetime.now(dt.UTC))
+        self.timeline = [self.slot - dt.timedelta(hours=3), self.slot,
+                         self.slot + dt.timedelta(hours=2)]
+        self.settle_at = self.slot + dt.timedelta(hours=3)
+        self.clock = Clock(self.timeline[0] - dt.timedelta(hours=1))
+        self.platforms = SandboxPlatforms(clock=self.clock)
+        self.home: HomeFixture | None = None
+        self.runs: list[Run] = []
+
+    def __enter__(self) -> World:
+        self.platforms.start()
+        try:
+            self._build()
+        except BaseException:
+            self.platforms.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.platforms.stop()
+
+    def _build(self) -> None:
+        path = self.folder / "home"
+        db_url = f"sqlite:///{path / 'publisher.db'}"
+        result = invoke("init", str(path))
+        assert result.exit_code == 0, result.output
+        (path / "schedules" / "studi-aperti.toml").write_text(SCHEDULE)
+        toml = path / "publisher.toml"
+        toml.write_text(toml.read_text().replace("[youtube]\n",
+                                                 "[youtube]\nchunk_size_mib = 1\n", 1))
+        creds = self.platforms.credentials(path)
+        from publisher.credentials import write_private
+
+        write_private(path / "credentials.json", json.dumps(creds).encode())
+        self.home = HomeFixture(path, db_url, dict(self.platforms.endpoints()))
+        media = self.folder / "media"
+        media.mkdir(exist_ok=True)
+        (media / "subs.it.srt").write_text(SAMPLE_SRT, encoding="utf-8")
+        (media / "subs.en.vtt").write_text(SAMPLE_VTT, encoding="utf-8")
+        for i, (sample, title) in enumerate(zip(self.samples, TITLES, strict=True)):
+            video = media / f"interview-{i}.mp4"
+            shutil.copyfile(sample.video, video)
+            thumb = make_png(media / f"thumb-{i}.png", color=(120 + 40 * i, 90, 60))
+            self.home.ok("queue", "add", video, "--title", title, "--speaker", "Maria Rossi",
+                         "--role", "ceramista", "--thumbnail", thumb, "--playlist", PLAYLIST,
+                         "--captions", f"it={media / 'subs.it.srt'}",
+                         "--captions", f"en={media / 'subs.en.vtt'}")
+
+    # ---- running -----------------------------------------------------------------------
+
+    def _env(self, extra: dict[str, str]) -> dict[str, str]:
+        assert self.home is not None
+        env = {k: v for k, v in os.environ.items()
+               if k not in (CRASH_ENV, TRACE_ENV) and not k.startswith("PUBLISHER_")}
+        env.update(self.home.env)
+        env["PYTHONUNBUFFERED"] = "1"
+        env.update(extra)
+        return env
+
+    def start(self, at: dt.datetime, extra: dict[str, str] | None = None
+              ) -> subprocess.Popen[str]:
+        assert self.home is not None
+        self.clock.now = at
+        argv = [sys.executable, "-m", "publisher", "--home", str(self.home.path),
+                "--db", self.home.db_url, "run-due", "--at", at.isoformat(), "--json"]
+        return subprocess.Popen(argv, cwd=REPO, env=self._env(extra or {}),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def finish(self, proc: subprocess.Popen[str], at: dt.datetime, started: float) -> Run:
+        try:
+            out, err = proc.communicate(timeout=CHILD_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise AssertionError(f"run-due at {at} hung for {CHILD_TIMEOUT_S} s:\n{err}"
+                                 ) from None
+        run = Run(at, proc.returncode, out, err, time.monotonic() - started)
+        self.runs.append(run)
+        return run
+
+    def run(self, at: dt.datetime, extra: dict[str, str] | None = None) -> Run:
+        started = time.monotonic()
+        return self.finish(self.start(at, extra), at, started)
+
+    def run_ok(self, at: dt.datetime) -> Run:
+        run = self.run(at)
+        assert run.returncode in (0, 4), f"run-due at {at} failed:\n{run.output}"
+        return run
+
+    # ---- reading the outcome -----------------------------------------------------------
+
+    def interviews(self) -> list[tuple[int, str, str | None]]:
+        assert self.home is not None
+        engine = make_engine(self.home.db_url)
+        try:
+            with Session(engine) as s:
+                return [(r.id, r.state, r.lease_owner) for r in s.scalars(
+                    select(Interview).order_by(Interview.id))]
+        finally:
+            engine.dispose()
+
+    def publications(self) -> dict[tuple[int, str], tuple[str, str | None]]:
+        """(interview, platform) → (state, url) of every cross-post record."""
+        assert self.home is not None
+        engine = make_engine(self.home.db_url)
+        try:
+            with Session(engine) as s:
+                return {(p.interview_id, p.platform): (p.state, p.url) for p in s.scalars(
+                    select(Publication).where(Publication.step == "post"))}
+        finally:
+            engine.dispose()
+
+    def video_url(self, interview_id: int) -> str | None:
+        assert self.home is not None
+        engine = make_engine(self.home.db_url)
+        try:
+            with Session(engine) as s:
+                return s.scalar(select(Publication.url).where(
+                    Publication.interview_id == interview_id, Publication.step == "video"))
+        finally:
+            engine.dispose()
+
+
+def trace_timeline(world: World) -> list[list[str]]:
+    """Run the whole timeline without a kill, recording every crash point each run passes
+    through, in order: the raw material of the matrix (and a clean run to judge)."""
+    traces: list[list[str]] = []
+    for at in world.timeline:
+        trace = world.folder / f"trace-{len(traces)}.txt"
+        run = world.run(at, {TRACE_ENV: str(trace)})
+        assert run.returncode in (0, 4), run.output
+        traces.append(trace.read_text().split() if trace.exists() else [])
+    return traces
+
+
+def cases_from(traces: list[list[str]]) -> list[Case]:
+    """Every (run, point@N) the traced timeline reached: each commit and request once."""
+    cases = []
+    for run, names in enumerate(traces):
+        seen: collections.Counter[str] = collections.Counter()
+        for name in names:
+            seen[name] += 1
+            cases.append(Case(run, f"{name}@{seen[name]}"))
+    return cases
+
+
+def play(world: World, case: Case) -> Verdict:
+    """The timeline with one kill, the restart, the settling run, then the judgement."""
+    started = time.monotonic()
+    killed = False
+    for i, at in enumerate(world.timeline):
+        if i != case.run:
+            world.run_ok(at)
+            continue
+        if case.point is not None:
+            crashed = world.run(at, {CRASH_ENV: case.point})
+        else:
+            assert case.after_s is not None
+            t0 = time.monotonic()
+            proc = world.start(at)
+            try:
+                proc.wait(timeout=case.after_s)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+            crashed = world.finish(proc, at, t0)
+        killed = crashed.returncode == -signal.SIGKILL
+        if not killed:
+            assert crashed.returncode in (0, 4), f"{case.label}:\n{crashed.output}"
+        world.run_ok(at)  # the restart, at the same instant
+    world.run_ok(world.settle_at)
+    verdict = judge(world, case, killed)
+    verdict.seconds = time.monotonic() - started
+    return verdict
+
+
+def judge(world: World, case: Case, killed: bool) -> Verdict:
+    """Everything the issue asks, read from the fakes (what the platforms hold)."""
+    v = Verdict(case, killed)
+    p = world.platforms
+    yt = p.youtube
+    v.videos = len(yt.videos)
+    by_title = collections.defaultdict(list)
+    for video in yt.videos.values():
+        by_title[video.title].append(video)
+    for title, sample in zip(TITLES, world.samples, strict=True):
+        found = by_title.get(title, [])
+        if not found:
+            v.losses += 1
+            v.problems.append(f"no YouTube video for {title!r}")
+            continue
+        if len(found) > 1:
+            v.duplicates += len(found) - 1
+            v.problems.append(f"{len(found)} YouTube videos for {title!r}")
+        video = found[0]
+        if (video.size, video.sha256) != (sample.size, sample.sha256):
+            v.problems.append(f"{title!r}: YouTube holds {video.size} bytes that are not the "
+                              "file's")
+        if video.privacy_status != "public":  # YouTube made it so at publishAt
+            v.problems.append(f"{title!r} is {video.privacy_status}")
+        if video.thumbnails_set not in (1, 2) or (video.thumbnails_set == 2 and not (
+                case.point or "").startswith("thumbnail.sent")):
+            v.problems.append(f"{title!r}: thumbnails.set {video.thumbnails_set}x")
+        tracks = sorted(c.language for c in yt.captions.values() if c.video_id == video.id)
+        if tracks != LANGUAGES:
+            v.problems.append(f"{title!r}: caption tracks {tracks}")
+    playlists = [pl for pl in yt.playlists.values() if pl.title == PLAYLIST]
+    if len(playlists) != 1:
+        v.problems.append(f"{len(playlists)} playlists named {PLAYLIST!r}")
+    elif sorted(playlists[0].video_ids) != sorted(x.id for x in yt.videos.values()):
+        v.problems.append(f"playlist holds {playlists[0].video_ids}")
+    v.resent_bytes = sum(s.bytes_received for s in yt.sessions.values()
+                         if s.kind == "video") - sum(s.size for s in world.samples)
+    if v.resent_bytes > MIB:
+        v.problems.append(f"{v.resent_bytes} bytes re-sent (one chunk is {MIB})")
+    _judge_posts(world, v)
+    for interview_id, state, lease in world.interviews():
+        if state != "published":
+            v.losses += 1
+            v.problems.append(f"interview {interview_id} ended {state}")
+        if lease is not None:
+            v.problems.append(f"interview {interview_id} still leased by {lease}")
+    return v
+
+
+def _judge_posts(world: World, v: Verdict) -> None:
+    """One post per interview per platform; a needs-attention record is resolved the way an
+    organizer would, then the settling run must leave exactly one."""
+    assert world.home is not None
+    pubs = world.publications()
+    for interview_id, _state, _lease in world.interviews():
+        link = world.video_url(interview_id)
+        if link is None:
+            continue
+        for platform in CROSS_POSTERS:
+            state, _url = pubs.get((interview_id, platform), ("missing", None))
+            held = world.platforms.posts_with(platform, link)
+            if state == "needs_attention":
+                v.attention.append(f"{platform}#{interview_id}")
+                _organizer_resolves(world, interview_id, platform, held)
+    world.run_ok(world.settle_at + dt.timedelta(hours=1))
+    pubs = world.publications()
+    for interview_id, _state, _lease in world.interviews():
+        link = world.video_url(interview_id)
+        if link is None:
+            continue
+        for platform in CROSS_POSTERS:
+            held = world.platforms.posts_with(platform, link)
+            state, _url = pubs.get((interview_id, platform), ("missing", None))
+            if len(held) > 1:
+                v.duplicates += len(held) - 1
+                v.problems.append(f"{len(held)} posts on {platform} for interview "
+                                  f"{interview_id}")
+            if not held:
+                v.losses += 1
+                v.problems.append(f"no post on {platform} for interview {interview_id}")
+            if state != "done":
+                v.problems.append(f"{platform} record of interview {interview_id} is {state}")
+
+
+def _organizer_resolves(world: World, interview_id: int, platform: str,
+                        held: list[dict[str, Any]]) -> None:
+    assert world.home is not None
+    if held:
+        url = held[0].get("url") or f"https://t.me/sandbox/{held[0].get('message_id', 1)}"
+        world.home.ok("resolve", interview_id, "--platform", platform, "--url", url)
+    else:
+        world.home.ok("retry", interview_id, "--platform", platform)
+
+
+def run_case(samples: list[Sample], case: Case) -> Verdict:
+    with tempfile.TemporaryDirectory(prefix="crash-matrix-") as tmp, \
+            World(Path(tmp), samples) as world:
+        return play(world, case)
+
+
+def traced_cases(samples: list[Sample]) -> tuple[list[Case], Verdict, list[float]]:
+    """The clean run's verdict, the cases it yields, and each run's duration."""
+    with tempfile.TemporaryDirectory(prefix="crash-matrix-") as tmp, \
+            World(Path(tmp), samples) as world:
+        traces = trace_timeline(world)
+        durations = [r.seconds for r in world.runs]
+        world.run_ok(world.settle_at)
+        clean = judge(world, Case(-1, "none"), killed=False)
+    return cases_from(traces), clean, durations
+
+
+def random_cases(durations: list[float], n: int, seed: int) -> list[Case]:
+    rng = random.Random(seed)
+    return [Case(run, after_s=rng.uniform(0.2, max(0.3, durations[run])))
+            for run in (rng.randrange(len(durations)) for _ in range(n))]
+
+
+def summary(verdicts: list[Verdict]) -> str:
+    named = [v for v in verdicts if v.case.point is not None]
+    rand = [v for v in verdicts if v.case.point is None]
+    lines = [
+        f"kill points: {len(named)} named ({sum(v.killed for v in named)} killed), "
+        f"{len(rand)} random ({sum(v.killed for v in rand)} killed mid-run)",
+        f"duplicates: {sum(v.duplicates for v in verdicts)}",
+        f"losses: {sum(v.losses for v in verdicts)}",
+        f"bytes re-sent: max {max((v.resent_bytes for v in verdicts), default=0)}, "
+        f"total {sum(v.resent_bytes for v in verdicts)} (one chunk is {MIB})",
+        f"needs attention (resolved as an organizer would): "
+        f"{sum(len(v.attention) for v in verdicts)} "
+        f"({', '.join(sorted({a.split('#')[0] for v in verdicts for a in v.attention}))})",
+        f"cases failing: {sum(not v.ok for v in verdicts)}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true", help="every traced kill point")
+    parser.add_argument("--random", type=int, default=10, help="random-time kills")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--every", type=int, default=1,
+                        help="take every N-th traced point (a quicker sample)")
+    parser.add_argument("--jobs", type=int, default=1, help="cases run at once")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="crash-samples-") as tmp:
+        samples = make_samples(Path(tmp))
+        cases, clean, durations = traced_cases(samples)
+        assert clean.ok, clean.problems
+        chosen = list(cases) if args.full else cases[::max(1, args.every)]
+        chosen += random_cases(durations, args.random, args.seed)
+        print(f"{len(cases)} traced kill points; running {len(chosen)} cases", flush=True)
+        verdicts = []
+        with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            done = pool.map(run_case, [samples] * len(chosen), chosen)
+            for verdict in done:
+                verdicts.append(verdict)
+                status = "ok" if verdict.ok else "FAIL " + "; ".join(verdict.problems)
+                print(f"{verdict.case.label:44} killed={verdict.killed!s:5} "
+                      f"resent={verdict.resent_bytes:>8} "
+                      f"attention={','.join(verdict.attention) or '-':16} "
+                      f"{verdict.seconds:5.1f} s {status}", flush=True)
+    print(summary(verdicts))
+    return 0 if all(v.ok for v in verdicts) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,124 @@
+"""The crash matrix (tests/crash_matrix.py) in CI: a reduced set of kill points, chosen to
+touch every kind of step, plus random-time kills. `PUBLISHER_CRASH_MATRIX=full` runs every
+traced point (the figures in the README come from `python -m tests.crash_matrix --full`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.crash_matrix import (
+    Case,
+    Sample,
+    World,
+    cases_from,
+    judge,
+    make_samples,
+    random_cases,
+    run_case,
+    summary,
+    trace_timeline,
+)
+
+PACKAGE = Path(__file__).resolve().parents[1] / "publisher"
+FULL = os.environ.get("PUBLISHER_CRASH_MATRIX") == "full"
+
+#: One kill per kind of moment: run 0 stages interview 1; run 1 stages interview 2, releases
+#: interview 1 and cross-posts it; run 2 releases and cross-posts interview 2.
+REDUCED = [
+    Case(0, "upload.session_saved@1"),
+    Case(0, "upload.chunk_saved@2"),
+    Case(0, "upload.finished_not_recorded@1"),
+    Case(0, "captions.sent@2"),
+    Case(0, "db.before_commit@12"),
+    Case(1, "db.after_commit@30"),
+    Case(1, "release.before@1"),
+    Case(1, "release.confirmed@1"),
+    Case(1, "crosspost.x.sent@1"),
+    Case(1, "crosspost.mastodon.before@1"),
+    Case(1, "crosspost.bluesky.sent@1"),
+    Case(1, "crosspost.telegram.sent@1"),
+    Case(2, "crosspost.facebook.sent@1"),
+    Case(2, "db.before_commit@20"),
+]
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> list[Sample]:
+    return make_samples(tmp_path_factory.mktemp("crash-samples"))
+
+
+@pytest.fixture(scope="module")
+def traced(samples: list[Sample], tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[tuple[list[list[str]], list[float], World]]:
+    """One clean pass of the timeline, traced: every crash point each run reaches."""
+    with World(tmp_path_factory.mktemp("traced"), samples) as world:
+        traces = trace_timeline(world)
+        yield traces, [r.seconds for r in world.runs], world
+
+
+def test_a_clean_timeline_publishes_everything_once(traced: tuple[list[list[str]],
+                                                                  list[float], World]) -> None:
+    _, _, world = traced
+    world.run_ok(world.settle_at)
+    verdict = judge(world, Case(-1, "none"), killed=False)
+    assert verdict.ok, verdict.problems
+    assert verdict.videos == 2 and verdict.resent_bytes == 0
+
+
+def test_every_crash_point_in_the_code_is_reached(traced: tuple[list[list[str]],
+                                                                list[float], World]) -> None:
+    """A crash point the timeline never reaches would be a hole in the matrix."""
+    traces, _, _ = traced
+    reached = {name for run in traces for name in run}
+    source = "\n".join(p.read_text() for p in PACKAGE.rglob("*.py"))
+    named = set(re.findall(r'crash_point\("([^"]+)"\)', source))
+    per_platform = set(re.findall(r'crash_point\(f"crosspost\.\{platform\}\.(\w+)"\)', source))
+    assert named and per_platform == {"before", "sent"}
+    named |= {f"crosspost.{p}.{s}" for p in ("x", "mastodon", "bluesky", "telegram",
+                                              "facebook") for s in per_platform}
+    assert named <= reached, f"never reached: {sorted(named - reached)}"
+    cases = cases_from(traces)
+    assert len(cases) >= 50, f"only {len(cases)} kill points in the full matrix"
+
+
+def test_the_reduced_set_is_in_the_trace(traced: tuple[list[list[str]], list[float],
+                                                       World]) -> None:
+    traces, _, _ = traced
+    labels = {(c.run, c.point) for c in cases_from(traces)}
+    missing = [c.label for c in REDUCED if (c.run, c.point) not in labels]
+    assert not missing, f"not reached by the timeline: {missing}"
+
+
+@pytest.mark.skipif(FULL, reason="the full matrix below covers these")
+@pytest.mark.parametrize("case", REDUCED, ids=lambda c: f"run{c.run}-{c.point}")
+def test_kill_restart_and_judge(case: Case, samples: list[Sample]) -> None:
+    verdict = run_case(samples, case)
+    assert verdict.killed, f"{case.label}: the child was never killed"
+    assert verdict.ok, f"{case.label}: {verdict.problems}"
+    if case.point == "crosspost.telegram.sent@1":
+        assert verdict.attention == ["telegram#1"], verdict.attention
+
+
+def test_random_time_kills(samples: list[Sample], traced: tuple[list[list[str]],
+                                                               list[float], World]) -> None:
+    _, durations, _ = traced
+    verdicts = [run_case(samples, case) for case in random_cases(durations, 2, seed=7)]
+    assert all(v.ok for v in verdicts), [(v.case.label, v.problems) for v in verdicts]
+    print("\n" + summary(verdicts))
+
+
+@pytest.mark.skipif(not FULL, reason="set PUBLISHER_CRASH_MATRIX=full (about 50 minutes)")
+def test_full_matrix(samples: list[Sample], traced: tuple[list[list[str]], list[float],
+                                                         World]) -> None:
+    traces, durations, _ = traced
+    cases = cases_from(traces) + random_cases(durations, 20, seed=2026)
+    verdicts = [run_case(samples, case) for case in cases]
+    print("\n" + summary(verdicts))
+    failing = [(v.case.label, v.problems) for v in verdicts if not v.ok]
+    assert not failing, failing
