@@ -20,9 +20,10 @@ from tests.crash_matrix import (
     judge,
     make_samples,
     random_cases,
-    run_case,
+    run_world,
     summary,
     trace_timeline,
+    worlds,
 )
 
 PACKAGE = Path(__file__).resolve().parents[1] / "publisher"
@@ -66,7 +67,7 @@ def test_a_clean_timeline_publishes_everything_once(traced: tuple[list[list[str]
                                                                   list[float], World]) -> None:
     _, _, world = traced
     world.run_ok(world.settle_at)
-    verdict = judge(world, Case(-1, "none"), killed=False)
+    verdict = judge(world, [], kills=0)
     assert verdict.ok, verdict.problems
     assert verdict.videos == 2 and verdict.resent_bytes == 0
 
@@ -96,29 +97,31 @@ def test_the_reduced_set_is_in_the_trace(traced: tuple[list[list[str]], list[flo
 
 
 @pytest.mark.skipif(FULL, reason="the full matrix below covers these")
-@pytest.mark.parametrize("case", REDUCED, ids=lambda c: f"run{c.run}-{c.point}")
-def test_kill_restart_and_judge(case: Case, samples: list[Sample]) -> None:
-    verdict = run_case(samples, case)
-    assert verdict.killed, f"{case.label}: the child was never killed"
-    assert verdict.ok, f"{case.label}: {verdict.problems}"
-    if case.point == "crosspost.telegram.sent@1":
-        assert verdict.attention == ["telegram#1"], verdict.attention
+@pytest.mark.parametrize("cases", worlds(REDUCED),
+                         ids=lambda cs: "+".join(f"run{c.run}-{c.point}" for c in cs))
+def test_kill_restart_and_judge(cases: list[Case], samples: list[Sample]) -> None:
+    verdict = run_world(samples, cases)
+    assert verdict.kills == len(cases), f"{verdict.label}: only {verdict.kills} kills"
+    assert verdict.ok, f"{verdict.label}: {verdict.problems}"
+    if any(c.point == "crosspost.telegram.sent@1" for c in cases):
+        assert "telegram#1" in verdict.attention, verdict.attention
 
 
 def test_random_time_kills(samples: list[Sample], traced: tuple[list[list[str]],
                                                                list[float], World]) -> None:
     _, durations, _ = traced
-    verdicts = [run_case(samples, case) for case in random_cases(durations, 2, seed=7)]
-    assert all(v.ok for v in verdicts), [(v.case.label, v.problems) for v in verdicts]
+    cases = random_cases(durations, 6, seed=7)
+    verdicts = [run_world(samples, group) for group in worlds(cases)]
+    assert all(v.ok for v in verdicts), [(v.label, v.problems) for v in verdicts]
     print("\n" + summary(verdicts))
 
 
-@pytest.mark.skipif(not FULL, reason="set PUBLISHER_CRASH_MATRIX=full (about 50 minutes)")
+@pytest.mark.skipif(not FULL, reason="set PUBLISHER_CRASH_MATRIX=full (about 30 minutes)")
 def test_full_matrix(samples: list[Sample], traced: tuple[list[list[str]], list[float],
                                                          World]) -> None:
     traces, durations, _ = traced
     cases = cases_from(traces) + random_cases(durations, 20, seed=2026)
-    verdicts = [run_case(samples, case) for case in cases]
+    verdicts = [run_world(samples, group) for group in worlds(cases)]
     print("\n" + summary(verdicts))
-    failing = [(v.case.label, v.problems) for v in verdicts if not v.ok]
+    failing = [(v.label, v.problems) for v in verdicts if not v.ok]
     assert not failing, failing
