@@ -104,12 +104,17 @@ class Config:
     # API roots of the cross-posting platforms ([x] api_root = …), for proxies; each
     # platform's PUBLISHER_<NAME>_API_ROOT environment variable wins over these.
     api_roots: dict[str, str] = field(default_factory=dict)
+    # [notifications] on_release: a message for every release (the rest always go out).
+    notify_on_release: bool = False
 
 
 def load_config(path: Path) -> Config:
     """Load and validate publisher.toml; every problem names the file and the key."""
     doc = Section(path, load_toml(path))
-    doc.reject_unknown({"campaign", "templates", "youtube", "posts", *CROSSPOST_PLATFORMS})
+    doc.reject_unknown({"campaign", "templates", "youtube", "posts", "notifications",
+                        *CROSSPOST_PLATFORMS})
+    notifications = doc.table("notifications")
+    notifications.reject_unknown({"on_release"})
     roots: dict[str, str] = {}
     for platform in CROSSPOST_PLATFORMS:
         sec = doc.table(platform)
@@ -123,7 +128,8 @@ def load_config(path: Path) -> Config:
     return Config(path=path, campaign=_campaign(doc.table("campaign", required=True)),
                   templates=_templates(doc.table("templates")),
                   youtube=_youtube(doc.table("youtube")), posts=_posts(doc.table("posts")),
-                  api_roots=roots)
+                  api_roots=roots,
+                  notify_on_release=notifications.boolean("on_release", False))
 
 
 def _posts(sec: Section) -> Posts:

@@ -29,6 +29,10 @@ STOP_TIMEOUT_S = 5.0
 # misfire_grace_time=None: a tick that fires late (the laptop slept) still runs; dropping it
 #   is what loses posts in other tools. coalesce=True: several missed ticks run once (run_due
 #   catches up by itself). max_instances=1: never two ticks at once in this process.
+# After a failed tick (the database busy, full or unreachable; a bug), the first retry comes
+# this soon, then twice as late each time, up to max_sleep.
+RETRY_FIRST = dt.timedelta(seconds=1)
+
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
@@ -49,6 +53,7 @@ class Daemon:
             executors={"default": ThreadPoolExecutor(1)},
             job_defaults=JOB_DEFAULTS, timezone=dt.UTC)
         self.ticks = 0
+        self.failures = 0  # consecutive failed ticks, for the backoff
 
     def tick(self) -> None:
         if self.stopping.is_set():
@@ -56,12 +61,12 @@ class Daemon:
         now = self.rt.clock()
         try:
             report = run_due(self.rt, now)
-        except Exception:
-            log.exception("run_due failed; trying again in a minute")
-            self._arm(now + dt.timedelta(minutes=1))
+            self._heartbeat(now, report)
+        except Exception as exc:
+            self._failed(now, exc)
             return
+        self.failures = 0
         self.ticks += 1
-        self._heartbeat(now, report)
         for action in report.actions:
             log.info("%s interview %s: %s %s", action.step, action.interview_id,
                      action.outcome, action.detail)
@@ -71,6 +76,27 @@ class Daemon:
         if self.describe is not None:
             log.info("%s", self.describe(report))
         self._arm(target)
+
+    def _failed(self, now: dt.datetime, exc: Exception) -> None:
+        """Never die: log, and try again after a backoff (1 s, 2 s, 4 s … up to max_sleep).
+
+        Every step of run_due commits on its own or not at all, and run_due is idempotent, so
+        running it again after a failure (the database busy, full, or restarting) neither
+        loses nor repeats work. A database problem is one line in the log; anything else
+        keeps its traceback.
+        """
+        from publisher.store.db import database_problem
+
+        self.failures += 1
+        delay = min(self.max_sleep, RETRY_FIRST * 2 ** min(self.failures - 1, 20))
+        problem = database_problem(exc)
+        if problem is not None:
+            log.warning("run_due failed: %s (trying again in %s s)", problem,
+                        f"{delay.total_seconds():g}")
+        else:
+            log.exception("run_due failed (trying again in %s s)", f"{delay.total_seconds():g}")
+        # From the clock after the failure: waiting out a busy timeout took time already.
+        self._arm(max(now, self.rt.clock()) + delay)
 
     def _heartbeat(self, now: dt.datetime, report: RunReport) -> None:
         """What `publisher status` shows: alive when, next wake, which process."""
@@ -110,8 +136,11 @@ class Daemon:
 
         threading.Thread(target=shut_down, daemon=True).start()
 
-    def run(self) -> None:
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
+    def run(self, *, handle_signals: bool = True) -> None:
+        """Tick now, then at every wake, until stopped. Without `handle_signals` (a daemon
+        run in a thread, as tests do) it runs until `scheduler.shutdown()`."""
+        if handle_signals:
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
         self._arm(self.rt.clock())
         self.scheduler.start()

@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +36,42 @@ class VideoFacts:
     container: str
 
 
+def shown_path(path: Path | str) -> str:
+    """A path as it may be printed: undecodable bytes and control characters escaped."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return "".join(f"\\x{ord(ch):02x}" if _is_control(ch) else ch for ch in text)
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc"
+
+
+def check_file_name(path: Path, what: str) -> None:
+    """Refuse names the queue cannot store or print: NUL, control characters, not UTF-8."""
+    name = os.fsencode(path)
+    if b"\x00" in name:
+        raise MediaError(f"{what} has a NUL byte in its name, which no file can have: "
+                         f"{shown_path(path)}")
+    try:
+        name.decode("utf-8")
+    except UnicodeDecodeError:
+        # The queue stores paths as text: a name in another encoding cannot be kept.
+        raise MediaError(f"{what} has a name that is not valid UTF-8 text (written in another "
+                         f"encoding); rename the file: {shown_path(path)}") from None
+    controls = sorted({ch for ch in os.fsdecode(name) if _is_control(ch)})
+    if controls:
+        codes = ", ".join(f"U+{ord(ch):04X}" for ch in controls)
+        raise MediaError(f"{what} has control characters in its name ({codes}), which would "
+                         f"garble any list that shows it; rename the file: {shown_path(path)}")
+
+
 def _check_regular_readable(path: Path, what: str) -> int:
-    """Return the size of a readable regular file, or raise MediaError saying what is wrong."""
+    """Return the size of a readable regular file, or raise MediaError saying what is wrong.
+
+    Only stat() is used until the file is known to be a regular file: opening a FIFO or a
+    device (a link to /dev/zero, say) could block or never end.
+    """
+    check_file_name(path, what)
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -45,15 +80,9 @@ def _check_regular_readable(path: Path, what: str) -> int:
         raise MediaError(f"{what} cannot be read: {path}: {exc.strerror}") from None
     if stat.S_ISDIR(st.st_mode):
         raise MediaError(f"{what} is a directory, not a file: {path}")
-    try:
-        str(path).encode("utf-8")
-    except UnicodeEncodeError:
-        # The queue stores paths as text: a name in another encoding cannot be kept.
-        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
-        raise MediaError(f"{what} has a name that is not valid UTF-8 text (written in another "
-                         f"encoding); rename the file: {shown}") from None
     if not stat.S_ISREG(st.st_mode):
-        raise MediaError(f"{what} is not a regular file: {path}")
+        raise MediaError(f"{what} is not a regular file (it is {_file_kind(st.st_mode)}): "
+                         f"{path}")
     try:
         with path.open("rb") as fh:
             fh.read(1)
@@ -62,6 +91,72 @@ def _check_regular_readable(path: Path, what: str) -> int:
     except OSError as exc:
         raise MediaError(f"{what} cannot be read: {path}: {exc.strerror}") from None
     return st.st_size
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a plain file")
+
+
+def read_bytes_file(path: Path, max_bytes: int, limit_name: str) -> bytes:
+    """Read a file the organizer names, safely: a FIFO or a device is refused without
+    blocking, a file over `max_bytes` without reading it.
+
+    Messages start lower-case, for the caller to put the field's name before them.
+    """
+    check_file_name(path, "the file")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise MediaError(f"not found: {path}") from None
+    except PermissionError:
+        raise MediaError(f"not readable (permission denied): {path}") from None
+    except OSError as exc:
+        raise MediaError(f"cannot be read: {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise MediaError(f"a directory, not a file: {path}")
+        if not stat.S_ISREG(st.st_mode):
+            raise MediaError(f"not a regular file (it is {_file_kind(st.st_mode)}): {path}")
+        if st.st_size > max_bytes:
+            raise MediaError(f"the file is {st.st_size:,} bytes, over {limit_name} "
+                             f"({max_bytes:,} bytes): {path}")
+        raw = fh.read(max_bytes + 1)
+    if len(raw) > max_bytes:  # it grew while being read
+        raise MediaError(f"the file is over {limit_name} ({max_bytes:,} bytes): {path}")
+    return raw
+
+
+def read_text_file(path: Path, max_bytes: int, limit_name: str) -> str:
+    """A small UTF-8 text file (a description, say), read as read_bytes_file does; NUL or
+    non-UTF-8 bytes are refused naming their byte offset, a leading byte order mark dropped.
+    """
+    raw = read_bytes_file(path, max_bytes, limit_name)
+    problem = text_problem(raw)
+    if problem:
+        raise MediaError(f"{problem}: {path}")
+    return raw.decode("utf-8").removeprefix("\ufeff")
+
+
+def text_problem(raw: bytes) -> str | None:
+    """Why these bytes are not UTF-8 text, naming the byte offset; None when they are."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (f"not UTF-8 text (invalid byte 0x{raw[exc.start]:02X} at "
+                f"{_offset(raw, exc.start)}); save it as UTF-8")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        return f"not text: it holds a NUL byte at {_offset(raw, nul)}"
+    return None
+
+
+def _offset(raw: bytes, offset: int) -> str:
+    """'byte offset 27, line 2'."""
+    line = raw.count(b"\n", 0, offset) + 1
+    return f"byte offset {offset}, line {line}"
 
 
 def sha256_file(path: Path) -> str:
@@ -249,12 +344,10 @@ def check_caption(path: Path) -> str:
     if size > limits.CAPTION_MAX_BYTES:
         raise MediaError(f"caption file is over YouTube's limit of 100 MB: {path}")
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MediaError(f"caption file is not UTF-8 text (invalid byte at position "
-                         f"{exc.start}); save it as UTF-8: {path}") from None
-    text = text.lstrip("\ufeff")
+    problem = text_problem(raw)
+    if problem:
+        raise MediaError(f"caption file is {problem}: {path}")
+    text = raw.decode("utf-8").lstrip("\ufeff")
     if text.startswith("WEBVTT"):
         if not _VTT_TIMING.search(text):
             raise MediaError(f"WebVTT caption file has no timed cue: {path}")

@@ -15,6 +15,10 @@ log = logging.getLogger("publisher.notify")
 
 def notify(subject: str, body: str, urls: Sequence[str] = ()) -> bool:
     """Send to every URL; True if all were delivered (or there were none to send to)."""
+    from publisher.redact import install, register
+
+    install()
+    register(*urls)  # apprise's own log lines may name an address: never its password
     log.warning("%s: %s", subject, body)
     if not urls:
         return True

@@ -39,7 +39,12 @@ from publisher.store.models import (
     State,
 )
 from publisher.store.types import utcnow
-from publisher.text.youtube_text import InterviewText, SpeakerText, render_youtube
+from publisher.text.youtube_text import (
+    InterviewText,
+    SpeakerText,
+    hidden_chars,
+    render_youtube,
+)
 
 UNSET: Any = object()  # "not given" in an edit, as opposed to "set to None"
 
@@ -143,7 +148,8 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
         p = Path(p).expanduser()
         if base_dir is not None and not p.is_absolute():
             p = base_dir / p
-        return p.resolve()
+        # A NUL cannot be resolved (nor be in a file's name): the file check refuses it.
+        return p if "\x00" in str(p) else p.resolve()
 
     if base is None:
         for required in ("video", "title", "speakers"):
@@ -173,8 +179,8 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
             name = (s.name or "").strip()
             if not name:
                 problems.append(f"speaker {i}: the name is empty")
-            problems += limits.unpublishable_chars(f"speaker {i} name", name)
-            problems += limits.unpublishable_chars(f"speaker {i} role", s.role or "")
+            problems += _text_problems(f"speaker {i} name", name)
+            problems += _text_problems(f"speaker {i} role", s.role or "")
             for link in s.links:
                 if not link.startswith(("https://", "http://")):
                     problems.append(f"speaker {i} ({name}): link {link!r} is not a web "
@@ -232,9 +238,8 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
             if not is_valid_language(lang):
                 problems.append(f"localizations: {lang!r} is not a BCP-47 language code")
                 continue
-            for p in limits.check_title(ltitle):
-                problems.append(f"localized ({lang}) {p}")
-            for p in limits.check_description(ldesc):
+            for p in [*limits.check_title(ltitle), *hidden_chars("title", ltitle),
+                      *limits.check_description(ldesc), *hidden_chars("description", ldesc)]:
                 problems.append(f"localized ({lang}) {p}")
             localizations[lang] = (ltitle, ldesc)
 
@@ -276,7 +281,7 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
         values["playlist"] = given["playlist"] or None
     for key, label in (("recording_place", "recording_place"), ("playlist", "playlist")):
         if values.get(key):
-            problems += limits.unpublishable_chars(label, values[key])
+            problems += _text_problems(label, values[key])
     if given.get("privacy") is not None and given["privacy"] not in limits.PRIVACY_STATUSES:
         problems.append(f"privacy: expected one of {', '.join(limits.PRIVACY_STATUSES)}, "
                         f"found {given['privacy']!r}")
@@ -306,7 +311,7 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
             except TemplateError as exc:
                 problems.append(f"templates: {exc}")
         values["templates"] = own_templates or None
-    if not any(p.startswith(("title:", "speakers:")) for p in problems):
+    if not any(p.startswith(("title:", "speakers:", "templates:")) for p in problems):
         sched_name = values.get("schedule", base.schedule if base else None)
         text = _interview_text(values, speakers, base, schedule_templates(
             ctx.schedules, ctx.config.campaign.default_schedule, sched_name))
@@ -326,6 +331,11 @@ def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
     if problems:
         raise InputError("\n".join(problems))
     return Prepared(values, speakers, captions, localizations, warnings)
+
+
+def _text_problems(what: str, text: str) -> list[str]:
+    """Characters a short published text cannot carry: controls, bad bytes, invisibles."""
+    return limits.unpublishable_chars(what, text) + hidden_chars(what, text)
 
 
 def crosspost_platforms(ctx: Context, schedule: str | None) -> tuple[str, ...]:

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from publisher.errors import InputError
+from publisher.media import MediaError, read_bytes_file, read_text_file, text_problem
+from publisher.platforms.youtube import limits
 from publisher.queue import InterviewSpec, SpeakerSpec
 
 COLUMNS = ("video", "title", "speakers", "description", "description_file", "hashtags",
@@ -21,6 +23,16 @@ COLUMNS = ("video", "title", "speakers", "description", "description_file", "has
 _SPEAKER_RE = re.compile(r"^(?P<name>.*?)\s*(?:\((?P<role>[^()]*)\))?\s*$")
 _TRUE = {"true", "yes", "1", "sì", "si", "y"}
 _FALSE = {"false", "no", "0", "n", ""}
+# A season file is text: even 10,000 interviews take a few megabytes.
+SEASON_MAX_BYTES = 64 * 1024 * 1024
+# A spreadsheet runs a cell that starts with = (or with +, - or @ before a function call, an
+# external link or arithmetic) as a formula. Such a cell in a season file is a formula that
+# was exported instead of its value, or a trap; it is never text to publish.
+_FORMULA_AFTER_SIGN = re.compile(r"""
+    [A-Za-z_][\w.]*\(                        # a function call: SUM(, HYPERLINK(
+  | .*\|.*!                                   # an external (DDE) link: cmd|' /C calc'!A0
+  | [\d\s.,()]*[-+*/^%][\d\s.,()+*/^%-]*$     # arithmetic: 2+3
+""", re.VERBOSE)
 
 
 class RowError(ValueError):
@@ -30,13 +42,13 @@ class RowError(ValueError):
 
 def read_season(path: Path) -> list[tuple[str, InterviewSpec, Path]]:
     """Parse the file into (row label, spec, base folder) triples."""
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise InputError(f"import file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows = _csv_rows(path)
+        rows = _csv_rows(path, _read(path))
     elif suffix in (".yaml", ".yml"):
-        rows = _yaml_rows(path)
+        rows = _yaml_rows(path, _read(path))
     else:
         raise InputError(f"cannot import {path.name}: expected a .csv or .yaml file")
     base = path.resolve().parent
@@ -52,6 +64,38 @@ def read_season(path: Path) -> list[tuple[str, InterviewSpec, Path]]:
     return out
 
 
+def _read(path: Path) -> str:
+    """The season file's text; a FIFO, a device, a huge file or bytes not UTF-8 refused."""
+    try:
+        raw = read_bytes_file(path, SEASON_MAX_BYTES, "the largest season file publisher reads")
+    except MediaError as exc:
+        raise InputError(f"cannot import {path.name}: {exc}") from None
+    problem = text_problem(raw)
+    if problem:
+        raise InputError(f"{path.name} is {problem}")
+    return raw.decode("utf-8").removeprefix("\ufeff")
+
+
+def formula_problem(value: str) -> str | None:
+    """Why a CSV cell looks like a spreadsheet formula, or None (a leading ' quotes it)."""
+    text = value.lstrip()
+    if not text or text[0] not in "=+-@":
+        return None
+    if text[0] == "=" or _FORMULA_AFTER_SIGN.match(text[1:]):
+        shown = text if len(text) <= 60 else text[:59] + "…"
+        return (f"{shown!r} looks like a spreadsheet formula (it starts with {text[0]!r}); "
+                "publisher does not publish formulas: export the sheet's values, or start "
+                "the cell with an apostrophe (') if this is really the text")
+    return None
+
+
+def _unquote_formula(value: str) -> str:
+    """A cell written '=… (apostrophe, then what looks like a formula) is that text."""
+    if value.startswith("'") and formula_problem(value[1:]) is not None:
+        return value[1:]
+    return value
+
+
 def _norm_key(key: str) -> str:
     return key.strip().lower().replace("-", "_").replace(" ", "_")
 
@@ -63,11 +107,7 @@ def _check_columns(columns: list[str], where: str) -> None:
                              f"{', '.join(COLUMNS)})")
 
 
-def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name} is not UTF-8 text; save it as UTF-8 CSV") from None
+def _csv_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -79,25 +119,45 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
                          "interview")
     _check_columns(list(reader.fieldnames), path.name)
     rows = []
+    formulas: list[str] = []
     # "row N" as a spreadsheet shows it: the header is row 1 (a cell may span lines).
-    for number, row in enumerate(reader, start=2):
+    for number, row in _numbered(reader, path):
         if None in row:
             raise InputError(f"{path.name}: row {number} has more values than the "
                              "header has columns")
         if not any((v or "").strip() for v in row.values()):
             continue
-        rows.append((f"row {number}", {_norm_key(k): v for k, v in row.items()
-                                                 if v is not None and v.strip() != ""}))
+        cells = {_norm_key(k): v for k, v in row.items() if v is not None and v.strip() != ""}
+        for key, value in cells.items():
+            problem = formula_problem(value)
+            if problem:
+                formulas.append(f"row {number}: column {key}: {problem}")
+        rows.append((f"row {number}", {k: _unquote_formula(v) for k, v in cells.items()}))
+    if formulas:
+        raise InputError("\n".join(formulas))
     return rows
 
 
-def _yaml_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
+def _numbered(reader: csv.DictReader[str], path: Path) -> list[tuple[int, dict[Any, Any]]]:
+    """The data rows with their spreadsheet row number; a malformed cell names its row."""
+    out: list[tuple[int, dict[Any, Any]]] = []
+    try:
+        for number, row in enumerate(reader, start=2):
+            out.append((number, row))
+    except csv.Error as exc:
+        raise InputError(f"{path.name}: row {len(out) + 2} cannot be read: {exc} (no column "
+                         f"holds that much: a description is at most "
+                         f"{limits.DESCRIPTION_MAX_BYTES:,} bytes)"
+                         if "field limit" in str(exc) else
+                         f"{path.name}: row {len(out) + 2} cannot be read: {exc}") from None
+    return out
+
+
+def _yaml_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name} is not UTF-8 text") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError(f"{path.name} is not valid YAML: {exc}") from None
     if isinstance(data, dict) and "interviews" in data:
@@ -116,10 +176,15 @@ def _yaml_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _text(row: dict[str, Any], key: str) -> str:
-    value = row[key]
+    return _scalar(row[key], key).strip()
+
+
+def _scalar(value: Any, key: str) -> str:
+    """A YAML value as text; a list or mapping is refused (never printed: YAML aliases can
+    make a small file a huge nested structure)."""
     if isinstance(value, (dict, list)):
         raise RowError(key, f"expected text, found {type(value).__name__}")
-    return str(value).strip()
+    return str(value)
 
 
 def _bool(row: dict[str, Any], key: str) -> bool:
@@ -154,7 +219,10 @@ def _speakers(value: Any) -> list[SpeakerSpec]:
             links = item.get("links") or []
             if isinstance(links, str):
                 links = [links]
-            out.append(SpeakerSpec(str(item["name"]), item.get("role"), [str(x) for x in links]))
+            role = item.get("role")
+            out.append(SpeakerSpec(_scalar(item["name"], "speakers"),
+                                   None if role is None else _scalar(role, "speakers"),
+                                   [_scalar(x, "speakers") for x in links]))
         else:
             raise RowError("speakers", f"expected a name or a mapping with name/role/links, "
                                        f"found {item!r}")
@@ -163,15 +231,15 @@ def _speakers(value: Any) -> list[SpeakerSpec]:
 
 def _hashtags(value: Any) -> list[str]:
     if isinstance(value, list):
-        return [str(v) for v in value]
-    return [p for p in re.split(r"[,\s]+", str(value)) if p]
+        return [_scalar(v, "hashtags") for v in value]
+    return [p for p in re.split(r"[,\s]+", _scalar(value, "hashtags")) if p]
 
 
 def _pairs(value: Any, key: str) -> dict[str, str]:
     if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items()}
+        return {_scalar(k, key): _scalar(v, key) for k, v in value.items()}
     out = {}
-    for part in str(value).split(";"):
+    for part in _scalar(value, key).split(";"):
         if not part.strip():
             continue
         lang, sep, file = part.partition("=")
@@ -196,9 +264,10 @@ def _spec(row: dict[str, Any], base: Path) -> InterviewSpec:
             raise RowError("description_file", "give description or description_file, not both")
         desc_path = base / _text(row, "description_file")
         try:
-            spec.description = desc_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RowError("description_file", f"cannot read {desc_path}: {exc}") from None
+            spec.description = read_text_file(desc_path, limits.DESCRIPTION_MAX_BYTES,
+                                              "YouTube's limit for a description")
+        except MediaError as exc:
+            raise RowError("description_file", str(exc)) from None
     if "speakers" in row:
         spec.speakers = _speakers(row["speakers"])
     if "hashtags" in row:
@@ -214,7 +283,9 @@ def _spec(row: dict[str, Any], base: Path) -> InterviewSpec:
         for lang, val in loc.items():
             if not isinstance(val, dict) or "title" not in val:
                 raise RowError("localizations", f"{lang}: expected title and description")
-            out[str(lang)] = (str(val["title"]), str(val.get("description", "")))
+            out[_scalar(lang, "localizations")] = (
+                _scalar(val["title"], "localizations"),
+                _scalar(val.get("description", ""), "localizations"))
         spec.localizations = out
     for key in ("made_for_kids", "synthetic_media"):
         if key in row:
@@ -224,5 +295,6 @@ def _spec(row: dict[str, Any], base: Path) -> InterviewSpec:
         if not isinstance(value, dict):
             raise RowError("templates", "expected a mapping of title/description/post to "
                                         "templates (YAML only)")
-        spec.templates = {str(k): str(v) for k, v in value.items()}
+        spec.templates = {_scalar(k, "templates"): _scalar(v, "templates")
+                          for k, v in value.items()}
     return spec

@@ -64,6 +64,8 @@ CHILD_TIMEOUT_S = 90.0
 LANGUAGES = ["en", "it"]
 PLAYLIST = "Studi Aperti 2026"
 TITLES = ["Maria Rossi nel suo studio", "Il museo oltre il lockdown"]
+CAMPAIGN_HASHTAGS = ["#StudiApertiOltreilLockdown", "#CarraraUnescoCreativeCity",
+                     "#ItalyComestoYou"]
 SCHEDULE = """\
 name = "studi-aperti"
 timezone = "Europe/Rome"
@@ -154,6 +156,7 @@ class Verdict:
     duplicates: int = 0
     losses: int = 0
     resent_bytes: int = 0
+    thumbnail_repeats: int = 0
     attention: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -356,7 +359,6 @@ def play(world: World, cases: list[Case]) -> Verdict:
 def judge(world: World, cases: list[Case], kills: int) -> Verdict:
     """Everything the issue asks, read from the fakes (what the platforms hold)."""
     v = Verdict(cases, kills)
-    thumbnail_killed = any((c.point or "").startswith("thumbnail.sent") for c in cases)
     p = world.platforms
     yt = p.youtube
     v.videos = len(yt.videos)
@@ -376,11 +378,16 @@ def judge(world: World, cases: list[Case], kills: int) -> Verdict:
         if (video.size, video.sha256) != (sample.size, sample.sha256):
             v.problems.append(f"{title!r}: YouTube holds {video.size} bytes that are not the "
                               "file's")
+        description = video.metadata["snippet"].get("description", "")
+        if not all(tag in description for tag in CAMPAIGN_HASHTAGS):
+            v.problems.append(f"{title!r}: the description lacks the campaign hashtags")
         if video.privacy_status != "public":  # YouTube made it so at publishAt
             v.problems.append(f"{title!r} is {video.privacy_status}")
-        # thumbnails.set has no lookup: a kill between sending and recording it sets the
-        # same image again (idempotent, 50 more quota units).
-        if video.thumbnails_set not in ((1, 2) if thumbnail_killed else (1,)):
+        # thumbnails.set has no lookup: a kill between sending it and committing its record
+        # (thumbnail.sent, or that commit) sets the same image again: idempotent, 50 more
+        # quota units. Counted, and allowed once per kill.
+        v.thumbnail_repeats += max(0, video.thumbnails_set - 1)
+        if not 1 <= video.thumbnails_set <= 1 + kills:
             v.problems.append(f"{title!r}: thumbnails.set {video.thumbnails_set}x")
         tracks = sorted(c.language for c in yt.captions.values() if c.video_id == video.id)
         if tracks != LANGUAGES:
@@ -499,6 +506,8 @@ def summary(verdicts: list[Verdict]) -> str:
         f"losses: {sum(v.losses for v in verdicts)}",
         f"bytes re-sent: max {max((v.resent_bytes for v in verdicts), default=0)} in a "
         f"world, total {sum(v.resent_bytes for v in verdicts)} (one chunk is {MIB})",
+        f"thumbnails set twice (idempotent, 50 quota units): "
+        f"{sum(v.thumbnail_repeats for v in verdicts)}",
         f"needs attention (resolved as an organizer would): "
         f"{sum(len(v.attention) for v in verdicts)} "
         f"({', '.join(sorted({a.split('#')[0] for v in verdicts for a in v.attention}))})",

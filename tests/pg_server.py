@@ -66,8 +66,18 @@ class TempPostgres:
             raise PostgresUnavailable(f"{args[0]} failed: {proc.stderr.strip() or proc.stdout}")
 
     def start(self) -> str:
+        """Make the cluster and start the server; returns the maintenance database's URL."""
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "publisher",
                   "-E", "UTF8", "--no-sync")
+        self.start_server()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://publisher@127.0.0.1:{self.port}/postgres"
+
+    def start_server(self) -> None:
+        """Start the (already made) cluster on its port, and wait until it takes connections."""
         opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                 "-c max_connections=200")
@@ -79,9 +89,21 @@ class TempPostgres:
                 if s.connect_ex(("127.0.0.1", self.port)) == 0:
                     break
             time.sleep(0.1)
-        return f"postgresql+psycopg://publisher@127.0.0.1:{self.port}/postgres"
+
+    def stop_server(self, mode: str = "fast") -> None:
+        """Stop the server, keeping the cluster: `start_server` brings it back on the same
+        port and data directory. `fast` disconnects clients and shuts down cleanly;
+        `immediate` is a crash as far as clients can tell."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+
+    def restart(self, down_for: float = 0.0, mode: str = "fast") -> None:
+        """Stop the server, stay down `down_for` seconds, start it again where it was."""
+        self.stop_server(mode)
+        time.sleep(down_for)
+        self.start_server()
 
     def stop(self) -> None:
+        """Stop the server (if it runs) and delete the cluster."""
         with contextlib.suppress(PostgresUnavailable):
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.root, ignore_errors=True)

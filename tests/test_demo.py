@@ -50,3 +50,23 @@ def test_demo_command_runs_and_exits_0(tmp_path: Path) -> None:
     assert "Faults injected, and what recovered from them:" in result.stdout
     again = invoke("demo", "--home", str(tmp_path / "d"))
     assert again.exit_code == 2 and "already a publisher home" in again.stderr
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import sys
+
+    from publisher.cli.demo_cmd import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, bar in ((io.StringIO(), False), (Terminal(), True)):
+        monkeypatch.setattr(sys, "stdout", stream)
+        with _progress() as progress:
+            progress("Tue 2026-12-01 17:00 UTC  release interview 1: released", 0.5)
+            progress(None, 1.0)
+        text = stream.getvalue()
+        assert "release interview 1: released" in text
+        assert ("simulated weeks" in text) is bar, text

@@ -60,3 +60,29 @@ def test_problems_before_release_day_fail(sqlite_home: HomeFixture, media: Media
     assert found["interview 1 thumbnail"][0] == "fail"
     assert found["file permissions"][0] == "warn"
     assert "chmod 600" in found["file permissions"][1]
+
+
+@pytest.mark.parametrize("verified", [True, False])
+def test_the_channel_must_be_able_to_take_custom_thumbnails(sqlite_home: HomeFixture,
+                                                            media: Media,
+                                                            verified: bool) -> None:
+    with FakeYouTube(channel_verified=verified) as yt:
+        connect(sqlite_home, yt)
+        sqlite_home.ok(*add_args(media.video(), "Primo", "--thumbnail", media.png()))
+        code, found = checks(sqlite_home)
+    verdict, detail = found["custom thumbnails"]
+    if verified:
+        assert (code, verdict) == (0, "pass"), detail
+    else:
+        assert (code, verdict) == (4, "fail")
+        assert "youtube.com/verify" in detail and "1 queued interview" in detail
+
+
+def test_no_thumbnail_queued_means_no_question_to_youtube(sqlite_home: HomeFixture,
+                                                         media: Media, yt: FakeYouTube
+                                                         ) -> None:
+    connect(sqlite_home, yt)
+    sqlite_home.ok(*add_args(media.video()))
+    _, found = checks(sqlite_home)
+    assert found["custom thumbnails"][0] == "pass"
+    assert yt.quota.spent_on("channels.list") == 0

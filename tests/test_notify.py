@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import threading
@@ -84,3 +85,72 @@ def test_needs_attention_is_notified_the_moment_it_happens(sqlite_home: HomeFixt
     assert "needs attention" in message["title"]
     assert "changed since it was queued" in message["message"]
     assert "publisher retry 1" in message["message"]
+
+
+def with_receiver(home: HomeFixture, receiver: Receiver) -> None:
+    creds_file = home.path / "credentials.json"
+    creds = json.loads(creds_file.read_text())
+    creds["notifications"] = {"urls": [receiver.url]}
+    creds_file.write_text(json.dumps(creds))
+
+
+def test_the_daily_chore_runs_the_doctor_and_notifies_what_fails(
+        sqlite_home: HomeFixture, media: Media, receiver: Receiver) -> None:
+    with FakeYouTube() as yt:
+        connect(sqlite_home, yt)
+        with_receiver(sqlite_home, receiver)
+        sqlite_home.ok(*add_args(media.video()))
+        yt.revoke_tokens()  # days before release day, the authorisation dies
+        result = sqlite_home.run("run-due")
+    assert result.exit_code == 0, result.output  # nothing is due yet: nothing needs attention
+    titles = [m["title"] for m in receiver.received]
+    assert "publisher: Check before release" in titles
+    check = next(m for m in receiver.received if m["title"] == "publisher: Check before release")
+    assert "doctor: youtube credentials" in check["message"]
+    assert "publisher auth youtube" in check["message"]
+
+
+def test_a_release_is_notified_only_when_asked(sqlite_home: HomeFixture, media: Media,
+                                               receiver: Receiver) -> None:
+    toml = sqlite_home.path / "publisher.toml"
+    toml.write_text(toml.read_text().replace("on_release = false", "on_release = true"))
+    now = [dt.datetime.now(dt.UTC)]
+    with FakeYouTube(clock=lambda: now[0]) as yt:
+        connect(sqlite_home, yt)
+        with_receiver(sqlite_home, receiver)
+        sqlite_home.ok(*add_args(media.video()))
+        plan = json.loads(sqlite_home.ok("plan", "--json").stdout)[0]
+        for at in (plan["upload_at"], plan["slot_utc"]):
+            now[0] = dt.datetime.fromisoformat(at)  # YouTube's clock: publishAt passes
+            result = sqlite_home.run("run-due", "--at", at)
+    assert "release interview 1: released" in result.stdout, result.output
+    out = [m for m in receiver.received if m["title"] == "publisher: Interview 1 is out"]
+    assert len(out) == 1 and "youtube.com/watch?v=" in out[0]["message"]
+
+
+def test_the_weekly_digest_counts_quota_and_warns_of_an_expiring_authorisation(
+        sqlite_home: HomeFixture, media: Media, receiver: Receiver) -> None:
+    now = [dt.datetime.now(dt.UTC)]
+    with FakeYouTube(clock=lambda: now[0]) as yt:
+        connect(sqlite_home, yt)
+        with_receiver(sqlite_home, receiver)
+        sqlite_home.ok(*add_args(media.video()))
+        plan = json.loads(sqlite_home.ok("plan", "--json").stdout)[0]
+        now[0] = dt.datetime.fromisoformat(plan["upload_at"])
+        sqlite_home.ok("run-due", "--at", plan["upload_at"])  # uploads: quota is used
+        digests = [m["message"] for m in receiver.received
+                   if m["title"] == "publisher: Weekly digest"]
+        assert len(digests) == 1
+        assert "YouTube quota used in the last 7 days: 1 uploads" in digests[0]
+        assert "YouTube authorisation: granted 0 day(s) ago" in digests[0]
+        assert "Testing" in digests[0]
+        week_later = dt.datetime.fromisoformat(plan["upload_at"]) + dt.timedelta(days=8)
+        now[0] = week_later
+        sqlite_home.run("run-due", "--at", week_later.isoformat())
+    digests = [m["message"] for m in receiver.received
+               if m["title"] == "publisher: Weekly digest"]
+    assert len(digests) == 2
+    assert "granted 8 day(s) ago" in digests[1] and "Testing" not in digests[1]
+    engine_rows = sqlite_home.snapshot()["runtime_state"]
+    token = json.loads((sqlite_home.path / "youtube-token.json").read_text())["refresh_token"]
+    assert token not in repr(engine_rows)  # a fingerprint, never the token

@@ -33,30 +33,31 @@ def first_upload_at(home: HomeFixture) -> str:
 
 
 def test_run_due_sandbox_stages_on_a_copy_and_leaves_the_real_queue_alone(
-        sqlite_home: HomeFixture, media: Media) -> None:
-    sqlite_home.ok(*add_args(media.video(), "Maria Rossi nel suo studio",
+        home: HomeFixture, media: Media) -> None:
+    """On either database: the copy is SQLite in the home, whatever the real one is."""
+    home.ok(*add_args(media.video(), "Maria Rossi nel suo studio",
                              "--thumbnail", media.png()))
-    creds = json.loads((sqlite_home.path / "credentials.json").read_text())
+    creds = json.loads((home.path / "credentials.json").read_text())
     creds["notifications"] = {"urls": ["mailto://organizer:pw@mail.example.org"]}
-    (sqlite_home.path / "credentials.json").write_text(json.dumps(creds))
+    (home.path / "credentials.json").write_text(json.dumps(creds))
     # A real endpoint in the environment: the sandbox must win over it, never reach it.
-    sqlite_home.env["PUBLISHER_X_API_ROOT"] = "https://api.x.com"
-    before = sqlite_home.snapshot()
-    at = first_upload_at(sqlite_home)
+    home.env["PUBLISHER_X_API_ROOT"] = "https://api.x.com"
+    before = home.snapshot()
+    at = first_upload_at(home)
 
-    result = sqlite_home.run("run-due", "--sandbox", "--at", at)
+    result = home.run("run-due", "--sandbox", "--at", at)
     assert result.exit_code == 0, result.output
     assert "[SANDBOX]" in result.stdout and "stage interview 1: staged" in result.stdout
     assert all(line.startswith("[SANDBOX]") for line in result.stdout.splitlines() if line)
-    assert sqlite_home.snapshot() == before, "the real queue changed"
+    assert home.snapshot() == before, "the real queue changed"
 
-    status = sqlite_home.run("status", "--sandbox", "--json")
+    status = home.run("status", "--sandbox", "--json")
     data = json.loads(status.stdout)
     assert data["sandbox"] is True
-    shown = sqlite_home.run("status", "--sandbox")
+    shown = home.run("status", "--sandbox")
     assert shown.stdout.startswith("SANDBOX:")
-    assert "rehearsal copy exists" in sqlite_home.run("status").stdout
-    queue = json.loads(sqlite_home.ok("queue", "list", "--json").stdout)
+    assert "rehearsal copy exists" in home.run("status").stdout
+    queue = json.loads(home.ok("queue", "list", "--json").stdout)
     assert [i["state"] for i in queue] == ["queued"]
 
 
@@ -69,7 +70,7 @@ def test_status_sandbox_before_any_rehearsal_is_a_clear_error(sqlite_home: HomeF
 def test_in_sandbox_mode_nothing_but_loopback_is_reachable() -> None:
     with sandbox_mode():
         with socket.socket() as raw, pytest.raises(
-                SandboxViolation, match="refused to connect to 192.0.2.1:443"):
+                SandboxViolation, match=r"refused to connect to 192\.0\.2\.1:443"):
             raw.connect(("192.0.2.1", 443))  # no lookup: the connect itself is refused
         with pytest.raises(SandboxViolation, match="refused to look up"):
             socket.getaddrinfo("youtube.googleapis.com", 443)

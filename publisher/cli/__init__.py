@@ -1,12 +1,14 @@
 """The `publisher` command. Thin: parse, call, print. Errors become messages only here.
 
 Exit status: 0 done; 1 unexpected failure; 2 bad input or usage (nothing was written);
-3 configuration or database problem (a file to fix, or `publisher db upgrade` to run).
+3 configuration or database problem (a file to fix, or `publisher db upgrade` to run; or the
+database busy, full or unreachable: the message says which).
 """
 
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
@@ -74,6 +76,15 @@ def _register() -> None:
 _register()
 
 
+def _fail(exc: Exception) -> NoReturn:
+    """Print a PublisherError as `error: …` (one indented line per further line) and exit."""
+    lines = str(exc).splitlines() or [type(exc).__name__]
+    click.secho(f"error: {lines[0]}", fg="red", err=True)
+    for line in lines[1:]:
+        click.secho(f"  - {line}" if not line.startswith("  ") else line, err=True)
+    sys.exit(getattr(exc, "exit_code", 1))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script: runs the CLI and maps errors to exit codes."""
     from publisher.errors import PublisherError
@@ -90,11 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     except PublisherError as exc:
         if verbose:
             raise
-        lines = str(exc).splitlines() or [type(exc).__name__]
-        click.secho(f"error: {lines[0]}", fg="red", err=True)
-        for line in lines[1:]:
-            click.secho(f"  - {line}" if not line.startswith("  ") else line, err=True)
-        sys.exit(exc.exit_code)
+        _fail(exc)
     except BrokenPipeError:
         sys.exit(0)
     except KeyboardInterrupt:
@@ -103,6 +110,11 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if verbose:
             raise
+        from publisher.store.db import database_problem
+
+        problem = database_problem(exc)  # busy, full or unreachable: not a bug
+        if problem is not None:
+            _fail(problem)
         click.secho(f"error: unexpected {type(exc).__name__}: {exc} "
                     "(run again with --verbose for the details)", fg="red", err=True)
         sys.exit(1)

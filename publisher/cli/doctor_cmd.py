@@ -21,6 +21,12 @@ class Check:
     name: str
     verdict: str  # pass | warn | fail
     detail: str
+    interview_id: int | None = None  # the check is about this interview's files
+
+
+def run_checks(app: App, now: dt.datetime) -> list[Check]:
+    """Every check, in order (also run by the daemon's daily chore)."""
+    return _checks(app, now)
 
 
 def _checks(app: App, now: dt.datetime) -> list[Check]:
@@ -39,6 +45,8 @@ def _checks(app: App, now: dt.datetime) -> list[Check]:
     yt = _youtube_status(app, creds, cfg.youtube.api_root, cfg.youtube.token_uri,
                          cfg.youtube.timeout_s)
     out.append(Check("youtube credentials", "fail" if yt.needs_person else "pass", yt.detail))
+    if not yt.needs_person and yt.configured:
+        out.append(_thumbnail_check(app, now))
     used = {p for s in app.schedules.values() for p in s.platforms if p != "youtube"}
     for name in PLATFORMS[1:]:
         status = _platform_status(name, creds.section(name))
@@ -87,16 +95,45 @@ def _file_checks(app: App, now: dt.datetime) -> list[Check]:
         path = Path(row.video_path)
         if not path.is_file():
             out.append(Check(f"interview {row.id} video", "fail",
-                             f"{when}: the file is missing: {path}"))
+                             f"{when}: the file is missing: {path}", row.id))
         elif sha256_file(path) != row.video_sha256:
             out.append(Check(f"interview {row.id} video", "fail",
-                             f"{when}: the file changed since it was queued: {path}"))
+                             f"{when}: the file changed since it was queued: {path}", row.id))
         else:
-            out.append(Check(f"interview {row.id} video", "pass", f"{when}: present, unchanged"))
+            out.append(Check(f"interview {row.id} video", "pass",
+                             f"{when}: present, unchanged", row.id))
         if row.thumbnail_path and not Path(row.thumbnail_path).is_file():
             out.append(Check(f"interview {row.id} thumbnail", "fail",
-                             f"{when}: the thumbnail is missing: {row.thumbnail_path}"))
+                             f"{when}: the thumbnail is missing: {row.thumbnail_path}",
+                             row.id))
     return out
+
+
+def _thumbnail_check(app: App, now: dt.datetime) -> Check:
+    """Custom thumbnails need a verified channel; without one YouTube refuses them (the
+    videos still go out, with YouTube's own still)."""
+    from sqlalchemy import func, select
+
+    from publisher.platforms.errors import PlatformError
+    from publisher.store.models import Interview, State
+
+    name = "custom thumbnails"
+    with app.transaction() as s:
+        wanted = s.scalar(select(func.count()).select_from(Interview).where(
+            Interview.state == State.QUEUED.value, Interview.thumbnail_path.is_not(None))) or 0
+    if not wanted:
+        return Check(name, "pass", "no queued interview has a thumbnail")
+    try:
+        rt = app.runtime("doctor")
+        api, _http = rt.youtube()
+        status = api.channel_status()
+    except PlatformError as exc:
+        return Check(name, "warn", f"could not ask YouTube about the channel: {exc}")
+    if status.get("longUploadsStatus") == "allowed":
+        return Check(name, "pass", "the channel is verified: custom thumbnails are allowed")
+    return Check(name, "fail", f"the channel is not verified, so YouTube will refuse the "
+                               f"custom thumbnails of {wanted} queued interview(s): verify it "
+                               "at https://www.youtube.com/verify (a phone number)")
 
 
 def _quota_check(app: App, now: dt.datetime) -> Check:
@@ -133,9 +170,10 @@ def doctor(app: App, as_json: bool) -> None:
     """Check now what could fail on release day: credentials, files, quota, disk, clock.
 
     Verifies every enabled platform's credentials (refreshing YouTube's token), that the
-    video and thumbnail files of the next planned interviews are present and unchanged
-    (sha256), secret files' permissions, today's quota, free disk space and the clock.
-    Exit status 4 when a check fails.
+    channel can take custom thumbnails, that the video and thumbnail files of the next
+    planned interviews are present and unchanged (sha256), secret files' permissions,
+    today's quota, free disk space and the clock. The daemon runs the same checks daily and
+    notifies the failures. Exit status 4 when a check fails.
     """
     checks = _checks(app, dt.datetime.now(dt.UTC))
     failed = any(c.verdict == "fail" for c in checks)

@@ -133,16 +133,7 @@ def build_spec(opts: dict[str, Any], *, for_edit: bool) -> InterviewSpec:
     if opts["description"] is not None:
         spec.description = opts["description"]
     elif opts["description_file"] is not None:
-        path = Path(opts["description_file"])
-        try:
-            spec.description = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"description-file: not found: {path}") from None
-        except UnicodeDecodeError:
-            raise InputError(f"description-file: not UTF-8 text: {path}") from None
-        except OSError as exc:
-            raise InputError(f"description-file: cannot be read: {path}: {exc.strerror}"
-                             ) from None
+        spec.description = read_description(Path(opts["description_file"]), "description-file")
     if opts["hashtags"]:
         spec.hashtags = list(opts["hashtags"])
     if opts.get("templates"):
@@ -178,6 +169,19 @@ def build_spec(opts: dict[str, Any], *, for_edit: bool) -> InterviewSpec:
                 raise InputError("give --not-before or --no-not-before, not both")
             spec.not_before = None
     return spec
+
+
+def read_description(path: Path, field: str) -> str:
+    """A description body from a file: a regular UTF-8 file within YouTube's byte limit."""
+    from publisher.errors import InputError
+    from publisher.media import MediaError, read_text_file
+    from publisher.platforms.youtube import limits
+
+    try:
+        return read_text_file(path, limits.DESCRIPTION_MAX_BYTES,
+                              "YouTube's limit for a description")
+    except MediaError as exc:
+        raise InputError(f"{field}: {exc}") from None
 
 
 def interview_dict(item: Interview, *, full: bool = False) -> dict[str, Any]:

@@ -82,8 +82,7 @@ def run_due_cmd(app: App, at: str | None, as_json: bool, sandbox: bool) -> None:
         if not report.actions:
             echo("Nothing was due.")
         for a in report.actions:
-            echo(f"{a.step} interview {a.interview_id}: {a.outcome}"
-                 + (f" ({a.detail})" if a.detail else ""))
+            echo(a.describe())
         echo(describe_next(app, report))
     if report.needs_attention:
         raise SystemExit(4)

@@ -12,8 +12,11 @@ from publisher.cli.output import print_json
 
 
 def setup_logging() -> None:
+    from publisher.redact import install
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         datefmt="%Y-%m-%d %H:%M:%S")
+    install()  # no secret in any log line, from any library (see publisher/redact.py)
 
 
 def planned_slot(app: App, interview_id: int, now: dt.datetime) -> dt.datetime | None:

@@ -5,6 +5,8 @@ runtime_state, so run_due stays idempotent."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -13,25 +15,41 @@ from publisher.cadence import make_plan
 from publisher.pipeline import state
 from publisher.pipeline.planning import plan_items
 from publisher.pipeline.runtime import Runtime
-from publisher.store.models import Interview, State
+from publisher.quota import UNITS, UPLOADS, pacific_day
+from publisher.store.models import Interview, QuotaUsage, State
 
 CHECK_AHEAD = dt.timedelta(days=7)
+log = logging.getLogger(__name__)
 
 
-def due_chores(rt: Runtime, now: dt.datetime) -> list[str]:
+@dataclass(frozen=True)
+class Finding:
+    interview_id: int | None  # None: about the home (credentials, disk, ...)
+    text: str
+
+
+def due_chores(rt: Runtime, now: dt.datetime) -> list[Finding]:
     """Run the chores whose day has come; returns what they found (for the report)."""
 
-    found: list[str] = []
+    found: list[Finding] = []
     with rt.transaction() as s:
         done = state.get(s, "chores")
     today = now.date().isoformat()
     iso = now.isocalendar()
     week = f"{iso.year}-W{iso.week:02d}"
     if done.get("daily") != today:
-        found += pre_release_check(rt, now)
-        for problem in found:
-            rt.notify("Check before release", problem)
+        doctor = doctor_failures(rt, now)
+        # The doctor hashes the next few files; the pre-release check looks at the whole
+        # week by size: an interview the doctor already reported is not reported twice.
+        seen = {f.interview_id for f in doctor}
+        found += [f for f in pre_release_check(rt, now) if f.interview_id not in seen]
+        found += doctor
+        if found:
+            rt.notify("Check before release",
+                      "\n".join(f"- {f.text}" for f in found)
+                      + "\n\nRun `publisher doctor` for the whole picture.")
         done["daily"] = today
+        track_youtube_grant(rt, now)
     if done.get("weekly") != week:
         rt.notify("Weekly digest", digest(rt, now))
         done["weekly"] = week
@@ -40,7 +58,70 @@ def due_chores(rt: Runtime, now: dt.datetime) -> list[str]:
     return found
 
 
-def pre_release_check(rt: Runtime, now: dt.datetime) -> list[str]:
+TESTING_GRANT_DAYS = 7  # Google's limit for an OAuth app whose consent screen is in Testing
+
+
+def track_youtube_grant(rt: Runtime, now: dt.datetime) -> dt.date | None:
+    """When the current YouTube authorisation was granted (first seen): a new refresh token
+    starts a new grant. Only a fingerprint of the token is kept, never the token."""
+    import hashlib
+    import json
+
+    name = rt.credentials.section("youtube").get("token_file")
+    if not name:
+        return None
+    try:
+        token = json.loads(rt.path(str(name)).read_text()).get("refresh_token")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not token:
+        return None
+    fingerprint = hashlib.sha256(str(token).encode()).hexdigest()[:16]
+    with rt.transaction() as s:
+        grant = state.get(s, "youtube_grant")
+        if grant.get("fingerprint") != fingerprint:
+            grant = {"fingerprint": fingerprint, "first_seen": now.date().isoformat()}
+            state.put(s, "youtube_grant", grant, now)
+    return dt.date.fromisoformat(grant["first_seen"])
+
+
+def credentials_outlook(rt: Runtime, now: dt.datetime) -> list[str]:
+    """What the digest says about credentials that will (or may) expire."""
+    granted = track_youtube_grant(rt, now)
+    if granted is None:
+        return []
+    age = (now.date() - granted).days
+    ends = granted + dt.timedelta(days=TESTING_GRANT_DAYS)
+    line = f"YouTube authorisation: granted {age} day(s) ago (first seen {granted:%d %b})."
+    if age < TESTING_GRANT_DAYS:
+        line += (f" If the OAuth app's consent screen is in \"Testing\", Google ends it on "
+                 f"{ends:%a %d %b}: publish the app \"In production\", or run `publisher "
+                 "auth youtube` again before then.")
+    return [line]
+
+
+def doctor_failures(rt: Runtime, now: dt.datetime) -> list[Finding]:
+    """`publisher doctor`'s failing checks (credentials refreshed, the channel's thumbnail
+    rights, the next files hashed, quota, disk, clock), for the daily chore. Not in a
+    rehearsal: its credentials are the sandbox's own."""
+    if rt.sandbox or not rt.home.config_file.is_file():
+        return []
+    from publisher.cli.app import App  # the same checks the command runs, on the same home
+    from publisher.cli.doctor_cmd import run_checks
+
+    app = App(rt.home, actor="daemon")
+    try:
+        checks = run_checks(app, now)
+    except Exception as exc:  # a check that cannot run must not stop the pipeline
+        log.warning("the daily doctor could not run: %s", exc)
+        return [Finding(None, f"the daily checks could not run: {exc}")]
+    finally:
+        app.close()
+    return [Finding(c.interview_id, f"doctor: {c.name}: {c.detail}") for c in checks
+            if c.verdict == "fail"]
+
+
+def pre_release_check(rt: Runtime, now: dt.datetime) -> list[Finding]:
     """The files of interviews planned in the coming week are still there, the same size."""
     with rt.transaction() as s:
         items, _ = plan_items(s, now)
@@ -49,27 +130,28 @@ def pre_release_check(rt: Runtime, now: dt.datetime) -> list[str]:
                    Interview.thumbnail_path).where(Interview.state == State.QUEUED.value))}
     plan = make_plan(rt.schedules, items, now, CHECK_AHEAD,
                      default_schedule=rt.config.campaign.default_schedule)
-    problems = []
+    problems: list[Finding] = []
     for entry in plan.entries:
         if entry.interview is None or entry.interview.id not in files:
             continue
         video, size, thumb = files[entry.interview.id]
-        when = f"{entry.slot.local:%a %Y-%m-%d %H:%M}"
+        where = f"interview {entry.interview.id} (out {entry.slot.local:%a %Y-%m-%d %H:%M})"
         path = Path(video)
         if not path.is_file():
-            problems.append(f"interview {entry.interview.id} (out {when}): its video file is "
-                            f"missing: {video}")
+            problems.append(Finding(entry.interview.id,
+                                    f"{where}: its video file is missing: {video}"))
         elif path.stat().st_size != size:
-            problems.append(f"interview {entry.interview.id} (out {when}): its video file "
-                            f"changed size since it was queued: {video}")
+            problems.append(Finding(entry.interview.id, f"{where}: its video file changed "
+                                                        f"size since it was queued: {video}"))
         if thumb and not Path(thumb).is_file():
-            problems.append(f"interview {entry.interview.id} (out {when}): its thumbnail is "
-                            f"missing: {thumb}")
+            problems.append(Finding(entry.interview.id,
+                                    f"{where}: its thumbnail is missing: {thumb}"))
     return problems
 
 
 def digest(rt: Runtime, now: dt.datetime) -> str:
-    """Published last week, planned next two weeks, queue depth and when it runs dry."""
+    """Published last week, planned next two weeks, queue depth and when it runs dry, the
+    quota used, and credentials that will expire."""
     with rt.transaction() as s:
         published = s.scalars(select(Interview.title).where(
             Interview.state.in_([State.RELEASED.value, State.PUBLISHED.value]),
@@ -79,6 +161,10 @@ def digest(rt: Runtime, now: dt.datetime) -> str:
         attention = s.scalar(select(func.count()).select_from(Interview).where(
             Interview.state == State.NEEDS_ATTENTION.value)) or 0
         items, _ = plan_items(s, now)
+        quota: dict[str, int] = {row[0]: int(row[1] or 0) for row in s.execute(
+            select(QuotaUsage.bucket, func.sum(QuotaUsage.units)).where(
+                QuotaUsage.day > pacific_day(now) - dt.timedelta(days=7)).group_by(
+                QuotaUsage.bucket))}
     plan = make_plan(rt.schedules, items, now, dt.timedelta(weeks=2),
                      default_schedule=rt.config.campaign.default_schedule)
     planned = [f"{e.slot.local:%a %d %b %H:%M}: {e.interview.title}" for e in plan.entries
@@ -93,4 +179,8 @@ def digest(rt: Runtime, now: dt.datetime) -> str:
                                          else "It lasts beyond two weeks."))
     if attention:
         lines.append(f"Needing attention: {attention} (see `publisher status`).")
+    lines.append(f"YouTube quota used in the last 7 days: {quota.get(UPLOADS, 0)} uploads, "
+                 f"{quota.get(UNITS, 0)} units (a day allows {rt.config.youtube.daily_uploads}"
+                 f" and {rt.config.youtube.daily_units}).")
+    lines += credentials_outlook(rt, now)
     return "\n".join(lines)

@@ -113,7 +113,7 @@ def _crosspost_item(rt: Runtime, item: Interview, now: dt.datetime,
             pubs = s.scalars(select(Publication).where(
                 Publication.interview_id == item.id, Publication.platform != "youtube")).all()
             if all(is_done(p) for p in pubs):
-                leases.guarded_update(s, item.id, rt.owner, state=State.PUBLISHED.value)
+                leases.finish(s, item.id, rt.owner, state=State.PUBLISHED.value)
                 rt.journal(s, item.id, "published",
                            posts={p.platform: p.url for p in pubs})
     finally:
@@ -172,6 +172,9 @@ def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetim
                     f"platform offers no way to check). Look at the channel: if the post is "
                     f"there, `publisher resolve {item.id} --platform {platform} --url URL`; "
                     f"if not, `publisher retry {item.id} --platform {platform}`"))
+            except PlatformError as exc:
+                # The earlier attempt may have posted: it stays unknown, to be looked up again.
+                return _failed(rt, item, pub_id, platform, exc, now, unresolved=True)
             if found is not None:
                 _done(rt, item, pub_id, platform, found.remote_id, found.url, "found")
                 return PostOutcome(item.id, platform, "found", found.url or "")
@@ -198,7 +201,9 @@ def _configured(rt: Runtime, platform: str) -> bool:
 
 
 def _check_daily_cap(rt: Runtime, poster: CrossPoster, now: dt.datetime) -> None:
-    cap = int(getattr(poster, "daily_cap", None) or rt.config.posts.x_daily_cap)
+    cap = getattr(poster, "daily_cap", rt.config.posts.x_daily_cap)
+    if cap is None:  # "daily_cap": null in credentials.json: no cap (0 means none a day)
+        return
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     with rt.transaction() as s:
         today = s.scalar(select(func.count()).select_from(Publication).where(
@@ -241,12 +246,18 @@ def _attention(rt: Runtime, item: Interview, pub_id: int, platform: str,
 
 
 def _failed(rt: Runtime, item: Interview, pub_id: int, platform: str, exc: PlatformError,
-            now: dt.datetime) -> PostOutcome:
+            now: dt.datetime, *, unresolved: bool = False) -> PostOutcome:
+    """`unresolved`: the failure came from the lookup of an earlier attempt whose outcome is
+    unknown, so the post may exist: the record stays `unknown` (looked up, never re-sent)."""
     with rt.transaction() as s:
         pub = s.get(Publication, pub_id)
         assert pub is not None
         pub.attempts += 1
         pub.last_error = str(exc)
+        # The earlier attempt may have posted: `retry` posts anew, so look first.
+        check = (f"look for the post on {platform}: if it is there, `publisher resolve "
+                 f"{item.id} --platform {platform} --url URL`; if not, "
+                 if unresolved else "")
         if isinstance(exc, UnknownOutcome):
             pub.state = PublicationState.UNKNOWN.value
             pub.next_attempt_at = now + RETRY_BASE
@@ -255,9 +266,11 @@ def _failed(rt: Runtime, item: Interview, pub_id: int, platform: str, exc: Platf
             pub.state, pub.next_attempt_at = PublicationState.FAILED.value, exc.until
             outcome = "waiting"
         elif isinstance(exc, AuthError):
-            pub.state = PublicationState.FAILED.value
-            pub.next_attempt_at = now + dt.timedelta(hours=1)
-            outcome = "waiting"
+            # A person must renew the credentials: say so (status, exit 4, a notification).
+            pub.state = PublicationState.NEEDS_ATTENTION.value
+            pub.last_error = (f"{exc}. To fix: renew the credentials, then {check}"
+                              f"`publisher retry {item.id} --platform {platform}`")
+            outcome = "needs_attention"
         elif isinstance(exc, TransientError):
             pub.state = PublicationState.FAILED.value
             delay = min(RETRY_CAP, RETRY_BASE * 2 ** min(pub.attempts, 12))
@@ -265,8 +278,14 @@ def _failed(rt: Runtime, item: Interview, pub_id: int, platform: str, exc: Platf
             outcome = "retry"
         else:
             pub.state = PublicationState.NEEDS_ATTENTION.value
-            pub.last_error = (f"{exc}. To fix: correct it, then `publisher retry {item.id} "
-                              f"--platform {platform}`")
+            pub.last_error = (f"{exc}. To fix: correct it, then {check}`publisher retry "
+                              f"{item.id} --platform {platform}`")
             outcome = "needs_attention"
+        if unresolved and pub.state == PublicationState.FAILED.value:
+            pub.state = PublicationState.UNKNOWN.value
         rt.journal(s, item.id, f"{platform}_{outcome}", error=str(exc))
+        reason = pub.last_error or str(exc)
+    if outcome == "needs_attention":
+        rt.notify(f"Interview {item.id} needs attention on {platform}", reason)
+        return PostOutcome(item.id, platform, outcome, reason)
     return PostOutcome(item.id, platform, outcome, str(exc))

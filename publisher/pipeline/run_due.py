@@ -42,10 +42,17 @@ RELEASE_RECHECK = dt.timedelta(minutes=5)
 
 @dataclass
 class Action:
-    interview_id: int
-    step: str       # stage | resume | catch_up | release | missed
+    """One thing run_due did (or found), as `run-due` prints it."""
+
+    interview_id: int | None  # None: about the whole home (a daily check's finding)
+    step: str       # stage | resume | catch_up | release | missed | check
     outcome: str    # staged | released | waiting | retry | needs_attention | busy | ...
     detail: str = ""
+
+    def describe(self) -> str:
+        who = f" interview {self.interview_id}" if self.interview_id is not None else ""
+        return f"{self.step}{who}: {self.outcome}" + (f" ({self.detail})" if self.detail
+                                                       else "")
 
 
 @dataclass
@@ -78,8 +85,8 @@ def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRAC
 def _chores(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
     from publisher.pipeline.chores import due_chores
 
-    for problem in due_chores(rt, now):
-        report.actions.append(Action(int(problem.split()[1]), "check", "warning", problem))
+    for finding in due_chores(rt, now):
+        report.actions.append(Action(finding.interview_id, "check", "warning", finding.text))
 
 
 def _crosspost_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
@@ -223,12 +230,14 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
             api.set_privacy(video, target)
         crash_point("release.confirmed")
         with rt.transaction() as s:
-            leases.guarded_update(s, interview_id, rt.owner, state=State.RELEASED.value)
+            leases.finish(s, interview_id, rt.owner, state=State.RELEASED.value)
             rp = record(s, interview_id, "youtube", "release")
             rp.state, rp.remote_id = PublicationState.DONE.value, video_id
             rt.journal(s, interview_id, "released", video_id=video_id, privacy=target)
-        log.info("interview %s is out: https://www.youtube.com/watch?v=%s", interview_id,
-                 video_id)
+        url = f"https://www.youtube.com/watch?v={video_id}"
+        log.info("interview %s is out: %s", interview_id, url)
+        if rt.config.notify_on_release:
+            rt.notify(f"Interview {interview_id} is out", f"It is {target} on YouTube: {url}")
         return Action(interview_id, "release", "released")
     except PlatformError as exc:
         return _later(rt, interview_id, now, str(exc))
@@ -250,9 +259,11 @@ def _attention(rt: Runtime, interview_id: int, why: str, now: dt.datetime) -> Ac
     from publisher import leases
 
     with rt.transaction() as s:
-        leases.guarded_update(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
-                              attention_reason=f"{why}. To fix: look at it in YouTube Studio")
+        leases.finish(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
+                      attention_reason=f"{why}. To fix: look at it in YouTube Studio")
         rt.journal(s, interview_id, "needs_attention", reason=why)
+    rt.notify(f"Interview {interview_id} needs attention", f"{why}. To fix: look at it in "
+              "YouTube Studio, then `publisher retry` or `publisher queue cancel`")
     return Action(interview_id, "release", "needs_attention", why)
 
 

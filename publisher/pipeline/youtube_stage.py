@@ -187,8 +187,8 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
                                 f"{interview_id}`")
     crash_point("stage.before_staged")
     with rt.transaction() as s:
-        leases.guarded_update(s, interview_id, rt.owner, state=State.STAGED.value,
-                              attention_reason=None)
+        leases.finish(s, interview_id, rt.owner, state=State.STAGED.value,
+                      attention_reason=None)
         rt.journal(s, interview_id, "staged", video_id=video_id, notes=attention)
     return StageResult(interview_id, "staged", "; ".join(attention), video_id)
 
@@ -312,8 +312,8 @@ def _verify(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
 
 def _needs_attention(rt: Runtime, interview_id: int, reason: str, fix: str) -> StageResult:
     with rt.transaction() as s:
-        leases.guarded_update(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
-                              attention_reason=f"{reason}. To fix: {fix}")
+        leases.finish(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
+                      attention_reason=f"{reason}. To fix: {fix}")
         rt.journal(s, interview_id, "needs_attention", reason=reason, fix=fix)
     rt.notify(f"Interview {interview_id} needs attention", f"{reason}. To fix: {fix}")
     return StageResult(interview_id, "needs_attention", reason)

@@ -68,6 +68,9 @@ class CrossPoster(abc.ABC):
     def __init__(self, settings: Mapping[str, Any], *, api_root: str | None = None,
                  timeout: float = 30.0, state_dir: Path | None = None) -> None:
         self.settings = dict(settings)
+        from publisher.redact import register
+
+        register(*(self.settings.get(key) for key in self.secret_fields))
         self.timeout = timeout
         self.state_dir = state_dir  # where a session file may be kept (written 0600)
         env = os.environ.get(self.env_root) if self.env_root else None

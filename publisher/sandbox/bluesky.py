@@ -587,7 +587,10 @@ class FakeBluesky(LoopbackServer):
             "commit": {"cid": make_cid(rev.encode(), 0x71), "rev": rev},
             "validationStatus": "valid"})
 
-    def _get_record(self, request: Request) -> Response:
+    def _get_record(self, request: Request) -> Response | Drop:
+        fault = self._before(request, "com.atproto.repo.getRecord")  # reads act on nothing
+        if isinstance(fault, Drop):
+            return fault
         repo = (request.param("repo") or "").lower()
         collection = request.param("collection")
         rkey = request.param("rkey") or ""

@@ -61,7 +61,9 @@ PERMISSIONS = frozenset({"pages_manage_posts", "pages_read_engagement", "pages_s
 _VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
 _LIST_EDGES = frozenset({"published_posts", "feed", "posts"})
 _FAULT_ERRORS = {500: (1, "An unknown error has occurred."),
-                 503: (2, "An unexpected error has occurred. Please retry your request later.")}
+                 502: (1, "An unknown error has occurred."),
+                 503: (2, "An unexpected error has occurred. Please retry your request later."),
+                 504: (2, "An unexpected error has occurred. Please retry your request later.")}
 
 
 class GraphError(Exception):
@@ -170,6 +172,11 @@ class FakeFacebook(LoopbackServer):
         """The Page token stops working (460: password changed, 463: expired, ...)."""
         with self.lock:
             self._token_subcode = subcode
+
+    def restore_token(self) -> None:
+        """The Page token works again (it was renewed)."""
+        with self.lock:
+            self._token_subcode = None
 
     def revoke_permission(self, permission: str) -> None:
         with self.lock:

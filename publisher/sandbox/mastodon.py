@@ -381,6 +381,11 @@ class FakeMastodon(LoopbackServer):
         with self.lock:
             self._accounts[token or self.access_token].revoked = True
 
+    def restore_token(self, token: str | None = None) -> None:
+        """The token works again (the organizer authorised the app anew)."""
+        with self.lock:
+            self._accounts[token or self.access_token].revoked = False
+
     # ---- faults ----------------------------------------------------------------------------
 
     def fail_next_post(self, status: int, *, after_storing: bool = False,

@@ -227,8 +227,7 @@ def _simulate(rt: Any, clock: Clock, weeks: int,
         done = (clock.now - begin) / (until - begin)
         for a in report.actions:
             actions += 1
-            progress(f"{clock.now:%a %Y-%m-%d %H:%M} UTC  {a.step} interview "
-                     f"{a.interview_id}: {a.outcome}", done)
+            progress(f"{clock.now:%a %Y-%m-%d %H:%M} UTC  {a.describe()}", done)
         progress(None, done)
         wake = report.next_wake or clock.now + dt.timedelta(hours=12)
         clock.now = max(clock.now + dt.timedelta(seconds=1),

@@ -144,6 +144,11 @@ class FakeTelegram(LoopbackServer):
         with self.lock:
             self._tokens.clear()
 
+    def restore_token(self) -> None:
+        """The bot token works again (a fresh one from @BotFather was filled in)."""
+        with self.lock:
+            self._tokens = {self.token}
+
     def remove_bot(self) -> None:
         """The bot is no longer an administrator of the channel: sendMessage gets 403."""
         with self.lock:

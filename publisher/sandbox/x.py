@@ -36,8 +36,10 @@ What is modelled
 
 Fault injection (one-shot, in order): :meth:`~FakeX.fail_next_post` (a status, before or
 after storing the post), :meth:`~FakeX.drop_next_post` (close with a TCP reset, before or
-after storing), :meth:`~FakeX.rate_limit_next_post` (429, 15-minute window or the 24-hour
-cap), :meth:`~FakeX.fail_next_read` (a status on the next GET).
+after storing), :meth:`~FakeX.delay_next_post` (store, then answer late: a client timeout),
+:meth:`~FakeX.rate_limit_next_post` (429, 15-minute window or the 24-hour cap),
+:meth:`~FakeX.fail_next_read` (a status on the next GET); :meth:`~FakeX.revoke_credentials`
+and :meth:`~FakeX.restore_credentials`.
 
 The fake counts and finds links with twitter-text (the ``twitter-text-parser`` package, a
 dependency of publisher), imported on first use; everything else is the standard library.
@@ -96,11 +98,12 @@ class XKeys:
 
 @dataclass
 class _Fault:
-    kind: Literal["status", "drop", "rate"]
+    kind: Literal["status", "drop", "rate", "delay"]
     status: int = 0
     after_storing: bool = False
     reset_in_s: int = 0
     daily: bool = False
+    seconds: float = 0.0
 
 
 @dataclass
@@ -152,6 +155,11 @@ class FakeX(LoopbackServer):
         with self.lock:
             self._revoked = True
 
+    def restore_credentials(self) -> None:
+        """The keys work again (the owner regenerated them and they were filled in)."""
+        with self.lock:
+            self._revoked = False
+
     @property
     def posts(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -172,6 +180,11 @@ class FakeX(LoopbackServer):
     def drop_next_post(self, *, after_storing: bool) -> None:
         with self.lock:
             self._post_faults.append(_Fault("drop", after_storing=after_storing))
+
+    def delay_next_post(self, seconds: float) -> None:
+        """Store the next post, then wait ``seconds`` before answering (a client timeout)."""
+        with self.lock:
+            self._post_faults.append(_Fault("delay", after_storing=True, seconds=seconds))
 
     def rate_limit_next_post(self, reset_in_s: int, *, daily: bool = False) -> None:
         """429 on the next post; `daily` exhausts the 24-hour user cap instead of the
@@ -286,7 +299,10 @@ class FakeX(LoopbackServer):
         if fault is not None and not fault.after_storing:
             return self._fault_answer(request, fault)
         post = self._store(text, body, request.headers)
-        if fault is not None:
+        if fault is not None and fault.kind == "delay":
+            request.notes.append(f"fault: answer delayed {fault.seconds}s after storing")
+            time.sleep(fault.seconds)
+        elif fault is not None:
             return self._fault_answer(request, fault)
         return self._json(201, {"data": {"id": post.id, "text": post.text,
                                          "edit_history_tweet_ids": [post.id]}},

@@ -879,14 +879,17 @@ class FakeYouTube(LoopbackServer):
                 target.expired = True
 
     def fail_next(self, method: str, status: int = 500, reason: str = "backendError", *,
-                  message: str | None = None, domain: str = "global", times: int = 1) -> None:
+                  message: str | None = None, domain: str = "global", times: int = 1,
+                  retry_after: int | None = None) -> None:
         """Answer the next ``times`` calls of an API method (e.g. "videos.list",
-        "videos.insert" at initiation) with an error in Google's shape."""
+        "videos.insert" at initiation) with an error in Google's shape; ``retry_after``
+        adds a ``Retry-After`` header (seconds), as Google's front ends send with 429/503."""
         default_message = {"backendError": "Backend Error",
                            "rateLimitExceeded": "Rate Limit Exceeded",
                            "userRateLimitExceeded": "User Rate Limit Exceeded"}
+        headers = [("Retry-After", str(retry_after))] if retry_after is not None else []
         error = ApiError(status, reason, message or default_message.get(reason, reason),
-                         domain=domain)
+                         domain=domain, headers=headers)
         with self.lock:
             self._method_faults.append(_MethodFault(_method_id(method), error, times))
 

@@ -35,9 +35,41 @@ def _wrap(path: str, value: Any) -> Any:
     return value
 
 
+# The longest text or list an operator in a template may build (a description is at most
+# 5,000 bytes; a post 63,206 characters), and the largest power it may compute, in bits.
+MAX_BUILT_LENGTH = 100_000
+MAX_POWER_BITS = 4096
+# Tags that would read another template: a template here is one self-contained text.
+_LOADING_TAGS = {"Include": "include", "Import": "import", "FromImport": "from … import",
+                 "Extends": "extends"}
+
+
+def _bounded_binop(operator: str, left: Any, right: Any) -> Any:
+    """`*` and `**` as Python computes them, refused when the result would be huge."""
+    if operator == "*":
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and \
+                    len(seq) * times > MAX_BUILT_LENGTH:
+                raise _security_error(f"'{operator}' would build {len(seq) * times:,} items "
+                                      f"(at most {MAX_BUILT_LENGTH:,})")
+        return left * right
+    if isinstance(left, int) and isinstance(right, int) and right > 0 and \
+            abs(left).bit_length() * right > MAX_POWER_BITS:
+        raise _security_error(f"'{operator}' would compute a number of about "
+                              f"{abs(left).bit_length() * right:,} bits")
+    return left**right
+
+
+def _security_error(message: str) -> Exception:
+    from jinja2.exceptions import SecurityError
+
+    return SecurityError(message)
+
+
 @lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
     from jinja2 import StrictUndefined
+    from jinja2.runtime import Context
     from jinja2.sandbox import SandboxedEnvironment
 
     class NamedUndefined(StrictUndefined):
@@ -51,10 +83,31 @@ def _environment() -> SandboxedEnvironment:
                         f"{', '.join(sorted(obj)) or 'nothing'})")
             return str(StrictUndefined._undefined_message.fget(self))  # type: ignore[attr-defined]
 
+    class BoundedSandbox(SandboxedEnvironment):
+        """The sandbox, with `*` and `**` refused when they would exhaust the memory."""
+
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+            return _bounded_binop(operator, left, right)
+
     # Plain text out (no HTML escaping); keep the organizer's line breaks exactly.
-    return SandboxedEnvironment(undefined=NamedUndefined, autoescape=False,
-                                keep_trailing_newline=False, trim_blocks=True,
-                                lstrip_blocks=True)
+    return BoundedSandbox(undefined=NamedUndefined, autoescape=False,
+                          keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+
+
+def _refuse_loading(source: str, name: str) -> None:
+    """Refuse {% include %}, {% import %} and {% extends %}: there is no other template."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    try:
+        tree = _environment().parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"template {name}: {exc.message} (line {exc.lineno})") from None
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        tag = _LOADING_TAGS[type(node).__name__]
+        raise TemplateError(f"template {name}: {{% {tag} %}} is not allowed (line "
+                            f"{node.lineno}): a template cannot read other files or templates")
 
 
 @lru_cache(maxsize=256)
@@ -62,6 +115,7 @@ def compile_template(source: str, name: str) -> Template:
     """Compile once; a syntax error names the template and the line."""
     from jinja2 import TemplateSyntaxError
 
+    _refuse_loading(source, name)
     try:
         return _environment().from_string(source)
     except TemplateSyntaxError as exc:
@@ -85,3 +139,10 @@ def render(source: str, name: str, variables: Mapping[str, Any]) -> str:
         raise TemplateError(f"template {name}: not allowed: {exc}") from None
     except JinjaError as exc:
         raise TemplateError(f"template {name}: {exc}") from None
+    except RecursionError:
+        raise TemplateError(f"template {name}: it calls itself without end (a macro that "
+                            "calls itself?)") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        # Python's own errors inside an expression: 1/0, range(10**9), a wrong argument.
+        raise TemplateError(f"template {name}: cannot be rendered: {type(exc).__name__}: "
+                            f"{exc}") from None

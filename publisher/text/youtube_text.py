@@ -54,6 +54,26 @@ class YouTubeText:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
+# Invisible characters refused in every published text. Bidirectional embeddings, overrides
+# and isolates make a text display differently from how it reads ("Trojan Source"); the
+# zero-width spaces and joiners below make two equal-looking titles or tags differ. The joiners
+# that scripts and emoji need (U+200C, U+200D) and the marks U+200E/U+200F stay allowed.
+HIDDEN_CHARS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                         "\u200b\u2060\u2061\u2062\u2063\u2064\ufeff")
+
+
+def hidden_chars(what: str, text: str) -> list[str]:
+    """A problem when the text holds invisible characters that could disguise it."""
+    import unicodedata
+
+    found = sorted({ch for ch in text if ch in HIDDEN_CHARS})
+    if not found:
+        return []
+    shown = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".rstrip() for ch in found)
+    return [f"{what} contains invisible characters ({shown}), which can make a text look "
+            "different from what it says; remove them"]
+
+
 def template_variables(cfg: Config, item: InterviewText, hashtags: Sequence[str]
                        ) -> dict[str, Any]:
     """The variables every template may use (documented in the README)."""
@@ -107,8 +127,8 @@ def render_youtube(cfg: Config, item: InterviewText) -> YouTubeText:
     except TemplateError as exc:
         problems.append(str(exc))
         return YouTubeText(title, description, (), hashtags, tuple(problems), tuple(warnings))
-    problems += limits.check_title(title)
-    problems += limits.check_description(description)
+    problems += limits.check_title(title) + hidden_chars("title", title)
+    problems += limits.check_description(description) + hidden_chars("description", description)
     in_title = find_in_text(title)
     all_tags = combine(hashtags, in_title, find_in_text(description)).tags
     if len(all_tags) > limits.HASHTAGS_MAX:

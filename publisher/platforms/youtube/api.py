@@ -44,6 +44,14 @@ class YouTubeApi:
         items = result.get("items") or []
         return dict(items[0]) if items else None
 
+    def channel_status(self) -> dict[str, Any]:
+        """The authorised channel's status part. `longUploadsStatus` "allowed" means the
+        channel is verified, which custom thumbnails also require."""
+        result = self._call("channels.list", self.service.channels().list(
+            part="status", mine=True))
+        items = result.get("items") or []
+        return dict(items[0].get("status") or {}) if items else {}
+
     def set_privacy(self, video: dict[str, Any], privacy: str) -> None:
         """Change privacy with a full status part (videos.update replaces whole parts)."""
         status = dict(video.get("status") or {})

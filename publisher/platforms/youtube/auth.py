@@ -25,8 +25,6 @@ REAUTH_HINT = ("run `publisher auth youtube` to authorise again (if the Google C
 
 def load_credentials(token_file: Path, endpoints: Endpoints) -> Credentials:
     """The saved credentials, pointed at the configured token endpoint."""
-    from google.oauth2.credentials import Credentials
-
     try:
         info = json.loads(token_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -36,13 +34,49 @@ def load_credentials(token_file: Path, endpoints: Endpoints) -> Credentials:
         raise AuthError(f"the YouTube token file {token_file} cannot be read ({exc}): "
                         + REAUTH_HINT, platform="youtube") from None
     try:
-        creds = Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
+        creds = _credentials_class().from_authorized_user_info(  # type: ignore[no-untyped-call]
             info, list(SCOPES))
     except ValueError as exc:
         raise AuthError(f"the YouTube token file {token_file} is incomplete ({exc}): "
                         + REAUTH_HINT, platform="youtube") from None
     moved: Credentials = creds.with_token_uri(endpoints.token_uri)
+    _register(moved)
     return moved
+
+
+def _register(creds: Credentials) -> None:
+    """Tell the log redaction about this authorisation's secrets (see publisher/redact.py)."""
+    from publisher.redact import register
+
+    register(creds.token, creds.refresh_token, creds.client_secret)
+
+
+def _credentials_class() -> type[Credentials]:
+    """google-auth's Credentials whose every refresh, including the one the authorised http
+    makes by itself after a 401 mid-request, ends in our errors and registers the new access
+    token with the log redaction: a revoked authorisation waits for a person (AuthError)
+    instead of escaping as an unexpected RefreshError."""
+    from google.oauth2.credentials import Credentials
+
+    class _Credentials(Credentials):
+        def refresh(self, request: Any) -> None:
+            import google.auth.exceptions
+
+            try:
+                super().refresh(request)  # type: ignore[no-untyped-call]
+            except google.auth.exceptions.RefreshError as exc:
+                if "invalid_grant" in str(exc) or not getattr(exc, "retryable", False):
+                    raise AuthError("the YouTube authorisation has expired or was revoked: "
+                                    + REAUTH_HINT, platform="youtube",
+                                    reason="invalid_grant") from None
+                raise TransientError(f"the Google token endpoint failed: {_short(exc)}",
+                                     platform="youtube") from None
+            except (google.auth.exceptions.TransportError, OSError) as exc:
+                raise TransientError(f"cannot reach the Google token endpoint: {_short(exc)}",
+                                     platform="youtube") from None
+            _register(self)
+
+    return _Credentials
 
 
 def save_credentials(creds: Credentials, token_file: Path) -> None:
@@ -67,6 +101,7 @@ def refresh(creds: Credentials, http: Any, token_file: Path | None = None) -> No
         # google_auth_httplib2 wraps httplib2's errors only: a refused connection is raw.
         raise TransientError(f"cannot reach the Google token endpoint: {_short(exc)}",
                              platform="youtube") from None
+    _register(creds)
     if token_file is not None:
         save_credentials(creds, token_file)
 
