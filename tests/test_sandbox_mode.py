@@ -49,7 +49,12 @@ def test_run_due_sandbox_stages_on_a_copy_and_leaves_the_real_queue_alone(
     assert result.exit_code == 0, result.output
     assert "[SANDBOX]" in result.stdout and "stage interview 1: staged" in result.stdout
     assert all(line.startswith("[SANDBOX]") for line in result.stdout.splitlines() if line)
+    assert "rehearsal: 1 interview(s) copied" in result.stderr
     assert home.snapshot() == before, "the real queue changed"
+    as_json = home.run("run-due", "--sandbox", "--at", at, "--json")
+    data = json.loads(as_json.stdout)  # the banner stays out of the JSON
+    assert data["sandbox"] is True and data["actions"][0]["outcome"] == "staged"
+    assert home.snapshot() == before
 
     status = home.run("status", "--sandbox", "--json")
     data = json.loads(status.stdout)

@@ -34,8 +34,9 @@ def runtime_for(app: App, kind: str, sandbox: bool,
     from publisher.sandbox.run import banner_logging, sandbox_runtime
 
     banner_logging()
+    # The banner goes to stderr with the logs: stdout stays the command's own (--json).
     with sandbox_runtime(app, kind, clock=clock, echo=lambda line: click.secho(
-            line, fg="yellow", bold=True)) as rt:
+            line, fg="yellow", bold=True, err=True)) as rt:
         yield rt
 
 
@@ -75,7 +76,7 @@ def run_due_cmd(app: App, at: str | None, as_json: bool, sandbox: bool) -> None:
         report = run_due(rt, now)
     echo = sandbox_echo if sandbox else click.echo
     if as_json:
-        print_json({"now": now.isoformat(),
+        print_json({"now": now.isoformat(), "sandbox": sandbox,
                     "actions": [vars(a) for a in report.actions],
                     "next_wake": report.next_wake.isoformat() if report.next_wake else None})
     else:
