@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -43,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,7 @@ from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
 from publisher.sandbox.platforms import CROSS_POSTERS, SandboxPlatforms
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
+from tests import crash_harness as harness
 from tests.conftest import HomeFixture, invoke
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,16 +122,10 @@ def make_samples(folder: Path) -> list[Sample]:
 
 
 @dataclass
-class Run:
-    at: dt.datetime
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
+class Run(harness.Run):
+    """A `run-due` child's end, and the instant it acted as."""
 
-    @property
-    def output(self) -> str:
-        return f"exit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+    at: dt.datetime = dt.datetime.min
 
 
 @dataclass
@@ -252,7 +249,7 @@ class World:
             out, err = proc.communicate()
             raise AssertionError(f"run-due at {at} hung for {CHILD_TIMEOUT_S} s:\n{err}"
                                  ) from None
-        run = Run(at, proc.returncode, out, err, time.monotonic() - started)
+        run = Run(proc.returncode, out, err, time.monotonic() - started, at)
         self.runs.append(run)
         return run
 
@@ -267,36 +264,31 @@ class World:
 
     # ---- reading the outcome -----------------------------------------------------------
 
-    def interviews(self) -> list[tuple[int, str, str | None]]:
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[Session]:
         assert self.home is not None
         engine = make_engine(self.home.db_url)
         try:
             with Session(engine) as s:
-                return [(r.id, r.state, r.lease_owner) for r in s.scalars(
-                    select(Interview).order_by(Interview.id))]
+                yield s
         finally:
             engine.dispose()
+
+    def interviews(self) -> list[tuple[int, str, str | None]]:
+        with self._session() as s:
+            return [(r.id, r.state, r.lease_owner) for r in s.scalars(
+                select(Interview).order_by(Interview.id))]
 
     def publications(self) -> dict[tuple[int, str], tuple[str, str | None]]:
         """(interview, platform) → (state, url) of every cross-post record."""
-        assert self.home is not None
-        engine = make_engine(self.home.db_url)
-        try:
-            with Session(engine) as s:
-                return {(p.interview_id, p.platform): (p.state, p.url) for p in s.scalars(
-                    select(Publication).where(Publication.step == "post"))}
-        finally:
-            engine.dispose()
+        with self._session() as s:
+            return {(p.interview_id, p.platform): (p.state, p.url) for p in s.scalars(
+                select(Publication).where(Publication.step == "post"))}
 
     def video_url(self, interview_id: int) -> str | None:
-        assert self.home is not None
-        engine = make_engine(self.home.db_url)
-        try:
-            with Session(engine) as s:
-                return s.scalar(select(Publication.url).where(
-                    Publication.interview_id == interview_id, Publication.step == "video"))
-        finally:
-            engine.dispose()
+        with self._session() as s:
+            return s.scalar(select(Publication.url).where(
+                Publication.interview_id == interview_id, Publication.step == "video"))
 
 
 def trace_timeline(world: World) -> list[list[str]]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 
 from publisher.notify import notify
 from publisher.sandbox.youtube import FakeYouTube
-from tests.conftest import HomeFixture, Media, add_args
+from tests.conftest import HomeFixture, Media, Result, add_args
 from tests.test_youtube_stage import connect
 
 
@@ -110,19 +111,32 @@ def test_the_daily_chore_runs_the_doctor_and_notifies_what_fails(
     assert "publisher auth youtube" in check["message"]
 
 
+@contextlib.contextmanager
+def one_interview(home: HomeFixture, media: Media, receiver: Receiver
+                  ) -> Iterator[tuple[dict[str, Any], Callable[[str], Result]]]:
+    """A home with one queued interview, notifications to `receiver`, and `run-due --at`
+    with YouTube's clock at the same instant (so publishAt passes)."""
+    now = [dt.datetime.now(dt.UTC)]
+    with FakeYouTube(clock=lambda: now[0]) as yt:
+        connect(home, yt)
+        with_receiver(home, receiver)
+        home.ok(*add_args(media.video()))
+        plan = json.loads(home.ok("plan", "--json").stdout)[0]
+
+        def run_at(at: str) -> Result:
+            now[0] = dt.datetime.fromisoformat(at)
+            return home.run("run-due", "--at", at)
+
+        yield plan, run_at
+
+
 def test_a_release_is_notified_only_when_asked(sqlite_home: HomeFixture, media: Media,
                                                receiver: Receiver) -> None:
     toml = sqlite_home.path / "publisher.toml"
     toml.write_text(toml.read_text().replace("on_release = false", "on_release = true"))
-    now = [dt.datetime.now(dt.UTC)]
-    with FakeYouTube(clock=lambda: now[0]) as yt:
-        connect(sqlite_home, yt)
-        with_receiver(sqlite_home, receiver)
-        sqlite_home.ok(*add_args(media.video()))
-        plan = json.loads(sqlite_home.ok("plan", "--json").stdout)[0]
-        for at in (plan["upload_at"], plan["slot_utc"]):
-            now[0] = dt.datetime.fromisoformat(at)  # YouTube's clock: publishAt passes
-            result = sqlite_home.run("run-due", "--at", at)
+    with one_interview(sqlite_home, media, receiver) as (plan, run_at):
+        run_at(plan["upload_at"])
+        result = run_at(plan["slot_utc"])
     assert "release interview 1: released" in result.stdout, result.output
     out = [m for m in receiver.received if m["title"] == "publisher: Interview 1 is out"]
     assert len(out) == 1 and "youtube.com/watch?v=" in out[0]["message"]
@@ -130,14 +144,8 @@ def test_a_release_is_notified_only_when_asked(sqlite_home: HomeFixture, media: 
 
 def test_the_weekly_digest_counts_quota_and_warns_of_an_expiring_authorisation(
         sqlite_home: HomeFixture, media: Media, receiver: Receiver) -> None:
-    now = [dt.datetime.now(dt.UTC)]
-    with FakeYouTube(clock=lambda: now[0]) as yt:
-        connect(sqlite_home, yt)
-        with_receiver(sqlite_home, receiver)
-        sqlite_home.ok(*add_args(media.video()))
-        plan = json.loads(sqlite_home.ok("plan", "--json").stdout)[0]
-        now[0] = dt.datetime.fromisoformat(plan["upload_at"])
-        sqlite_home.ok("run-due", "--at", plan["upload_at"])  # uploads: quota is used
+    with one_interview(sqlite_home, media, receiver) as (plan, run_at):
+        assert run_at(plan["upload_at"]).exit_code == 0  # uploads: quota is used
         digests = [m["message"] for m in receiver.received
                    if m["title"] == "publisher: Weekly digest"]
         assert len(digests) == 1
@@ -145,8 +153,7 @@ def test_the_weekly_digest_counts_quota_and_warns_of_an_expiring_authorisation(
         assert "YouTube authorisation: granted 0 day(s) ago" in digests[0]
         assert "Testing" in digests[0]
         week_later = dt.datetime.fromisoformat(plan["upload_at"]) + dt.timedelta(days=8)
-        now[0] = week_later
-        sqlite_home.run("run-due", "--at", week_later.isoformat())
+        run_at(week_later.isoformat())
     digests = [m["message"] for m in receiver.received
                if m["title"] == "publisher: Weekly digest"]
     assert len(digests) == 2

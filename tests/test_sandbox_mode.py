@@ -23,6 +23,7 @@ from publisher.sandbox.guard import (
 )
 from publisher.sandbox.telegram import FakeTelegram
 from tests.conftest import HomeFixture, Media, add_args
+from tests.test_sandbox_serve import read_exports
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -103,15 +104,7 @@ def test_run_due_refuses_exports_left_from_sandbox_serve(sqlite_home: HomeFixtur
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
     try:
-        assert proc.stdout is not None
-        exports = {}
-        for line in proc.stdout:
-            if line.startswith("export "):
-                name, _, value = line[len("export "):].strip().partition("=")
-                exports[name] = value
-            if len(exports) == 7:
-                break
-        sqlite_home.env.update(exports)
+        sqlite_home.env.update(read_exports(proc))
         result = sqlite_home.run("run-due")
         assert result.exit_code == 3, result.output
         assert "the publisher sandbox" in result.stderr and "--sandbox" in result.stderr

@@ -9,18 +9,24 @@ import sys
 import urllib.request
 
 
+def read_exports(proc: subprocess.Popen[str]) -> dict[str, str]:
+    """The `export NAME=VALUE` lines `sandbox serve` prints, read as they come."""
+    assert proc.stdout is not None
+    roots: dict[str, str] = {}
+    for line in proc.stdout:
+        if line.startswith("export "):
+            name, _, value = line[len("export "):].strip().partition("=")
+            roots[name] = value
+        if len(roots) == 7:
+            break
+    return roots
+
+
 def test_serve_prints_roots_that_answer_then_stops() -> None:
     proc = subprocess.Popen([sys.executable, "-m", "publisher", "sandbox", "serve"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        assert proc.stdout is not None
-        roots: dict[str, str] = {}
-        for line in proc.stdout:
-            if line.startswith("export "):
-                name, _, value = line[len("export "):].strip().partition("=")
-                roots[name] = value
-            if len(roots) == 7:
-                break
+        roots = read_exports(proc)
         assert set(roots) >= {"PUBLISHER_YOUTUBE_API_ROOT", "PUBLISHER_X_API_ROOT",
                               "PUBLISHER_FACEBOOK_GRAPH_ROOT"}
         assert all(v.startswith("http://127.0.0.1:") for v in roots.values())

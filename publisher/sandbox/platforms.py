@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -106,6 +107,22 @@ class SandboxPlatforms:
         """What `platform` holds that links to `link` (the fakes' own records)."""
         found: list[dict[str, Any]] = self.by_name[platform].posts_with(link)
         return found
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """`values` in os.environ while the block runs (the endpoints' variables win over
+    publisher.toml), restored afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
 
 
 def post_text(post: dict[str, Any]) -> str:

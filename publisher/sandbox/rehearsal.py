@@ -9,18 +9,16 @@ side. Nothing here can reach a real platform: every endpoint is the sandbox's.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from publisher.home import Home
-from publisher.sandbox.platforms import SandboxPlatforms, post_text
+from publisher.sandbox.platforms import SandboxPlatforms, environment, post_text
 
 INTERVIEWS = [
     ("Maria Rossi, ceramista: il marmo e la terra", "Maria Rossi", "ceramista",
@@ -52,20 +50,6 @@ class Outcome:
     #: Failures each platform answered (from its request log): 429s, 5xx and "dropped"
     #: connections (not the 401s that make a client refresh an expired token).
     failures: dict[str, list[str]] = field(default_factory=dict)
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
 
 
 def rehearse(home_dir: Path, *, weeks: int = 4, faults: bool = False,
@@ -101,7 +85,7 @@ def rehearse(home_dir: Path, *, weeks: int = 4, faults: bool = False,
     clock = Clock(_next_monday(dt.datetime.now(dt.UTC)))
     logging.getLogger("publisher").setLevel(logging.CRITICAL)
     with SandboxPlatforms(clock=clock) as platforms, registered(platforms.ports), \
-            _environment(platforms.endpoints()), sandbox_mode():
+            environment(platforms.endpoints()), sandbox_mode():
         creds = platforms.credentials(home.path)
         write_private(home.credentials_file, json.dumps(creds, indent=2).encode())
         app = App(home, actor="demo")

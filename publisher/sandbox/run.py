@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,7 +98,7 @@ def sandbox_runtime(app: App, kind: str, *, clock: Callable[[], dt.datetime] | N
     from publisher.pipeline.runtime import Runtime
     from publisher.progress import for_terminal
     from publisher.sandbox.guard import registered, sandbox_mode
-    from publisher.sandbox.platforms import SandboxPlatforms
+    from publisher.sandbox.platforms import SandboxPlatforms, environment
     from publisher.store.db import make_engine
 
     app.check_ready()
@@ -107,7 +106,7 @@ def sandbox_runtime(app: App, kind: str, *, clock: Callable[[], dt.datetime] | N
                     database_url=sandbox_database_url(app.home.path))
     copied = copy_queue(app.home.database_url, box_home.database_url)
     with SandboxPlatforms(clock=clock) as platforms, registered(platforms.ports), \
-            _environment(platforms.endpoints()), sandbox_mode():
+            environment(platforms.endpoints()), sandbox_mode():
         creds = Credentials(path=box_home.path / "credentials.json",
                             sections=platforms.credentials(box_home.path))
         engine = make_engine(box_home.database_url)
@@ -123,17 +122,3 @@ def sandbox_runtime(app: App, kind: str, *, clock: Callable[[], dt.datetime] | N
                           sandbox=True)
         finally:
             engine.dispose()
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
