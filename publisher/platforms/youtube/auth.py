@@ -64,16 +64,9 @@ def _credentials_class() -> type[Credentials]:
 
             try:
                 super().refresh(request)  # type: ignore[no-untyped-call]
-            except google.auth.exceptions.RefreshError as exc:
-                if "invalid_grant" in str(exc) or not getattr(exc, "retryable", False):
-                    raise AuthError("the YouTube authorisation has expired or was revoked: "
-                                    + REAUTH_HINT, platform="youtube",
-                                    reason="invalid_grant") from None
-                raise TransientError(f"the Google token endpoint failed: {_short(exc)}",
-                                     platform="youtube") from None
-            except (google.auth.exceptions.TransportError, OSError) as exc:
-                raise TransientError(f"cannot reach the Google token endpoint: {_short(exc)}",
-                                     platform="youtube") from None
+            except (google.auth.exceptions.RefreshError,
+                    google.auth.exceptions.TransportError, OSError) as exc:
+                raise refresh_failure(exc) from None
             _register(self)
 
     return _Credentials
@@ -91,19 +84,28 @@ def refresh(creds: Credentials, http: Any, token_file: Path | None = None) -> No
 
     try:
         creds.refresh(Request(http))  # type: ignore[no-untyped-call]
-    except google.auth.exceptions.RefreshError as exc:
-        if "invalid_grant" in str(exc) or not getattr(exc, "retryable", False):
-            raise AuthError("the YouTube authorisation has expired or was revoked: "
-                            + REAUTH_HINT, platform="youtube", reason="invalid_grant") from None
-        raise TransientError(f"the Google token endpoint failed: {_short(exc)}",
-                             platform="youtube") from None
-    except (google.auth.exceptions.TransportError, OSError) as exc:
-        # google_auth_httplib2 wraps httplib2's errors only: a refused connection is raw.
-        raise TransientError(f"cannot reach the Google token endpoint: {_short(exc)}",
-                             platform="youtube") from None
+    except (google.auth.exceptions.RefreshError, google.auth.exceptions.TransportError,
+            OSError) as exc:
+        raise refresh_failure(exc) from None
     _register(creds)
     if token_file is not None:
         save_credentials(creds, token_file)
+
+
+def refresh_failure(exc: Exception) -> AuthError | TransientError:
+    """A failed token refresh, by kind: invalid_grant (or any refusal Google says not to
+    retry) needs a person; anything else is tried again later. google_auth_httplib2 wraps
+    httplib2's errors only, so a refused connection arrives as a raw OSError."""
+    import google.auth.exceptions
+
+    if isinstance(exc, google.auth.exceptions.RefreshError):
+        if "invalid_grant" in str(exc) or not getattr(exc, "retryable", False):
+            return AuthError("the YouTube authorisation has expired or was revoked: "
+                             + REAUTH_HINT, platform="youtube", reason="invalid_grant")
+        return TransientError(f"the Google token endpoint failed: {_short(exc)}",
+                              platform="youtube")
+    return TransientError(f"cannot reach the Google token endpoint: {_short(exc)}",
+                          platform="youtube")
 
 
 def _short(exc: Exception) -> str:
