@@ -130,16 +130,20 @@ class Run(harness.Run):
 
 @dataclass
 class Case:
-    """Kill run number `run` of the timeline at `point` (`name@N`), or after `after_s`."""
+    """Kill run number `run` of the timeline at `point` (`name@N`), after `after_s`, or from
+    outside while YouTube holds upload chunk `mid_chunk` but has not answered it."""
 
     run: int
     point: str | None = None
     after_s: float | None = None
+    mid_chunk: int | None = None
 
     @property
     def label(self) -> str:
         if self.point is not None:
             return f"run {self.run}: {self.point}"
+        if self.mid_chunk is not None:
+            return f"run {self.run}: kill -9 with chunk {self.mid_chunk} in flight"
         return f"run {self.run}: kill -9 after {self.after_s:.2f} s"
 
 
@@ -328,6 +332,8 @@ def play(world: World, cases: list[Case]) -> Verdict:
             continue
         if case.point is not None:
             crashed = world.run(at, {CRASH_ENV: case.point})
+        elif case.mid_chunk is not None:
+            crashed = _kill_mid_chunk(world, at, case.mid_chunk)
         else:
             assert case.after_s is not None
             t0 = time.monotonic()
@@ -346,6 +352,23 @@ def play(world: World, cases: list[Case]) -> Verdict:
     verdict = judge(world, cases, kills)
     verdict.seconds = time.monotonic() - started
     return verdict
+
+
+def _kill_mid_chunk(world: World, at: dt.datetime, n: int) -> Run:
+    """YouTube stores the n-th chunk of the run's first upload and holds its answer; the
+    child is killed then, so it never learns the chunk arrived."""
+    yt = world.platforms.youtube
+    before = set(yt.sessions)
+    yt.delay_chunk(n, 10.0)  # far longer than the poll needs; the kill ends the wait
+    started = time.monotonic()
+    proc = world.start(at)
+
+    def chunk_in_flight() -> bool:
+        return any(s.kind == "video" and s.data_puts >= n
+                   for key, s in yt.sessions.items() if key not in before)
+
+    harness.kill_when(proc, chunk_in_flight, timeout_s=CHILD_TIMEOUT_S)
+    return world.finish(proc, at, started)
 
 
 def judge(world: World, cases: list[Case], kills: int) -> Verdict:
@@ -480,6 +503,12 @@ def traced_cases(samples: list[Sample]) -> tuple[list[Case], Verdict, list[float
     return cases_from(traces), clean, durations
 
 
+def mid_chunk_cases() -> list[Case]:
+    """A kill with each chunk of each upload in flight (run 0 uploads interview 1, run 1
+    interview 2; each spans five 1 MiB chunks)."""
+    return [Case(run, mid_chunk=n) for run in (0, 1) for n in range(1, 6)]
+
+
 def random_cases(durations: list[float], n: int, seed: int) -> list[Case]:
     """`n` kills from outside at a random moment of a random run (seeded)."""
     rng = random.Random(seed)
@@ -490,8 +519,10 @@ def random_cases(durations: list[float], n: int, seed: int) -> list[Case]:
 def summary(verdicts: list[Verdict]) -> str:
     cases = [c for v in verdicts for c in v.cases]
     named = sum(c.point is not None for c in cases)
+    mid = sum(c.mid_chunk is not None for c in cases)
     lines = [
-        f"kill points: {named} named + {len(cases) - named} random, in {len(verdicts)} worlds; "
+        f"kill points: {named} named + {mid} mid-chunk + {len(cases) - named - mid} random, "
+        f"in {len(verdicts)} worlds; "
         f"{sum(v.kills for v in verdicts)} processes killed (a random kill can come after "
         "the run ended)",
         f"duplicates: {sum(v.duplicates for v in verdicts)}",
@@ -522,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         cases, clean, durations = traced_cases(samples)
         assert clean.ok, clean.problems
         chosen = list(cases) if args.full else cases[::max(1, args.every)]
-        chosen += random_cases(durations, args.random, args.seed)
+        chosen += mid_chunk_cases() + random_cases(durations, args.random, args.seed)
         print(f"{len(cases)} traced kill points; running {len(chosen)} cases", flush=True)
         groups = worlds(chosen)
         print(f"{len(groups)} worlds", flush=True)

@@ -19,6 +19,7 @@ from tests.crash_matrix import (
     cases_from,
     judge,
     make_samples,
+    mid_chunk_cases,
     random_cases,
     run_world,
     summary,
@@ -46,6 +47,7 @@ REDUCED = [
     Case(1, "crosspost.telegram.sent@1"),
     Case(2, "crosspost.facebook.sent@1"),
     Case(2, "db.before_commit@20"),
+    Case(1, mid_chunk=3),
 ]
 
 
@@ -92,13 +94,14 @@ def test_the_reduced_set_is_in_the_trace(traced: tuple[list[list[str]], list[flo
                                                        World]) -> None:
     traces, _, _ = traced
     labels = {(c.run, c.point) for c in cases_from(traces)}
-    missing = [c.label for c in REDUCED if (c.run, c.point) not in labels]
+    missing = [c.label for c in REDUCED if c.point and (c.run, c.point) not in labels]
     assert not missing, f"not reached by the timeline: {missing}"
 
 
 @pytest.mark.skipif(FULL, reason="the full matrix below covers these")
 @pytest.mark.parametrize("cases", worlds(REDUCED),
-                         ids=lambda cs: "+".join(f"run{c.run}-{c.point}" for c in cs))
+                         ids=lambda cs: "+".join(f"run{c.run}-{c.point or f'chunk{c.mid_chunk}'}"
+                                                 for c in cs))
 def test_kill_restart_and_judge(cases: list[Case], samples: list[Sample]) -> None:
     verdict = run_world(samples, cases)
     assert verdict.kills == len(cases), f"{verdict.label}: only {verdict.kills} kills"
@@ -120,7 +123,7 @@ def test_random_time_kills(samples: list[Sample], traced: tuple[list[list[str]],
 def test_full_matrix(samples: list[Sample], traced: tuple[list[list[str]], list[float],
                                                          World]) -> None:
     traces, durations, _ = traced
-    cases = cases_from(traces) + random_cases(durations, 20, seed=2026)
+    cases = cases_from(traces) + mid_chunk_cases() + random_cases(durations, 20, seed=2026)
     verdicts = [run_world(samples, group) for group in worlds(cases)]
     print("\n" + summary(verdicts))
     failing = [(v.label, v.problems) for v in verdicts if not v.ok]
