@@ -427,39 +427,36 @@ def judge(world: World, cases: list[Case], kills: int) -> Verdict:
     return v
 
 
+def _posts(world: World) -> Iterator[tuple[int, str, str, list[dict[str, Any]]]]:
+    """(interview, platform, its record's state, what the platform holds) for every
+    interview on YouTube and every cross-posting platform."""
+    pubs = world.publications()
+    for interview_id, _state, _lease in world.interviews():
+        link = world.video_url(interview_id)
+        if link is None:
+            continue
+        for platform in CROSS_POSTERS:
+            state, _url = pubs.get((interview_id, platform), ("missing", None))
+            yield interview_id, platform, state, world.platforms.posts_with(platform, link)
+
+
 def _judge_posts(world: World, v: Verdict) -> None:
     """One post per interview per platform; a needs-attention record is resolved the way an
     organizer would, then the settling run must leave exactly one."""
-    assert world.home is not None
-    pubs = world.publications()
-    for interview_id, _state, _lease in world.interviews():
-        link = world.video_url(interview_id)
-        if link is None:
-            continue
-        for platform in CROSS_POSTERS:
-            state, _url = pubs.get((interview_id, platform), ("missing", None))
-            held = world.platforms.posts_with(platform, link)
-            if state == "needs_attention":
-                v.attention.append(f"{platform}#{interview_id}")
-                _organizer_resolves(world, interview_id, platform, held)
+    for interview_id, platform, state, held in list(_posts(world)):
+        if state == "needs_attention":
+            v.attention.append(f"{platform}#{interview_id}")
+            _organizer_resolves(world, interview_id, platform, held)
     world.run_ok(world.settle_at + dt.timedelta(hours=1))
-    pubs = world.publications()
-    for interview_id, _state, _lease in world.interviews():
-        link = world.video_url(interview_id)
-        if link is None:
-            continue
-        for platform in CROSS_POSTERS:
-            held = world.platforms.posts_with(platform, link)
-            state, _url = pubs.get((interview_id, platform), ("missing", None))
-            if len(held) > 1:
-                v.duplicates += len(held) - 1
-                v.problems.append(f"{len(held)} posts on {platform} for interview "
-                                  f"{interview_id}")
-            if not held:
-                v.losses += 1
-                v.problems.append(f"no post on {platform} for interview {interview_id}")
-            if state != "done":
-                v.problems.append(f"{platform} record of interview {interview_id} is {state}")
+    for interview_id, platform, state, held in _posts(world):
+        if len(held) > 1:
+            v.duplicates += len(held) - 1
+            v.problems.append(f"{len(held)} posts on {platform} for interview {interview_id}")
+        if not held:
+            v.losses += 1
+            v.problems.append(f"no post on {platform} for interview {interview_id}")
+        if state != "done":
+            v.problems.append(f"{platform} record of interview {interview_id} is {state}")
 
 
 def _organizer_resolves(world: World, interview_id: int, platform: str,

@@ -119,7 +119,7 @@ def test_random_time_kills(samples: list[Sample], traced: tuple[list[list[str]],
     print("\n" + summary(verdicts))
 
 
-@pytest.mark.skipif(not FULL, reason="set PUBLISHER_CRASH_MATRIX=full (about 30 minutes)")
+@pytest.mark.skipif(not FULL, reason="set PUBLISHER_CRASH_MATRIX=full (about an hour on one core)")
 def test_full_matrix(samples: list[Sample], traced: tuple[list[list[str]], list[float],
                                                          World]) -> None:
     traces, durations, _ = traced

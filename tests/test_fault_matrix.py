@@ -48,8 +48,9 @@ from publisher.sandbox.telegram import FakeTelegram
 from publisher.sandbox.x import FakeX
 from publisher.sandbox.youtube import FakeYouTube, ProcessingScript
 from publisher.store.db import make_engine
-from publisher.store.models import Event, Interview, Publication
+from publisher.store.models import Interview, Publication
 from tests.conftest import HomeFixture, add_args, invoke
+from tests.test_run_due import events
 from tests.test_youtube_stage import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,15 +161,6 @@ def interview(home: HomeFixture, iid: int = 1) -> Interview:
         s.expunge(row)
     engine.dispose()
     return row
-
-
-def events(home: HomeFixture, kind: str) -> list[Event]:
-    engine = make_engine(home.db_url)
-    with Session(engine) as s:
-        rows = list(s.scalars(select(Event).where(Event.kind == kind).order_by(Event.id)))
-        s.expunge_all()
-    engine.dispose()
-    return rows
 
 
 def sha(path: Path) -> str:

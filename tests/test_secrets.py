@@ -43,6 +43,7 @@ from publisher.sandbox.x import FakeX, XKeys
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.models import Base
 from tests.conftest import HomeFixture, Media, Result, add_args, invoke
+from tests.test_run_due import Clock
 
 # ---- the known secrets --------------------------------------------------------------------
 
@@ -150,14 +151,6 @@ class Platforms:
     bluesky: FakeBluesky
     telegram: FakeTelegram
     facebook: FakeFacebook
-
-
-@dataclass
-class Clock:
-    now: dt.datetime
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture
