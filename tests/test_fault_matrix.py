@@ -721,3 +721,21 @@ def test_a_lookup_refused_for_good_asks_the_organizer_to_look_before_retrying(
     assert "publisher resolve 1 --platform x --url URL" in reason, reason
     assert reason.index("resolve") < reason.index("publisher retry 1 --platform x")
     assert _post_count(world) == 1  # the stored post, never a second one
+
+
+@pytest.mark.parametrize(("attempts", "retry_in_s", "expected_s"), [
+    (1, 7, 30),            # a tiny wait: never sooner than 30 s (no hammering)
+    (1, 120, 120),         # the platform's reset, exactly (no backoff added on top)
+    (5, 3600, 3600),
+    (1, -60, 30),          # a reset already past (clock skew)
+    (1, None, 240),        # no reset given: backoff, 2 min doubling per attempt
+    (3, None, 960),
+    (20, None, 6 * 3600),  # capped
+])
+def test_the_retry_time_is_the_platforms_when_it_gives_one(
+        attempts: int, retry_in_s: int | None, expected_s: int) -> None:
+    from publisher.pipeline.retry import next_attempt
+
+    now = dt.datetime(2026, 12, 1, 17, 0, tzinfo=dt.UTC)
+    retry_at = None if retry_in_s is None else now + dt.timedelta(seconds=retry_in_s)
+    assert next_attempt(now, attempts, retry_at) == now + dt.timedelta(seconds=expected_s)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from publisher.faults import crash_point
 from publisher.pipeline.records import is_done, record
+from publisher.pipeline.retry import RETRY_BASE, next_attempt
 from publisher.pipeline.runtime import Runtime
 from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, UnknownOutcome
 from publisher.platforms.errors import AuthError, DeferredError, PlatformError, TransientError
@@ -27,8 +28,6 @@ from publisher.store.models import Interview, Publication, PublicationState, Sta
 from publisher.text.posts import render_post
 
 log = logging.getLogger(__name__)
-RETRY_BASE = dt.timedelta(minutes=2)
-RETRY_CAP = dt.timedelta(hours=6)
 
 PosterFactory = Callable[[Runtime, str], CrossPoster]
 
@@ -273,8 +272,7 @@ def _failed(rt: Runtime, item: Interview, pub_id: int, platform: str, exc: Platf
             outcome = "needs_attention"
         elif isinstance(exc, TransientError):
             pub.state = PublicationState.FAILED.value
-            delay = min(RETRY_CAP, RETRY_BASE * 2 ** min(pub.attempts, 12))
-            pub.next_attempt_at = max(exc.retry_at or now, now + delay)
+            pub.next_attempt_at = next_attempt(now, pub.attempts, exc.retry_at)
             outcome = "retry"
         else:
             pub.state = PublicationState.NEEDS_ATTENTION.value

@@ -17,6 +17,7 @@ from publisher import leases
 from publisher.faults import crash_point
 from publisher.media import MediaError, check_thumbnail, sha256_file
 from publisher.pipeline.records import is_done, record
+from publisher.pipeline.retry import next_attempt
 from publisher.pipeline.runtime import Runtime
 from publisher.platforms.errors import (
     AuthError,
@@ -36,8 +37,6 @@ from publisher.text.youtube_text import render_youtube
 
 log = logging.getLogger(__name__)
 LEASE_TTL = dt.timedelta(minutes=10)
-RETRY_BASE = dt.timedelta(minutes=2)
-RETRY_CAP = dt.timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -334,8 +333,8 @@ def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
             pub.next_attempt_at = now + dt.timedelta(hours=1)
             outcome = "waiting"
         elif isinstance(exc, TransientError | SessionExpired):
-            delay = min(RETRY_CAP, RETRY_BASE * 2 ** min(pub.attempts, 12))
-            pub.next_attempt_at = max(getattr(exc, "retry_at", None) or now, now + delay)
+            pub.next_attempt_at = next_attempt(now, pub.attempts,
+                                               getattr(exc, "retry_at", None))
             outcome = "retry"
         else:
             leases.guarded_update(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
