@@ -131,6 +131,8 @@ def test_the_daemon_in_sandbox_mode_says_so_on_every_line(sqlite_home: HomeFixtu
                 break
             time.sleep(0.3)
         assert proc.poll() is None, proc.communicate()
+        real = sqlite_home.run("status").stdout
+        assert real.startswith("SANDBOX: a rehearsal daemon"), real
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     finally:

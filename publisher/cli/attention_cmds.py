@@ -90,6 +90,20 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def _rehearsal_running(app: App, now: dt.datetime) -> bool:
+    """Whether `run --sandbox` is beating in the home's rehearsal copy."""
+    from publisher.home import Home
+    from publisher.sandbox.run import sandbox_database_url
+
+    box = App(Home(path=app.home.path, database_url=sandbox_database_url(app.home.path)))
+    try:
+        return bool(gather_status(box, now)["daemon"]["alive"])
+    except Exception:  # an unreadable rehearsal copy must not break the real status
+        return False
+    finally:
+        box.close()
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.option("--sandbox", is_flag=True,
@@ -122,7 +136,12 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
             click.secho(f"SANDBOX: the rehearsal copy in {box}; nothing here is real.",
                         fg="yellow", bold=True)
         elif box.exists():
-            click.echo("(A rehearsal copy exists too: `publisher status --sandbox`.)")
+            if _rehearsal_running(app, now):
+                click.secho("SANDBOX: a rehearsal daemon (`publisher run --sandbox`) is "
+                            "running on a copy of this queue; it touches nothing real: "
+                            "`publisher status --sandbox`.", fg="yellow", bold=True)
+            else:
+                click.echo("(A rehearsal copy exists too: `publisher status --sandbox`.)")
         d = data["daemon"]
         beat = dt.datetime.fromisoformat(d["last_heartbeat"]) if d["last_heartbeat"] else None
         click.echo(f"Daemon: {'running' if d['alive'] else 'not running'} "
