@@ -45,12 +45,12 @@ import math
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from publisher.sandbox.http import Drop, LoopbackServer, Request, Response
+from publisher.sandbox.post_faults import PostFault, PostFaults
 
 MAX_MESSAGE_CHARS = 63206
 DUPLICATE_WINDOW = timedelta(hours=24)
@@ -87,22 +87,12 @@ class GraphError(Exception):
         return Response.json(self.status, {"error": error}, self.headers)
 
 
-@dataclass
-class _Fault:
-    kind: str                  # "fail", "drop", "rate", "delay"
-    after_storing: bool = False
-    status: int = 500
-    code: int | None = None
-    message: str | None = None
-    seconds: float = 0.0
-
-
 def graph_time(moment: datetime) -> str:
     """Graph's timestamps: `2026-11-25T17:00:00+0000`."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-class FakeFacebook(LoopbackServer):
+class FakeFacebook(PostFaults, LoopbackServer):
     """The Graph API for one Page and its Page access token."""
 
     name = "facebook"
@@ -121,7 +111,7 @@ class FakeFacebook(LoopbackServer):
         self._permissions = set(PERMISSIONS)
         self._token_subcode: int | None = None   # set once revoked
         self._posts: list[dict[str, Any]] = []   # oldest first
-        self._faults: list[_Fault] = []
+        self._faults: list[PostFault] = []
         self._ids = itertools.count(122100000000000001)
         self._calls = 0
 
@@ -155,18 +145,8 @@ class FakeFacebook(LoopbackServer):
 
     def fail_next_post(self, status: int, *, after_storing: bool, code: int | None = None,
                        message: str | None = None) -> None:
-        self._add_fault(_Fault("fail", after_storing, status=status, code=code,
+        self._add_fault(PostFault("fail", after_storing, status=status, code=code,
                                message=message))
-
-    def drop_next_post(self, *, after_storing: bool) -> None:
-        self._add_fault(_Fault("drop", after_storing))
-
-    def rate_limit_next_post(self, reset_in_s: int) -> None:
-        self._add_fault(_Fault("rate", seconds=reset_in_s))
-
-    def delay_next_post(self, seconds: float) -> None:
-        """Store the next post, then answer only after `seconds`."""
-        self._add_fault(_Fault("delay", True, seconds=seconds))
 
     def revoke_token(self, subcode: int = 460) -> None:
         """The Page token stops working (460: password changed, 463: expired, ...)."""
@@ -181,10 +161,6 @@ class FakeFacebook(LoopbackServer):
     def revoke_permission(self, permission: str) -> None:
         with self.lock:
             self._permissions.discard(permission)
-
-    def _add_fault(self, fault: _Fault) -> None:
-        with self.lock:
-            self._faults.append(fault)
 
     # ---- HTTP ----------------------------------------------------------------------------
 
@@ -275,7 +251,7 @@ class FakeFacebook(LoopbackServer):
             if "pages_manage_posts" not in self._permissions:
                 raise GraphError(403, 200, "(#200) If posting to a page, requires both "
                                  "pages_read_engagement and pages_manage_posts permission")
-            fault = self._faults.pop(0) if self._faults else None
+            fault = self._next_fault()
         if fault is not None:
             request.notes.append(f"fault: {fault.kind} after_storing={fault.after_storing}")
         if fault is not None and fault.kind == "rate":
@@ -369,7 +345,7 @@ def _select(post: dict[str, Any], fields: object) -> dict[str, Any]:
     return {"id": post["id"], **{k: public[k] for k in wanted if k in public}}
 
 
-def _fault_answer(fault: _Fault) -> Response | Drop:
+def _fault_answer(fault: PostFault) -> Response | Drop:
     if fault.kind == "drop":
         return Drop()
     code, message = _FAULT_ERRORS.get(fault.status, (100, "(#100) Invalid parameter"))

@@ -71,6 +71,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, quote
 
 from publisher.sandbox.http import Drop, LoopbackServer, Request, Response
+from publisher.sandbox.post_faults import PostFault, PostFaults
 
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_URL_LENGTH = 23
@@ -277,15 +278,6 @@ class FakeStatus:
 
 
 @dataclass
-class _PostFault:
-    kind: Literal["fail", "drop", "delay", "rate"]
-    status: int = 0
-    after_storing: bool = False
-    message: str | None = None
-    seconds: float = 0.0
-
-
-@dataclass
 class _Window:
     limit: int
     period: int  # seconds
@@ -318,7 +310,7 @@ def _truthy(value: object) -> bool:
 
 # ---- the fake ------------------------------------------------------------------------------
 
-class FakeMastodon(LoopbackServer):
+class FakeMastodon(PostFaults, LoopbackServer):
     """A Mastodon instance on 127.0.0.1 (see the module docstring). One account exists from
     the start (``username``/``access_token``); :meth:`add_account` makes more."""
 
@@ -343,7 +335,7 @@ class FakeMastodon(LoopbackServer):
         self._accounts: dict[str, FakeAccount] = {}
         self._statuses: list[FakeStatus] = []
         self._idempotency: dict[tuple[str, str], tuple[str, datetime]] = {}
-        self._faults: list[_PostFault] = []
+        self._faults: list[PostFault] = []
         self._api_window = _Window(rate_limit, rate_period)
         self._status_window = _Window(status_limit, status_period)
         self.account = self.add_account(username, access_token or secrets.token_urlsafe(24))
@@ -392,22 +384,7 @@ class FakeMastodon(LoopbackServer):
                        message: str | None = None) -> None:
         """Answer the next post with ``status``; with ``after_storing``, store it first."""
         with self.lock:
-            self._faults.append(_PostFault("fail", status, after_storing, message))
-
-    def drop_next_post(self, *, after_storing: bool = False) -> None:
-        """Reset the connection on the next post without answering."""
-        with self.lock:
-            self._faults.append(_PostFault("drop", after_storing=after_storing))
-
-    def delay_next_post(self, seconds: float) -> None:
-        """Store the next post, then wait ``seconds`` before answering (a client timeout)."""
-        with self.lock:
-            self._faults.append(_PostFault("delay", after_storing=True, seconds=seconds))
-
-    def rate_limit_next_post(self, reset_in_s: int) -> None:
-        """Answer the next post 429 with ``X-RateLimit-Reset`` ``reset_in_s`` seconds ahead."""
-        with self.lock:
-            self._faults.append(_PostFault("rate", 429, seconds=float(reset_in_s)))
+            self._faults.append(PostFault("fail", after_storing, status=status, message=message))
 
     # ---- inspection ------------------------------------------------------------------------
 
@@ -503,7 +480,7 @@ class FakeMastodon(LoopbackServer):
         account, headers = self._authenticate(request, WRITE_SCOPES)
         form = self._body(request)
         with self.lock:
-            fault = self._faults.pop(0) if self._faults else None
+            fault = self._next_fault()
         if fault is not None:
             request.notes.append(f"fault: {fault.kind} {fault.status or ''}".strip())
             if fault.kind == "rate":
@@ -523,7 +500,7 @@ class FakeMastodon(LoopbackServer):
         request.notes.append("created" if created else "idempotent repeat")
         return Response.json(200, self._status_json(status), headers)
 
-    def _fault_answer(self, fault: _PostFault) -> Response | Drop:
+    def _fault_answer(self, fault: PostFault) -> Response | Drop:
         if fault.kind == "drop":
             return Drop()
         if fault.status >= 500 and fault.message is None:

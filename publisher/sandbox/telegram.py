@@ -38,11 +38,11 @@ import copy
 import json
 import re
 import time
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from publisher.sandbox.http import Drop, LoopbackServer, Request, Response
+from publisher.sandbox.post_faults import PostFault, PostFaults
 
 MAX_TEXT_UTF16 = 4096
 DEFAULT_TOKEN = "7000000001:AAHsandbox-bot-token_for-tests-0123456"
@@ -71,19 +71,11 @@ class BotApiError(Exception):
         return Response.json(self.status, payload)
 
 
-@dataclass
-class _Fault:
-    kind: str                  # "fail", "drop", "rate", "delay"
-    after_storing: bool = False
-    status: int = 500
-    seconds: float = 0.0
-
-
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class FakeTelegram(LoopbackServer):
+class FakeTelegram(PostFaults, LoopbackServer):
     """The Bot API for one bot that administers one channel."""
 
     name = "telegram"
@@ -102,7 +94,7 @@ class FakeTelegram(LoopbackServer):
         self._tokens = {token}
         self._bot_in_channel = True
         self._posts: list[dict[str, Any]] = []
-        self._faults: list[_Fault] = []
+        self._faults: list[PostFault] = []
         self._next_message_id = 100
 
     @property
@@ -127,17 +119,7 @@ class FakeTelegram(LoopbackServer):
     # ---- fault injection -----------------------------------------------------------------
 
     def fail_next_post(self, status: int, *, after_storing: bool) -> None:
-        self._add_fault(_Fault("fail", after_storing, status=status))
-
-    def drop_next_post(self, *, after_storing: bool) -> None:
-        self._add_fault(_Fault("drop", after_storing))
-
-    def rate_limit_next_post(self, reset_in_s: int) -> None:
-        self._add_fault(_Fault("rate", seconds=reset_in_s))
-
-    def delay_next_post(self, seconds: float) -> None:
-        """Store the next message, then answer only after `seconds`."""
-        self._add_fault(_Fault("delay", True, seconds=seconds))
+        self._add_fault(PostFault("fail", after_storing, status=status))
 
     def revoke_token(self) -> None:
         """The bot's token was revoked in @BotFather: every call gets 401."""
@@ -153,10 +135,6 @@ class FakeTelegram(LoopbackServer):
         """The bot is no longer an administrator of the channel: sendMessage gets 403."""
         with self.lock:
             self._bot_in_channel = False
-
-    def _add_fault(self, fault: _Fault) -> None:
-        with self.lock:
-            self._faults.append(fault)
 
     # ---- HTTP ----------------------------------------------------------------------------
 
@@ -231,7 +209,7 @@ class FakeTelegram(LoopbackServer):
         with self.lock:
             if not self._bot_in_channel:
                 raise BotApiError(403, "Forbidden: bot is not a member of the channel chat")
-            fault = self._faults.pop(0) if self._faults else None
+            fault = self._next_fault()
         if fault is not None:
             request.notes.append(f"fault: {fault.kind} after_storing={fault.after_storing}")
         if fault is not None and fault.kind == "rate":
@@ -267,7 +245,7 @@ class FakeTelegram(LoopbackServer):
         return message
 
 
-def _fault_answer(fault: _Fault) -> Response | Drop:
+def _fault_answer(fault: PostFault) -> Response | Drop:
     if fault.kind == "drop":
         return Drop()
     try:
