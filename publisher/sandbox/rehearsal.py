@@ -1,10 +1,10 @@
 """`publisher demo`: the whole programme against the loopback platforms, on a fast clock.
 
 A fresh home with the example campaign; short sample interviews made with PyAV; the
-loopback YouTube, Mastodon, Bluesky and Telegram started in this process; then the real
-pipeline (`run_due`) driven through a few simulated weeks, jumping from one due moment to the
-next exactly as the daemon sleeps. What each platform received is read from the platforms'
-side. Nothing here can reach a real platform: every endpoint is the sandbox's.
+loopback platforms started in this process (SandboxPlatforms, walled off by guard.py); then
+the real pipeline (`run_due`) driven through a few simulated weeks, jumping from one due
+moment to the next exactly as the daemon sleeps. What each platform received is read from
+the platforms' side. Nothing here can reach a real platform: every endpoint is the sandbox's.
 """
 
 from __future__ import annotations
