@@ -60,6 +60,27 @@ def _bounded_binop(operator: str, left: Any, right: Any) -> Any:
     return left**right
 
 
+def _check_arguments(what: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    """No number above MAX_BUILT_LENGTH as an argument: `'x'|center(10**9)` or
+    `title.ljust(10**9)` would build a gigabyte of text."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and \
+                abs(value) > MAX_BUILT_LENGTH:
+            raise _security_error(f"{what} was given {value:,} (at most "
+                                  f"{MAX_BUILT_LENGTH:,} in a template)")
+
+
+def _bounded_filter(name: str, fn: Any) -> Any:
+    import functools
+
+    @functools.wraps(fn)  # keeps Jinja's pass_context/pass_eval_context marks
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        _check_arguments(f"the filter {name!r}", args[1:], kwargs)
+        return fn(*args, **kwargs)
+
+    return bounded
+
+
 def _security_error(message: str) -> Exception:
     from jinja2.exceptions import SecurityError
 
@@ -84,16 +105,25 @@ def _environment() -> SandboxedEnvironment:
             return str(StrictUndefined._undefined_message.fget(self))  # type: ignore[attr-defined]
 
     class BoundedSandbox(SandboxedEnvironment):
-        """The sandbox, with `*` and `**` refused when they would exhaust the memory."""
+        """The sandbox, with `*`, `**`, filters and method calls refused when they would
+        exhaust the memory."""
 
         intercepted_binops = frozenset({"*", "**"})
 
         def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
             return _bounded_binop(operator, left, right)
 
+        def call(__self, __context: Context, __obj: Any, *args: Any,
+                 **kwargs: Any) -> Any:
+            name = str(getattr(__obj, "__name__", "a call")).removeprefix("safe_")  # range
+            _check_arguments(f"{name}()", args, kwargs)
+            return super().call(__context, __obj, *args, **kwargs)
+
     # Plain text out (no HTML escaping); keep the organizer's line breaks exactly.
-    return BoundedSandbox(undefined=NamedUndefined, autoescape=False,
-                          keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+    env = BoundedSandbox(undefined=NamedUndefined, autoescape=False,
+                         keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+    env.filters = {name: _bounded_filter(name, fn) for name, fn in env.filters.items()}
+    return env
 
 
 def _refuse_loading(source: str, name: str) -> None:
