@@ -68,8 +68,7 @@ class Daemon:
         self.failures = 0
         self.ticks += 1
         for action in report.actions:
-            log.info("%s interview %s: %s %s", action.step, action.interview_id,
-                     action.outcome, action.detail)
+            log.info("%s", action.describe())
         wake = report.next_wake
         cap = now + self.max_sleep
         target = min(wake, cap) if wake else cap
