@@ -27,12 +27,23 @@ def _ago(moment: dt.datetime | None, now: dt.datetime) -> str:
     return f"{seconds // 86400} days ago"
 
 
+def daemon_health(daemon: dict[str, Any], now: dt.datetime) -> tuple[dt.datetime | None, bool]:
+    """The daemon's last heartbeat, and whether it is alive: a beat in the last 15 minutes
+    from a process that still exists."""
+    from publisher.leases import holder_is_dead
+
+    beat = dt.datetime.fromisoformat(daemon["heartbeat"]) if daemon.get("heartbeat") else None
+    owner = daemon.get("owner")
+    alive = bool(beat and now - beat < dt.timedelta(minutes=15)
+                 and not (owner and holder_is_dead(owner)))
+    return beat, alive
+
+
 def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
     """Everything `status` shows, as data (also its --json)."""
     from sqlalchemy import select
 
     from publisher.cadence import make_plan
-    from publisher.leases import holder_is_dead
     from publisher.pipeline import state
     from publisher.pipeline.planning import plan_items
     from publisher.store.models import Interview, Publication, PublicationState, State
@@ -61,10 +72,7 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
                      default_schedule=app.config.campaign.default_schedule)
     nxt = next((e for e in plan.entries if e.interview is not None
                 and e.interview.slot_at is None), None)
-    beat = dt.datetime.fromisoformat(daemon["heartbeat"]) if daemon.get("heartbeat") else None
-    owner = daemon.get("owner")
-    alive = bool(beat and now - beat < dt.timedelta(minutes=15)
-                 and not (owner and holder_is_dead(owner)))
+    beat, alive = daemon_health(daemon, now)
     needs = [{"interview_id": r.id, "title": r.title, "platform": "youtube",
               "reason": r.attention_reason or "",
               "fix": f"publisher retry {r.id}"} for r in attention]
@@ -93,11 +101,13 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
 def _rehearsal_running(app: App, now: dt.datetime) -> bool:
     """Whether `run --sandbox` is beating in the home's rehearsal copy."""
     from publisher.home import Home
+    from publisher.pipeline import state
     from publisher.sandbox.run import sandbox_database_url
 
     box = App(Home(path=app.home.path, database_url=sandbox_database_url(app.home.path)))
     try:
-        return bool(gather_status(box, now)["daemon"]["alive"])
+        with box.transaction(needs_config=False) as s:
+            return daemon_health(state.get(s, "daemon"), now)[1]
     except Exception:  # an unreadable rehearsal copy must not break the real status
         return False
     finally:

@@ -176,18 +176,10 @@ class FakeFacebook(PostFaults, LoopbackServer):
         return result
 
     def _params(self, request: Request) -> dict[str, Any]:
-        params: dict[str, Any] = {k: v[0] for k, v in request.query.items()}
-        ctype = (request.header("content-type") or "").lower()
-        if ctype.startswith("application/json"):
-            try:
-                body = request.json()
-            except ValueError as exc:
-                raise GraphError(400, 100, "(#100) Invalid JSON body") from exc
-            if isinstance(body, dict):
-                params.update(body)
-        elif ctype.startswith("application/x-www-form-urlencoded"):
-            params.update(request.form())
-        return params
+        try:
+            return request.params()
+        except ValueError as exc:
+            raise GraphError(400, 100, "(#100) Invalid JSON body") from exc
 
     def _authenticate(self, request: Request, params: dict[str, Any]) -> str:
         """Where the token came from ("header" or "param"); raises Graph's auth errors."""

@@ -168,6 +168,19 @@ class Request:
         raw = self.body.read_all(limit).decode("utf-8", "replace")
         return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
 
+    def params(self) -> dict[str, Any]:
+        """Query parameters merged with a JSON object or form body, as the Bot API and Graph
+        take them (``ValueError`` for a JSON body that does not parse)."""
+        params: dict[str, Any] = {k: v[0] for k, v in self.query.items()}
+        ctype = (self.header("content-type") or "").lower()
+        if ctype.startswith("application/json"):
+            body = self.json()
+            if isinstance(body, dict):
+                params.update(body)
+        elif ctype.startswith("application/x-www-form-urlencoded"):
+            params.update(self.form())
+        return params
+
 
 @dataclass
 class Response:

@@ -39,7 +39,7 @@ def sandbox_database_url(home_path: Path) -> str:
 def copy_queue(source_url: str, target_url: str) -> int:
     """A fresh copy of every table of the real database into the sandbox's; returns the
     number of interviews copied. In-flight interviews go back to the queue in the copy."""
-    from sqlalchemy import delete, insert, select, update
+    from sqlalchemy import delete, func, insert, select, update
 
     from publisher.store.db import make_engine
     from publisher.store.migrate import upgrade
@@ -63,7 +63,7 @@ def copy_queue(source_url: str, target_url: str) -> int:
             dst.execute(update(Interview).where(Interview.state.in_(in_flight)).values(
                 state=State.QUEUED.value))
             dst.execute(update(Interview).values(lease_owner=None, lease_expires_at=None))
-            count = len(dst.execute(select(Interview.id)).all())
+            count = int(dst.scalar(select(func.count()).select_from(Interview)) or 0)
     finally:
         source.dispose()
         target.dispose()

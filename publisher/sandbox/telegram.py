@@ -158,18 +158,10 @@ class FakeTelegram(PostFaults, LoopbackServer):
             return exc.response()
 
     def _params(self, request: Request) -> dict[str, Any]:
-        params: dict[str, Any] = {k: v[0] for k, v in request.query.items()}
-        ctype = (request.header("content-type") or "").lower()
-        if ctype.startswith("application/json"):
-            try:
-                body = request.json()
-            except ValueError as exc:
-                raise BotApiError(400, "Bad Request: can't parse JSON body") from exc
-            if isinstance(body, dict):
-                params.update(body)
-        elif ctype.startswith("application/x-www-form-urlencoded"):
-            params.update(request.form())
-        return params
+        try:
+            return request.params()
+        except ValueError as exc:
+            raise BotApiError(400, "Bad Request: can't parse JSON body") from exc
 
     def _user(self) -> dict[str, Any]:
         return {"id": self.bot_id, "is_bot": True, "first_name": "Studi Aperti",
