@@ -15,7 +15,6 @@ from publisher.errors import InputError
 from publisher.pipeline.records import is_done, record
 from publisher.store.models import Event, Interview, Publication, PublicationState, State
 
-PLATFORMS = ("youtube", "x", "mastodon", "bluesky", "telegram", "facebook")
 _YOUTUBE_ID = re.compile(r"(?:v=|youtu\.be/|/shorts/)([A-Za-z0-9_-]{11})")
 
 
@@ -33,9 +32,11 @@ def _journal(session: Session, interview_id: int, kind: str, actor: str, **detai
 
 def _pub(session: Session, interview_id: int, platform: str, *, create: bool = False
          ) -> Publication:
-    if platform not in PLATFORMS:
+    from publisher.platforms.spec import names
+
+    if platform not in names():
         raise InputError(f"--platform: unknown platform {platform!r} (expected one of "
-                         f"{', '.join(PLATFORMS)})")
+                         f"{', '.join(names())})")
     step = "video" if platform == "youtube" else "post"
     found = session.scalars(select(Publication).where(
         Publication.interview_id == interview_id, Publication.platform == platform,

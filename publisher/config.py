@@ -76,7 +76,23 @@ DEFAULT_POST_TEMPLATE = """\
 
 {{ hashtags | join(" ") }}
 """
-CROSSPOST_PLATFORMS = ("x", "mastodon", "bluesky", "telegram", "facebook")
+
+
+def crosspost_platforms() -> tuple[str, ...]:
+    """The cross-posting platforms' names, from their specs."""
+    from publisher.platforms.spec import crosspost_names
+
+    return crosspost_names()
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    """A cross-posting platform's table in publisher.toml (`[x]`, `[mastodon]`, …)."""
+
+    api_root: str | None = None   # for a proxy; PUBLISHER_<NAME>_API_ROOT wins over it
+    #: Posts a day at most: the spec's default when unset; None when set to "none".
+    daily_cap: int | None = None
+    daily_cap_set: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,7 +104,6 @@ class Posts:
     per_platform: dict[str, str] = field(default_factory=dict)
     short: dict[str, str] = field(default_factory=dict)
     truncate: tuple[str, ...] = ()
-    x_daily_cap: int = 17
 
     def template_for(self, platform: str) -> str:
         return self.per_platform.get(platform, self.template)
@@ -101,46 +116,77 @@ class Config:
     templates: Templates = field(default_factory=Templates)
     youtube: YouTubeDefaults = field(default_factory=YouTubeDefaults)
     posts: Posts = field(default_factory=Posts)
-    # API roots of the cross-posting platforms ([x] api_root = …), for proxies; each
-    # platform's PUBLISHER_<NAME>_API_ROOT environment variable wins over these.
-    api_roots: dict[str, str] = field(default_factory=dict)
+    # Each cross-posting platform's table ([x] api_root = …, daily_cap = …).
+    platforms: dict[str, PlatformSettings] = field(default_factory=dict)
     # [notifications] on_release: a message for every release (the rest always go out).
     notify_on_release: bool = False
+
+    def api_root(self, platform: str) -> str | None:
+        """The platform's API root from publisher.toml (its environment variable wins over
+        it, in the adapter), for proxies."""
+        settings = self.platforms.get(platform)
+        return settings.api_root if settings else None
+
+    def daily_cap(self, platform: str) -> int | None:
+        """Posts a day the pipeline may make on `platform`; None: no cap."""
+        from publisher.platforms.spec import get
+
+        settings = self.platforms.get(platform)
+        if settings is not None and settings.daily_cap_set:
+            return settings.daily_cap
+        return get(platform).daily_cap
 
 
 def load_config(path: Path) -> Config:
     """Load and validate publisher.toml; every problem names the file and the key."""
     doc = Section(path, load_toml(path))
+    platforms = crosspost_platforms()
     doc.reject_unknown({"campaign", "templates", "youtube", "posts", "notifications",
-                        *CROSSPOST_PLATFORMS})
+                        *platforms})
     notifications = doc.table("notifications")
     notifications.reject_unknown({"on_release"})
-    roots: dict[str, str] = {}
-    for platform in CROSSPOST_PLATFORMS:
-        sec = doc.table(platform)
-        sec.reject_unknown({"api_root"})
-        root = sec.text("api_root")
-        if root is not None:
-            if not root.startswith(("https://", "http://")):
-                raise sec.error("api_root", f"expected an address starting with https://, "
-                                            f"found {root!r}")
-            roots[platform] = root
+    posts = doc.table("posts")
+    settings = {name: _platform_settings(doc.table(name)) for name in platforms}
+    if posts.has("x_daily_cap") and "x" in settings:
+        # Before [x] daily_cap existed, X's cap was [posts] x_daily_cap; still honoured.
+        if settings["x"].daily_cap_set:
+            raise posts.error("x_daily_cap", "set twice: keep only [x] daily_cap")
+        cap = _int(posts, "x_daily_cap", 0, 0, 10_000)
+        settings["x"] = PlatformSettings(settings["x"].api_root, cap, True)
     return Config(path=path, campaign=_campaign(doc.table("campaign", required=True)),
                   templates=_templates(doc.table("templates")),
-                  youtube=_youtube(doc.table("youtube")), posts=_posts(doc.table("posts")),
-                  api_roots=roots,
+                  youtube=_youtube(doc.table("youtube")), posts=_posts(posts),
+                  platforms=settings,
                   notify_on_release=notifications.boolean("on_release", False))
+
+
+def _platform_settings(sec: Section) -> PlatformSettings:
+    sec.reject_unknown({"api_root", "daily_cap"})
+    root = sec.text("api_root")
+    if root is not None and not root.startswith(("https://", "http://")):
+        raise sec.error("api_root", f"expected an address starting with https://, "
+                                    f"found {root!r}")
+    if not sec.has("daily_cap"):
+        return PlatformSettings(root)
+    value = sec.data["daily_cap"]
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return PlatformSettings(root, None, True)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+        raise sec.error("daily_cap", f"expected a whole number of posts a day from 0 to "
+                                     f"10000, or \"none\" for no cap, found {value!r}")
+    return PlatformSettings(root, value, True)
 
 
 def _posts(sec: Section) -> Posts:
     from publisher.text.templates import TemplateError, compile_template
 
-    sec.reject_unknown({"template", "short", "truncate", "x_daily_cap", *CROSSPOST_PLATFORMS})
+    platforms = crosspost_platforms()
+    sec.reject_unknown({"template", "short", "truncate", "x_daily_cap", *platforms})
     template = sec.text("template", DEFAULT_POST_TEMPLATE) or DEFAULT_POST_TEMPLATE
-    per_platform = {p: sec.required_text(p) for p in CROSSPOST_PLATFORMS if sec.has(p)}
+    per_platform = {p: sec.required_text(p) for p in platforms if sec.has(p)}
     short_sec = sec.table("short")
-    short_sec.reject_unknown(set(CROSSPOST_PLATFORMS))
-    short = {p: short_sec.required_text(p) for p in CROSSPOST_PLATFORMS if short_sec.has(p)}
+    short_sec.reject_unknown(set(platforms))
+    short = {p: short_sec.required_text(p) for p in platforms if short_sec.has(p)}
     sources = [("template", template)] + list(per_platform.items()) + [
         (f"short.{p}", t) for p, t in short.items()]
     for key, source in sources:
@@ -150,12 +196,11 @@ def _posts(sec: Section) -> Posts:
             raise sec.error(key, f"expected a valid Jinja2 template: {exc}") from None
     truncate = sec.text_list("truncate")
     for i, name in enumerate(truncate):
-        if name not in CROSSPOST_PLATFORMS:
+        if name not in platforms:
             raise sec.error(f"truncate[{i}]", f"unknown platform {name!r} (expected one of "
-                                              f"{', '.join(CROSSPOST_PLATFORMS)})")
+                                              f"{', '.join(platforms)})")
     return Posts(template=template, per_platform=per_platform, short=short,
-                 truncate=tuple(truncate),
-                 x_daily_cap=_int(sec, "x_daily_cap", Posts.x_daily_cap, 0, 10_000))
+                 truncate=tuple(truncate))
 
 
 def _campaign(sec: Section) -> Campaign:

@@ -17,17 +17,19 @@ from urllib.parse import urlsplit
 
 from publisher.filecheck import Section, load_json_object
 
-# section -> {key: is_secret}. Keys starting with "_" are comments and ignored.
-SCHEMA: dict[str, dict[str, bool]] = {
-    "youtube": {"client_secrets_file": False, "token_file": False},
-    "x": {"consumer_key": True, "consumer_secret": True, "access_token": True,
-          "access_token_secret": True},
-    "mastodon": {"api_base_url": False, "access_token": True},
-    "bluesky": {"handle": False, "app_password": True, "service_url": False},
-    "telegram": {"bot_token": True, "chat_id": False},
-    "facebook": {"page_id": False, "page_access_token": True},
-    "notifications": {"urls": True},
-}
+NOTIFICATIONS = "notifications"  # apprise URLs: a section of its own, not a platform
+
+
+def schema() -> dict[str, dict[str, bool]]:
+    """section -> {key: is_secret}, from the platforms' specs. Keys starting with "_" are
+    comments and ignored."""
+    from publisher.platforms.spec import all_specs
+
+    out = {s.name: {k.name: k.secret for k in s.credentials} for s in all_specs()}
+    out[NOTIFICATIONS] = {"urls": True}
+    return out
+
+
 FILE_MODE = 0o600
 
 
@@ -39,18 +41,23 @@ class Credentials:
     def section(self, name: str) -> dict[str, Any]:
         return self.sections.get(name, {})
 
+    def missing(self, platform: str) -> tuple[str, ...]:
+        """The platform's required keys that are empty or still a placeholder."""
+        from publisher.platforms.spec import get
+
+        return get(platform).missing(self.section(platform))
+
     def configured(self, platform: str) -> bool:
-        """Whether a platform's secrets are filled in (the example's placeholders are not)."""
-        section = self.section(platform)
-        required = [k for k, secret in SCHEMA.get(platform, {}).items() if secret]
-        return bool(section) and all(not is_placeholder(section.get(k))
-                                     for k in required or list(section))
+        """Whether every required key of the platform is filled in (the example's
+        placeholders are not): the one definition of "configured"."""
+        return not self.missing(platform)
 
     def redacted(self) -> dict[str, dict[str, Any]]:
         """A copy safe to show: every secret value replaced by '***' (or '' when unset)."""
+        known = schema()
         out: dict[str, dict[str, Any]] = {}
         for name, values in self.sections.items():
-            out[name] = {k: ("***" if SCHEMA[name].get(k) and v else v) for k, v in values.items()}
+            out[name] = {k: ("***" if known[name].get(k) and v else v) for k, v in values.items()}
         return out
 
 
@@ -102,9 +109,10 @@ def load_credentials(path: Path) -> Credentials:
     if not path.exists():
         return Credentials(path=path, sections={})
     doc = Section(path, load_json_object(path))
-    doc.reject_unknown(set(SCHEMA), ignore_underscore=True)
+    known = schema()
+    doc.reject_unknown(set(known), ignore_underscore=True)
     sections: dict[str, dict[str, Any]] = {}
-    for name, keys in SCHEMA.items():
+    for name, keys in known.items():
         if not doc.has(name):
             continue
         sec = doc.table(name)

@@ -16,7 +16,6 @@ from publisher.errors import ConfigError
 from publisher.filecheck import Section, load_toml
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-PLATFORMS = ("youtube", "x", "mastodon", "bluesky", "telegram", "facebook")
 DEFAULT_LEAD_TIME = dt.timedelta(hours=48)
 DEFAULT_CROSSPOST_DELAY = dt.timedelta(minutes=5)
 _SLOT_RE = re.compile(r"^\s*([A-Za-z]+)\s+(\d{1,2}):(\d{2})\s*$")
@@ -174,11 +173,14 @@ def load_schedule(path: Path) -> Schedule:
     end = _date(sec, "end", sec.data["end"]) if sec.has("end") else None
     if start and end and end < start:
         raise sec.error("end", f"the schedule ends ({end}) before it starts ({start})")
+    from publisher.platforms.spec import names
+
+    known = names()
     platforms = sec.text_list("platforms", ["youtube"])
     for i, p in enumerate(platforms):
-        if p not in PLATFORMS:
+        if p not in known:
             raise sec.error(f"platforms[{i}]", f"unknown platform {p!r} (expected one of "
-                                               f"{', '.join(PLATFORMS)})")
+                                               f"{', '.join(known)})")
     if "youtube" not in platforms:
         raise sec.error("platforms", "must include 'youtube': the other platforms post its link")
     return Schedule(name=name, path=path, timezone=tz, slots=slots, per_week=per_week,

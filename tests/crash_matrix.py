@@ -55,7 +55,7 @@ from sqlalchemy.orm import Session
 from publisher.faults import ENV as CRASH_ENV
 from publisher.faults import TRACE_ENV
 from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
-from publisher.sandbox.platforms import CROSS_POSTERS, SandboxPlatforms
+from publisher.sandbox.platforms import SandboxPlatforms, cross_posters
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests import crash_harness as harness
@@ -435,7 +435,7 @@ def _posts(world: World) -> Iterator[tuple[int, str, str, list[dict[str, Any]]]]
         link = world.video_url(interview_id)
         if link is None:
             continue
-        for platform in CROSS_POSTERS:
+        for platform in cross_posters():
             state, _url = pubs.get((interview_id, platform), ("missing", None))
             yield interview_id, platform, state, world.platforms.posts_with(platform, link)
 

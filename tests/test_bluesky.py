@@ -108,7 +108,7 @@ def test_byte_limit_binds_before_the_grapheme_limit(fake: FakeBluesky,
     # 119 families + " " + LINK: 163 graphemes, but 2975 + 1 + 43 = 3019 bytes.
     heavy = FAMILY * 119 + " " + LINK
     assert adapter.length(heavy) == 163 and len(heavy.encode()) == 3019
-    with pytest.raises(PermanentError, match="3019 UTF-8 bytes"):
+    with pytest.raises(PermanentError, match="3019 bytes, over the limit of 3000 bytes"):
         adapter.publish(dataclasses.replace(sample_post(), text=heavy), adapter.new_handle())
     fits = FAMILY * 118 + "xxxxxx " + LINK   # exactly 3000 bytes
     assert len(fits.encode()) == 3000
@@ -369,11 +369,17 @@ def test_a_garbled_session_file_means_a_fresh_login(fake: FakeBluesky, tmp_path:
     assert json.loads(path.read_text())["handle"] == HANDLE
 
 
-def test_limits_are_class_data() -> None:
-    assert BlueskyPoster.default_max_length == 300 and BlueskyPoster.max_bytes == 3000
-    assert BlueskyPoster.secret_fields == ("app_password",)
-    assert BlueskyPoster.is_configured({"handle": HANDLE, "app_password": PASSWORD})
-    assert not BlueskyPoster.is_configured({"handle": HANDLE, "app_password": "YOUR-APP-PW"})
+def test_limits_are_the_specs_data() -> None:
+    from publisher.platforms.spec import get
+
+    spec = get("bluesky")
+    assert spec.text is not None
+    assert spec.text.limit == 300 and spec.text.max_bytes == 3000
+    assert spec.secret_keys == ("app_password",)
+    assert spec.configured({"handle": HANDLE, "app_password": PASSWORD})
+    assert spec.missing({"handle": HANDLE, "app_password": "YOUR-APP-PW"}) == ("app_password",)
+    adapter = BlueskyPoster({"handle": HANDLE, "app_password": PASSWORD})
+    assert adapter.max_length() == 300 and adapter.secret_fields == ("app_password",)
 
 
 def test_the_fake_refuses_oversized_blobs(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ def platforms() -> Iterator[Platforms]:
 def wire(home: HomeFixture, p: Platforms) -> None:
     connect(home, p.yt)
     creds = json.loads((home.path / "credentials.json").read_text())
-    creds["mastodon"] = {"api_base_url": "https://mastodon.example",
+    creds["mastodon"] = {"api_base_url": "https://mastodon.social",
                          "access_token": p.mastodon.access_token}
     creds["bluesky"] = {"handle": "studi.bsky.social", "app_password": "abcd-efgh-ijkl-mnop",
                         "service_url": "https://bsky.social"}
@@ -122,8 +122,31 @@ def test_unconfigured_platforms_are_skipped_with_a_note(sqlite_home: HomeFixture
     result = sqlite_home.run("publish", 1, "--now", "--json")
     assert result.exit_code == 0, result.output
     details = {p["platform"]: p["detail"] for p in json.loads(result.stdout)["posts"]}
-    assert details["mastodon"] == "mastodon is not configured in credentials.json"
+    assert details["mastodon"] == ("mastodon is not configured in credentials.json: "
+                                   "api_base_url, access_token empty or a placeholder")
     assert state(sqlite_home) == "published"
+
+
+def test_a_placeholder_in_any_required_key_means_not_configured(
+        sqlite_home: HomeFixture, media: Media, platforms: Platforms) -> None:
+    """The example's chat_id left in (a real bot token beside it): the platform is skipped
+    with a note naming the key, never tried."""
+    connect(sqlite_home, platforms.yt)
+    creds = json.loads((sqlite_home.path / "credentials.json").read_text())
+    example = creds["telegram"]["chat_id"]
+    creds["telegram"]["bot_token"] = platforms.telegram.token
+    (sqlite_home.path / "credentials.json").write_text(json.dumps(creds))
+    sqlite_home.env["PUBLISHER_TELEGRAM_API_ROOT"] = platforms.telegram.api_root
+    sqlite_home.ok(*add_args(media.video(), "Solo YouTube"))
+    result = sqlite_home.run("publish", 1, "--now", "--json")
+    assert result.exit_code == 0, result.output
+    details = {p["platform"]: p["detail"] for p in json.loads(result.stdout)["posts"]}
+    assert details["telegram"] == ("telegram is not configured in credentials.json: "
+                                   "chat_id empty or a placeholder"), example
+    assert platforms.telegram.requests == [] or all(
+        "sendMessage" not in r.path for r in platforms.telegram.requests)
+    auth = sqlite_home.run("auth", "status")
+    assert "chat_id not filled in" in auth.stdout
 
 
 def test_platform_api_roots_come_from_publisher_toml(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -135,8 +158,8 @@ def test_platform_api_roots_come_from_publisher_toml(tmp_path, monkeypatch) -> N
     from publisher.resources import resource
 
     toml = tmp_path / "publisher.toml"
-    toml.write_text(resource("publisher.toml").read_text()
-                    + '\n[x]\napi_root = "https://x-proxy.example"\n')
+    toml.write_text(resource("publisher.toml").read_text().replace(
+        "daily_cap = 17", 'daily_cap = 17\napi_root = "https://x-proxy.example"'))
     rt = SimpleNamespace(config=load_config(toml), home=SimpleNamespace(path=tmp_path),
                          credentials=load_credentials(resource("credentials.example.json")))
     monkeypatch.delenv("PUBLISHER_X_API_ROOT", raising=False)
@@ -160,7 +183,7 @@ def test_x_daily_cap_defers_the_rest_to_tomorrow(sqlite_home: HomeFixture, media
             'platforms = ["youtube", "mastodon", "bluesky", "telegram"]',
             'platforms = ["youtube", "x"]'))
         toml = sqlite_home.path / "publisher.toml"
-        toml.write_text(toml.read_text().replace("x_daily_cap = 17", "x_daily_cap = 1"))
+        toml.write_text(toml.read_text().replace("daily_cap = 17", "daily_cap = 1"))
         sqlite_home.ok(*add_args(media.video(), "Uno"))
         sqlite_home.ok(*add_args(media.video(), "Due"))
         first = json.loads(sqlite_home.ok("publish", 1, "--now", "--json").stdout)

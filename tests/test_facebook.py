@@ -24,7 +24,7 @@ BAD_TOKEN = "EAAGrevokedPageToken0000000000000000000000"
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.delenv(FacebookPoster.env_root or "", raising=False)
+    monkeypatch.delenv("PUBLISHER_FACEBOOK_GRAPH_ROOT", raising=False)
 
 
 @pytest.fixture

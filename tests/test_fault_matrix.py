@@ -248,7 +248,7 @@ def _start_platform(w: World, platform: str) -> LoopbackServer:
         fake = fx
     elif platform == "mastodon":
         ma = FakeMastodon().start()
-        write_creds(home, "mastodon", {"api_base_url": "https://mastodon.example",
+        write_creds(home, "mastodon", {"api_base_url": "https://mastodon.social",
                                        "access_token": ma.access_token})
         home.env["PUBLISHER_MASTODON_API_ROOT"] = ma.root
         fake = ma
@@ -643,7 +643,7 @@ def _bluesky_expired(w: World) -> None:
 def _x_daily_cap(w: World) -> None:
     """The pipeline's own cap on X posts a day: the rest waits for the next (UTC) day."""
     toml = w.home.path / "publisher.toml"
-    toml.write_text(toml.read_text().replace("x_daily_cap = 17", "x_daily_cap = 1"))
+    toml.write_text(toml.read_text().replace("daily_cap = 17", "daily_cap = 1"))
     _released(w, "Uno", "Due")
     t1 = dt.datetime.now(dt.UTC)
     outcomes = [a.outcome for a in w.run(t1) if a.step == "post:x"]

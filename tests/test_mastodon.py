@@ -313,7 +313,9 @@ def test_other_client_errors_are_permanent(fake: FakeMastodon, adapter: Mastodon
 def test_missing_credentials_name_the_key() -> None:
     example = {"api_base_url": "https://mastodon.social",
                "access_token": "YOUR-MASTODON-ACCESS-TOKEN"}
-    assert not MastodonPoster.is_configured(example)
+    from publisher.platforms.spec import get
+
+    assert get("mastodon").missing(example) == ("access_token",)
     with pytest.raises(AuthError, match="`access_token`"):
         MastodonPoster(example).publish(sample_post(), "k")
     with pytest.raises(AuthError, match="`api_base_url`"):

@@ -47,9 +47,10 @@ def test_default_post_has_title_speakers_link_and_hashtags(cfg) -> None:  # type
 def test_each_platform_counts_its_own_way(cfg, platform: str, text: str,  # type: ignore[no-untyped-def]
                                           expected: int) -> None:
     posts = dataclasses.replace(cfg.posts, per_platform={platform: "{{ url }}"})
-    from publisher.text.posts import RULES
+    from publisher.platforms.spec import get
 
-    assert RULES[platform].count(text) == expected
+    rule = get(platform).text
+    assert rule is not None and rule.count(text) == expected
     assert render_post(dataclasses.replace(cfg, posts=posts), item(), platform, text
                        ).length == expected
 
@@ -134,7 +135,8 @@ def test_unconfigured_platforms_are_noted_in_plan_and_preview(sqlite_home: HomeF
     plan = sqlite_home.ok("plan").stdout
     assert "note: mastodon is not configured in credentials.json" in plan
     preview = sqlite_home.ok("preview", 1).stdout
-    assert "not configured in credentials.json: will be skipped" in preview
+    assert "not configured in credentials.json (api_base_url, access_token empty or a " \
+        "placeholder): will be skipped" in preview
     data = json.loads(sqlite_home.ok("preview", 1, "--json").stdout)
     assert all(p["configured"] is False for p in data["posts"])
 

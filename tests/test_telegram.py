@@ -24,7 +24,7 @@ BAD_TOKEN = "7000000001:AAHthis-token-was-revoked-long-ago_0000"
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.delenv(TelegramPoster.env_root or "", raising=False)
+    monkeypatch.delenv("PUBLISHER_TELEGRAM_API_ROOT", raising=False)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from publisher.errors import ConfigError
 from publisher.platforms.base import PostContent, UnknownOutcome
 from publisher.platforms.errors import AuthError, PermanentError, TransientError
 from publisher.platforms.x import XPoster, carries_link, normalize_url
@@ -242,7 +241,9 @@ def test_revoked_keys_name_the_keys_not_their_values(fake: FakeX, adapter: XPost
 
 def test_a_missing_key_is_named_before_any_request(fake: FakeX) -> None:
     settings = {**fake.settings(), "access_token_secret": "YOUR-X-ACCESS-TOKEN-SECRET"}
-    assert not XPoster.is_configured(settings)
+    from publisher.platforms.spec import get
+
+    assert get("x").missing(settings) == ("access_token_secret",)
     adapter = XPoster(settings, api_root=fake.root)
     with pytest.raises(AuthError, match="access_token_secret is not set"):
         adapter.publish(sample_post(), adapter.new_handle())
@@ -321,18 +322,6 @@ def test_no_proxy_is_honoured_for_the_rewritten_host(fake: FakeX,
     with pytest.raises(TransientError) as info:  # the dead proxy is really used
         proxied.lookup(sample_post(), proxied.new_handle())
     assert info.value.reason == "unreachable"
-
-
-def test_daily_cap_setting() -> None:
-    keys = {"consumer_key": "a", "consumer_secret": "b", "access_token": "1-c",
-            "access_token_secret": "d"}
-    assert XPoster.default_daily_cap == XPoster.daily_cap == 17
-    assert XPoster(keys).daily_cap == 17
-    assert XPoster({**keys, "daily_cap": 3}).daily_cap == 3
-    assert XPoster({**keys, "daily_cap": None}).daily_cap is None
-    for bad in (-1, True, "5", 2.5):
-        with pytest.raises(ConfigError, match="daily_cap"):
-            XPoster({**keys, "daily_cap": bad})
 
 
 def test_secrets_never_reach_the_logs(fake: FakeX, adapter: XPoster,

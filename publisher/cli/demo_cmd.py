@@ -32,8 +32,8 @@ def demo(app: App, demo_home: str | None, weeks: int, faults: bool) -> None:
     """
     import tempfile
 
+    from publisher.platforms.spec import get
     from publisher.sandbox.rehearsal import rehearse
-    from publisher.text.posts import RULES
 
     folder = Path(demo_home) if demo_home else Path(tempfile.mkdtemp(prefix="publisher-demo-"))
     if (folder / "publisher.toml").exists():
@@ -54,8 +54,10 @@ def demo(app: App, demo_home: str | None, weeks: int, faults: bool) -> None:
         last = video["description"].strip().splitlines()[-1]
         click.echo(f"    description ends: {last}")
     for platform, posts in outcome.posts.items():
-        rule = RULES[platform]
-        click.secho(f"\n{rule.label} received {len(posts)} post(s):", bold=True)
+        spec = get(platform)
+        rule = spec.text
+        assert rule is not None
+        click.secho(f"\n{spec.label} received {len(posts)} post(s):", bold=True)
         for post in posts:
             text = post["text"]
             click.echo(f"  ({rule.count(text)} of {rule.limit} {rule.unit})")

@@ -22,9 +22,10 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
     from sqlalchemy import select
 
     from publisher import queue as q
+    from publisher.platforms.spec import get
     from publisher.platforms.youtube import limits
     from publisher.store.models import Publication
-    from publisher.text.posts import PLACEHOLDER_URL, RULES, render_post
+    from publisher.text.posts import PLACEHOLDER_URL, render_post
     from publisher.text.youtube_text import render_youtube
 
     with app.transaction() as session:
@@ -59,10 +60,12 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
             assert isinstance(part, dict)
             _block(f"YouTube {key}", part["text"], part["length"], part["limit"], part["unit"])
         for p in posts:
-            label = RULES[p.platform].label + ("" if p.variant == "template"
-                                               else f" ({p.variant} text)")
-            note = (None if app.credentials.configured(p.platform) else
-                    "not configured in credentials.json: will be skipped")
+            label = get(p.platform).label + ("" if p.variant == "template"
+                                             else f" ({p.variant} text)")
+            missing = app.credentials.missing(p.platform)
+            note = (None if not missing else
+                    f"not configured in credentials.json ({', '.join(missing)} empty or a "
+                    "placeholder): will be skipped")
             _block(label, p.text, p.length, p.limit, p.unit, note)
         if url == PLACEHOLDER_URL:
             click.echo("(the link is a stand-in of the same length until the video is up)")

@@ -42,13 +42,10 @@ class PostOutcome:
 
 
 def default_poster_factory(rt: Runtime, platform: str) -> CrossPoster:
-    from publisher.platforms.registry import adapter_class
+    from publisher.platforms.spec import get
 
-    cls = adapter_class(platform)
-    settings = dict(rt.credentials.section(platform))
-    if platform == "x":
-        settings.setdefault("daily_cap", rt.config.posts.x_daily_cap)
-    return cls(settings, api_root=rt.config.api_roots.get(platform),
+    cls = get(platform).adapter_class()
+    return cls(rt.credentials.section(platform), api_root=rt.config.api_root(platform),
                timeout=float(rt.config.youtube.timeout_s), state_dir=rt.home.path)
 
 
@@ -151,10 +148,11 @@ def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetim
         if pub.next_attempt_at is not None and pub.next_attempt_at > now:
             return PostOutcome(item.id, platform, "waiting", pub.last_error or "",
                                changed=False)
-        configured = _configured(rt, platform)
-        if not configured:
+        missing = rt.credentials.missing(platform)
+        if missing:
             pub.state = PublicationState.SKIPPED.value
-            pub.last_error = f"{platform} is not configured in credentials.json"
+            pub.last_error = (f"{platform} is not configured in credentials.json: "
+                              f"{', '.join(missing)} empty or a placeholder")
             rt.journal(s, item.id, f"{platform}_skipped", reason=pub.last_error)
             return PostOutcome(item.id, platform, "skipped", pub.last_error)
         pub_id, state, handle = pub.id, pub.state, pub.handle
@@ -179,8 +177,7 @@ def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetim
                 return PostOutcome(item.id, platform, "found", found.url or "")
         else:
             handle = poster.new_handle()
-        if platform == "x":
-            _check_daily_cap(rt, poster, now)
+        _check_daily_cap(rt, platform, poster.label, now)
         _intent(rt, item, pub_id, handle)
         crash_point(f"crosspost.{platform}.before")
         posted = poster.publish(post, handle)
@@ -195,23 +192,22 @@ def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetim
         return _failed(rt, item, pub_id, platform, exc, now)
 
 
-def _configured(rt: Runtime, platform: str) -> bool:
-    return rt.credentials.configured(platform)
-
-
-def _check_daily_cap(rt: Runtime, poster: CrossPoster, now: dt.datetime) -> None:
-    cap = getattr(poster, "daily_cap", rt.config.posts.x_daily_cap)
-    if cap is None:  # "daily_cap": null in credentials.json: no cap (0 means none a day)
+def _check_daily_cap(rt: Runtime, platform: str, label: str, now: dt.datetime) -> None:
+    """`[PLATFORM] daily_cap` in publisher.toml (the spec's default when unset; "none": no
+    cap; 0: nothing a day)."""
+    cap = rt.config.daily_cap(platform)
+    if cap is None:
         return
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     with rt.transaction() as s:
         today = s.scalar(select(func.count()).select_from(Publication).where(
-            Publication.platform == "x", Publication.state == PublicationState.DONE.value,
+            Publication.platform == platform,
+            Publication.state == PublicationState.DONE.value,
             Publication.updated_at >= start)) or 0
     if today >= cap:
-        raise DeferredError(f"X's daily cap of {cap} posts is reached (each post with a link "
-                            "costs money); it goes out tomorrow",
-                            until=start + dt.timedelta(days=1), platform="x")
+        raise DeferredError(f"{label}'s daily cap of {cap} posts is reached ([{platform}] "
+                            "daily_cap in publisher.toml); it goes out tomorrow",
+                            until=start + dt.timedelta(days=1), platform=platform)
 
 
 def _intent(rt: Runtime, item: Interview, pub_id: int, handle: str) -> None:

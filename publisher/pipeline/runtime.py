@@ -90,16 +90,11 @@ class Runtime:
         return p if p.is_absolute() else self.home.path / p
 
 
-CROSS_POST_ENV = {"x": "PUBLISHER_X_API_ROOT", "mastodon": "PUBLISHER_MASTODON_API_ROOT",
-                  "bluesky": "PUBLISHER_BLUESKY_API_ROOT",
-                  "telegram": "PUBLISHER_TELEGRAM_API_ROOT",
-                  "facebook": "PUBLISHER_FACEBOOK_GRAPH_ROOT"}
-
-
 def endpoints_in_use(config: Config, credentials: Credentials) -> dict[str, str | None]:
     """Every address a run may send to, named after the setting that chose it."""
     import os
 
+    from publisher.platforms.spec import crossposters
     from publisher.platforms.youtube.client import ENV_API_ROOT, ENV_TOKEN_URI, Endpoints
 
     yt = Endpoints.resolve(config.youtube.api_root, config.youtube.token_uri)
@@ -107,13 +102,14 @@ def endpoints_in_use(config: Config, credentials: Credentials) -> dict[str, str 
         ENV_API_ROOT if os.environ.get(ENV_API_ROOT) else "[youtube] api_root": yt.api_root,
         ENV_TOKEN_URI if os.environ.get(ENV_TOKEN_URI) else "[youtube] token_uri":
             yt.token_uri}
-    for name, env in CROSS_POST_ENV.items():
-        out[env if os.environ.get(env) else f"[{name}] api_root"] = (
-            os.environ.get(env) or config.api_roots.get(name))
-    out["mastodon.api_base_url in credentials.json"] = credentials.section("mastodon").get(
-        "api_base_url")
-    out["bluesky.service_url in credentials.json"] = credentials.section("bluesky").get(
-        "service_url")
+    for spec in crossposters():
+        env = spec.env_root
+        from_env = os.environ.get(env) if env else None
+        out[env if from_env and env else f"[{spec.name}] api_root"] = (
+            from_env or config.api_root(spec.name))
+        for key in spec.endpoint_keys:
+            out[f"{spec.name}.{key} in credentials.json"] = credentials.section(
+                spec.name).get(key)
     return out
 
 

@@ -19,10 +19,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from publisher.credentials import is_placeholder
 from publisher.platforms.errors import PlatformError, TransientError
+
+if TYPE_CHECKING:
+    from publisher.platforms.spec import TextRule
 
 __all__ = ["CannotCheck", "CrossPoster", "PostContent", "Posted", "UnknownOutcome",
            "is_placeholder"]
@@ -55,38 +58,56 @@ class CannotCheck(PlatformError):
 
 
 class CrossPoster(abc.ABC):
-    """Base of one platform's adapter. Limits and capabilities are class attributes."""
+    """Base of one platform's adapter. Its facts (label, credential keys, limits, API root)
+    come from the platform's spec (publisher/platforms/spec.py)."""
 
-    name: ClassVar[str]                     # key in credentials.json and schedules
-    label: ClassVar[str]                    # for people
-    required: ClassVar[tuple[str, ...]]     # credential keys that must be filled in
-    secret_fields: ClassVar[tuple[str, ...]] = ()
-    default_max_length: ClassVar[int]
-    env_root: ClassVar[str | None] = None   # env variable overriding the API root
-    default_root: ClassVar[str | None] = None
+    name: ClassVar[str]                     # key of its spec
 
     def __init__(self, settings: Mapping[str, Any], *, api_root: str | None = None,
                  timeout: float = 30.0, state_dir: Path | None = None) -> None:
-        self.settings = dict(settings)
+        from publisher.platforms.spec import get
         from publisher.redact import register
 
+        self.spec = get(self.name)
+        self.settings = dict(settings)
         register(*(self.settings.get(key) for key in self.secret_fields))
         self.timeout = timeout
         self.state_dir = state_dir  # where a session file may be kept (written 0600)
         env = os.environ.get(self.env_root) if self.env_root else None
         self.api_root = env or api_root or self.default_root
 
-    @classmethod
-    def is_configured(cls, settings: Mapping[str, Any]) -> bool:
-        return all(not is_placeholder(settings.get(key)) for key in cls.required)
+    @property
+    def label(self) -> str:
+        return self.spec.label
 
-    @abc.abstractmethod
+    @property
+    def required(self) -> tuple[str, ...]:
+        return self.spec.required_keys
+
+    @property
+    def secret_fields(self) -> tuple[str, ...]:
+        return self.spec.secret_keys
+
+    @property
+    def env_root(self) -> str | None:
+        return self.spec.env_root
+
+    @property
+    def default_root(self) -> str | None:
+        return self.spec.default_root
+
+    @property
+    def rule(self) -> TextRule:
+        assert self.spec.text is not None, f"{self.name} takes no posts"
+        return self.spec.text
+
     def length(self, text: str) -> int:
         """The text's length as this platform counts it."""
+        return self.rule.count(text)
 
     def max_length(self) -> int:
         """The most the platform accepts (an adapter may ask the server, and cache it)."""
-        return self.default_max_length
+        return self.rule.limit
 
     @abc.abstractmethod
     def new_handle(self) -> str:

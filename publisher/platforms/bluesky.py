@@ -52,7 +52,6 @@ from publisher.platforms.errors import (
     PlatformError,
     TransientError,
 )
-from publisher.text.lengths import graphemes
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +99,7 @@ def tid_time(tid: str) -> dt.datetime:
 
 class BlueskyPoster(CrossPoster):
     name: ClassVar[str] = "bluesky"
-    label: ClassVar[str] = "Bluesky"
-    required: ClassVar[tuple[str, ...]] = ("handle", "app_password")
-    secret_fields: ClassVar[tuple[str, ...]] = ("app_password",)
-    default_max_length: ClassVar[int] = 300
-    max_bytes: ClassVar[int] = 3000
     thumb_max_bytes: ClassVar[int] = 1_000_000
-    env_root: ClassVar[str | None] = "PUBLISHER_BLUESKY_API_ROOT"
-    default_root: ClassVar[str | None] = "https://bsky.social"
 
     def __init__(self, settings: Mapping[str, Any], *, api_root: str | None = None,
                  timeout: float = 30.0, state_dir: Path | None = None) -> None:
@@ -121,18 +113,9 @@ class BlueskyPoster(CrossPoster):
 
     # ---- the protocol ------------------------------------------------------------------
 
-    def length(self, text: str) -> int:
-        """Graphemes, as Bluesky counts (the 3,000-byte cap is checked by `problem`)."""
-        return graphemes(text)
-
     def problem(self, text: str) -> str | None:
-        """Why Bluesky would refuse this text, or None."""
-        count, size = self.length(text), len(text.encode("utf-8"))
-        if count > self.max_length():
-            return f"{count} graphemes, over the limit of {self.max_length()}"
-        if size > self.max_bytes:
-            return f"{size} UTF-8 bytes, over the limit of {self.max_bytes}"
-        return None
+        """Why Bluesky would refuse this text (graphemes, then the 3,000-byte cap), or None."""
+        return self.rule.problem(text)
 
     def new_handle(self) -> str:
         return new_tid()

@@ -32,7 +32,6 @@ import httpx
 from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, Posted, UnknownOutcome
 from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
 from publisher.platforms.httpx_errors import json_or_none, transport_error
-from publisher.text.lengths import utf16_units
 
 log = logging.getLogger(__name__)
 
@@ -63,20 +62,10 @@ class FacebookPoster(CrossPoster):
     """Posts the interview's link on a Facebook Page, as the Page."""
 
     name = "facebook"
-    label = "Facebook"
-    required = ("page_id", "page_access_token")
-    secret_fields = ("page_access_token",)
-    default_max_length = 63206   # widely quoted, not in the API reference [unverified]
-    env_root = "PUBLISHER_FACEBOOK_GRAPH_ROOT"
-    default_root = "https://graph.facebook.com/v24.0"
 
     #: Posts per `published_posts` page, and how many pages `lookup` may read.
     lookup_page_size = 100
     lookup_max_pages = 10
-
-    def length(self, text: str) -> int:
-        """UTF-16 units: the unit of the limit is undocumented; this is never below it."""
-        return utf16_units(text)
 
     def new_handle(self) -> str:
         """A timestamped handle: `lookup` stops reading at posts older than it."""

@@ -145,11 +145,6 @@ class MastodonPoster(CrossPoster):
     Not thread-safe: the last HTTP answer is kept on the instance (one adapter per worker)."""
 
     name: ClassVar[str] = "mastodon"
-    label: ClassVar[str] = "Mastodon"
-    required: ClassVar[tuple[str, ...]] = ("api_base_url", "access_token")
-    secret_fields: ClassVar[tuple[str, ...]] = ("access_token",)
-    default_max_length: ClassVar[int] = 500
-    env_root: ClassVar[str | None] = "PUBLISHER_MASTODON_API_ROOT"
 
     #: Statuses per page when looking a post up (the server's maximum) and pages read before
     #: giving up with CannotCheck.
@@ -199,7 +194,7 @@ class MastodonPoster(CrossPoster):
         back to Mastodon's defaults and are cached too, so counting a batch of texts costs
         at most one request."""
         if self._limits is None:
-            self._limits = (self.default_max_length, DEFAULT_URL_LENGTH)
+            self._limits = (self.rule.limit, DEFAULT_URL_LENGTH)
             from mastodon import MastodonError
 
             try:

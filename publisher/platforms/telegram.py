@@ -29,7 +29,6 @@ import httpx
 from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, Posted, UnknownOutcome
 from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
 from publisher.platforms.httpx_errors import json_or_none, transport_error
-from publisher.text.lengths import utf16_units
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +74,6 @@ class TelegramPoster(CrossPoster):
     """Posts the interview's link to a Telegram channel the bot administers."""
 
     name = "telegram"
-    label = "Telegram"
-    required = ("bot_token", "chat_id")
-    secret_fields = ("bot_token",)
-    default_max_length = 4096
-    env_root = "PUBLISHER_TELEGRAM_API_ROOT"
-    default_root = "https://api.telegram.org"
-
-    def length(self, text: str) -> int:
-        """UTF-16 code units (how Telegram measures entities; conservative for the limit)."""
-        return utf16_units(text)
 
     def new_handle(self) -> str:
         """Telegram has no idempotency key: the handle only records the intent."""

@@ -14,8 +14,8 @@ tweepy hard-codes ``https://api.twitter.com`` (tweepy/client.py, ``BaseClient.re
 passes no timeout to requests, so a `requests` adapter mounted on ``client.session`` sends
 every call to the configured root, with our timeout.
 
-Every post carrying a link costs $0.20 (pay-per-use, 2026); `daily_cap` (settings key
-"daily_cap", default 17, null for none) is the pipeline's to enforce, not this module's.
+Every post carrying a link costs $0.20 (pay-per-use, 2026): the daily cap (`[x] daily_cap`
+in publisher.toml, 17 by default) is the pipeline's to enforce, not this module's.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from requests.adapters import HTTPAdapter
 from requests.utils import should_bypass_proxies
 from urllib3.exceptions import NewConnectionError
 
-from publisher.errors import ConfigError
 from publisher.platforms.base import (
     CrossPoster,
     PostContent,
@@ -44,11 +43,9 @@ from publisher.platforms.base import (
     is_placeholder,
 )
 from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
-from publisher.text.lengths import x_weighted
 
 X_HOSTS = ("https://api.twitter.com/", "https://api.x.com/")  # tweepy's, and a future one
 DUPLICATE_MESSAGE = "You are not allowed to create a Tweet with duplicate content."
-DEFAULT_DAILY_CAP = 17
 RATE_WINDOW = dt.timedelta(minutes=15)  # when a 429 carries no reset header
 MIN_RETRY = dt.timedelta(seconds=30)    # a reset already past (clock skew): no hot loop
 _KEYS_TEXT = "consumer_key, consumer_secret, access_token and access_token_secret"
@@ -56,16 +53,6 @@ _KEYS_TEXT = "consumer_key, consumer_secret, access_token and access_token_secre
 
 class XPoster(CrossPoster):
     name = "x"
-    label = "X"
-    required = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
-    secret_fields = required
-    default_max_length = 280
-    env_root = "PUBLISHER_X_API_ROOT"
-    default_root = "https://api.twitter.com"
-    default_daily_cap: ClassVar[int] = DEFAULT_DAILY_CAP
-    #: Posts a day the pipeline may make here (None: no cap); the instance's comes from the
-    #: settings key "daily_cap". Not enforced by the adapter.
-    daily_cap: int | None = DEFAULT_DAILY_CAP
     cost_per_link_post_usd: ClassVar[float] = 0.20
     #: How many of the account's latest posts `lookup` reads (X allows 5..100 per page).
     lookup_depth: int = 20
@@ -73,15 +60,9 @@ class XPoster(CrossPoster):
     def __init__(self, settings: Mapping[str, Any], *, api_root: str | None = None,
                  timeout: float = 30.0, state_dir: Path | None = None) -> None:
         super().__init__(settings, api_root=api_root, timeout=timeout, state_dir=state_dir)
-        self.daily_cap = _daily_cap(self.settings)
         self._client: Any = None
         self._user_id: str | None = None
         _redact_in_library_logs(self.settings.get(k) for k in self.secret_fields)
-
-    # ---- counting ----------------------------------------------------------------------
-
-    def length(self, text: str) -> int:
-        return x_weighted(text)
 
     def new_handle(self) -> str:
         return str(uuid.uuid4())
@@ -312,19 +293,6 @@ def never_sent(exc: Exception) -> bool:
     if isinstance(exc, requests.ConnectionError) and exc.args:
         return isinstance(getattr(exc.args[0], "reason", None), NewConnectionError)
     return False
-
-
-def _daily_cap(settings: Mapping[str, Any]) -> int | None:
-    if "daily_cap" not in settings:
-        return DEFAULT_DAILY_CAP
-    value = settings["daily_cap"]
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError("X settings", "daily_cap",
-                          f"expected a whole number of posts a day (0 or more) or null, "
-                          f"got {value!r}")
-    return value
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:

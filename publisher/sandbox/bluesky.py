@@ -309,6 +309,27 @@ class FakeBluesky(LoopbackServer):
         with self.lock:
             return [post.as_dict() for post in self._posts.values()]
 
+    # ---- the sandbox's view (publisher/sandbox/platforms.py) ------------------------------
+
+    SANDBOX_HANDLE = "studiaperti.bsky.sandbox"
+    SANDBOX_APP_PASSWORD = "sand-boxa-ppxx-pass"
+
+    @classmethod
+    def for_sandbox(cls, *, port: int = 0, clock: Callable[[], datetime] | None = None
+                    ) -> FakeBluesky:
+        return cls(handle=cls.SANDBOX_HANDLE, app_password=cls.SANDBOX_APP_PASSWORD,
+                   port=port)
+
+    @property
+    def sandbox_root(self) -> str:
+        """The value of the platform's API-root environment variable that reaches us."""
+        return self.root
+
+    def sandbox_credentials(self) -> dict[str, Any]:
+        """credentials.json's section for this fake (its own values: nothing secret)."""
+        return {"handle": self.account.handle, "app_password": self.SANDBOX_APP_PASSWORD,
+                "service_url": "https://bsky.sandbox"}
+
     def posts_with(self, link: str) -> list[dict[str, Any]]:
         """Posts whose text, link facets or external card carry ``link``."""
         return [post for post in self.posts if link in _links_of(post["record"])]

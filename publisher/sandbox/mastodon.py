@@ -394,6 +394,22 @@ class FakeMastodon(PostFaults, LoopbackServer):
         with self.lock:
             return list(self._statuses)
 
+    # ---- the sandbox's view (publisher/sandbox/platforms.py) ------------------------------
+
+    @classmethod
+    def for_sandbox(cls, *, port: int = 0, clock: Callable[[], datetime] | None = None
+                    ) -> FakeMastodon:
+        return cls(port=port, clock=clock)
+
+    @property
+    def sandbox_root(self) -> str:
+        """The value of the platform's API-root environment variable that reaches us."""
+        return self.root
+
+    def sandbox_credentials(self) -> dict[str, Any]:
+        """credentials.json's section for this fake (its own values: nothing secret)."""
+        return {"api_base_url": "https://mastodon.sandbox", "access_token": self.access_token}
+
     def posts_with(self, link: str) -> list[dict[str, Any]]:
         """The accounts' own posts (not boosts) whose text or card carries ``link``, as
         Status entities plus ``text`` (the source) and ``idempotency_key``."""

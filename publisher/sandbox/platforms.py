@@ -16,21 +16,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from publisher.sandbox.bluesky import FakeBluesky
-from publisher.sandbox.facebook import FakeFacebook
-from publisher.sandbox.mastodon import FakeMastodon
-from publisher.sandbox.telegram import FakeTelegram
-from publisher.sandbox.x import FakeX
+from publisher.platforms.spec import crossposters
 from publisher.sandbox.youtube import FakeYouTube
 
-BLUESKY_HANDLE = "studiaperti.bsky.sandbox"
-BLUESKY_APP_PASSWORD = "sand-boxa-ppxx-pass"
 YOUTUBE_TOKEN_FILE = "sandbox-youtube-token.json"
-CROSS_POSTERS = ("x", "mastodon", "bluesky", "telegram", "facebook")
+
+
+def cross_posters() -> tuple[str, ...]:
+    """The cross-posting platforms that have a loopback fake (every built-in one)."""
+    return tuple(spec.name for spec in crossposters() if spec.fake)
 
 
 class SandboxPlatforms:
-    """YouTube, X, Mastodon, Bluesky, Telegram and Facebook fakes on 127.0.0.1."""
+    """YouTube and every cross-posting platform's fake on 127.0.0.1, from the specs.
+
+    A cross-posting fake offers ``for_sandbox(port=, clock=)``, ``sandbox_root`` (the value
+    of its spec's API-root environment variable) and ``sandbox_credentials()`` (its section
+    of credentials.json), beside ``posts_with(link)``. Each is reachable as an attribute
+    (``platforms.mastodon``)."""
 
     def __init__(self, *, clock: Callable[[], dt.datetime] | None = None, port: int = 0
                  ) -> None:
@@ -38,21 +41,23 @@ class SandboxPlatforms:
             return port + offset if port else 0
 
         self.youtube = FakeYouTube(port=at(0), clock=clock)
-        self.x = FakeX(port=at(1))
-        self.mastodon = FakeMastodon(port=at(2), clock=clock)
-        self.bluesky = FakeBluesky(handle=BLUESKY_HANDLE, app_password=BLUESKY_APP_PASSWORD,
-                                   port=at(3))
-        self.telegram = FakeTelegram(port=at(4))
-        self.facebook = FakeFacebook(port=at(5))
+        self.fakes: dict[str, Any] = {"youtube": self.youtube}
+        for offset, spec in enumerate((s for s in crossposters() if s.fake), start=1):
+            self.fakes[spec.name] = spec.fake_class().for_sandbox(port=at(offset), clock=clock)
         self._stack = contextlib.ExitStack()
+
+    def __getattr__(self, name: str) -> Any:
+        fakes = self.__dict__.get("fakes") or {}
+        if name in fakes:
+            return fakes[name]
+        raise AttributeError(name)
 
     @property
     def by_name(self) -> dict[str, Any]:
-        return {"youtube": self.youtube, "x": self.x, "mastodon": self.mastodon,
-                "bluesky": self.bluesky, "telegram": self.telegram, "facebook": self.facebook}
+        return dict(self.fakes)
 
     def start(self) -> Self:
-        for fake in self.by_name.values():
+        for fake in self.fakes.values():
             self._stack.enter_context(fake)
         return self
 
@@ -68,19 +73,16 @@ class SandboxPlatforms:
 
     @property
     def ports(self) -> list[int]:
-        return [fake.port for fake in self.by_name.values()]
+        return [fake.port for fake in self.fakes.values()]
 
     def endpoints(self) -> dict[str, str]:
         """The environment variables that point publisher at these fakes."""
-        return {
-            "PUBLISHER_YOUTUBE_API_ROOT": self.youtube.root,
-            "PUBLISHER_GOOGLE_TOKEN_URI": self.youtube.token_uri,
-            "PUBLISHER_X_API_ROOT": self.x.root,
-            "PUBLISHER_MASTODON_API_ROOT": self.mastodon.root,
-            "PUBLISHER_BLUESKY_API_ROOT": self.bluesky.root,
-            "PUBLISHER_TELEGRAM_API_ROOT": self.telegram.api_root,
-            "PUBLISHER_FACEBOOK_GRAPH_ROOT": self.facebook.api_root,
-        }
+        out = {"PUBLISHER_YOUTUBE_API_ROOT": self.youtube.root,
+               "PUBLISHER_GOOGLE_TOKEN_URI": self.youtube.token_uri}
+        for spec in crossposters():
+            if spec.name in self.fakes and spec.env_root:
+                out[spec.env_root] = self.fakes[spec.name].sandbox_root
+        return out
 
     def credentials(self, home: Path) -> dict[str, Any]:
         """credentials.json content for these fakes; writes the YouTube token file into
@@ -89,19 +91,13 @@ class SandboxPlatforms:
 
         token = json.dumps(self.youtube.authorized_user_info()).encode()
         write_private(home / YOUTUBE_TOKEN_FILE, token)
-        return {
+        out: dict[str, Any] = {
             "youtube": {"client_secrets_file": "sandbox-client-secret.json",
-                        "token_file": YOUTUBE_TOKEN_FILE},
-            "x": self.x.keys.as_settings(),
-            "mastodon": {"api_base_url": "https://mastodon.sandbox",
-                         "access_token": self.mastodon.access_token},
-            "bluesky": {"handle": BLUESKY_HANDLE, "app_password": BLUESKY_APP_PASSWORD,
-                        "service_url": "https://bsky.sandbox"},
-            "telegram": {"bot_token": self.telegram.token,
-                         "chat_id": self.telegram.chat_username},
-            "facebook": {"page_id": self.facebook.page_id,
-                         "page_access_token": self.facebook.token},
-        }
+                        "token_file": YOUTUBE_TOKEN_FILE}}
+        for name, fake in self.fakes.items():
+            if name != "youtube":
+                out[name] = fake.sandbox_credentials()
+        return out
 
     def posts_with(self, platform: str, link: str) -> list[dict[str, Any]]:
         """What `platform` holds that links to `link` (the fakes' own records)."""

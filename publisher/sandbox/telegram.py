@@ -38,6 +38,8 @@ import copy
 import json
 import re
 import time
+from collections.abc import Callable
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -110,6 +112,22 @@ class FakeTelegram(PostFaults, LoopbackServer):
         and `content_type` as they arrived on the wire."""
         with self.lock:
             return copy.deepcopy(self._posts)
+
+    # ---- the sandbox's view (publisher/sandbox/platforms.py) ------------------------------
+
+    @classmethod
+    def for_sandbox(cls, *, port: int = 0, clock: Callable[[], datetime] | None = None
+                    ) -> FakeTelegram:
+        return cls(port=port)
+
+    @property
+    def sandbox_root(self) -> str:
+        """The value of the platform's API-root environment variable that reaches us."""
+        return self.api_root
+
+    def sandbox_credentials(self) -> dict[str, Any]:
+        """credentials.json's section for this fake (its own values: nothing secret)."""
+        return {"bot_token": self.token, "chat_id": self.chat_username}
 
     def posts_with(self, link: str) -> list[dict[str, Any]]:
         """Messages whose text or link preview carries `link`."""

@@ -2,8 +2,9 @@
 and, when too long, replaced by the platform's short template (or truncated, if the
 organizers opted in) — never silently cut.
 
-The counting rules here are data plus pure functions, so that enqueue can check every text
-without loading any platform's client library.
+Each platform's counting rule and limit come from its spec (publisher/platforms/spec.py),
+the same rule its adapter counts with, so that enqueue checks every text exactly as it will
+be sent without loading any platform's client library.
 """
 
 from __future__ import annotations
@@ -12,31 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from publisher.config import Config
-from publisher.text.lengths import graphemes, mastodon_length, utf16_units, x_weighted
 from publisher.text.templates import TemplateError, render
 from publisher.text.youtube_text import InterviewText, template_variables
 
 # What a placeholder URL for checks before the video exists must look like: a real watch
 # URL's length (X and Mastodon count any URL as 23; Bluesky counts every character).
 PLACEHOLDER_URL = "https://www.youtube.com/watch?v=XXXXXXXXXXX"
-
-
-@dataclass(frozen=True)
-class TextRule:
-    label: str
-    limit: int
-    count: Callable[[str], int]
-    unit: str
-    max_bytes: int | None = None
-
-
-RULES: dict[str, TextRule] = {
-    "x": TextRule("X", 280, x_weighted, "weighted characters"),
-    "mastodon": TextRule("Mastodon", 500, mastodon_length, "characters"),
-    "bluesky": TextRule("Bluesky", 300, graphemes, "graphemes", max_bytes=3000),
-    "telegram": TextRule("Telegram", 4096, utf16_units, "UTF-16 units"),
-    "facebook": TextRule("Facebook", 63206, len, "characters"),
-}
 
 
 @dataclass(frozen=True)
@@ -52,18 +34,6 @@ class RenderedPost:
     @property
     def fits(self) -> bool:
         return self.problem is None
-
-
-def _over(rule: TextRule, text: str, limit: int) -> str | None:
-    length = rule.count(text)
-    if length > limit:
-        return f"{length} {rule.unit}, over the limit of {limit} by {length - limit}"
-    if rule.max_bytes is not None:
-        size = len(text.encode("utf-8"))
-        if size > rule.max_bytes:
-            return (f"{size} bytes, over the limit of {rule.max_bytes} bytes by "
-                    f"{size - rule.max_bytes}")
-    return None
 
 
 def truncate_keeping_link(text: str, url: str, fits: Callable[[str], bool]) -> str | None:
@@ -85,7 +55,11 @@ def truncate_keeping_link(text: str, url: str, fits: Callable[[str], bool]) -> s
 def render_post(cfg: Config, item: InterviewText, platform: str, url: str,
                 *, limit: int | None = None) -> RenderedPost:
     """The text `platform` will receive for this interview, with its counted length."""
-    rule = RULES[platform]
+    from publisher.platforms.spec import get
+
+    spec = get(platform)
+    rule = spec.text
+    assert rule is not None, f"{platform} takes no posts"
     limit = limit or rule.limit
     variables = template_variables(cfg, item, _hashtags(cfg, item))
     variables.update(url=url, platform=platform)
@@ -93,19 +67,19 @@ def render_post(cfg: Config, item: InterviewText, platform: str, url: str,
         source = cfg.posts.per_platform.get(platform) or item.template("post") \
             or cfg.posts.template
         text = render(source, f"posts.{platform}", variables)
-        problem = _over(rule, text, limit)
+        problem = rule.problem(text, limit)
         variant = "template"
         if problem and platform in cfg.posts.short:
             text = render(cfg.posts.short[platform], f"posts.short.{platform}", variables)
-            problem, variant = _over(rule, text, limit), "short"
+            problem, variant = rule.problem(text, limit), "short"
         if problem and platform in cfg.posts.truncate:
-            cut = truncate_keeping_link(text, url, lambda t: _over(rule, t, limit) is None)
+            cut = truncate_keeping_link(text, url, lambda t: rule.problem(t, limit) is None)
             if cut is not None:
                 text, problem, variant = cut, None, "truncated"
     except TemplateError as exc:
         return RenderedPost(platform, "", 0, limit, rule.unit, "template", str(exc))
     if problem:
-        problem = (f"{rule.label}: the post is {problem}; add a shorter template "
+        problem = (f"{spec.label}: the post is {problem}; add a shorter template "
                    f"([posts.short] {platform} = …) or allow truncation "
                    f"([posts] truncate = [\"{platform}\"])")
     return RenderedPost(platform, text, rule.count(text), limit, rule.unit, variant, problem)
