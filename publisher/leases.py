@@ -99,14 +99,6 @@ def release(session: Session, interview_id: int, owner: str) -> None:
         .execution_options(synchronize_session=False))
 
 
-def finish(session: Session, interview_id: int, owner: str, **values: Any) -> None:
-    """A step's last change and the lease's release in one commit, so that a kill between
-    them cannot leave a finished interview leased to a dead process (the crash matrix
-    found that window)."""
-    guarded_update(session, interview_id, owner, lease_owner=None, lease_expires_at=None,
-                   **values)
-
-
 def guarded_update(session: Session, interview_id: int, owner: str, **values: Any) -> None:
     """Change the interview only while we hold its lease (fencing)."""
     result = session.execute(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 
 from publisher.config import Config
 from publisher.errors import InputError, NotFoundError
+from publisher.lifecycle import EventKind, journal, transition
 from publisher.media import (
     MediaError,
     VideoFacts,
@@ -32,7 +33,6 @@ from publisher.store.models import (
     ACTIVE,
     NOT_UPLOADED,
     CaptionTrack,
-    Event,
     Interview,
     Localization,
     Speaker,
@@ -410,9 +410,6 @@ def text_of(item: Interview, schedules: dict[str, Schedule] | None = None,
 
 # --- writing ----------------------------------------------------------------------------------
 
-def _journal(session: Session, item_id: int, kind: str, actor: str, **detail: Any) -> None:
-    session.add(Event(interview_id=item_id, kind=kind, actor=actor, detail=detail))
-
 
 def _find_duplicate(session: Session, sha256: str, exclude_id: int | None = None
                     ) -> Interview | None:
@@ -484,11 +481,11 @@ def _insert(session: Session, ctx: Context, batch: Sequence[Prepared], *,
     position = _next_position(session)
     out = []
     for offset, prepared in enumerate(batch):
-        item = Interview(position=position + offset, state=State.QUEUED.value)
+        item = Interview(position=position + offset)  # queued: the model's default
         _apply(item, prepared)
         session.add(item)
         session.flush()
-        _journal(session, item.id, "queued", ctx.actor, title=item.title,
+        journal(session, item.id, EventKind.QUEUED, ctx.actor, title=item.title,
                  video=item.video_path, sha256=item.video_sha256)
         out.append(item)
     return out
@@ -556,7 +553,7 @@ def apply_edit(session: Session, ctx: Context, item_id: int, prepared: Prepared,
                                               if getattr(prepared, k) is not None})
     _apply(item, prepared)
     item.updated_at = utcnow()
-    _journal(session, item.id, "edited", ctx.actor, fields=changed)
+    journal(session, item.id, EventKind.EDITED, ctx.actor, fields=changed)
     return item
 
 
@@ -593,7 +590,8 @@ def move(session: Session, ctx: Context, item_id: int, *, to: int | None = None,
     for pos, it in enumerate(order, 1):
         if it.position != pos:
             it.position = pos
-    _journal(session, item.id, "moved", ctx.actor, old_position=old, new_position=item.position)
+    journal(session, item.id, EventKind.MOVED, ctx.actor, old_position=old,
+            new_position=item.position)
     return item
 
 
@@ -605,9 +603,9 @@ def set_held(session: Session, ctx: Context, item_id: int, held: bool,
         verb = "held" if held else "released"
         raise InputError(f"interview {item_id} is {item.state}: only {want_from.value} "
                          f"interviews can be {verb}")
-    item.state = to.value
-    _journal(session, item.id, "held" if held else "released", ctx.actor,
-             **({"reason": reason} if reason else {}))
+    extra: dict[str, Any] = {"reason": reason} if reason else {}
+    transition(session, item, to, kind=EventKind.HELD if held else EventKind.UNHELD,
+               actor=ctx.actor, **extra)
     return item
 
 
@@ -616,10 +614,9 @@ def cancel(session: Session, ctx: Context, item_id: int, reason: str | None = No
     item = get(session, item_id)
     if item.state in (State.CANCELLED.value, State.PUBLISHED.value):
         raise InputError(f"interview {item_id} is already {item.state}")
-    old = item.state
-    item.state = State.CANCELLED.value
-    _journal(session, item.id, "cancelled", ctx.actor, previous_state=old,
-             **({"reason": reason} if reason else {}))
+    extra: dict[str, Any] = {"reason": reason} if reason else {}
+    transition(session, item, State.CANCELLED, kind=EventKind.CANCELLED, actor=ctx.actor,
+               previous_state=item.state, **extra)
     return item
 
 
@@ -633,7 +630,8 @@ def check_removable(item: Interview) -> None:
 def remove(session: Session, ctx: Context, item_id: int) -> Interview:
     item = get(session, item_id)
     check_removable(item)
-    _journal(session, item.id, "removed", ctx.actor, title=item.title, video=item.video_path)
+    journal(session, item.id, EventKind.REMOVED, ctx.actor, title=item.title,
+            video=item.video_path)
     session.delete(item)
     return item
 

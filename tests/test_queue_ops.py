@@ -113,7 +113,7 @@ def test_hold_release_cancel(home: HomeFixture, media: Media) -> None:
     home.ok("queue", "cancel", 1, "--reason", "artist withdrew")
     assert _list(home) == []
     assert _list(home, "--state", "cancelled")[0]["id"] == 1
-    assert _journal(home, 1) == ["queued", "held", "released", "cancelled"]
+    assert _journal(home, 1) == ["queued", "held", "unheld", "cancelled"]
 
 
 def test_remove_asks_or_takes_yes(home: HomeFixture, media: Media) -> None:

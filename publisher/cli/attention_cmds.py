@@ -213,7 +213,7 @@ def history(app: App, item_id: int, as_json: bool) -> None:
 
 def _change(app: App, fn: Any, *args: Any) -> None:
     with app.transaction() as s:
-        message = fn(s, *args, app.actor)
+        message = fn(s, app.queue_context(), *args)
     click.echo(message[0].upper() + message[1:] + ".")
 
 

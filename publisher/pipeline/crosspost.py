@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from publisher.faults import crash_point
-from publisher.pipeline.records import is_done, record
+from publisher.lifecycle import EventKind, Step, all_posted, is_settled, set_publication
+from publisher.pipeline.records import record
 from publisher.pipeline.retry import RETRY_BASE, next_attempt
 from publisher.pipeline.runtime import Runtime
 from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, UnknownOutcome
@@ -99,19 +100,19 @@ def _crosspost_item(rt: Runtime, item: Interview, now: dt.datetime,
     with rt.transaction() as s:
         if not leases.claim(s, item.id, rt.owner, now):
             return []
-        video = record(s, item.id, "youtube", "video")
+        video = record(s, item.id, "youtube", Step.VIDEO)
         link = video.url or ""
     out = []
     try:
-        for platform in platforms_for(rt, item):
+        platforms = platforms_for(rt, item)
+        for platform in platforms:
             out.append(_one(rt, item, platform, link, now, factory))
         with rt.transaction() as s:
-            pubs = s.scalars(select(Publication).where(
-                Publication.interview_id == item.id, Publication.platform != "youtube")).all()
-            if all(is_done(p) for p in pubs):
-                leases.finish(s, item.id, rt.owner, state=State.PUBLISHED.value)
-                rt.journal(s, item.id, "published",
-                           posts={p.platform: p.url for p in pubs})
+            if all_posted(s, item.id, platforms):
+                pubs = s.scalars(select(Publication).where(
+                    Publication.interview_id == item.id, Publication.step == Step.POST))
+                rt.transition(s, item.id, State.PUBLISHED, EventKind.PUBLISHED,
+                              end_lease=True, posts={p.platform: p.url for p in pubs})
     finally:
         with rt.transaction() as s:
             leases.release(s, item.id, rt.owner)
@@ -142,19 +143,19 @@ class PostTooLong(PlatformError):
 def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetime,
          factory: PosterFactory) -> PostOutcome:
     with rt.transaction() as s:
-        pub = record(s, item.id, platform, "post")
-        if is_done(pub) or pub.state == PublicationState.NEEDS_ATTENTION.value:
+        pub = record(s, item.id, platform, Step.POST)
+        if is_settled(pub) or pub.state == PublicationState.NEEDS_ATTENTION.value:
             return PostOutcome(item.id, platform, "skipped", pub.state, changed=False)
         if pub.next_attempt_at is not None and pub.next_attempt_at > now:
             return PostOutcome(item.id, platform, "waiting", pub.last_error or "",
                                changed=False)
         missing = rt.credentials.missing(platform)
         if missing:
-            pub.state = PublicationState.SKIPPED.value
-            pub.last_error = (f"{platform} is not configured in credentials.json: "
-                              f"{', '.join(missing)} empty or a placeholder")
-            rt.journal(s, item.id, f"{platform}_skipped", reason=pub.last_error)
-            return PostOutcome(item.id, platform, "skipped", pub.last_error)
+            note = (f"{platform} is not configured in credentials.json: "
+                    f"{', '.join(missing)} empty or a placeholder")
+            set_publication(pub, PublicationState.SKIPPED, last_error=note)
+            rt.journal(s, item.id, EventKind.POST_SKIPPED, platform=platform, reason=note)
+            return PostOutcome(item.id, platform, "skipped", note)
         pub_id, state, handle = pub.id, pub.state, pub.handle
     try:
         poster = factory(rt, platform)
@@ -192,6 +193,27 @@ def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetim
         return _failed(rt, item, pub_id, platform, exc, now)
 
 
+_OUTCOME_KIND = {"retry": EventKind.POST_RETRY, "waiting": EventKind.POST_WAITING,
+                 "needs_attention": EventKind.POST_NEEDS_ATTENTION}
+
+
+def _failure(pub: Publication, exc: PlatformError, now: dt.datetime
+             ) -> tuple[PublicationState, str]:
+    """Where a failed post's record goes, and what that means (sets when to try again)."""
+    if isinstance(exc, UnknownOutcome):
+        pub.next_attempt_at = now + RETRY_BASE
+        return PublicationState.UNKNOWN, "retry"
+    if isinstance(exc, DeferredError):
+        pub.next_attempt_at = exc.until
+        return PublicationState.FAILED, "waiting"
+    if isinstance(exc, TransientError):
+        pub.next_attempt_at = next_attempt(now, pub.attempts, exc.retry_at)
+        return PublicationState.FAILED, "retry"
+    # A person must renew the credentials or correct the post: say so (status, exit 4,
+    # a notification).
+    return PublicationState.NEEDS_ATTENTION, "needs_attention"
+
+
 def _check_daily_cap(rt: Runtime, platform: str, label: str, now: dt.datetime) -> None:
     """`[PLATFORM] daily_cap` in publisher.toml (the spec's default when unset; "none": no
     cap; 0: nothing a day)."""
@@ -214,7 +236,7 @@ def _intent(rt: Runtime, item: Interview, pub_id: int, handle: str) -> None:
     with rt.transaction() as s:
         pub = s.get(Publication, pub_id)
         assert pub is not None
-        pub.handle, pub.state = handle, PublicationState.IN_FLIGHT.value
+        set_publication(pub, PublicationState.IN_FLIGHT, handle=handle)
 
 
 def _done(rt: Runtime, item: Interview, pub_id: int, platform: str, remote_id: str,
@@ -222,9 +244,10 @@ def _done(rt: Runtime, item: Interview, pub_id: int, platform: str, remote_id: s
     with rt.transaction() as s:
         pub = s.get(Publication, pub_id)
         assert pub is not None
-        pub.state, pub.remote_id, pub.url = PublicationState.DONE.value, remote_id, url
-        pub.last_error, pub.next_attempt_at = None, None
-        rt.journal(s, item.id, f"{platform}_{how}", remote_id=remote_id, url=url)
+        set_publication(pub, PublicationState.DONE, remote_id=remote_id, url=url,
+                        last_error=None, next_attempt_at=None)
+        rt.journal(s, item.id, EventKind.POSTED if how == "posted" else EventKind.POST_FOUND,
+                   platform=platform, remote_id=remote_id, url=url)
     log.info("interview %s on %s: %s", item.id, platform, url or remote_id)
 
 
@@ -234,8 +257,8 @@ def _attention(rt: Runtime, item: Interview, pub_id: int, platform: str,
     with rt.transaction() as s:
         pub = s.get(Publication, pub_id)
         assert pub is not None
-        pub.state, pub.last_error = PublicationState.NEEDS_ATTENTION.value, why
-        rt.journal(s, item.id, f"{platform}_needs_attention", reason=why)
+        set_publication(pub, PublicationState.NEEDS_ATTENTION, last_error=why)
+        rt.journal(s, item.id, EventKind.POST_NEEDS_ATTENTION, platform=platform, reason=why)
     rt.notify(f"Interview {item.id} needs attention on {platform}", why)
     return PostOutcome(item.id, platform, "needs_attention", why)
 
@@ -253,31 +276,15 @@ def _failed(rt: Runtime, item: Interview, pub_id: int, platform: str, exc: Platf
         check = (f"look for the post on {platform}: if it is there, `publisher resolve "
                  f"{item.id} --platform {platform} --url URL`; if not, "
                  if unresolved else "")
-        if isinstance(exc, UnknownOutcome):
-            pub.state = PublicationState.UNKNOWN.value
-            pub.next_attempt_at = now + RETRY_BASE
-            outcome = "retry"
-        elif isinstance(exc, DeferredError):
-            pub.state, pub.next_attempt_at = PublicationState.FAILED.value, exc.until
-            outcome = "waiting"
-        elif isinstance(exc, AuthError):
-            # A person must renew the credentials: say so (status, exit 4, a notification).
-            pub.state = PublicationState.NEEDS_ATTENTION.value
-            pub.last_error = (f"{exc}. To fix: renew the credentials, then {check}"
-                              f"`publisher retry {item.id} --platform {platform}`")
-            outcome = "needs_attention"
-        elif isinstance(exc, TransientError):
-            pub.state = PublicationState.FAILED.value
-            pub.next_attempt_at = next_attempt(now, pub.attempts, exc.retry_at)
-            outcome = "retry"
-        else:
-            pub.state = PublicationState.NEEDS_ATTENTION.value
-            pub.last_error = (f"{exc}. To fix: correct it, then {check}`publisher retry "
+        to, outcome = _failure(pub, exc, now)
+        if to == PublicationState.NEEDS_ATTENTION:
+            fix = ("renew the credentials" if isinstance(exc, AuthError) else "correct it")
+            pub.last_error = (f"{exc}. To fix: {fix}, then {check}`publisher retry "
                               f"{item.id} --platform {platform}`")
-            outcome = "needs_attention"
-        if unresolved and pub.state == PublicationState.FAILED.value:
-            pub.state = PublicationState.UNKNOWN.value
-        rt.journal(s, item.id, f"{platform}_{outcome}", error=str(exc))
+        if unresolved and to == PublicationState.FAILED:
+            to = PublicationState.UNKNOWN
+        set_publication(pub, to)
+        rt.journal(s, item.id, _OUTCOME_KIND[outcome], platform=platform, error=str(exc))
         reason = pub.last_error or str(exc)
     if outcome == "needs_attention":
         rt.notify(f"Interview {item.id} needs attention on {platform}", reason)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.store.models import Publication, PublicationState
+from publisher.store.models import Publication
 
 
 def record(session: Session, interview_id: int, platform: str, step: str,
@@ -17,11 +17,8 @@ def record(session: Session, interview_id: int, platform: str, step: str,
     if found is not None:
         return found
     pub = Publication(interview_id=interview_id, platform=platform, step=step, account=account,
-                      state=PublicationState.PENDING.value, progress=0, attempts=0)
+                      progress=0, attempts=0)  # pending: the model's default
     session.add(pub)
     session.flush()
     return pub
 
-
-def is_done(pub: Publication) -> bool:
-    return pub.state in (PublicationState.DONE.value, PublicationState.SKIPPED.value)

@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from publisher.cadence import make_plan
 from publisher.faults import crash_point
+from publisher.lifecycle import EventKind, Step, set_publication
 from publisher.pipeline.planning import plan_items
 from publisher.pipeline.records import record
 from publisher.pipeline.runtime import Runtime
@@ -125,7 +126,8 @@ def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
                   f"was not running; \"{entry.interview.title}\" goes to the next free slot "
                   "(see `publisher plan`)")
         with rt.transaction() as s:
-            rt.journal(s, entry.interview.id, "slot_missed", slot=entry.slot.at.isoformat())
+            rt.journal(s, entry.interview.id, EventKind.SLOT_MISSED,
+                       slot=entry.slot.at.isoformat())
         rt.notify("A slot was missed", detail)
         report.actions.append(Action(entry.interview.id, "missed", "moved", detail))
 
@@ -202,7 +204,7 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
         if not leases.claim(s, interview_id, rt.owner, now):
             return Action(interview_id, "release", "busy")
         pub = record(s, interview_id, "youtube", "video")
-        release_pub = record(s, interview_id, "youtube", "release")
+        release_pub = record(s, interview_id, "youtube", Step.RELEASE)
         if release_pub.next_attempt_at and release_pub.next_attempt_at > now and not force:
             leases.release(s, interview_id, rt.owner)
             return Action(interview_id, "release", "waiting", "checking again later")
@@ -230,10 +232,10 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
             api.set_privacy(video, target)
         crash_point("release.confirmed")
         with rt.transaction() as s:
-            leases.finish(s, interview_id, rt.owner, state=State.RELEASED.value)
-            rp = record(s, interview_id, "youtube", "release")
-            rp.state, rp.remote_id = PublicationState.DONE.value, video_id
-            rt.journal(s, interview_id, "released", video_id=video_id, privacy=target)
+            rt.transition(s, interview_id, State.RELEASED, EventKind.RELEASED, end_lease=True,
+                          video_id=video_id, privacy=target)
+            set_publication(record(s, interview_id, "youtube", Step.RELEASE),
+                            PublicationState.DONE, remote_id=video_id)
         url = f"https://www.youtube.com/watch?v={video_id}"
         log.info("interview %s is out: %s", interview_id, url)
         if rt.config.notify_on_release:
@@ -248,7 +250,7 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
 
 def _later(rt: Runtime, interview_id: int, now: dt.datetime, why: str) -> Action:
     with rt.transaction() as s:
-        rp = record(s, interview_id, "youtube", "release")
+        rp = record(s, interview_id, "youtube", Step.RELEASE)
         rp.attempts += 1
         rp.next_attempt_at = now + RELEASE_RECHECK
         rp.last_error = why
@@ -256,12 +258,10 @@ def _later(rt: Runtime, interview_id: int, now: dt.datetime, why: str) -> Action
 
 
 def _attention(rt: Runtime, interview_id: int, why: str, now: dt.datetime) -> Action:
-    from publisher import leases
 
     with rt.transaction() as s:
-        leases.finish(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
-                      attention_reason=f"{why}. To fix: look at it in YouTube Studio")
-        rt.journal(s, interview_id, "needs_attention", reason=why)
+        rt.transition(s, interview_id, State.NEEDS_ATTENTION, EventKind.NEEDS_ATTENTION,
+                      end_lease=True, attention=f"{why}. To fix: look at it in YouTube Studio")
     rt.notify(f"Interview {interview_id} needs attention", f"{why}. To fix: look at it in "
               "YouTube Studio, then `publisher retry` or `publisher queue cancel`")
     return Action(interview_id, "release", "needs_attention", why)

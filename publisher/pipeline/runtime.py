@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from publisher.config import Config
 from publisher.credentials import Credentials
 from publisher.home import Home
+from publisher.lifecycle import EventKind, journal, transition
 from publisher.progress import NoProgress, Progress
-from publisher.store.models import Event
+from publisher.store.models import State
 
 if TYPE_CHECKING:
     from publisher.platforms.base import CrossPoster
@@ -55,9 +56,23 @@ class Runtime:
             crash_point("db.before_commit")
         crash_point("db.after_commit")
 
-    def journal(self, session: Session, interview_id: int, kind: str, **detail: Any) -> None:
-        session.add(Event(interview_id=interview_id, kind=kind, actor=self.owner.split(":")[0],
-                          detail=detail, at=self.clock()))
+    @property
+    def actor(self) -> str:
+        """Who acts, for the journal: the kind of worker ("daemon", "cli", …)."""
+        return self.owner.split(":")[0]
+
+    def journal(self, session: Session, interview_id: int, kind: EventKind, **detail: Any
+                ) -> None:
+        journal(session, interview_id, kind, self.actor, self.clock(), **detail)
+
+    def transition(self, session: Session, interview_id: int, to: State,
+                   kind: EventKind | None, *, end_lease: bool = False,
+                   attention: str | None = None, values: dict[str, Any] | None = None,
+                   **detail: Any) -> State:
+        """`lifecycle.transition` for this run's lease, actor and clock."""
+        return transition(session, interview_id, to, kind=kind, actor=self.actor,
+                          owner=self.owner, end_lease=end_lease, at=self.clock(),
+                          attention=attention, values=values, **detail)
 
     def youtube(self) -> tuple[YouTubeApi, Any]:
         """The YouTube API wrapper and its (authorised) http, created on first use."""

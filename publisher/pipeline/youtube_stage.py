@@ -15,8 +15,9 @@ from pathlib import Path
 
 from publisher import leases
 from publisher.faults import crash_point
+from publisher.lifecycle import EventKind, Step, caption_step, is_settled, set_publication
 from publisher.media import MediaError, check_thumbnail, sha256_file
-from publisher.pipeline.records import is_done, record
+from publisher.pipeline.records import record
 from publisher.pipeline.retry import next_attempt
 from publisher.pipeline.runtime import Runtime
 from publisher.platforms.errors import (
@@ -81,8 +82,8 @@ class _DbJournal:
             leases.renew(s, self.interview_id, self.rt.owner, self.rt.clock(), LEASE_TTL)
             pub = s.get(Publication, self.pub_id)
             assert pub is not None
-            pub.handle, pub.state, pub.progress = uri, PublicationState.IN_FLIGHT.value, 0
-            self.rt.journal(s, self.interview_id, "upload_session_started",
+            set_publication(pub, PublicationState.IN_FLIGHT, handle=uri, progress=0)
+            self.rt.journal(s, self.interview_id, EventKind.UPLOAD_SESSION_STARTED,
                             replaces_expired=replaces_expired)
         crash_point("upload.session_saved")
 
@@ -131,16 +132,13 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
         item = s.get(Interview, interview_id)
         assert item is not None
         _ = (item.speakers, item.captions, item.localizations)  # load while in session
-        video_pub = record(s, interview_id, "youtube", "video")
+        video_pub = record(s, interview_id, "youtube", Step.VIDEO)
         first_time = item.state == State.QUEUED.value
-        leases.guarded_update(s, interview_id, rt.owner, state=State.STAGING.value,
-                              slot_at=slot_at if first_time or item.slot_at is None
-                              else item.slot_at)
-        if first_time:
-            rt.journal(s, interview_id, "staging",
-                       slot=slot_at.isoformat() if slot_at else None)
         slot_at = slot_at if first_time or item.slot_at is None else item.slot_at
-        pub_id, handle, done = video_pub.id, video_pub.handle, is_done(video_pub)
+        rt.transition(s, interview_id, State.STAGING,
+                      EventKind.STAGING if first_time else None, values={"slot_at": slot_at},
+                      slot=slot_at.isoformat() if slot_at else None)
+        pub_id, handle, done = video_pub.id, video_pub.handle, is_settled(video_pub)
         video_id = video_pub.remote_id
     api, http = rt.youtube()
     if not done:
@@ -170,9 +168,9 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
         with rt.transaction() as s:
             pub = s.get(type(video_pub), pub_id)
             assert pub is not None
-            pub.remote_id, pub.url = video_id, watch_url(video_id)
-            pub.state, pub.last_error = PublicationState.DONE.value, None
-            rt.journal(s, interview_id, "uploaded", video_id=video_id, url=pub.url,
+            set_publication(pub, PublicationState.DONE, remote_id=video_id,
+                            url=watch_url(video_id), last_error=None)
+            rt.journal(s, interview_id, EventKind.UPLOADED, video_id=video_id, url=pub.url,
                        publish_at=publish_at.isoformat() if publish_at else None)
         crash_point("upload.recorded")
         log.info("interview %s uploaded as %s", interview_id, watch_url(video_id))
@@ -186,9 +184,8 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
                                 f"{interview_id}`")
     crash_point("stage.before_staged")
     with rt.transaction() as s:
-        leases.finish(s, interview_id, rt.owner, state=State.STAGED.value,
-                      attention_reason=None)
-        rt.journal(s, interview_id, "staged", video_id=video_id, notes=attention)
+        rt.transition(s, interview_id, State.STAGED, EventKind.STAGED, end_lease=True,
+                      video_id=video_id, notes=attention)
     return StageResult(interview_id, "staged", "; ".join(attention), video_id)
 
 
@@ -215,7 +212,7 @@ def _file_problem(path: Path, expected_sha256: str) -> str | None:
 def _step(rt: Runtime, item: Interview, step: str) -> tuple[int, bool, str | None]:
     with rt.transaction() as s:
         pub = record(s, item.id, "youtube", step)
-        return pub.id, is_done(pub), pub.handle
+        return pub.id, is_settled(pub), pub.handle
 
 
 def _mark(rt: Runtime, item: Interview, pub_id: int, state: PublicationState, *,
@@ -225,11 +222,9 @@ def _mark(rt: Runtime, item: Interview, pub_id: int, state: PublicationState, *,
     with rt.transaction() as s:
         pub = s.get(Publication, pub_id)
         assert pub is not None
-        pub.state = state.value
-        if handle is not None:
-            pub.handle = handle
-        pub.last_error = error
-        rt.journal(s, item.id, f"youtube_{pub.step}_{state.value}",
+        set_publication(pub, state, last_error=error,
+                        **({"handle": handle} if handle is not None else {}))
+        rt.journal(s, item.id, EventKind.YOUTUBE_STEP, step=pub.step, state=state.value,
                    **({"error": error} if error else {}))
 
 
@@ -241,7 +236,7 @@ def _decorate(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str) -> l
     """
     notes: list[str] = []
     if item.thumbnail_path:
-        pub_id, done, _ = _step(rt, item, "thumbnail")
+        pub_id, done, _ = _step(rt, item, Step.THUMBNAIL)
         if not done:
             try:
                 mime = check_thumbnail(Path(item.thumbnail_path))
@@ -258,7 +253,7 @@ def _decorate(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str) -> l
                 _mark(rt, item, pub_id, PublicationState.NEEDS_ATTENTION, error=msg)
                 notes.append(msg)
     if item.playlist:
-        pub_id, done, playlist_id = _step(rt, item, "playlist")
+        pub_id, done, playlist_id = _step(rt, item, Step.PLAYLIST)
         if not done:
             _room(rt, "playlists.list", "playlists.insert", "playlistItems.list",
                   "playlistItems.insert")
@@ -273,7 +268,7 @@ def _decorate(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str) -> l
                 crash_point("playlist.sent")
             _mark(rt, item, pub_id, PublicationState.DONE)
     for track in item.captions:
-        pub_id, done, _ = _step(rt, item, f"captions:{track.language}")
+        pub_id, done, _ = _step(rt, item, caption_step(track.language))
         if done:
             continue
         _room(rt, "captions.list", "captions.insert")
@@ -311,9 +306,8 @@ def _verify(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
 
 def _needs_attention(rt: Runtime, interview_id: int, reason: str, fix: str) -> StageResult:
     with rt.transaction() as s:
-        leases.finish(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
-                      attention_reason=f"{reason}. To fix: {fix}")
-        rt.journal(s, interview_id, "needs_attention", reason=reason, fix=fix)
+        rt.transition(s, interview_id, State.NEEDS_ATTENTION, EventKind.NEEDS_ATTENTION,
+                      end_lease=True, attention=f"{reason}. To fix: {fix}", fix=fix)
     rt.notify(f"Interview {interview_id} needs attention", f"{reason}. To fix: {fix}")
     return StageResult(interview_id, "needs_attention", reason)
 
@@ -322,7 +316,7 @@ def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
     """Record a failure so run_due knows when to come back, and what to tell people."""
     now = rt.clock()
     with rt.transaction() as s:
-        pub = record(s, interview_id, "youtube", "video")
+        pub = record(s, interview_id, "youtube", Step.VIDEO)
         pub.attempts += 1
         pub.last_error = str(exc)
         if isinstance(exc, DeferredError):
@@ -337,13 +331,14 @@ def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
                                                getattr(exc, "retry_at", None))
             outcome = "retry"
         else:
-            leases.guarded_update(s, interview_id, rt.owner, state=State.NEEDS_ATTENTION.value,
-                                  attention_reason=f"{exc}. To fix: correct it with `publisher "
-                                                   f"queue edit`, then `publisher retry "
-                                                   f"{interview_id}`")
+            rt.transition(s, interview_id, State.NEEDS_ATTENTION, None,
+                          attention=f"{exc}. To fix: correct it with `publisher queue edit`, "
+                                 f"then `publisher retry {interview_id}`")
             outcome = "needs_attention"
         attempts = pub.attempts
-        rt.journal(s, interview_id, f"youtube_{outcome}", error=str(exc),
+        kind = {"waiting": EventKind.YOUTUBE_WAITING, "retry": EventKind.YOUTUBE_RETRY,
+                "needs_attention": EventKind.YOUTUBE_NEEDS_ATTENTION}[outcome]
+        rt.journal(s, interview_id, kind, error=str(exc),
                    next_attempt_at=pub.next_attempt_at.isoformat() if pub.next_attempt_at
                    else None)
     log.warning("interview %s: %s", interview_id, exc)

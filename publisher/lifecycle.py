@@ -1,0 +1,208 @@
+"""The life of an interview: the steps of publishing, the journal's kinds, and the only two
+functions that change a state — `transition` for an interview, `set_publication` for one
+side effect — each checking an allowed-transition table.
+
+Where an interview stands (see docs/architecture.md for the picture)::
+
+    queued ⇄ held
+    queued → staging → staged → released → published
+    any of them but published → cancelled;  a step that needs a person → needs_attention,
+    and `publisher retry` / `resolve` take it back to where its records say it is.
+
+A transition made by a pipeline step is fenced by the step's lease (`owner`); every
+transition is conditional on the state it was checked against, so an organizer's `queue
+cancel` between a worker's read and its write makes that worker's write fail (LeaseLost)
+instead of overwriting the organizer. Each transition writes its journal entry in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from publisher.errors import PublisherError
+from publisher.leases import LeaseLost
+from publisher.store.models import Event, Interview, Publication, PublicationState, State
+
+
+class Step(enum.StrEnum):
+    """What a publication record is the record of (its `step` column)."""
+
+    VIDEO = "video"            # the upload
+    RELEASE = "release"        # confirmed public at the slot
+    THUMBNAIL = "thumbnail"
+    PLAYLIST = "playlist"
+    CAPTIONS = "captions"      # stored as "captions:<language>", one record per language
+    POST = "post"              # a cross-post
+
+
+def caption_step(language: str) -> str:
+    return f"{Step.CAPTIONS.value}:{language}"
+
+
+class EventKind(enum.StrEnum):
+    """Every kind of journal entry (`history`). Platform and step go in the detail."""
+
+    # The organizers' own.
+    QUEUED = "queued"
+    EDITED = "edited"
+    MOVED = "moved"
+    HELD = "held"
+    UNHELD = "unheld"
+    CANCELLED = "cancelled"
+    REMOVED = "removed"
+    RETRY = "retry"
+    RESOLVED = "resolved"
+    SKIPPED = "skipped"
+    # The interview's own states.
+    STAGING = "staging"
+    STAGED = "staged"
+    RELEASED = "released"
+    PUBLISHED = "published"
+    NEEDS_ATTENTION = "needs_attention"
+    SLOT_MISSED = "slot_missed"
+    # The upload.
+    UPLOAD_SESSION_STARTED = "upload_session_started"
+    UPLOADED = "uploaded"
+    YOUTUBE_RETRY = "youtube_retry"
+    YOUTUBE_WAITING = "youtube_waiting"
+    YOUTUBE_NEEDS_ATTENTION = "youtube_needs_attention"
+    # A decoration (thumbnail, playlist, captions): detail `step`, `state`.
+    YOUTUBE_STEP = "youtube_step"
+    # A cross-post: detail `platform`.
+    POSTED = "posted"
+    POST_FOUND = "post_found"
+    POST_SKIPPED = "post_skipped"
+    POST_RETRY = "post_retry"
+    POST_WAITING = "post_waiting"
+    POST_NEEDS_ATTENTION = "post_needs_attention"
+
+
+class IllegalTransition(PublisherError):
+    """A state change the table does not allow: a bug, never an organizer's mistake."""
+
+
+_ANYWHERE_BUT_THE_END = frozenset(set(State) - {State.PUBLISHED, State.CANCELLED})
+
+#: from -> the states it may move to.
+ALLOWED: dict[State, frozenset[State]] = {
+    State.QUEUED: frozenset({State.HELD, State.STAGING, State.CANCELLED,
+                             State.NEEDS_ATTENTION}),
+    State.HELD: frozenset({State.QUEUED, State.CANCELLED}),
+    State.STAGING: frozenset({State.STAGING, State.STAGED, State.RELEASED, State.QUEUED,
+                              State.NEEDS_ATTENTION, State.CANCELLED}),
+    State.STAGED: frozenset({State.STAGING, State.RELEASED, State.NEEDS_ATTENTION,
+                             State.CANCELLED}),
+    State.RELEASED: frozenset({State.PUBLISHED, State.NEEDS_ATTENTION, State.CANCELLED}),
+    State.NEEDS_ATTENTION: frozenset({State.QUEUED, State.STAGING, State.STAGED,
+                                      State.RELEASED, State.PUBLISHED, State.CANCELLED,
+                                      State.NEEDS_ATTENTION}),
+    State.PUBLISHED: frozenset(),
+    State.CANCELLED: frozenset(),
+}
+
+#: A publication record's allowed moves (intent → act → record).
+PUBLICATION_ALLOWED: dict[PublicationState, frozenset[PublicationState]] = {
+    PublicationState.PENDING: frozenset(set(PublicationState) - {PublicationState.PENDING}),
+    PublicationState.IN_FLIGHT: frozenset(set(PublicationState)),
+    PublicationState.UNKNOWN: frozenset(set(PublicationState)),
+    PublicationState.FAILED: frozenset(set(PublicationState)),
+    PublicationState.NEEDS_ATTENTION: frozenset({
+        PublicationState.PENDING, PublicationState.DONE, PublicationState.SKIPPED,
+        PublicationState.NEEDS_ATTENTION, PublicationState.UNKNOWN}),
+    # Done is final but for an organizer's skip of a post recorded by hand: never undone.
+    PublicationState.DONE: frozenset({PublicationState.DONE}),
+    PublicationState.SKIPPED: frozenset({PublicationState.SKIPPED, PublicationState.PENDING,
+                                         PublicationState.DONE}),
+}
+
+
+def check(old: State, new: State) -> None:
+    if new not in ALLOWED[old]:
+        raise IllegalTransition(f"an interview cannot go from {old.value} to {new.value}")
+
+
+def journal(session: Session, interview_id: int, kind: EventKind, actor: str,
+            at: dt.datetime | None = None, **detail: Any) -> None:
+    """The one way to write the journal."""
+    event = Event(interview_id=interview_id, kind=kind.value, actor=actor, detail=detail)
+    if at is not None:
+        event.at = at
+    session.add(event)
+
+
+def transition(session: Session, item: Interview | int, to: State, *, kind: EventKind | None,
+               actor: str, owner: str | None = None, end_lease: bool = False,
+               at: dt.datetime | None = None, attention: str | None = None,
+               values: dict[str, Any] | None = None, **detail: Any) -> State:
+    """Move an interview to `to`: checks the table, fences the lease (`owner`: only while
+    it holds the lease; `end_lease`: give it back in the same write), sets the attention
+    reason (`attention`, for needs_attention; cleared on any other move), applies `values`
+    to other columns, and journals `kind` with `detail` (no entry when `kind` is None).
+    Returns the state it left.
+
+    Raises IllegalTransition for a move the table forbids, LeaseLost when the lease is not
+    `owner`'s or the state changed since it was read.
+    """
+    interview_id = item if isinstance(item, int) else item.id
+    current = session.scalar(select(Interview.state).where(Interview.id == interview_id))
+    if current is None:
+        raise PublisherError(f"there is no interview {interview_id}")
+    old = State(current)
+    check(old, to)
+    changes: dict[str, Any] = dict(values or {})
+    changes["state"] = to.value
+    changes["attention_reason"] = attention if to == State.NEEDS_ATTENTION else None
+    if end_lease:
+        changes.update(lease_owner=None, lease_expires_at=None)
+    where = [Interview.id == interview_id, Interview.state == old.value]
+    if owner is not None:
+        where.append(Interview.lease_owner == owner)
+    result = session.execute(update(Interview).where(*where).values(**changes)
+                             .execution_options(synchronize_session=False))
+    assert isinstance(result, CursorResult)
+    if result.rowcount != 1:
+        raise LeaseLost(f"interview {interview_id}: the lease was taken over by another "
+                        "worker, or an organizer changed it meanwhile; this one stops acting "
+                        "on it")
+    loaded = session.identity_map.get(identity_key(Interview, interview_id))
+    if loaded is not None:
+        session.expire(loaded)  # the write bypassed the ORM: read it afresh when next used
+    if kind is not None:
+        if to == State.NEEDS_ATTENTION:
+            detail.setdefault("reason", attention)
+        journal(session, interview_id, kind, actor, at, **detail)
+    return old
+
+
+def set_publication(pub: Publication, to: PublicationState, **values: Any) -> None:
+    """Move one side effect's record to `to` (and set `values`), as the table allows."""
+    old = PublicationState(pub.state)
+    if to not in PUBLICATION_ALLOWED[old]:
+        raise IllegalTransition(f"a {pub.platform} {pub.step} record cannot go from "
+                                f"{old.value} to {to.value}")
+    pub.state = to.value
+    for key, value in values.items():
+        setattr(pub, key, value)
+
+
+def is_settled(pub: Publication) -> bool:
+    """Done, or skipped by choice: nothing more to do for this side effect."""
+    return pub.state in (PublicationState.DONE.value, PublicationState.SKIPPED.value)
+
+
+def all_posted(session: Session, interview_id: int, platforms: Iterable[str] | None) -> bool:
+    """The one definition of "every cross-post is done": each of `platforms` (the
+    interview's schedule's cross-posting platforms) has a settled post record; with
+    `platforms` None, every post record there is. No platforms to post to: done."""
+    posts = {p.platform: p for p in session.scalars(select(Publication).where(
+        Publication.interview_id == interview_id, Publication.step == Step.POST.value))}
+    wanted = list(posts) if platforms is None else list(platforms)
+    return all(name in posts and is_settled(posts[name]) for name in wanted)
