@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session, selectinload
@@ -19,15 +18,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 from publisher.config import Config
 from publisher.errors import InputError, NotFoundError
 from publisher.lifecycle import EventKind, journal, transition
-from publisher.media import (
-    MediaError,
-    VideoFacts,
-    check_caption,
-    check_thumbnail,
-    is_valid_language,
-    probe_video,
-)
-from publisher.platforms.youtube import limits
+from publisher.queue_fields import Draft, check_fields
 from publisher.schedules import Schedule, find_schedule
 from publisher.store.models import (
     ACTIVE,
@@ -39,12 +30,7 @@ from publisher.store.models import (
     State,
 )
 from publisher.store.types import utcnow
-from publisher.text.youtube_text import (
-    InterviewText,
-    SpeakerText,
-    hidden_chars,
-    render_youtube,
-)
+from publisher.text.youtube_text import InterviewText, SpeakerText, render_youtube
 
 UNSET: Any = object()  # "not given" in an edit, as opposed to "set to None"
 
@@ -105,237 +91,49 @@ class Prepared:
     warnings: list[str]
 
 
-def _parse_not_before(raw: str, tz: ZoneInfo | dt.timezone) -> dt.datetime:
-    text = raw.strip()
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    else:
-        try:
-            return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz).astimezone(dt.UTC)
-        except OverflowError:
-            raise ValueError(f"{raw!r} is out of range") from None
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"cannot read {raw!r} as a date (expected YYYY-MM-DD or "
-                         "YYYY-MM-DDTHH:MM, optionally with a UTC offset)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    try:
-        return moment.astimezone(dt.UTC)
-    except OverflowError:
-        raise ValueError(f"{raw!r} is out of range") from None
-
-
-def _schedule_tz(ctx: Context, name: str | None) -> ZoneInfo | dt.timezone:
-    found = find_schedule(name, ctx.schedules, ctx.config.campaign.default_schedule)
-    return ZoneInfo(found.timezone) if found else dt.UTC
+# Rendering the texts needs these fields sound: a title and speakers present (a new interview
+# without them is reported as incomplete, not as badly rendered) and templates that compile.
+RENDERING_NEEDS = frozenset({"title", "speakers", "templates"})
 
 
 def prepare(ctx: Context, spec: InterviewSpec, *, base: Interview | None = None,
             base_dir: Path | None = None) -> Prepared:
     """Validate a new interview (base=None) or an edit of `base`; collect every problem."""
-    problems: list[str] = []
-    warnings: list[str] = []
-    values: dict[str, Any] = {}
     given = spec.given()
     if base is not None and not given:
         raise InputError("nothing to change: give at least one option (see --help)")
-
-    def path_of(p: Path) -> Path:
-        p = Path(p).expanduser()
-        if base_dir is not None and not p.is_absolute():
-            p = base_dir / p
-        # A NUL cannot be resolved (nor be in a file's name): the file check refuses it.
-        return p if "\x00" in str(p) else p.resolve()
-
-    if base is None:
-        for required in ("video", "title", "speakers"):
-            if required not in given or given[required] in (None, [], ""):
-                what = {"video": "a video file", "title": "a title (--title)",
-                        "speakers": "at least one speaker (--speaker)"}[required]
-                problems.append(f"{required}: missing; an interview needs {what}")
-
-    if given.get("video") is not None:
-        video_path = path_of(given["video"])
-        try:
-            facts = probe_video(video_path)
-        except MediaError as exc:
-            problems.append(f"video: {exc}")
-        else:
-            values.update(_video_values(video_path, facts))
-
-    if "title" in given and given["title"] is not None:
-        values["title"] = given["title"].strip()
-    if "description" in given:
-        values["description"] = (given["description"] or "").strip()
-
-    speakers: list[SpeakerSpec] | None = None
-    if given.get("speakers"):
-        speakers = []
-        for i, s in enumerate(given["speakers"], 1):
-            name = (s.name or "").strip()
-            if not name:
-                problems.append(f"speaker {i}: the name is empty")
-            problems += _text_problems(f"speaker {i} name", name)
-            problems += _text_problems(f"speaker {i} role", s.role or "")
-            for link in s.links:
-                if not link.startswith(("https://", "http://")):
-                    problems.append(f"speaker {i} ({name}): link {link!r} is not a web "
-                                    "address (expected https://…)")
-            speakers.append(SpeakerSpec(name, (s.role or "").strip() or None, list(s.links)))
-    if "hashtags" in given:
-        values["hashtags"] = list(given["hashtags"] or [])
-
-    if "language" in given:
-        lang = given["language"] or ctx.config.campaign.language
-        if not is_valid_language(lang):
-            problems.append(f"language: unknown language code {lang!r} (expected a BCP-47 "
-                            "code such as 'it', 'en' or 'fr-CA')")
-        values["language"] = lang
-    elif base is None:
-        values["language"] = ctx.config.campaign.language
-
-    if "thumbnail" in given:
-        if given["thumbnail"] is None:
-            values["thumbnail_path"] = None
-        else:
-            thumb = path_of(given["thumbnail"])
-            try:
-                check_thumbnail(thumb)
-            except MediaError as exc:
-                problems.append(f"thumbnail: {exc}")
-            values["thumbnail_path"] = str(thumb)
-
-    captions: dict[str, tuple[str, str]] | None = None
-    if "captions" in given:
-        captions = {}
-        seen_langs: set[str] = set()
-        for lang, cpath in (given["captions"] or {}).items():
-            if lang.casefold() in seen_langs:
-                problems.append(f"captions: language {lang!r} is given twice "
-                                "(language codes ignore case)")
-                continue
-            seen_langs.add(lang.casefold())
-            if not is_valid_language(lang):
-                problems.append(f"captions: {lang!r} is not a BCP-47 language code "
-                                "(expected e.g. it=subs.srt, en-GB=subs.vtt)")
-                continue
-            full = path_of(cpath)
-            try:
-                fmt = check_caption(full)
-            except MediaError as exc:
-                problems.append(f"captions ({lang}): {exc}")
-                continue
-            captions[lang] = (str(full), fmt)
-
-    localizations: dict[str, tuple[str, str]] | None = None
-    if "localizations" in given:
-        localizations = {}
-        for lang, (ltitle, ldesc) in (given["localizations"] or {}).items():
-            if not is_valid_language(lang):
-                problems.append(f"localizations: {lang!r} is not a BCP-47 language code")
-                continue
-            for p in [*limits.check_title(ltitle), *hidden_chars("title", ltitle),
-                      *limits.check_description(ldesc), *hidden_chars("description", ldesc)]:
-                problems.append(f"localized ({lang}) {p}")
-            localizations[lang] = (ltitle, ldesc)
-
-    if "schedule" in given:
-        name = given["schedule"]
-        if name is not None and name not in ctx.schedules:
-            known = ", ".join(sorted(ctx.schedules)) or "none: schedules/ is empty"
-            problems.append(f"schedule: unknown schedule {name!r} (known: {known})")
-        values["schedule"] = name
-
-    if "not_before" in given:
-        raw = given["not_before"]
-        if raw is None or raw == "":
-            values["not_before"] = None
-        else:
-            sched = values.get("schedule", base.schedule if base else None)
-            try:
-                moment = _parse_not_before(raw, _schedule_tz(ctx, sched))
-            except ValueError as exc:
-                problems.append(f"not-before: {exc}")
-            else:
-                values["not_before"] = moment
-                if moment < utcnow():
-                    warnings.append(f"not-before {raw} is already in the past; it does not "
-                                    "delay this interview")
-
-    if "recording_date" in given:
-        raw = given["recording_date"]
-        if raw:
-            try:
-                values["recording_date"] = dt.date.fromisoformat(raw.strip())
-            except ValueError:
-                problems.append(f"recording-date: cannot read {raw!r} as a date (YYYY-MM-DD)")
-        else:
-            values["recording_date"] = None
-    if "recording_place" in given:
-        values["recording_place"] = given["recording_place"] or None
-    if "playlist" in given:
-        values["playlist"] = given["playlist"] or None
-    for key, label in (("recording_place", "recording_place"), ("playlist", "playlist")):
-        if values.get(key):
-            problems += _text_problems(label, values[key])
-    if given.get("privacy") is not None and given["privacy"] not in limits.PRIVACY_STATUSES:
-        problems.append(f"privacy: expected one of {', '.join(limits.PRIVACY_STATUSES)}, "
-                        f"found {given['privacy']!r}")
-    if given.get("license") is not None and given["license"] not in limits.LICENSES:
-        problems.append(f"license: expected one of {', '.join(limits.LICENSES)}, "
-                        f"found {given['license']!r}")
-    category = given.get("category_id")
-    if category is not None and not (str(category).isascii() and str(category).isdigit()):
-        problems.append(f"category: expected a numeric YouTube category id such as 22, "
-                        f"found {given['category_id']!r}")
-    for key in ("privacy", "license", "category_id", "made_for_kids", "synthetic_media"):
-        if key in given:
-            values[key] = given[key]
-
+    draft = Draft(ctx, given, base, base_dir)
+    found = check_fields(draft)
+    problems = [p.message for p in found]
     # The texts are checked as YouTube will receive them: after templates and hashtags.
-    if "templates" in given:
-        from publisher.text.templates import TemplateError, compile_template
-
-        own_templates = dict(given["templates"] or {})
-        for kind, source in own_templates.items():
-            if kind not in ("title", "description", "post"):
-                problems.append(f"templates: unknown template {kind!r} (expected title, "
-                                "description or post)")
-                continue
-            try:
-                compile_template(source, f"templates.{kind}")
-            except TemplateError as exc:
-                problems.append(f"templates: {exc}")
-        values["templates"] = own_templates or None
-    if not any(p.startswith(("title:", "speakers:", "templates:")) for p in problems):
-        sched_name = values.get("schedule", base.schedule if base else None)
-        text = _interview_text(values, speakers, base, schedule_templates(
-            ctx.schedules, ctx.config.campaign.default_schedule, sched_name))
-        if text is not None:
-            rendered = render_youtube(ctx.config, text)
-            problems += list(rendered.problems)
-            warnings += list(rendered.warnings)
-            if rendered.hashtags and not rendered.problems:
-                # Store the interview's own hashtags normalised (campaign ones stay in config).
-                own = {h.casefold() for h in ctx.config.campaign.hashtags}
-                if "hashtags" in values:
-                    values["hashtags"] = [h for h in rendered.hashtags if h.casefold() not in own]
-            if not rendered.problems:
-                sched = values.get("schedule", base.schedule if base else None)
-                problems += post_problems(ctx, text, sched)
-
+    if RENDERING_NEEDS.isdisjoint(p.field for p in found):
+        problems += _rendering_problems(draft)
     if problems:
         raise InputError("\n".join(problems))
-    return Prepared(values, speakers, captions, localizations, warnings)
+    return Prepared(draft.values, draft.speakers, draft.captions, draft.localizations,
+                    draft.warnings)
 
 
-def _text_problems(what: str, text: str) -> list[str]:
-    """Characters a short published text cannot carry: controls, bad bytes, invisibles."""
-    return limits.unpublishable_chars(what, text) + hidden_chars(what, text)
+def _rendering_problems(draft: Draft) -> list[str]:
+    """The YouTube texts and every cross-post, rendered from the draft and checked.
+
+    Adds the rendering's warnings to the draft and, when the texts pass, stores the
+    interview's own hashtags normalised (the campaign's stay in the configuration).
+    """
+    ctx = draft.ctx
+    sched = draft.schedule()
+    text = _interview_text(draft.values, draft.speakers, draft.base, schedule_templates(
+        ctx.schedules, ctx.config.campaign.default_schedule, sched))
+    if text is None:
+        return []
+    rendered = render_youtube(ctx.config, text)
+    draft.warnings += rendered.warnings
+    if rendered.problems:
+        return list(rendered.problems)
+    if rendered.hashtags and "hashtags" in draft.values:
+        own = {h.casefold() for h in ctx.config.campaign.hashtags}
+        draft.values["hashtags"] = [h for h in rendered.hashtags if h.casefold() not in own]
+    return post_problems(ctx, text, sched)
 
 
 def crosspost_platforms(ctx: Context, schedule: str | None) -> tuple[str, ...]:
@@ -355,13 +153,6 @@ def post_problems(ctx: Context, text: InterviewText, schedule: str | None) -> li
         if post.problem:
             out.append(f"posts: {post.problem}")
     return out
-
-
-def _video_values(path: Path, facts: VideoFacts) -> dict[str, Any]:
-    return {"video_path": str(path), "video_size": facts.size, "video_sha256": facts.sha256,
-            "video_duration_s": facts.duration_s, "video_width": facts.width,
-            "video_height": facts.height, "video_codec": facts.video_codec,
-            "audio_codec": facts.audio_codec, "container_format": facts.container}
 
 
 def _interview_text(values: dict[str, Any], speakers: list[SpeakerSpec] | None,
