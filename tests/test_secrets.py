@@ -346,7 +346,7 @@ def test_no_secret_in_logs_outputs_errors_database_or_files(
 
     # YouTube's authorisation revoked: the third interview waits for a person.
     with p.yt.lock:
-        minted = list(p.yt._tokens)  # every access token the fake issued (revoking forgets)
+        minted = list(p.yt.oauth.tokens)  # every access token the fake issued (revoking forgets)
     p.yt.revoke_tokens()
     p.yt.expire_access_tokens()
     waiting = at(UPLOAD_3)

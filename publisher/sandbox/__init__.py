@@ -5,18 +5,8 @@ Used by the tests, the crash matrix, ``publisher demo``, ``run --sandbox`` / ``r
 starts them all with their credentials. Standard library only: a fake is an HTTP server on
 127.0.0.1 that the real client libraries are pointed at through the configurable endpoints
 (see each module's docstring for the recipe).
+
+This package imports nothing itself, so that importing one of its modules (guard.py, on
+every real-mode start) does not load the fakes: import names from the submodules
+(``publisher.sandbox.http``, ``publisher.sandbox.youtube``, ...).
 """
-
-from publisher.sandbox.http import Drop, LoopbackServer, Request, RequestRecord, Response
-from publisher.sandbox.youtube import ApiError, FakeYouTube, ProcessingScript
-
-__all__ = [
-    "ApiError",
-    "Drop",
-    "FakeYouTube",
-    "LoopbackServer",
-    "ProcessingScript",
-    "Request",
-    "RequestRecord",
-    "Response",
-]

@@ -1,8 +1,8 @@
 """Test-side helpers: the real google-api-python-client pointed at a FakeYouTube.
 
 This is the recipe the product's client module will follow (see the docstring of
-publisher/sandbox/youtube.py): patch the bundled static discovery document's root URLs and
-build from it, with google-auth user credentials whose token_uri is the fake's.
+publisher/sandbox/youtube/__init__.py): patch the bundled static discovery document's root
+URLs and build from it, with google-auth user credentials whose token_uri is the fake's.
 """
 
 from __future__ import annotations
