@@ -153,7 +153,7 @@ def test_configuration_schedules_and_credentials_know_it(
     assert creds.missing("pigeon") == ("loft",) and not creds.configured("pigeon")
     assert creds.redacted()["pigeon"]["token"] == "***"
     _credentials(sqlite_home, {"token": TOKEN, "loft": "carrara", "wings": 2})
-    with pytest.raises(Exception, match="pigeon.wings: unknown key"):
+    with pytest.raises(Exception, match=r"pigeon\.wings: unknown key"):
         load_credentials(sqlite_home.path / "credentials.json")
 
 
@@ -210,9 +210,9 @@ def test_the_sandbox_and_the_pipeline_post_to_it_once(
 def test_the_sandbox_guard_refuses_its_address_in_a_real_run(pigeon: PlatformSpec) -> None:
     from publisher.sandbox.guard import SandboxViolation, protect_real_mode, registered
 
-    with FakePigeon() as fake, registered([fake.port]):
-        with pytest.raises(SandboxViolation, match="PUBLISHER_PIGEON_API_ROOT"):
-            protect_real_mode({"PUBLISHER_PIGEON_API_ROOT": fake.root})
+    with FakePigeon() as fake, registered([fake.port]), \
+            pytest.raises(SandboxViolation, match="PUBLISHER_PIGEON_API_ROOT"):
+        protect_real_mode({"PUBLISHER_PIGEON_API_ROOT": fake.root})
 
 
 def test_the_real_runs_endpoints_include_it(pigeon: PlatformSpec, sqlite_home: HomeFixture,
