@@ -76,6 +76,13 @@ class CrossPoster(abc.ABC):
         env = os.environ.get(self.env_root) if self.env_root else None
         self.api_root = env or api_root or self.default_root
 
+    def scrub(self, text: str) -> str:
+        """`text` (a server's message, a library's exception) fit for an exception message:
+        without this adapter's credentials or any secret-shaped part (publisher.redact)."""
+        from publisher.redact import scrub
+
+        return scrub(text, *(self.settings.get(key) for key in self.secret_fields))
+
     @classmethod
     def is_configured(cls, settings: Mapping[str, Any]) -> bool:
         return all(not is_placeholder(settings.get(key)) for key in cls.required)
