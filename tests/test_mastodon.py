@@ -299,7 +299,7 @@ def test_secrets_are_masked_even_when_the_server_echoes_them(fake: FakeMastodon,
     fake.fail_next_post(422, message=f"Validation failed: token {fake.access_token} is odd")
     with pytest.raises(PermanentError) as info:
         adapter.publish(sample_post(), adapter.new_handle())
-    assert fake.access_token not in str(info.value) and "***" in str(info.value)
+    assert fake.access_token not in str(info.value) and "<redacted>" in str(info.value)
 
 
 def test_other_client_errors_are_permanent(fake: FakeMastodon, adapter: MastodonPoster) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from publisher.platforms.base import CannotCheck, PostContent, UnknownOutcome
 from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
-from publisher.platforms.telegram import TelegramPoster, redact
+from publisher.platforms.telegram import TelegramPoster
 from publisher.sandbox.telegram import FakeTelegram
 from tests.adapter_contract import LINK, AdapterContract, sample_post
 
@@ -233,9 +233,11 @@ def test_httpx_request_log_is_redacted(fake: FakeTelegram, adapter: TelegramPost
     assert all(fake.token not in line for line in lines)
 
 
-def test_redact_handles_known_tokens_and_paths() -> None:
-    assert redact("POST http://h/bot1:ABC/sendMessage") == "POST http://h/bot<bot_token>/sendMessage"
-    assert redact("token 1:ABC in text", "1:ABC") == "token <bot_token> in text"
+def test_scrub_handles_known_tokens_and_paths(fake: FakeTelegram) -> None:
+    poster = _poster(fake, token="1:ABC")
+    assert poster.scrub("POST http://h/bot1:ABC/sendMessage") == \
+        "POST http://h/bot<bot_token>/sendMessage"
+    assert poster.scrub("token 1:ABC in text") == "token <redacted> in text"
 
 
 @pytest.mark.parametrize("suffix", ["\n", "/x", " "])

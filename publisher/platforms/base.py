@@ -101,6 +101,13 @@ class CrossPoster(abc.ABC):
         assert self.spec.text is not None, f"{self.name} takes no posts"
         return self.spec.text
 
+    def scrub(self, text: str) -> str:
+        """`text` (a server's message, a library's exception) fit for an exception message:
+        without this adapter's credentials or any secret-shaped part (publisher.redact)."""
+        from publisher.redact import scrub
+
+        return scrub(text, *(self.settings.get(key) for key in self.secret_fields))
+
     def length(self, text: str) -> int:
         """The text's length as this platform counts it."""
         return self.rule.count(text)

@@ -299,7 +299,7 @@ class BlueskyPoster(CrossPoster):
 
     def _from_status(self, status: int, exc: Exception, *, acting: bool,
                      login: bool) -> PlatformError:
-        detail = _detail(exc)
+        detail = self.scrub(_detail(exc))
         if status in (401, 403) or (login and status == 400) \
                 or _error_name(exc) in SESSION_ERRORS:
             return AuthError(
@@ -328,7 +328,7 @@ class BlueskyPoster(CrossPoster):
         if isinstance(exc, httpx.HTTPError | RequestErrorBase):
             return TransientError(f"{self.label} unreachable at {self.api_root} ({kind})",
                                   platform=self.name, reason="network")
-        return PermanentError(f"{self.label}: unexpected answer ({kind}: {exc})",
+        return PermanentError(f"{self.label}: unexpected answer ({kind}: {self.scrub(str(exc))})",
                               platform=self.name, reason="bad_response")
 
 

@@ -136,9 +136,6 @@ class FacebookPoster(CrossPoster):
     def _token(self) -> str:
         return str(self.settings.get("page_access_token") or "")
 
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "<page_access_token>") if self._token else text
-
     def _graph(self, method: str, path: str, *, acting: bool,
                data: dict[str, str] | None = None,
                params: dict[str, str] | None = None) -> dict[str, Any]:
@@ -155,9 +152,9 @@ class FacebookPoster(CrossPoster):
         except httpx.HTTPError as exc:
             raise self._transport_error(exc, acting) from None
         except httpx.InvalidURL as exc:
-            raise PermanentError(f"The Graph API root is not a valid URL ({exc}): check "
-                                 f"{self.env_root}", platform=self.name,
-                                 reason="bad_root") from None
+            raise PermanentError(f"The Graph API root is not a valid URL "
+                                 f"({self.scrub(str(exc))}): check {self.env_root}",
+                                 platform=self.name, reason="bad_root") from None
         body = json_or_none(response)
         if response.is_success and body is not None and "error" not in body:
             return body
@@ -168,7 +165,7 @@ class FacebookPoster(CrossPoster):
         if isinstance(exc, httpx.LocalProtocolError):
             what = "LocalProtocolError"  # its text may quote a header (the token)
         else:
-            what = f"{type(exc).__name__}: {self._scrub(str(exc))}"
+            what = f"{type(exc).__name__}: {self.scrub(str(exc))}"
         return transport_error(exc, label=self.label, platform=self.name,
                                env_root=self.env_root, acting=acting, what=what)
 
@@ -178,7 +175,7 @@ class FacebookPoster(CrossPoster):
         error = body.get("error") if isinstance(body.get("error"), dict) else {}
         error = error or {}
         code, subcode = _int(error.get("code")), _int(error.get("error_subcode"))
-        message = self._scrub(str(error.get("message") or response.reason_phrase or status))
+        message = self.scrub(str(error.get("message") or response.reason_phrase or status))
         where = f"(code {code}{f'/{subcode}' if subcode else ''}, HTTP {status})"
         said = " ".join(str(error.get(k) or "") for k in
                         ("message", "error_user_title", "error_user_msg")).lower()

@@ -272,20 +272,12 @@ class MastodonPoster(CrossPoster):
 
     # ---- errors ------------------------------------------------------------------------------
 
-    def _scrub(self, text: str) -> str:
-        """The message with every secret credential value masked."""
-        for key in self.secret_fields:
-            secret = self.settings.get(key)
-            if isinstance(secret, str) and secret:
-                text = text.replace(secret, "***")
-        return text
-
     def _server_message(self, exc: BaseException) -> str:
         """The server's ``error`` text (Mastodon.py puts it 4th in the args)."""
         args = exc.args
         message = args[3] if len(args) >= 4 and args[3] else (args[2] if len(args) >= 3
                                                               else str(exc))
-        return self._scrub(str(message))[:300]
+        return self.scrub(str(message))[:300]
 
     def _retry_at(self) -> dt.datetime:
         """When the rate limit resets, on our clock: the server's ``X-RateLimit-Reset`` shifted
@@ -333,10 +325,10 @@ class MastodonPoster(CrossPoster):
         if isinstance(exc, MastodonNetworkError):
             if _never_sent(exc):
                 return TransientError(f"{self.label} could not be reached at {self.api_root}: "
-                                      f"{self._scrub(str(exc))[:300]}",
+                                      f"{self.scrub(str(exc))[:300]}",
                                       reason="unreachable", platform=self.name)
             return self._unknown(f"the connection to {self.label} failed after the request "
-                                 f"was sent: {self._scrub(str(exc))[:300]}", sending,
+                                 f"was sent: {self.scrub(str(exc))[:300]}", sending,
                                  "connection_lost")
         if isinstance(exc, MastodonServerError):
             return self._unknown(f"{self.label} answered {status}: "
@@ -352,7 +344,7 @@ class MastodonPoster(CrossPoster):
                                   platform=self.name)
         # A 2xx that could not be parsed (a proxy's HTML page), or anything unforeseen.
         return self._unknown(f"{self.label} gave an unreadable answer: "
-                             f"{self._scrub(str(exc))[:300]}", sending, "unreadable")
+                             f"{self.scrub(str(exc))[:300]}", sending, "unreadable")
 
     def _unknown(self, message: str, sending: bool, reason: str) -> TransientError:
         if sending:

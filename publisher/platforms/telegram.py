@@ -11,16 +11,15 @@ Facts (shared/platform-facts/social-platforms.md §2.4):
   and an unknown outcome needs a person (the pipeline's at-most-once choice).
 
 The bot token is part of every URL. It never reaches an exception or a log record: errors are
-built from scrubbed text and raised `from None` (an httpx error carries the request and its
-URL), and a filter on the `httpx` logger rewrites `/bot<token>/` in its "HTTP Request: ..."
-lines.
+built from scrubbed text (`CrossPoster.scrub`) and raised `from None` (an httpx error
+carries the request and its URL), and publisher.redact rewrites `/bot<token>/` in httpx's
+"HTTP Request: ..." lines, as in every log record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import uuid
 from typing import Any
 
@@ -32,42 +31,8 @@ from publisher.platforms.httpx_errors import json_or_none, transport_error
 
 log = logging.getLogger(__name__)
 
-#: The token segment of a Bot API path (`/bot123456:AAH.../sendMessage`).
-_TOKEN_IN_PATH = re.compile(r"/bot[^/\s\"']+")
-REDACTED = "/bot<bot_token>"
 #: Seconds to wait after a 429 that names no delay (it always should).
 DEFAULT_RETRY_AFTER = 60
-
-
-def redact(text: str, *secrets: str) -> str:
-    """`text` without bot tokens: the known ones, and any `/bot<token>` path segment."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "<bot_token>")
-    return _TOKEN_IN_PATH.sub(REDACTED, text)
-
-
-class _RedactBotTokens(logging.Filter):
-    """Rewrites httpx's request log lines, which carry the full URL (token included)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # a malformed record: leave it to the handler
-            return True
-        if "/bot" in message:
-            record.msg, record.args = redact(message), None
-        return True
-
-
-def install_log_filter() -> None:
-    """Attach the redacting filter to the `httpx` logger, once."""
-    httpx_log = logging.getLogger("httpx")
-    if not any(isinstance(f, _RedactBotTokens) for f in httpx_log.filters):
-        httpx_log.addFilter(_RedactBotTokens())
-
-
-install_log_filter()
 
 
 class TelegramPoster(CrossPoster):
@@ -128,13 +93,13 @@ class TelegramPoster(CrossPoster):
             raise self._transport_error(exc, acting) from None
         except httpx.InvalidURL as exc:
             raise PermanentError(f"Telegram API root is not a valid URL: "
-                                 f"{redact(str(exc), self._token)} (check {self.env_root})",
+                                 f"{self.scrub(str(exc))} (check {self.env_root})",
                                  platform=self.name, reason="bad_root") from None
         return self._result(response, acting)
 
     def _transport_error(self, exc: httpx.HTTPError, acting: bool) -> PlatformError:
         """No answer: see httpx_errors.transport_error."""
-        what = f"{type(exc).__name__}: {redact(str(exc), self._token)}"
+        what = f"{type(exc).__name__}: {self.scrub(str(exc))}"
         return transport_error(exc, label=self.label, platform=self.name,
                                env_root=self.env_root, acting=acting, what=what)
 
@@ -148,8 +113,8 @@ class TelegramPoster(CrossPoster):
     def _answer_error(self, response: httpx.Response, body: dict[str, Any],
                       acting: bool) -> PlatformError:
         status = response.status_code
-        description = redact(str(body.get("description") or response.reason_phrase or status),
-                             self._token)
+        description = self.scrub(str(body.get("description") or response.reason_phrase
+                                     or status))
         params = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
         params = params or {}
         if status == 429 or body.get("error_code") == 429:

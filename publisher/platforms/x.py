@@ -21,13 +21,11 @@ in publisher.toml, 17 by default) is the pipeline's to enforce, not this module'
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import tweepy
@@ -62,7 +60,6 @@ class XPoster(CrossPoster):
         super().__init__(settings, api_root=api_root, timeout=timeout, state_dir=state_dir)
         self._client: Any = None
         self._user_id: str | None = None
-        _redact_in_library_logs(self.settings.get(k) for k in self.secret_fields)
 
     def new_handle(self) -> str:
         return str(uuid.uuid4())
@@ -148,11 +145,12 @@ class XPoster(CrossPoster):
     def _translate(self, exc: Exception, *, sent: bool) -> PlatformError:
         """tweepy/requests exception → ours. `sent`: the request could have changed
         something (a post), so an unanswered one is an UnknownOutcome."""
+        said = self.scrub(_api_text(exc))  # what X answered, if it did
         if isinstance(exc, tweepy.TooManyRequests):
-            return TransientError(f"X: rate limited ({_api_text(exc)})", platform=self.name,
+            return TransientError(f"X: rate limited ({said})", platform=self.name,
                                   reason="rate_limited", retry_at=retry_time(exc))
         if isinstance(exc, tweepy.Unauthorized):
-            return AuthError(f"X refused the credentials (401 {_api_text(exc)}): check "
+            return AuthError(f"X refused the credentials (401 {said}): check "
                              f"{_KEYS_TEXT} in the \"x\" section of credentials.json",
                              platform=self.name, reason="unauthorized")
         if isinstance(exc, tweepy.Forbidden):
@@ -160,15 +158,15 @@ class XPoster(CrossPoster):
         if isinstance(exc, tweepy.TwitterServerError):
             status = exc.response.status_code
             cls = UnknownOutcome if sent else TransientError
-            return cls(f"X: server error {status} ({_api_text(exc)})", platform=self.name,
+            return cls(f"X: server error {status} ({said})", platform=self.name,
                        reason=f"http_{status}")
         if isinstance(exc, tweepy.HTTPException) and exc.response.status_code == 402:
-            return AuthError(f"X refused to bill the request (402 {_api_text(exc)}): the "
+            return AuthError(f"X refused to bill the request (402 {said}): the "
                              "developer account behind consumer_key needs credits",
                              platform=self.name, reason="payment_required")
         if isinstance(exc, tweepy.HTTPException):
             status = exc.response.status_code
-            return PermanentError(f"X refused the request ({status}: {_api_text(exc)})",
+            return PermanentError(f"X refused the request ({status}: {said})",
                                   platform=self.name, reason=f"http_{status}")
         if isinstance(exc, requests.RequestException):
             what = type(exc).__name__
@@ -180,11 +178,12 @@ class XPoster(CrossPoster):
                                       platform=self.name, reason="no_answer")
             return TransientError(f"X did not answer ({what})", platform=self.name,
                                   reason="no_answer")
-        return PermanentError(f"X: {type(exc).__name__}: {exc}", platform=self.name)
+        return PermanentError(f"X: {type(exc).__name__}: {self.scrub(str(exc))}",
+                              platform=self.name)
 
     def _forbidden(self, exc: Any) -> PlatformError:
         """403 is X's answer for missing permissions *and* for refused content."""
-        text = _api_text(exc)
+        text = self.scrub(_api_text(exc))
         body = _json_body(exc.response)
         problem = f"{body.get('type', '')} {body.get('reason', '')} {text}".lower()
         if "oauth1" in problem or text.strip() in ("", "Forbidden"):
@@ -324,43 +323,3 @@ def _json_body(response: Any) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-# ---- secrets in library logs -------------------------------------------------------------
-
-class _RedactSecrets(logging.Filter):
-    """requests-oauthlib and oauthlib log the consumer key and access token at DEBUG
-    (oauth1_auth.py "Updated headers", rfc5849 "Collected params"): blank them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-        self.lock = threading.Lock()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        with self.lock:
-            secrets = sorted(self.secrets, key=len, reverse=True)
-        if not secrets:
-            return True
-        message = record.getMessage()
-        redacted = message
-        for secret in secrets:
-            redacted = redacted.replace(secret, "***")
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-_REDACTOR = _RedactSecrets()
-_LIBRARY_LOGGERS = ("requests_oauthlib.oauth1_auth", "oauthlib.oauth1.rfc5849",
-                    "oauthlib.oauth1.rfc5849.signature", "tweepy.client")
-for _name in _LIBRARY_LOGGERS:
-    logging.getLogger(_name).addFilter(_REDACTOR)
-
-
-def _redact_in_library_logs(values: Any) -> None:
-    """Register secrets to blank, as given and percent-encoded (as in the OAuth header)."""
-    found = [v.strip() for v in values if isinstance(v, str) and len(v.strip()) >= 8]
-    with _REDACTOR.lock:
-        for value in found:
-            _REDACTOR.secrets.update({value, quote(value, safe="")})

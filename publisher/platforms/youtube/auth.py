@@ -109,7 +109,9 @@ def refresh_failure(exc: Exception) -> AuthError | TransientError:
 
 
 def _short(exc: Exception) -> str:
-    return str(exc.args[0] if exc.args else exc)[:200]
+    from publisher.redact import scrub
+
+    return scrub(str(exc.args[0] if exc.args else exc))[:200]
 
 
 def run_installed_flow(client_secrets_file: Path, endpoints: Endpoints, *, port: int,

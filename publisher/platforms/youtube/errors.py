@@ -20,6 +20,7 @@ from publisher.platforms.errors import (
     PlatformError,
     TransientError,
 )
+from publisher.redact import scrub
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "uploadRateLimitExceeded"}
@@ -51,7 +52,7 @@ def reason_of(exc: Any) -> str | None:
 
 def _message(exc: Any) -> str:
     text = getattr(exc, "reason", None) or str(exc)
-    return str(text).strip()[:300]
+    return scrub(str(text)).strip()[:300]
 
 
 def _retry_after(exc: Any, now: dt.datetime) -> dt.datetime | None:
@@ -92,6 +93,8 @@ def classify(exc: BaseException, now: dt.datetime, *, what: str = "request") -> 
         return PermanentError(msg, platform="youtube", reason=reason)
     if isinstance(exc, transport_errors()):
         return TransientError(f"YouTube {what}: connection problem: "
-                              f"{type(exc).__name__}: {exc}"[:300], platform="youtube")
-    return PermanentError(f"YouTube {what}: unexpected {type(exc).__name__}: {exc}"[:300],
+                              f"{type(exc).__name__}: {scrub(str(exc))}"[:300],
+                              platform="youtube")
+    return PermanentError(f"YouTube {what}: unexpected {type(exc).__name__}: "
+                          f"{scrub(str(exc))}"[:300],
                           platform="youtube")
