@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.cli.output import print_json, table
 
 PLATFORM_CHOICE = click.Choice(["youtube", "x", "mastodon", "bluesky", "telegram", "facebook"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.cli.output import print_json
 
 NEXT_FILES = 3           # planned interviews whose files are hashed again

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.cli.output import print_json, table
 
 

@@ -7,7 +7,7 @@ import logging
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.cli.output import print_json
 
 

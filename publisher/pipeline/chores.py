@@ -106,7 +106,7 @@ def doctor_failures(rt: Runtime, now: dt.datetime) -> list[Finding]:
     rehearsal: its credentials are the sandbox's own."""
     if rt.sandbox or not rt.home.config_file.is_file():
         return []
-    from publisher.cli.app import App  # the same checks the command runs, on the same home
+    from publisher.app import App  # the same checks the command runs, on the same home
     from publisher.cli.doctor_cmd import run_checks
 
     app = App(rt.home, actor="daemon")
