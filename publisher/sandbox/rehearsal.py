@@ -65,11 +65,11 @@ def rehearse(home_dir: Path, *, weeks: int = 4, faults: bool = False,
     from publisher import queue as q
     from publisher.app import App
     from publisher.credentials import write_private
+    from publisher.guard import registered, sandbox_mode
     from publisher.home import Home
     from publisher.progress import NoProgress
     from publisher.resources import resource
     from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
-    from publisher.guard import registered, sandbox_mode
     from publisher.sandbox.platforms import SandboxPlatforms
     from publisher.store.db import make_engine
     from publisher.store.migrate import upgrade
