@@ -222,7 +222,7 @@ def test_no_production_command_loads_the_sandbox(sqlite_home: HomeFixture, media
     connect(sqlite_home, yt)
     report = tmp_path / "modules.json"
     commands: dict[str, list[object]] = {
-        "queue add": add_args(media.video(), "Uno"),
+        "queue add": add_args(media.video(), "Uno", "--thumbnail", media.png()),
         "queue add (another)": add_args(media.video(), "Due"),
         "queue list": ["queue", "list"],
         "queue show": ["queue", "show", 1],
@@ -240,6 +240,7 @@ def test_no_production_command_loads_the_sandbox(sqlite_home: HomeFixture, media
     failed = {name: r.output for name, r in runs.items()
               if r.code != 0 and not (name == "doctor" and r.code == 4)}
     assert failed == {}
+    assert "custom thumbnails: the channel" in runs["doctor"].output  # asked YouTube
     assert "is public on YouTube" in runs["publish"].output
     assert "next:" in runs["run"].output
     unreported = {name: r.output for name, r in runs.items() if r.sandbox_modules is None}

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 LOOKBACK = dt.timedelta(days=8)
 
 
-class Campaign(Protocol):
+class PlanningContext(Protocol):
     """What the planner needs besides the database: the schedules and publisher.toml (an
     App or a Runtime)."""
 
@@ -34,16 +34,17 @@ class Campaign(Protocol):
     def config(self) -> Config: ...
 
 
-def upcoming(session: Session, campaign: Campaign, now: dt.datetime, horizon: dt.timedelta,
-             *, since: dt.datetime | None = None, quota: bool = False) -> Plan:
+def upcoming(session: Session, context: PlanningContext, now: dt.datetime,
+             horizon: dt.timedelta, *, since: dt.datetime | None = None,
+             quota: bool = False) -> Plan:
     """The slots after `since` (default: now) up to now + horizon, and the queued interview
     each gets, in queue order; interviews already uploading or out keep the slot they were
     committed to. With `quota`, no Pacific day is planned more uploads than [youtube]
     daily_uploads. Held interviews are not planned: their ids are in `plan.held`."""
     items, held = _plan_items(session, now)
-    plan = make_plan(campaign.schedules, items, now, horizon,
-                     default_schedule=campaign.config.campaign.default_schedule, since=since,
-                     daily_uploads=campaign.config.youtube.daily_uploads if quota else None)
+    plan = make_plan(context.schedules, items, now, horizon,
+                     default_schedule=context.config.campaign.default_schedule, since=since,
+                     daily_uploads=context.config.youtube.daily_uploads if quota else None)
     plan.held = held
     return plan
 
