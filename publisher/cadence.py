@@ -133,6 +133,7 @@ class Plan:
     entries: list[PlanEntry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unplaced: list[PlanItem] = field(default_factory=list)  # queued, but not within the horizon
+    held: list[int] = field(default_factory=list)  # ids of held interviews: never planned
 
     def runs_dry(self) -> PlanEntry | None:
         """The first slot left empty because nothing was left to publish."""

@@ -10,6 +10,7 @@ CONFIG_FILE = "publisher.toml"
 CREDENTIALS_FILE = "credentials.json"
 SCHEDULES_DIR = "schedules"
 DEFAULT_DB_FILE = "publisher.db"
+SANDBOX_DIR = "sandbox"  # the rehearsal copy of the queue (`run --sandbox`), inside the home
 
 ENV_HOME = "PUBLISHER_HOME"
 ENV_DATABASE_URL = "PUBLISHER_DATABASE_URL"
@@ -50,6 +51,16 @@ class Home:
 
     def is_initialized(self) -> bool:
         return self.config_file.is_file()
+
+
+def sandbox_home_path(home_path: Path) -> Path:
+    """The folder of the home's rehearsal copy (publisher/sandbox/run.py makes it)."""
+    return home_path / SANDBOX_DIR
+
+
+def sandbox_database_url(home_path: Path) -> str:
+    """The rehearsal copy's database: SQLite in its folder, whatever the real one is."""
+    return sqlite_url(sandbox_home_path(home_path) / DEFAULT_DB_FILE)
 
 
 def sqlite_url(path: Path) -> str:

@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.daemon import Daemon
 from publisher.home import Home
 from publisher.sandbox.youtube import FakeYouTube

@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.home import Home
 from publisher.pipeline.crosspost import RETRY_BASE
 from publisher.pipeline.run_due import Action, release_now, run_due

@@ -208,7 +208,7 @@ def test_the_sandbox_and_the_pipeline_post_to_it_once(
 
 
 def test_the_sandbox_guard_refuses_its_address_in_a_real_run(pigeon: PlatformSpec) -> None:
-    from publisher.sandbox.guard import SandboxViolation, protect_real_mode, registered
+    from publisher.guard import SandboxViolation, protect_real_mode, registered
 
     with FakePigeon() as fake, registered([fake.port]), \
             pytest.raises(SandboxViolation, match="PUBLISHER_PIGEON_API_ROOT"):

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.home import Home
 from publisher.pipeline.run_due import run_due
 from publisher.pipeline.runtime import Runtime

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.sandbox.guard import (
+from publisher.guard import (
     SandboxViolation,
     protect_real_mode,
     registered,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.home import Home
 from publisher.pipeline.youtube_stage import stage
 from publisher.sandbox.youtube import FakeYouTube

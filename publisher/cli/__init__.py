@@ -13,7 +13,7 @@ from typing import NoReturn
 import click
 
 from publisher import __version__
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.home import ENV_DATABASE_URL, ENV_HOME, Home
 
 

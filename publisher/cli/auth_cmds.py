@@ -8,38 +8,14 @@ endpoint answered (its error codes, never a token).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.cli.output import print_json, table, warn
 
-if TYPE_CHECKING:
-    from publisher.credentials import Credentials
-
 NEEDS_PERSON = 4  # exit status: something needs a person (or could not be checked)
-
-# The values each platform needs before it can be used (credentials.json's keys; optional
-# ones such as bluesky.service_url are left out). YouTube and notifications are special.
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "x": ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
-    "mastodon": ("api_base_url", "access_token"),
-    "bluesky": ("handle", "app_password"),
-    "telegram": ("bot_token", "chat_id"),
-    "facebook": ("page_id", "page_access_token"),
-}
-PLATFORMS = ("youtube", *REQUIRED, "notifications")
-
-
-def _in_home(app: App, name: str) -> Path:
-    """A path from credentials.json: relative to the home unless absolute."""
-    path = Path(name).expanduser()
-    return path if path.is_absolute() else app.home.path / path
 
 
 # ---- publisher auth ------------------------------------------------------------------------
@@ -80,6 +56,7 @@ def youtube(app: App, port: int, no_browser: bool) -> None:
     from publisher.platforms.errors import AuthError, TransientError
     from publisher.platforms.youtube import auth as yt_auth
     from publisher.platforms.youtube.client import Endpoints
+    from publisher.services.accounts import in_home
 
     config = app.config  # a home, with a valid publisher.toml
     creds_file = app.home.credentials_file
@@ -98,8 +75,8 @@ def youtube(app: App, port: int, no_browser: bool) -> None:
         raise ConfigError(creds_file, "youtube.token_file",
                           "not set: name the file the YouTube token is to be saved to "
                           "(relative to the home), e.g. \"youtube-token.json\"")
-    secrets_file = _in_home(app, secrets_name)
-    token_file = _in_home(app, token_name)
+    secrets_file = in_home(app, secrets_name)
+    token_file = in_home(app, token_name)
     _check_client_file(creds_file, secrets_file)
     endpoints = Endpoints.resolve(config.youtube.api_root, config.youtube.token_uri)
 
@@ -186,16 +163,6 @@ def _check_client_file(creds_file: Path, secrets_file: Path) -> None:
                               "missing: download the OAuth client's JSON again")
 
 
-@dataclass(frozen=True)
-class Status:
-    platform: str
-    configured: bool
-    state: str         # machine-readable: valid, not_configured, incomplete, ...
-    detail: str        # for people
-    needs_person: bool = False
-    expires_at: str | None = None
-
-
 @auth.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
@@ -208,137 +175,23 @@ def status(app: App, as_json: bool) -> None:
     file can be read by other users. Never shows a secret. Exit status 4 when something
     needs a person (or could not be checked).
     """
-    config = app.config
-    credentials = app.credentials
-    warnings: list[str] = []
-    if not credentials.path.exists():
-        warnings.append(f"{credentials.path} does not exist: no platform is configured "
-                        "(`publisher init` writes one to fill in)")
-    results = [_youtube_status(app, credentials, config.youtube.api_root,
-                               config.youtube.token_uri, config.youtube.timeout_s)]
-    results += [_platform_status(name, credentials.section(name))
-                for name in PLATFORMS[1:]]
-    warnings += _mode_warnings(_secret_files(app, credentials))
-    needs_person = any(r.needs_person for r in results)
+    from publisher.services.accounts import check_accounts
+
+    report = check_accounts(app)
+    results = report.statuses
     if as_json:
-        print_json({"ok": not needs_person,
+        print_json({"ok": not report.needs_person,
                     "platforms": [{"platform": r.platform, "configured": r.configured,
                                    "state": r.state, "needs_person": r.needs_person,
                                    "detail": r.detail, "expires_at": r.expires_at}
                                   for r in results],
-                    "warnings": warnings})
+                    "warnings": report.warnings})
     else:
         table(["platform", "status"], [(r.platform, r.detail) for r in results],
               max_width=400)
-    warn(warnings)
-    if needs_person:
+    warn(report.warnings)
+    if report.needs_person:
         raise SystemExit(NEEDS_PERSON)
-
-
-def _youtube_status(app: App, credentials: Credentials, api_root: str | None,
-                    token_uri: str | None, timeout_s: float) -> Status:
-    from publisher.platforms.errors import AuthError, TransientError
-    from publisher.platforms.youtube import auth as yt_auth
-    from publisher.platforms.youtube.client import Endpoints, make_http
-
-    section = credentials.section("youtube")
-    secrets_name = section.get("client_secrets_file") or ""
-    token_name = section.get("token_file") or ""
-    if not secrets_name and not token_name:
-        return Status("youtube", False, "not_configured", "not configured")
-    if not token_name:
-        return Status("youtube", True, "not_authorised",
-                      "not authorised yet: credentials.json names no youtube.token_file; set "
-                      "it, then run `publisher auth youtube`", needs_person=True)
-    token_file = _in_home(app, token_name)
-    if not token_file.exists():
-        first = ""
-        if not secrets_name:
-            first = " (first name the OAuth client file in youtube.client_secrets_file)"
-        elif not _in_home(app, secrets_name).exists():
-            first = (f" (first save the \"Desktop app\" OAuth client's JSON as "
-                     f"{_in_home(app, secrets_name)})")
-        return Status("youtube", True, "not_authorised",
-                      f"not authorised yet: run `publisher auth youtube`{first}",
-                      needs_person=True)
-    endpoints = Endpoints.resolve(api_root, token_uri)
-    try:
-        creds = yt_auth.load_credentials(token_file, endpoints)
-    except AuthError as exc:  # unreadable or incomplete: the message names the file only
-        return Status("youtube", True, "unreadable", str(exc), needs_person=True)
-    try:
-        yt_auth.refresh(creds, make_http(None, timeout=timeout_s))
-    except AuthError:
-        return Status("youtube", True, "expired_or_revoked",
-                      "expired or revoked: run `publisher auth youtube` (if the OAuth consent "
-                      "screen is in \"Testing\", Google expires tokens after 7 days: publish "
-                      "it \"In production\")", needs_person=True)
-    except (TransientError, OSError) as exc:
-        # auth.refresh leaves a refused connection or a timeout (OSError) unwrapped:
-        # google_auth_httplib2 only wraps httplib2's and http.client's own errors.
-        why = str(exc) if isinstance(exc, TransientError) else f"{type(exc).__name__}: {exc}"
-        return Status("youtube", True, "unreachable",
-                      f"cannot reach the token endpoint {endpoints.token_uri} ({why}): try "
-                      "again later, or check the network or [youtube] token_uri",
-                      needs_person=True)
-    expiry = creds.expiry  # naive UTC in google-auth
-    if expiry is None:
-        return Status("youtube", True, "valid", "valid (token refreshed)")
-    expires = expiry.replace(tzinfo=dt.UTC)
-    return Status("youtube", True, "valid",
-                  f"valid (token refreshed, expires at {expires:%Y-%m-%d %H:%M} UTC)",
-                  expires_at=expires.isoformat())
-
-
-def _platform_status(name: str, section: dict[str, Any]) -> Status:
-    from publisher.credentials import is_placeholder
-
-    if name == "notifications":
-        urls = [u for u in section.get("urls") or [] if isinstance(u, str)]
-        real = [u for u in urls if not is_placeholder(u)]
-        if not real:
-            return Status(name, False, "not_configured", "not configured")
-        if len(real) < len(urls):
-            return Status(name, True, "incomplete",
-                          f"incomplete: {len(urls) - len(real)} of the {len(urls)} urls are "
-                          "still placeholders", needs_person=True)
-        plural = "s" if len(real) > 1 else ""
-        return Status(name, True, "configured",
-                      f"configured ({len(real)} url{plural}, not checked yet)")
-    keys = REQUIRED[name]
-    filled = [k for k in keys
-              if isinstance(section.get(k), str) and not is_placeholder(section[k])]
-    if not filled:
-        return Status(name, False, "not_configured", "not configured")
-    missing = [k for k in keys if k not in filled]
-    if missing:
-        return Status(name, True, "incomplete",
-                      f"incomplete: {', '.join(missing)} not filled in (empty or a "
-                      "placeholder)", needs_person=True)
-    return Status(name, True, "configured", "configured (not checked yet)")
-
-
-def _secret_files(app: App, credentials: Credentials) -> list[Path]:
-    files = [credentials.path]
-    section = credentials.section("youtube")
-    for key in ("token_file", "client_secrets_file"):
-        if section.get(key):
-            files.append(_in_home(app, section[key]))
-    return files
-
-
-def _mode_warnings(files: list[Path]) -> list[str]:
-    out = []
-    for path in files:
-        try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except OSError:
-            continue
-        if mode & 0o077:
-            who = "other users" if mode & 0o007 else "its group"
-            out.append(f"{path} holds secrets and is open to {who} (mode {mode:04o}): run "
-                       f"`chmod 600 {path}`")
-    return out
 
 
 # ---- publisher quota -----------------------------------------------------------------------

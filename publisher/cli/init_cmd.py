@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 
 
 @click.command()

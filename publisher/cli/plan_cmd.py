@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.cli.output import print_json, table
 
 
@@ -39,16 +39,10 @@ def plan(app: App, weeks: int, at: str | None, as_json: bool) -> None:
     Follows the queue order, holds, not-before dates, blackouts and each schedule's weekly
     limit. Says plainly when the queue runs out within the weeks shown.
     """
-
-    from publisher.cadence import make_plan
-    from publisher.pipeline.planning import plan_items
+    from publisher.services.planning import plan_ahead, unconfigured_platforms
 
     now = parse_instant(at) if at else dt.datetime.now(dt.UTC)
-    with app.transaction() as session:
-        items, held = plan_items(session, now)
-    result = make_plan(app.schedules, items, now, dt.timedelta(weeks=weeks),
-                       default_schedule=app.config.campaign.default_schedule,
-                       daily_uploads=app.config.youtube.daily_uploads)
+    result = plan_ahead(app, now, dt.timedelta(weeks=weeks))
     if as_json:
         print_json([{
             "slot": e.slot.local.isoformat(), "slot_utc": e.slot.at.isoformat(),
@@ -80,15 +74,14 @@ def plan(app: App, weeks: int, at: str | None, as_json: bool) -> None:
                     f"no interview left ({empty} empty slot(s) in these {weeks} week(s)). "
                     "Queue more with `publisher queue add` or `publisher queue import`.",
                     fg="yellow")
-    if held:
-        click.echo(f"Held, so not planned: {', '.join(map(str, held))} "
+    if result.held:
+        click.echo(f"Held, so not planned: {', '.join(map(str, result.held))} "
                    "(`publisher queue release ID` lets one go).")
     if result.unplaced:
         click.echo(f"{len(result.unplaced)} queued interview(s) go beyond these {weeks} "
                    "week(s) or cannot be planned.")
     for note in result.notes:
         click.echo(f"note: {note}")
-    used = {p for sched in app.schedules.values() for p in sched.platforms if p != "youtube"}
-    for platform in sorted(p for p in used if not app.credentials.configured(p)):
+    for platform in unconfigured_platforms(app):
         click.echo(f"note: {platform} is not configured in credentials.json: posts to it are "
                    "skipped (fill it in, or remove it from the schedule's platforms)")

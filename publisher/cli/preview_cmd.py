@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.cli.output import print_json
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.cli.output import print_json, table, warn
 
 if TYPE_CHECKING:
@@ -184,42 +184,9 @@ def read_description(path: Path, field: str) -> str:
         raise InputError(f"{field}: {exc}") from None
 
 
-def interview_dict(item: Interview, *, full: bool = False) -> dict[str, Any]:
-    """The JSON shape of an interview (stable: scripts rely on it)."""
-    data: dict[str, Any] = {
-        "id": item.id, "position": item.position, "state": item.state, "title": item.title,
-        "schedule": item.schedule,
-        "not_before": item.not_before.isoformat() if item.not_before else None,
-        "video": item.video_path, "duration_s": item.video_duration_s,
-        "created_at": item.created_at.isoformat(),
-    }
-    if full:
-        data.update({
-            "description": item.description, "hashtags": item.hashtags,
-            "speakers": [{"name": s.name, "role": s.role, "links": s.links}
-                         for s in item.speakers],
-            "language": item.language,
-            "video_size": item.video_size, "video_sha256": item.video_sha256,
-            "resolution": f"{item.video_width}x{item.video_height}",
-            "video_codec": item.video_codec, "audio_codec": item.audio_codec,
-            "container": item.container_format, "thumbnail": item.thumbnail_path,
-            "captions": {c.language: c.path for c in item.captions},
-            "localizations": {loc.language: {"title": loc.title,
-                                             "description": loc.description}
-                              for loc in item.localizations},
-            "playlist": item.playlist, "category_id": item.category_id,
-            "privacy": item.privacy, "made_for_kids": item.made_for_kids,
-            "synthetic_media": item.synthetic_media, "license": item.license,
-            "recording_date": item.recording_date.isoformat() if item.recording_date else None,
-            "recording_place": item.recording_place,
-            "templates": item.templates or {},
-            "attention_reason": item.attention_reason,
-            "updated_at": item.updated_at.isoformat(),
-        })
-    return data
-
-
 def _report(item: Interview, warnings: list[str], as_json: bool, verb: str) -> None:
+    from publisher.services.queue_queries import interview_dict
+
     warn(warnings)
     if as_json:
         print_json(interview_dict(item, full=True))
@@ -273,6 +240,7 @@ def import_(app: App, file: str, allow_duplicate: bool, as_json: bool) -> None:
     """
     from publisher import queue as q
     from publisher.season_import import read_season
+    from publisher.services.queue_queries import interview_dict
 
     app.check_ready()
     specs = read_season(Path(file))
@@ -301,26 +269,11 @@ def import_(app: App, file: str, allow_duplicate: bool, as_json: bool) -> None:
 @click.pass_obj
 def list_(app: App, state: str, as_json: bool) -> None:
     """List the queue in publishing order."""
-    from sqlalchemy import select
+    from publisher.services.queue_queries import list_queue
 
-    from publisher.store.models import ACTIVE, Interview
-
-    columns = (Interview.id, Interview.position, Interview.state, Interview.title,
-               Interview.schedule, Interview.not_before, Interview.video_duration_s,
-               Interview.video_path, Interview.created_at)
-    query = select(*columns).order_by(Interview.position, Interview.id)
-    if state == "active":
-        query = query.where(Interview.state.in_([s.value for s in ACTIVE]))
-    elif state != "all":
-        query = query.where(Interview.state == state)
-    with app.transaction(needs_config=False) as session:
-        rows = session.execute(query).all()
+    rows = list_queue(app, state)
     if as_json:
-        print_json([{"id": r.id, "position": r.position, "state": r.state, "title": r.title,
-                     "schedule": r.schedule,
-                     "not_before": r.not_before.isoformat() if r.not_before else None,
-                     "duration_s": r.video_duration_s, "video": r.video_path,
-                     "created_at": r.created_at.isoformat()} for r in rows])
+        print_json([r.as_json() for r in rows])
         return
     if not rows:
         click.echo("The queue is empty." if state == "active" else f"No {state} interviews.")
@@ -328,7 +281,7 @@ def list_(app: App, state: str, as_json: bool) -> None:
     table(["#", "ID", "STATE", "TITLE", "SCHEDULE", "NOT BEFORE", "LENGTH"],
           [(r.position, r.id, r.state, r.title, r.schedule or "(default)",
             r.not_before.date().isoformat() if r.not_before else "",
-            _duration(r.video_duration_s)) for r in rows])
+            _duration(r.duration_s)) for r in rows])
 
 
 def _duration(seconds: float) -> str:
@@ -344,20 +297,14 @@ def _duration(seconds: float) -> str:
 @click.pass_obj
 def show(app: App, item_id: int, as_json: bool) -> None:
     """Show one interview: its files, its settings and exactly what YouTube will receive."""
-    from publisher import queue as q
-    from publisher.text.youtube_text import render_youtube
+    from publisher.services.queue_queries import show_interview
 
-    with app.transaction() as session:
-        item = q.get(session, item_id)
-        rendered = render_youtube(app.config, q.text_of(
-            item, app.schedules, app.config.campaign.default_schedule))
-        data = interview_dict(item, full=True)
-    data["youtube"] = {"title": rendered.title, "description": rendered.description,
-                       "tags": list(rendered.tags), "problems": list(rendered.problems)}
+    data = show_interview(app, item_id)
     if as_json:
         print_json(data)
         return
-    click.secho(f"Interview {item.id}: {item.title}", bold=True)
+    youtube = data["youtube"]
+    click.secho(f"Interview {data['id']}: {data['title']}", bold=True)
     skip = {"id", "title", "youtube", "description"}
     for key, value in data.items():
         if key in skip or value in (None, [], {}, ""):
@@ -367,12 +314,12 @@ def show(app: App, item_id: int, as_json: bool) -> None:
                               for s in value)
         click.echo(f"  {key.replace('_', ' ')}: {value}")
     click.secho("\nOn YouTube:", bold=True)
-    click.echo(f"  title: {rendered.title}")
-    click.echo(f"  tags: {', '.join(rendered.tags)}")
+    click.echo(f"  title: {youtube['title']}")
+    click.echo(f"  tags: {', '.join(youtube['tags'])}")
     click.echo("  description:")
-    for line in rendered.description.splitlines():
+    for line in youtube["description"].splitlines():
         click.echo(f"    {line}")
-    warn(list(rendered.problems))
+    warn(youtube["problems"])
 
 
 @queue.command()

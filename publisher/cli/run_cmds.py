@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.cli.output import print_json
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 
 
 @click.group()
@@ -27,7 +27,7 @@ def serve(app: App, port: int) -> None:
     import signal
     import threading
 
-    from publisher.sandbox.guard import registered
+    from publisher.guard import registered
     from publisher.sandbox.platforms import SandboxPlatforms
 
     stop = threading.Event()

@@ -7,7 +7,7 @@ import logging
 
 import click
 
-from publisher.cli.app import App
+from publisher.app import App
 from publisher.cli.output import print_json
 
 
@@ -17,34 +17,6 @@ def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         datefmt="%Y-%m-%d %H:%M:%S")
     install()  # no secret in any log line, from any library (see publisher/redact.py)
-
-
-def planned_slot(app: App, interview_id: int, now: dt.datetime) -> dt.datetime | None:
-    """The slot the plan gives this interview (searching a year ahead)."""
-    from publisher.cadence import make_plan
-    from publisher.errors import InputError
-    from publisher.pipeline.planning import plan_items
-    from publisher.store.models import Interview, State
-
-    with app.transaction() as session:
-        item = session.get(Interview, interview_id)
-        if item is None:
-            raise InputError(f"there is no interview {interview_id} (see `publisher queue "
-                             "list`)")
-        if item.state == State.STAGING.value:
-            return item.slot_at  # resuming: keep the slot it started with
-        if item.state != State.QUEUED.value:
-            raise InputError(f"interview {interview_id} is {item.state}: only queued "
-                             "interviews can be uploaded")
-        items, _held = plan_items(session, now)
-    plan = make_plan(app.schedules, items, now, dt.timedelta(weeks=52),
-                     default_schedule=app.config.campaign.default_schedule,
-                     daily_uploads=app.config.youtube.daily_uploads)
-    for entry in plan.entries:
-        if entry.interview is not None and entry.interview.id == interview_id:
-            return entry.slot.at
-    raise InputError(f"interview {interview_id} has no slot in the coming year (see "
-                     "`publisher plan --weeks 52`); nothing was uploaded")
 
 
 @click.command()
@@ -59,6 +31,7 @@ def upload(app: App, item_id: int, as_json: bool) -> None:
     is waiting (quota, authorisation, a retry) or needs attention.
     """
     from publisher.pipeline.youtube_stage import stage
+    from publisher.services.planning import planned_slot
 
     setup_logging()
     now = dt.datetime.now(dt.UTC)

@@ -11,9 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from publisher.cadence import make_plan
 from publisher.pipeline import state
-from publisher.pipeline.planning import plan_items
+from publisher.pipeline.planning import upcoming
 from publisher.pipeline.runtime import Runtime
 from publisher.quota import UNITS, UPLOADS, pacific_day
 from publisher.store.models import Interview, QuotaUsage, State
@@ -106,8 +105,8 @@ def doctor_failures(rt: Runtime, now: dt.datetime) -> list[Finding]:
     rehearsal: its credentials are the sandbox's own."""
     if rt.sandbox or not rt.home.config_file.is_file():
         return []
-    from publisher.cli.app import App  # the same checks the command runs, on the same home
-    from publisher.cli.doctor_cmd import run_checks
+    from publisher.app import App  # the same checks the command runs, on the same home
+    from publisher.services.doctor import run_checks
 
     app = App(rt.home, actor="daemon")
     try:
@@ -124,12 +123,10 @@ def doctor_failures(rt: Runtime, now: dt.datetime) -> list[Finding]:
 def pre_release_check(rt: Runtime, now: dt.datetime) -> list[Finding]:
     """The files of interviews planned in the coming week are still there, the same size."""
     with rt.transaction() as s:
-        items, _ = plan_items(s, now)
+        plan = upcoming(s, rt, now, CHECK_AHEAD)
         files = {r.id: (r.video_path, r.video_size, r.thumbnail_path) for r in s.execute(
             select(Interview.id, Interview.video_path, Interview.video_size,
                    Interview.thumbnail_path).where(Interview.state == State.QUEUED.value))}
-    plan = make_plan(rt.schedules, items, now, CHECK_AHEAD,
-                     default_schedule=rt.config.campaign.default_schedule)
     problems: list[Finding] = []
     for entry in plan.entries:
         if entry.interview is None or entry.interview.id not in files:
@@ -160,13 +157,11 @@ def digest(rt: Runtime, now: dt.datetime) -> str:
             Interview.state == State.QUEUED.value)) or 0
         attention = s.scalar(select(func.count()).select_from(Interview).where(
             Interview.state == State.NEEDS_ATTENTION.value)) or 0
-        items, _ = plan_items(s, now)
+        plan = upcoming(s, rt, now, dt.timedelta(weeks=2))
         quota: dict[str, int] = {row[0]: int(row[1] or 0) for row in s.execute(
             select(QuotaUsage.bucket, func.sum(QuotaUsage.units)).where(
                 QuotaUsage.day > pacific_day(now) - dt.timedelta(days=7)).group_by(
                 QuotaUsage.bucket))}
-    plan = make_plan(rt.schedules, items, now, dt.timedelta(weeks=2),
-                     default_schedule=rt.config.campaign.default_schedule)
     planned = [f"{e.slot.local:%a %d %b %H:%M}: {e.interview.title}" for e in plan.entries
                if e.interview is not None]
     dry = plan.runs_dry()

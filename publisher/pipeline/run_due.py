@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from publisher.cadence import make_plan
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, set_publication
-from publisher.pipeline.planning import plan_items
+from publisher.pipeline.planning import upcoming
 from publisher.pipeline.records import record
 from publisher.pipeline.runtime import Runtime
 from publisher.pipeline.youtube_stage import StageResult, stage
@@ -109,16 +108,15 @@ def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
 
     with rt.transaction() as s:
         last = state.get(s, "run_due").get("last_now")
-        state.put(s, "run_due", {"last_now": max(now, dt.datetime.fromisoformat(last))
-                                 .isoformat() if last else now.isoformat()}, now)
-        items, _ = plan_items(s, now)
-    if not last:
+        previous = dt.datetime.fromisoformat(last) if last else None
+        # The slots from the last run up to `now - grace` (a horizon before now): those a
+        # running publisher would have filled.
+        past = (upcoming(s, rt, now, -grace, since=previous)
+                if previous is not None and now - previous > grace else None)
+        state.put(s, "run_due", {"last_now": max(now, previous).isoformat()
+                                 if previous is not None else now.isoformat()}, now)
+    if past is None:
         return
-    previous = dt.datetime.fromisoformat(last)
-    if now - previous <= grace:
-        return
-    past = make_plan(rt.schedules, items, previous, now - grace - previous,
-                     default_schedule=rt.config.campaign.default_schedule)
     for entry in past.entries:
         if entry.interview is None or entry.interview.slot_at is not None:
             continue
@@ -155,10 +153,8 @@ def _resume_staging(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
 def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunReport) -> None:
     longest = max((s.lead_time for s in rt.schedules.values()), default=dt.timedelta(0))
     with rt.transaction() as s:
-        items, _held = plan_items(s, now)
-    plan = make_plan(rt.schedules, items, now, longest + dt.timedelta(days=1),
-                     default_schedule=rt.config.campaign.default_schedule, since=now - grace,
-                     daily_uploads=rt.config.youtube.daily_uploads)
+        plan = upcoming(s, rt, now, longest + dt.timedelta(days=1), since=now - grace,
+                        quota=True)
     caught_up: set[str] = set()
     for entry in plan.entries:
         item = entry.interview
@@ -272,7 +268,7 @@ def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
     candidates: list[tuple[dt.datetime, str]] = []
     longest = max((s.lead_time for s in rt.schedules.values()), default=dt.timedelta(0))
     with rt.transaction() as s:
-        items, _ = plan_items(s, now)
+        plan = upcoming(s, rt, now, longest + dt.timedelta(days=8), quota=True)
         retries = s.execute(
             select(Publication.next_attempt_at, Publication.platform, Interview.title)
             .join(Interview).where(
@@ -283,9 +279,6 @@ def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
                              .where(Interview.state == State.RELEASED.value)).all()
         staged = s.execute(select(Interview.title, Interview.slot_at).where(
             Interview.state == State.STAGED.value, Interview.slot_at > now)).all()
-    plan = make_plan(rt.schedules, items, now, longest + dt.timedelta(days=8),
-                     default_schedule=rt.config.campaign.default_schedule,
-                     daily_uploads=rt.config.youtube.daily_uploads)
     for entry in plan.entries:
         if entry.interview is not None and entry.interview.slot_at is None:
             candidates.append((max(entry.upload_at, now),

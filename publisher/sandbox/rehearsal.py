@@ -1,10 +1,11 @@
 """`publisher demo`: the whole programme against the loopback platforms, on a fast clock.
 
 A fresh home with the example campaign; short sample interviews made with PyAV; the
-loopback platforms started in this process (SandboxPlatforms, walled off by guard.py); then
-the real pipeline (`run_due`) driven through a few simulated weeks, jumping from one due
-moment to the next exactly as the daemon sleeps. What each platform received is read from
-the platforms' side. Nothing here can reach a real platform: every endpoint is the sandbox's.
+loopback platforms started in this process (SandboxPlatforms, walled off by
+publisher/guard.py); then the real pipeline (`run_due`) driven through a few simulated
+weeks, jumping from one due moment to the next exactly as the daemon sleeps. What each
+platform received is read from the platforms' side. Nothing here can reach a real platform:
+every endpoint is the sandbox's.
 """
 
 from __future__ import annotations
@@ -62,13 +63,13 @@ def rehearse(home_dir: Path, *, weeks: int = 4, faults: bool = False,
     says what recovered from what.
     """
     from publisher import queue as q
-    from publisher.cli.app import App
+    from publisher.app import App
     from publisher.credentials import write_private
+    from publisher.guard import registered, sandbox_mode
     from publisher.home import Home
     from publisher.progress import NoProgress
     from publisher.resources import resource
     from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
-    from publisher.sandbox.guard import registered, sandbox_mode
     from publisher.sandbox.platforms import SandboxPlatforms
     from publisher.store.db import make_engine
     from publisher.store.migrate import upgrade

@@ -7,7 +7,7 @@ is). Interviews already in flight on the real platforms (staging, staged, releas
 nothing on the sandbox's platforms, so in the copy they go back to the queue, keeping their
 committed slot. The real database, credentials and platforms are never touched: the copy is
 made in a read-only transaction, and the process is walled off from everything but loopback
-(publisher/sandbox/guard.py).
+(publisher/guard.py).
 """
 
 from __future__ import annotations
@@ -20,20 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from publisher.cli.app import App
+    from publisher.app import App
     from publisher.pipeline.runtime import Runtime
 
-SANDBOX_DIR = "sandbox"
 BANNER = "SANDBOX"
 log = logging.getLogger(__name__)
-
-
-def sandbox_home_path(home_path: Path) -> Path:
-    return home_path / SANDBOX_DIR
-
-
-def sandbox_database_url(home_path: Path) -> str:
-    return f"sqlite:///{sandbox_home_path(home_path) / 'publisher.db'}"
 
 
 def copy_queue(source_url: str, target_url: str) -> int:
@@ -93,11 +84,11 @@ def sandbox_runtime(app: App, kind: str, *, clock: Callable[[], dt.datetime] | N
                     echo: Callable[[str], None] = print) -> Iterator[Runtime]:
     """A Runtime on the sandbox copy of the queue, with every platform in this process."""
     from publisher.credentials import Credentials
-    from publisher.home import Home
+    from publisher.guard import registered, sandbox_mode
+    from publisher.home import Home, sandbox_database_url, sandbox_home_path
     from publisher.leases import new_owner
     from publisher.pipeline.runtime import Runtime
     from publisher.progress import for_terminal
-    from publisher.sandbox.guard import registered, sandbox_mode
     from publisher.sandbox.platforms import SandboxPlatforms, environment
     from publisher.store.db import make_engine
 

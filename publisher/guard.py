@@ -11,6 +11,8 @@
   mark the real queue "published" on a fake.
 
 Both are one audit hook (PEP 578), installed once per process by whichever side needs it.
+It lives outside publisher/sandbox/ because every real run goes through it (App.runtime):
+a real run reads the registry and never imports the fakes. Standard library only.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""What every command shares: the home, its configuration and the database, loaded lazily."""
+"""The application object: one home, its configuration, schedules, credentials and database,
+each loaded on first use, and the runtime a real run gets from them.
+
+The CLI, the daemon's chores and (later) the web console all build one; the service
+functions (publisher/services/) take it and return data. Everything is imported lazily:
+`publisher --help` builds an App and must stay fast."""
 
 from __future__ import annotations
 
@@ -82,11 +87,11 @@ class App:
 
     def runtime(self, kind: str = "cli") -> Runtime:
         """Everything a pipeline step needs, for a worker named after `kind`: a real run,
-        which refuses endpoints that point at a running sandbox (sandbox/guard.py)."""
+        which refuses endpoints that point at a running sandbox (publisher/guard.py)."""
+        from publisher.guard import protect_real_mode
         from publisher.leases import new_owner
         from publisher.pipeline.runtime import Runtime, endpoints_in_use
         from publisher.progress import for_terminal
-        from publisher.sandbox.guard import protect_real_mode
 
         self.check_ready()
         protect_real_mode(endpoints_in_use(self.config, self.credentials))

@@ -1,0 +1,114 @@
+"""What `publisher status` and `publisher history` show, as data: the daemon's health, what
+is next, what is in flight, what needs a person, and an interview's journal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from publisher.app import App
+
+
+def daemon_health(daemon: dict[str, Any], now: dt.datetime) -> tuple[dt.datetime | None, bool]:
+    """The daemon's last heartbeat, and whether it is alive: a beat in the last 15 minutes
+    from a process that still exists."""
+    from publisher.leases import holder_is_dead
+
+    beat = dt.datetime.fromisoformat(daemon["heartbeat"]) if daemon.get("heartbeat") else None
+    owner = daemon.get("owner")
+    alive = bool(beat and now - beat < dt.timedelta(minutes=15)
+                 and not (owner and holder_is_dead(owner)))
+    return beat, alive
+
+
+def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
+    """Everything `status` shows (also its --json)."""
+    from sqlalchemy import select
+
+    from publisher.pipeline import state
+    from publisher.pipeline.planning import upcoming
+    from publisher.store.models import Interview, Publication, PublicationState, State
+
+    with app.transaction() as s:
+        daemon = state.get(s, "daemon")
+        last_run = state.get(s, "run_due").get("last_now")
+        plan = upcoming(s, app, now, dt.timedelta(weeks=2))
+        in_flight = s.execute(
+            select(Interview.id, Interview.title, Interview.state, Interview.slot_at,
+                   Publication.progress, Publication.total, Publication.last_error,
+                   Publication.next_attempt_at)
+            .outerjoin(Publication, (Publication.interview_id == Interview.id)
+                       & (Publication.platform == "youtube") & (Publication.step == "video"))
+            .where(Interview.state.in_([State.STAGING.value, State.STAGED.value,
+                                        State.RELEASED.value]))
+            .order_by(Interview.slot_at)).all()
+        attention = s.execute(select(Interview.id, Interview.title, Interview.attention_reason)
+                              .where(Interview.state == State.NEEDS_ATTENTION.value)).all()
+        post_attention = s.execute(
+            select(Publication.interview_id, Interview.title, Publication.platform,
+                   Publication.step, Publication.last_error)
+            .join(Interview).where(
+                Publication.state == PublicationState.NEEDS_ATTENTION.value)).all()
+    nxt = next((e for e in plan.entries if e.interview is not None
+                and e.interview.slot_at is None), None)
+    beat, alive = daemon_health(daemon, now)
+    needs = [{"interview_id": r.id, "title": r.title, "platform": "youtube",
+              "reason": r.attention_reason or "",
+              "fix": f"publisher retry {r.id}"} for r in attention]
+    needs += [{"interview_id": r.interview_id, "title": r.title, "platform": r.platform,
+               "reason": r.last_error or "",
+               "fix": f"publisher retry {r.interview_id} --platform {r.platform}"}
+              for r in post_attention]
+    return {
+        "now": now.isoformat(),
+        "daemon": {"alive": alive, "last_heartbeat": beat.isoformat() if beat else None,
+                   "next_wake": daemon.get("next_wake")},
+        "last_run_due": last_run,
+        "next": None if nxt is None or nxt.interview is None else {
+            "interview_id": nxt.interview.id, "title": nxt.interview.title,
+            "slot": nxt.slot.local.isoformat(), "upload_at": nxt.upload_at.isoformat()},
+        "in_flight": [{"interview_id": r.id, "title": r.title, "state": r.state,
+                       "slot": r.slot_at.isoformat() if r.slot_at else None,
+                       "uploaded_bytes": r.progress, "total_bytes": r.total,
+                       "waiting": r.last_error if r.next_attempt_at else None,
+                       "next_attempt": r.next_attempt_at.isoformat() if r.next_attempt_at
+                       else None} for r in in_flight],
+        "needs_attention": needs,
+    }
+
+
+def rehearsal_app(app: App) -> App:
+    """The same home, on the database of its rehearsal copy (`run --sandbox`)."""
+    from publisher.app import App
+    from publisher.home import Home, sandbox_database_url
+
+    return App(Home(path=app.home.path, database_url=sandbox_database_url(app.home.path)),
+               actor=app.actor)
+
+
+def rehearsal_running(app: App, now: dt.datetime) -> bool:
+    """Whether `run --sandbox` is beating in the home's rehearsal copy."""
+    from publisher.pipeline import state
+
+    box = rehearsal_app(app)
+    try:
+        with box.transaction(needs_config=False) as s:
+            return daemon_health(state.get(s, "daemon"), now)[1]
+    except Exception:  # an unreadable rehearsal copy must not break the real status
+        return False
+    finally:
+        box.close()
+
+
+def journal(app: App, interview_id: int) -> list[dict[str, Any]]:
+    """An interview's journal, oldest first: when, what, by which command or job, details."""
+    from sqlalchemy import select
+
+    from publisher.store.models import Event
+
+    with app.transaction(needs_config=False) as s:
+        rows = s.scalars(select(Event).where(Event.interview_id == interview_id)
+                         .order_by(Event.at, Event.id)).all()
+        return [{"at": e.at.isoformat(), "what": e.kind, "by": e.actor, "detail": e.detail}
+                for e in rows]
