@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -28,21 +27,6 @@ REPO = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
 #: A child that neither crashes nor finishes within this is stuck: the test fails, not hangs.
 CHILD_TIMEOUT_S = 60.0
-
-
-def connect(home: HomeFixture, yt: FakeYouTube) -> None:
-    """Point the home at the fake (as test_youtube_stage.connect does): endpoints by
-    environment, a token file by credentials.json, 1 MiB chunks."""
-    (home.path / "youtube-token.json").write_text(json.dumps(yt.authorized_user_info()))
-    creds = json.loads((home.path / "credentials.json").read_text())
-    creds["youtube"]["token_file"] = "youtube-token.json"
-    (home.path / "credentials.json").write_text(json.dumps(creds))
-    toml = home.path / "publisher.toml"
-    text = toml.read_text()
-    assert "[youtube]\n" in text, "publisher.toml has no [youtube] section to configure"
-    toml.write_text(text.replace("[youtube]\n", "[youtube]\nchunk_size_mib = 1\n", 1))
-    home.env.update({"PUBLISHER_YOUTUBE_API_ROOT": yt.root,
-                     "PUBLISHER_GOOGLE_TOKEN_URI": yt.token_uri})
 
 
 def sha256(path: Path) -> str:

@@ -60,6 +60,7 @@ from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests import crash_harness as harness
 from tests.conftest import HomeFixture, invoke
+from tests.helpers.clock import Clock
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -78,16 +79,6 @@ lead_time = "3h"
 crosspost_delay = "0m"
 platforms = ["youtube", "x", "mastodon", "bluesky", "telegram", "facebook"]
 """
-
-
-class Clock:
-    """The fakes' clock: set to each run's `--at` instant before the run starts."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def first_tuesday_after(now: dt.datetime) -> dt.datetime:

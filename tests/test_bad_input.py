@@ -24,6 +24,7 @@ import pytest
 from publisher.platforms.youtube import limits
 from publisher.text.youtube_text import SpeakerText, derive_tags
 from tests.conftest import HomeFixture, Media, Result, add_args, invoke
+from tests.helpers.marks import quick_sample
 
 EXISTING_VIDEO = "existing.mp4"
 EXISTING_TITLE = "Intervista già in coda"
@@ -485,13 +486,14 @@ def test_case_table_is_consistent() -> None:
     assert sum(len(t) for t in tags) <= limits.TAGS_MAX_CHARS < limits.tags_length(tags)
 
 
-@pytest.mark.parametrize("bad", CASES)
+@pytest.mark.parametrize("bad", quick_sample(CASES, every=8))
 def test_bad_input_is_refused(seeded: HomeFixture, media: Media, bad: Bad) -> None:
     check(seeded, media, bad)
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("bad", [p for p in CASES if p.id in BOTH_BACKENDS])
+@pytest.mark.parametrize("bad", quick_sample([p for p in CASES if p.id in BOTH_BACKENDS],
+                                             every=4))
 def test_bad_input_is_refused_on_each_database(seeded_both: HomeFixture, media: Media,
                                                bad: Bad) -> None:
     check(seeded_both, media, bad)

@@ -102,6 +102,7 @@ def test_the_reduced_set_is_in_the_trace(traced: tuple[list[list[str]], list[flo
 @pytest.mark.parametrize("cases", worlds(REDUCED),
                          ids=lambda cs: "+".join(f"run{c.run}-{c.point or f'chunk{c.mid_chunk}'}"
                                                  for c in cs))
+@pytest.mark.slow
 def test_kill_restart_and_judge(cases: list[Case], samples: list[Sample]) -> None:
     verdict = run_world(samples, cases)
     assert verdict.kills == len(cases), f"{verdict.label}: only {verdict.kills} kills"
@@ -110,6 +111,7 @@ def test_kill_restart_and_judge(cases: list[Case], samples: list[Sample]) -> Non
         assert "telegram#1" in verdict.attention, verdict.attention
 
 
+@pytest.mark.slow
 def test_random_time_kills(samples: list[Sample], traced: tuple[list[list[str]],
                                                                list[float], World]) -> None:
     _, durations, _ = traced
@@ -119,6 +121,7 @@ def test_random_time_kills(samples: list[Sample], traced: tuple[list[list[str]],
     print("\n" + summary(verdicts))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FULL, reason="set PUBLISHER_CRASH_MATRIX=full (about an hour on one core)")
 def test_full_matrix(samples: list[Sample], traced: tuple[list[list[str]], list[float],
                                                          World]) -> None:

@@ -18,7 +18,7 @@ from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests.conftest import HomeFixture, Media, add_args
-from tests.test_youtube_stage import connect
+from tests.helpers.youtube import connect
 
 
 @dataclass

@@ -16,8 +16,8 @@ import pytest
 
 from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, add_args
-from tests.test_run_due import events, interviews
-from tests.test_youtube_stage import connect
+from tests.helpers.rows import events, interviews
+from tests.helpers.youtube import connect
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -79,6 +79,7 @@ def test_daemon_catches_up_then_stops_cleanly_on_sigterm(sqlite_home: HomeFixtur
     assert "next:" in out and "stopping" in out
 
 
+@pytest.mark.slow
 def test_sigterm_mid_upload_stops_fast_and_the_next_run_resumes(sqlite_home: HomeFixture,
                                                                 media: Media,
                                                                 yt: FakeYouTube) -> None:
@@ -110,6 +111,7 @@ def test_sigterm_mid_upload_stops_fast_and_the_next_run_resumes(sqlite_home: Hom
     assert got.bytes_received - size <= 2 * 1024 * 1024  # at most the abandoned chunk
 
 
+@pytest.mark.slow
 def test_two_workers_at_the_same_instant_act_once_each(home: HomeFixture, media: Media,
                                                        tmp_path: Path) -> None:
     at = dt.datetime(2027, 2, 1, 16, 0, tzinfo=dt.UTC)  # an hour before the first slot

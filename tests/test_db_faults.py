@@ -32,9 +32,9 @@ from publisher.home import Home
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import BUSY_MESSAGE, ENV_SQLITE_BUSY_TIMEOUT
 from tests.conftest import HomeFixture, Media, Result, add_args, invoke
+from tests.helpers.rows import events, interviews
+from tests.helpers.youtube import connect
 from tests.pg_server import PostgresUnavailable, TempPostgres
-from tests.test_run_due import events, interviews
-from tests.test_youtube_stage import connect
 
 ROME = ZoneInfo("Europe/Rome")
 Snapshot = dict[str, list[tuple[Any, ...]]]
@@ -221,6 +221,7 @@ def messages(caplog: pytest.LogCaptureFixture, needle: str) -> list[str]:
             if r.name == "publisher.daemon" and needle in r.getMessage()]
 
 
+@pytest.mark.slow
 def test_the_daemon_waits_out_a_cli_holding_the_lock_and_does_the_work_once(
         sqlite_home: HomeFixture, media: Media, yt: FakeYouTube,
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
@@ -506,6 +507,7 @@ def server_is_up(server: TempPostgres) -> bool:
         return s.connect_ex(("127.0.0.1", server.port)) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_the_daemon_survives_a_postgresql_restart_and_carries_on(
         own_postgres: TempPostgres, pg_home: HomeFixture, media: Media, yt: FakeYouTube,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from publisher.sandbox.rehearsal import INTERVIEWS, Outcome, rehearse
 from tests.conftest import invoke
 
@@ -30,6 +32,7 @@ def test_rehearsal_publishes_everything_once_on_every_platform(tmp_path: Path) -
     assert not any(outcome.failures.values()), outcome.failures
 
 
+@pytest.mark.slow
 def test_rehearsal_with_faults_recovers_from_each(tmp_path: Path) -> None:
     """The faults really happened (the platforms' request logs show the failed answers),
     and still: every video once, intact, every post once."""
@@ -43,6 +46,7 @@ def test_rehearsal_with_faults_recovers_from_each(tmp_path: Path) -> None:
     assert len(outcome.recoveries) == 5
 
 
+@pytest.mark.slow
 def test_demo_command_runs_and_exits_0(tmp_path: Path) -> None:
     result = invoke("demo", "--home", str(tmp_path / "d"), "--weeks", "2", "--faults")
     assert result.exit_code == 0, result.output

@@ -10,7 +10,7 @@ import pytest
 
 from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, add_args
-from tests.test_youtube_stage import connect
+from tests.helpers.youtube import connect
 
 
 @pytest.fixture

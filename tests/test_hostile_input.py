@@ -27,6 +27,7 @@ import pytest
 
 from publisher.samples import SAMPLE_SRT
 from tests.conftest import HomeFixture, Media, Result, add_args
+from tests.helpers.marks import quick_sample
 
 REPO = Path(__file__).resolve().parents[1]
 EXISTING_TITLE = "Intervista già in coda"
@@ -443,7 +444,7 @@ def test_case_table_is_consistent() -> None:
     assert len(ids) >= 40
 
 
-@pytest.mark.parametrize("bad", CASES)
+@pytest.mark.parametrize("bad", quick_sample(CASES, every=12))
 def test_hostile_input_is_refused(seeded: HomeFixture, media: Media, bad: Hostile) -> None:
     assert_refused(seeded, bad.build(media), bad.expect, child=bad.child)
 

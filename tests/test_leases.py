@@ -65,6 +65,7 @@ def _race(url: str, owner: str, n: int, queue: multiprocessing.Queue) -> None:  
     queue.put((owner, won))
 
 
+@pytest.mark.slow
 def test_two_processes_never_claim_the_same_interview(db_url: str) -> None:
     n = 40
     _seed(db_url, n)

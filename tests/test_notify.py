@@ -16,7 +16,7 @@ import pytest
 from publisher.notify import notify
 from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, Result, add_args
-from tests.test_youtube_stage import connect
+from tests.helpers.youtube import connect
 
 
 class Receiver:

@@ -8,31 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.app import App
 from publisher.home import Home
 from publisher.pipeline.run_due import run_due
 from publisher.pipeline.runtime import Runtime
 from publisher.sandbox.youtube import FakeYouTube
-from publisher.store.db import make_engine
-from publisher.store.models import Event, Interview
 from tests.conftest import HomeFixture, Media, add_args
-from tests.test_youtube_stage import connect
+from tests.helpers.clock import Clock
+from tests.helpers.rows import events, interviews
+from tests.helpers.youtube import connect
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)  # a Monday; no blackout in February
-
-
-@dataclass
-class Clock:
-    now: dt.datetime
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -69,24 +58,6 @@ def queue(home: HomeFixture, media: Media, n: int) -> None:
         home.ok(*add_args(media.video(), f"Intervista {i}"))
 
 
-def interviews(home: HomeFixture) -> list[Interview]:
-    engine = make_engine(home.db_url)
-    with Session(engine) as s:
-        rows = list(s.scalars(select(Interview).order_by(Interview.id)))
-        s.expunge_all()
-    engine.dispose()
-    return rows
-
-
-def events(home: HomeFixture, kind: str) -> list[Event]:
-    engine = make_engine(home.db_url)
-    with Session(engine) as s:
-        rows = list(s.scalars(select(Event).where(Event.kind == kind).order_by(Event.id)))
-        s.expunge_all()
-    engine.dispose()
-    return rows
-
-
 def simulate(rt: Runtime, clock: Clock, until: dt.datetime) -> None:
     """What the daemon does: run_due, then sleep until the next wake (at most 6 h)."""
     while clock.now < until:
@@ -96,6 +67,7 @@ def simulate(rt: Runtime, clock: Clock, until: dt.datetime) -> None:
                         min(wake, clock.now + dt.timedelta(hours=6), until))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("per_week", [2, 1])
 def test_a_simulated_month_keeps_the_cadence(sqlite_home: HomeFixture, media: Media,
                                              yt: FakeYouTube, clock: Clock, per_week: int,

@@ -23,7 +23,7 @@ from publisher.guard import (
 )
 from publisher.sandbox.telegram import FakeTelegram
 from tests.conftest import HomeFixture, Media, add_args
-from tests.test_sandbox_serve import read_exports
+from tests.helpers.sandbox import read_exports
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -114,6 +114,7 @@ def test_run_due_refuses_exports_left_from_sandbox_serve(sqlite_home: HomeFixtur
         proc.communicate(timeout=15)
 
 
+@pytest.mark.slow
 def test_the_daemon_in_sandbox_mode_says_so_on_every_line(sqlite_home: HomeFixture,
                                                           media: Media) -> None:
     sqlite_home.ok(*add_args(media.video()))

@@ -8,18 +8,7 @@ import subprocess
 import sys
 import urllib.request
 
-
-def read_exports(proc: subprocess.Popen[str]) -> dict[str, str]:
-    """The `export NAME=VALUE` lines `sandbox serve` prints, read as they come."""
-    assert proc.stdout is not None
-    roots: dict[str, str] = {}
-    for line in proc.stdout:
-        if line.startswith("export "):
-            name, _, value = line[len("export "):].strip().partition("=")
-            roots[name] = value
-        if len(roots) == 7:
-            break
-    return roots
+from tests.helpers.sandbox import read_exports
 
 
 def test_serve_prints_roots_that_answer_then_stops() -> None:

@@ -43,7 +43,7 @@ from publisher.sandbox.x import FakeX, XKeys
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.models import Base
 from tests.conftest import HomeFixture, Media, Result, add_args, invoke
-from tests.test_run_due import Clock
+from tests.helpers.clock import Clock
 
 # ---- the known secrets --------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ from tests.crash_harness import (
     MIB,
     DbState,
     Run,
-    connect,
     db_state,
     finish,
     kill_when,
@@ -37,6 +36,8 @@ from tests.crash_harness import (
     start_upload,
     video_sessions,
 )
+from tests.helpers.marks import slow_except
+from tests.helpers.youtube import connect
 
 TITLE = "Maria Rossi nel suo studio"
 PLAYLIST = "Studi Aperti 2026"
@@ -189,13 +190,14 @@ def test_every_crash_point_is_covered() -> None:
     assert names == {p.partition("@")[0] for p in CRASH_POINTS}
 
 
-@pytest.mark.parametrize("point", CRASH_POINTS)
+@pytest.mark.parametrize("point", slow_except(CRASH_POINTS, {"upload.chunk_saved@1"}))
 def test_kill_at_crash_point_then_rerun(point: str, sqlite_home: HomeFixture, yt: FakeYouTube,
                                         media: Media, noisy_video: Path) -> None:
     q = queue_interview(sqlite_home, yt, media, noisy_video)
     crash_then_rerun(sqlite_home, yt, q, point)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.parametrize("point", REPRESENTATIVE)
 def test_kill_then_rerun_on_each_database(point: str, home: HomeFixture, yt: FakeYouTube,
@@ -204,6 +206,7 @@ def test_kill_then_rerun_on_each_database(point: str, home: HomeFixture, yt: Fak
     crash_then_rerun(home, yt, q, point)
 
 
+@pytest.mark.slow
 def test_kill_from_outside_while_a_chunk_is_in_flight(sqlite_home: HomeFixture,
                                                       yt: FakeYouTube, media: Media,
                                                       noisy_video: Path) -> None:

@@ -18,24 +18,13 @@ from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from publisher.store.models import Event, Interview, Publication
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.youtube import connect
 
 
 @pytest.fixture
 def yt() -> Iterator[FakeYouTube]:
     with FakeYouTube() as fake:
         yield fake
-
-
-def connect(home: HomeFixture, yt: FakeYouTube) -> None:
-    """Point the home at the fake: endpoints by environment, a token file by credentials."""
-    (home.path / "youtube-token.json").write_text(json.dumps(yt.authorized_user_info()))
-    creds = json.loads((home.path / "credentials.json").read_text())
-    creds["youtube"]["token_file"] = "youtube-token.json"
-    (home.path / "credentials.json").write_text(json.dumps(creds))
-    toml = home.path / "publisher.toml"
-    toml.write_text(toml.read_text().replace("[youtube]\n", "[youtube]\nchunk_size_mib = 1\n"))
-    home.env.update({"PUBLISHER_YOUTUBE_API_ROOT": yt.root,
-                     "PUBLISHER_GOOGLE_TOKEN_URI": yt.token_uri})
 
 
 def db_rows(home: HomeFixture) -> tuple[Interview, list[Publication], list[str]]:
@@ -145,6 +134,7 @@ def test_revoked_authorisation_waits_for_a_person(sqlite_home: HomeFixture, medi
     assert item.state in ("queued", "staging") and item.state != "needs_attention"
 
 
+@pytest.mark.slow
 def test_interrupted_upload_resumes_where_it_stopped(sqlite_home: HomeFixture, media: Media,
                                                     yt: FakeYouTube) -> None:
     connect(sqlite_home, yt)

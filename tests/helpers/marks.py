@@ -1,0 +1,48 @@
+"""Marking parameters slow so that `pytest -m "not slow"` runs a quick sample of a big table.
+
+The whole suite (CI's plain `pytest`) runs every parameter; the quick development loop runs the
+parameters kept here, spread over the table, so each kind of case is still tried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any
+
+import pytest
+from _pytest.mark import ParameterSet
+
+SLOW = pytest.mark.slow
+
+
+def _as_param(value: Any) -> ParameterSet:
+    if isinstance(value, ParameterSet):
+        return value
+    return pytest.param(value)
+
+
+def _slow(param: ParameterSet) -> ParameterSet:
+    return pytest.param(*param.values, marks=[*param.marks, SLOW], id=param.id)
+
+
+def quick_sample(params: Iterable[Any], *, every: int) -> list[ParameterSet]:
+    """The parameters, all but the first and then each `every`-th one marked slow."""
+    assert every >= 1
+    out = [_as_param(p) for p in params]
+    return [p if i % every == 0 else _slow(p) for i, p in enumerate(out)]
+
+
+def slow_except(params: Iterable[Any], keep: Collection[str]) -> list[ParameterSet]:
+    """The parameters, all marked slow but those whose id, or whose value (a string), is in
+    `keep`; each name in `keep` must match a parameter."""
+    out = [_as_param(p) for p in params]
+
+    def name(p: ParameterSet) -> str | None:
+        if p.id is not None:
+            return str(p.id)
+        value = p.values[0] if len(p.values) == 1 else None
+        return value if isinstance(value, str) else None
+
+    unknown = set(keep) - {name(p) for p in out}
+    assert not unknown, f"no such parameters to keep: {sorted(unknown)}"
+    return [p if name(p) in keep else _slow(p) for p in out]

@@ -1,0 +1,81 @@
+"""The test suite's own layout: shared helpers live in tests/helpers/ or conftest.py, never in
+a test module, and `pytest -m "not slow"` (the development loop) still tries every module."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def _is_test_module(dotted: str) -> bool:
+    return dotted.rpartition(".")[2].startswith("test_")
+
+
+def imported_test_modules(source: str, module: str) -> list[str]:
+    """The test modules `source` (the text of `module`, dotted) imports, in any form:
+    `import tests.test_x`, `from tests.test_x import y`, `from tests import test_x`, and the
+    relative forms, at the top or inside a function."""
+    package = module.rpartition(".")[0]
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if _is_test_module(a.name)]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*parent, *([base] if base else [])])
+            if _is_test_module(base):
+                found.append(base)
+            found += [f"{base}.{a.name}" for a in node.names if _is_test_module(a.name)]
+    return found
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("from tests.test_run_due import events", ["tests.test_run_due"]),
+    ("import tests.test_run_due as t", ["tests.test_run_due"]),
+    ("from tests import conftest, test_run_due", ["tests.test_run_due"]),
+    ("def f():\n    from .test_run_due import events", ["tests.test_run_due"]),
+    ("from . import test_run_due", ["tests.test_run_due"]),
+    ("from .sandbox.test_youtube_fake import x", ["tests.sandbox.test_youtube_fake"]),
+    ("from tests.helpers.rows import events\nfrom tests.conftest import HomeFixture", []),
+    ("from tests.crash_harness import connect\nimport pytest", []),
+])
+def test_the_import_check_sees_every_form(source: str, expected: list[str]) -> None:
+    assert imported_test_modules(source, "tests.test_example") == expected
+
+
+def test_no_module_imports_a_test_module() -> None:
+    """A helper two test modules need goes to tests/helpers/ (or conftest.py): importing a test
+    module runs its module-level code twice over and ties the two files together."""
+    offenders = {
+        str(path.relative_to(ROOT)): imported
+        for path in sorted(TESTS.rglob("*.py"))
+        if (imported := imported_test_modules(path.read_text(encoding="utf-8"),
+                                            _module_name(path)))
+    }
+    assert not offenders, f"move these helpers to tests/helpers/: {offenders}"
+
+
+def test_the_quick_loop_tries_every_test_module() -> None:
+    """Each test module keeps at least one test not marked slow, so `pytest -m "not slow"`
+    breaks early whatever a change breaks; the slow rest runs in CI's plain `pytest`."""
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                           "-m", "not slow", "-p", "no:cacheprovider", str(TESTS)],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    collected = {line.partition("::")[0] for line in proc.stdout.splitlines() if "::" in line}
+    modules = {str(p.relative_to(ROOT)) for p in TESTS.rglob("test_*.py")}
+    assert collected <= modules, collected - modules
+    assert modules - collected == set(), "every test is marked slow in these modules"
