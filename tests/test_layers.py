@@ -27,7 +27,7 @@ import pytest
 
 from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, add_args
-from tests.test_youtube_stage import connect
+from tests.helpers.youtube import connect
 
 PACKAGE = Path(__file__).resolve().parents[1] / "publisher"
 
