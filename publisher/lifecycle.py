@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from publisher.errors import PublisherError
@@ -173,8 +174,9 @@ def transition(session: Session, item: Interview | int, to: State, *, kind: Even
                         "worker, or an organizer changed it meanwhile; this one stops acting "
                         "on it")
     loaded = session.identity_map.get(identity_key(Interview, interview_id))
-    if loaded is not None:
-        session.expire(loaded)  # the write bypassed the ORM: read it afresh when next used
+    if loaded is not None:  # the write bypassed the ORM: show it on the loaded object too
+        for key, value in changes.items():
+            set_committed_value(loaded, key, value)
     if kind is not None:
         if to == State.NEEDS_ATTENTION:
             detail.setdefault("reason", attention)
