@@ -50,9 +50,11 @@ class App:
         return make_engine(self.home.database_url)
 
     def queue_context(self) -> Context:
+        from publisher.platform_limits import StoredLimits
         from publisher.queue import Context
 
-        return Context(config=self.config, schedules=self.schedules, actor=self.actor)
+        return Context(config=self.config, schedules=self.schedules, actor=self.actor,
+                       limits=StoredLimits(self.engine))
 
     def check_ready(self, *, needs_config: bool = True) -> None:
         """A home with a valid configuration and a database at this version's schema.

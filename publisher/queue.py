@@ -7,10 +7,10 @@ every problem it found, leaving the database exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session, selectinload
@@ -31,6 +31,9 @@ from publisher.store.models import (
 )
 from publisher.store.types import utcnow
 from publisher.text.youtube_text import InterviewText, SpeakerText, render_youtube
+
+if TYPE_CHECKING:
+    from publisher.platform_limits import PlatformLimits
 
 UNSET: Any = object()  # "not given" in an edit, as opposed to "set to None"
 
@@ -73,11 +76,13 @@ class InterviewSpec:
 
 @dataclass
 class Context:
-    """What validation needs besides the input: the campaign and the schedules."""
+    """What validation needs besides the input: the campaign, the schedules and the post
+    limits platforms reported (publisher/platform_limits.py; none: the documented ones)."""
 
     config: Config
     schedules: dict[str, Schedule]
     actor: str = "cli"
+    limits: Mapping[str, PlatformLimits] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,13 +148,15 @@ def crosspost_platforms(ctx: Context, schedule: str | None) -> tuple[str, ...]:
 
 
 def post_problems(ctx: Context, text: InterviewText, schedule: str | None) -> list[str]:
-    """Every cross-post text checked now, against each platform's limit (with a stand-in
-    YouTube URL of the real length)."""
+    """Every cross-post text checked now, against each platform's limit: the one its server
+    last reported, else the documented one (with a stand-in YouTube URL of the real
+    length)."""
     from publisher.text.posts import PLACEHOLDER_URL, render_post
 
     out = []
     for platform in crosspost_platforms(ctx, schedule):
-        post = render_post(ctx.config, text, platform, PLACEHOLDER_URL)
+        post = render_post(ctx.config, text, platform, PLACEHOLDER_URL,
+                           limits=ctx.limits.get(platform))
         if post.problem:
             out.append(f"posts: {post.problem}")
     return out

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import click
 
 from publisher.app import App
 from publisher.cli.output import print_json
+
+if TYPE_CHECKING:
+    from publisher.platform_limits import PlatformLimits
 
 
 @click.command()
@@ -22,6 +28,7 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
     from sqlalchemy import select
 
     from publisher import queue as q
+    from publisher.platform_limits import known
     from publisher.platforms.spec import get
     from publisher.platforms.youtube import limits
     from publisher.store.models import Publication
@@ -35,8 +42,9 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
             Publication.interview_id == item_id, Publication.platform == "youtube",
             Publication.step == "video")) or PLACEHOLDER_URL
         platforms = q.crosspost_platforms(app.queue_context(), item.schedule)
+        reported = known(session)
     yt = render_youtube(app.config, text)
-    posts = [render_post(app.config, text, p, url) for p in platforms]
+    posts = [render_post(app.config, text, p, url, limits=reported.get(p)) for p in platforms]
     youtube = {
         "title": {"text": yt.title, "length": limits.title_length(yt.title),
                   "limit": limits.TITLE_MAX_CHARS, "unit": "characters"},
@@ -52,6 +60,7 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
                     "posts": [{"platform": p.platform, "text": p.text, "length": p.length,
                                "limit": p.limit, "unit": p.unit, "variant": p.variant,
                                "problem": p.problem,
+                               "limit_source": _limit_source(p.platform, reported),
                                "configured": app.credentials.configured(p.platform)}
                               for p in posts]})
     else:
@@ -63,10 +72,12 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
             label = get(p.platform).label + ("" if p.variant == "template"
                                              else f" ({p.variant} text)")
             missing = app.credentials.missing(p.platform)
-            note = (None if not missing else
-                    f"not configured in credentials.json ({', '.join(missing)} empty or a "
-                    "placeholder): will be skipped")
-            _block(label, p.text, p.length, p.limit, p.unit, note)
+            notes = [_limit_note(p.platform, reported)]
+            if missing:
+                notes.append(f"not configured in credentials.json ({', '.join(missing)} "
+                             "empty or a placeholder): will be skipped")
+            _block(label, p.text, p.length, p.limit, p.unit,
+                   "; ".join(n for n in notes if n) or None)
         if url == PLACEHOLDER_URL:
             click.echo("(the link is a stand-in of the same length until the video is up)")
         for problem in problems:
@@ -85,3 +96,24 @@ def _block(label: str, text: str, length: int, limit: int, unit: str,
     for line in text.splitlines() or [""]:
         click.echo(f"   {line}")
     click.echo("")
+
+
+def _limit_source(platform: str, reported: Mapping[str, PlatformLimits]) -> str:
+    """"reported": the limit the platform's server last reported; "default": the documented
+    one (the platform reports none, or has not yet)."""
+    return "reported" if platform in reported else "default"
+
+
+def _limit_note(platform: str, reported: Mapping[str, PlatformLimits]) -> str | None:
+    """Where the limit of a platform whose server reports its own comes from."""
+    from publisher.platforms.spec import get
+
+    spec = get(platform)
+    if not spec.reports_limit:
+        return None
+    limits = reported.get(platform)
+    if limits is None:
+        return (f"{spec.label}'s default limit; the instance's own is learnt at the first "
+                "post")
+    when = f", reported since {limits.seen_at:%Y-%m-%d}" if limits.seen_at else ""
+    return f"the instance's own limit{when}"

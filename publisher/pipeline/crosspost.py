@@ -21,6 +21,7 @@ from publisher.lifecycle import EventKind, Step, all_posted, is_settled, set_pub
 from publisher.pipeline.records import record
 from publisher.pipeline.retry import RETRY_BASE, next_attempt
 from publisher.pipeline.runtime import Runtime
+from publisher.platform_limits import PlatformLimits, remember
 from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, UnknownOutcome
 from publisher.platforms.errors import AuthError, DeferredError, PlatformError, TransientError
 from publisher.queue import text_of
@@ -119,12 +120,25 @@ def _crosspost_item(rt: Runtime, item: Interview, now: dt.datetime,
     return out
 
 
+def _reported_limits(rt: Runtime, platform: str, poster: CrossPoster,
+                     now: dt.datetime) -> PlatformLimits | None:
+    """The limits the platform's server reports (a Mastodon instance's), kept for the checks
+    at `queue add`, `queue edit` and `preview`; None where it reports none (the documented
+    ones apply)."""
+    reported = poster.reported_limits()
+    if reported is None:
+        return None
+    limits = PlatformLimits(*reported, seen_at=now)
+    with rt.transaction() as s:
+        remember(s, platform, limits, now)
+    return limits
+
+
 def _content(rt: Runtime, item: Interview, platform: str, link: str,
-             poster: CrossPoster) -> PostContent:
+             limits: PlatformLimits | None) -> PostContent:
     rendered = render_post(rt.config, text_of(item, rt.schedules,
                                             rt.config.campaign.default_schedule),
-                           platform, link,
-                           limit=poster.max_length())
+                           platform, link, limits=limits)
     if rendered.problem:
         raise PostTooLong(rendered.problem)
     body = item.description.strip().splitlines()[0] if item.description.strip() else ""
@@ -159,7 +173,8 @@ def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetim
         pub_id, state, handle = pub.id, pub.state, pub.handle
     try:
         poster = factory(rt, platform)
-        post = _content(rt, item, platform, link, poster)
+        limits = _reported_limits(rt, platform, poster, now)
+        post = _content(rt, item, platform, link, limits)
         if state in (PublicationState.UNKNOWN.value, PublicationState.IN_FLIGHT.value) \
                 and handle:
             try:

@@ -116,6 +116,12 @@ class CrossPoster(abc.ABC):
         """The most the platform accepts (an adapter may ask the server, and cache it)."""
         return self.rule.limit
 
+    def reported_limits(self) -> tuple[int, int | None] | None:
+        """(max length, link length) as the server reported them, for a platform whose
+        spec `reports_limit`; None when it reports none or they could not be read. The
+        pipeline keeps them for the checks before posting (publisher/platform_limits.py)."""
+        return None
+
     @abc.abstractmethod
     def new_handle(self) -> str:
         """The idempotency handle for a new post, committed before `publish` is called."""

@@ -9,7 +9,8 @@ Exactly once, Mastodon's way:
   boosts excluded) and matches the link among the ``href``s of the status HTML or the card URL.
 
 The instance's limits come from ``GET /api/v2/instance`` (``configuration.statuses``), read
-once per adapter and cached; 500 and 23 when they cannot be read.
+once per adapter and cached; 500 and 23 when they cannot be read. The pipeline keeps what was
+read (``reported_limits``) for the checks at ``queue add`` and ``preview``.
 
 Client notes (Mastodon.py 2.3.3):
 * ``ratelimit_method="throw"``: the default "wait" sleeps inside the call (up to 5 minutes
@@ -50,12 +51,12 @@ from publisher.platforms.errors import (
     PlatformError,
     TransientError,
 )
-from publisher.text.lengths import mastodon_length
 
 if TYPE_CHECKING:
     from mastodon import Mastodon
 
-DEFAULT_URL_LENGTH = 23
+    from publisher.platforms.spec import TextRule
+
 RATE_WINDOW = dt.timedelta(minutes=5)  # Mastodon's API window, when no reset is given
 USER_AGENT = "publisher (Mastodon.py)"
 
@@ -157,7 +158,8 @@ class MastodonPoster(CrossPoster):
         if not self.api_root and not is_placeholder(self.settings.get("api_base_url")):
             self.api_root = str(self.settings["api_base_url"]).strip()
         self._api: Mastodon | None = None
-        self._limits: tuple[int, int] | None = None
+        self._limits: tuple[int, int | None] | None = None
+        self._limits_read = False
         self._seen = _Seen()
 
     # ---- the client ------------------------------------------------------------------------
@@ -189,28 +191,35 @@ class MastodonPoster(CrossPoster):
 
     # ---- limits ----------------------------------------------------------------------------
 
-    def _instance_limits(self) -> tuple[int, int]:
-        """(max_characters, characters_reserved_per_url), read once. Unreadable limits fall
-        back to Mastodon's defaults and are cached too, so counting a batch of texts costs
-        at most one request."""
-        if self._limits is None:
-            self._limits = (self.rule.limit, DEFAULT_URL_LENGTH)
+    def reported_limits(self) -> tuple[int, int | None] | None:
+        """(max_characters, characters_reserved_per_url) as the instance reports them (the
+        latter None when it does not say), read once; None when they cannot be read
+        (unreachable, not configured, or not Mastodon 4): the documented 500 and 23 apply.
+        Unreadable limits are remembered too, so counting a batch of texts costs at most
+        one request."""
+        if not self._limits_read:
+            self._limits_read = True
             from mastodon import MastodonError
 
             try:
                 config = self._client().instance_v2()["configuration"]["statuses"]
+                url_length = config.get("characters_reserved_per_url")
                 self._limits = (int(config["max_characters"]),
-                                int(config.get("characters_reserved_per_url")
-                                    or DEFAULT_URL_LENGTH))
+                                int(url_length) if url_length else None)
             except (MastodonError, PlatformError, KeyError, TypeError, ValueError):
-                pass  # unreachable, not configured, or not Mastodon 4: the defaults
+                pass  # the documented defaults apply
         return self._limits
 
+    def _instance_rule(self) -> TextRule:
+        """The spec's counting rule with the instance's limits, where it reported them."""
+        reported = self.reported_limits()
+        return self.rule.reported(*reported) if reported else self.rule
+
     def max_length(self) -> int:
-        return self._instance_limits()[0]
+        return self._instance_rule().limit
 
     def length(self, text: str) -> int:
-        return mastodon_length(text, self._instance_limits()[1])
+        return self._instance_rule().count(text)
 
     # ---- publishing --------------------------------------------------------------------------
 

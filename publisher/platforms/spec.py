@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from publisher.text.lengths import graphemes, mastodon_length, utf16_units, x_weighted
@@ -45,6 +45,24 @@ class TextRule:
     count: Callable[[str], int]
     unit: str
     max_bytes: int | None = None
+    #: For a platform that counts every link as a fixed length its server may report
+    #: (Mastodon's `characters_reserved_per_url`): the count given that length, and the
+    #: documented length `count` uses.
+    count_with_url_length: Callable[[str, int], int] | None = None
+    url_length: int | None = None
+
+    def reported(self, limit: int | None, url_length: int | None = None) -> TextRule:
+        """This rule with the limit and the link length a server reported (None: the
+        documented one)."""
+        rule = replace(self, limit=limit or self.limit)
+        counter = self.count_with_url_length
+        if url_length and counter is not None and url_length != self.url_length:
+
+            def count(text: str) -> int:
+                return counter(text, url_length)
+
+            rule = replace(rule, count=count, url_length=url_length)
+        return rule
 
     def problem(self, text: str, limit: int | None = None) -> str | None:
         """What is wrong with the text's length, or None if it fits."""
@@ -147,7 +165,8 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
     PlatformSpec(
         name="mastodon", label="Mastodon",
         credentials=(_Key("api_base_url", endpoint=True), _Key("access_token", secret=True)),
-        text=TextRule(500, mastodon_length, "characters"),
+        text=TextRule(500, mastodon_length, "characters",
+                      count_with_url_length=mastodon_length, url_length=23),
         env_root="PUBLISHER_MASTODON_API_ROOT", reports_limit=True,
         adapter="publisher.platforms.mastodon:MastodonPoster",
         fake="publisher.sandbox.mastodon:FakeMastodon"),

@@ -4,17 +4,22 @@ organizers opted in) — never silently cut.
 
 Each platform's counting rule and limit come from its spec (publisher/platforms/spec.py),
 the same rule its adapter counts with, so that enqueue checks every text exactly as it will
-be sent without loading any platform's client library.
+be sent without loading any platform's client library. Where a server reports its own limits
+(a Mastodon instance), the last ones it reported apply (publisher/platform_limits.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from publisher.config import Config
 from publisher.text.templates import TemplateError, render
 from publisher.text.youtube_text import InterviewText, template_variables
+
+if TYPE_CHECKING:
+    from publisher.platform_limits import PlatformLimits
 
 # What a placeholder URL for checks before the video exists must look like: a real watch
 # URL's length (X and Mastodon count any URL as 23; Bluesky counts every character).
@@ -53,27 +58,29 @@ def truncate_keeping_link(text: str, url: str, fits: Callable[[str], bool]) -> s
 
 
 def render_post(cfg: Config, item: InterviewText, platform: str, url: str,
-                *, limit: int | None = None) -> RenderedPost:
-    """The text `platform` will receive for this interview, with its counted length."""
+                *, limits: PlatformLimits | None = None) -> RenderedPost:
+    """The text `platform` will receive for this interview, with its counted length:
+    against the limits its server reported (`limits`: its link length too), else the
+    documented ones."""
     from publisher.platforms.spec import get
 
     spec = get(platform)
-    rule = spec.text
-    assert rule is not None, f"{platform} takes no posts"
-    limit = limit or rule.limit
+    assert spec.text is not None, f"{platform} takes no posts"
+    rule = limits.applied_to(spec.text) if limits is not None else spec.text
+    limit = rule.limit
     variables = template_variables(cfg, item, _hashtags(cfg, item))
     variables.update(url=url, platform=platform)
     try:
         source = cfg.posts.per_platform.get(platform) or item.template("post") \
             or cfg.posts.template
         text = render(source, f"posts.{platform}", variables)
-        problem = rule.problem(text, limit)
+        problem = rule.problem(text)
         variant = "template"
         if problem and platform in cfg.posts.short:
             text = render(cfg.posts.short[platform], f"posts.short.{platform}", variables)
-            problem, variant = rule.problem(text, limit), "short"
+            problem, variant = rule.problem(text), "short"
         if problem and platform in cfg.posts.truncate:
-            cut = truncate_keeping_link(text, url, lambda t: rule.problem(t, limit) is None)
+            cut = truncate_keeping_link(text, url, lambda t: rule.problem(t) is None)
             if cut is not None:
                 text, problem, variant = cut, None, "truncated"
     except TemplateError as exc:
