@@ -382,7 +382,7 @@ FULL = re.compile(r"error: the database \S+ is full \(no space left on the disk 
 
 @pytest.mark.parametrize(("command", "fail_at"), [
     ("queue add", "events"),  # the interview and its speakers written, not its journal entry
-    ("queue hold", "interviews"),  # the journal entry written, not the interview's new state
+    ("queue hold", "events"),  # the interview's new state written, not its journal entry
     ("queue edit", "interviews"),
 ])
 def test_a_disk_full_mid_transaction_leaves_queue_and_journal_as_they_were(
