@@ -7,11 +7,10 @@ known, with no other edit, by the configuration, schedules, credentials, `auth s
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -68,15 +67,6 @@ class FakePigeon(LoopbackServer):
         super().__init__(**kwargs)
         self.posts: list[dict[str, Any]] = []
         self._guard = threading.Lock()
-
-    @classmethod
-    def for_sandbox(cls, *, port: int = 0, clock: Callable[[], dt.datetime] | None = None
-                    ) -> FakePigeon:
-        return cls(port=port)
-
-    @property
-    def sandbox_root(self) -> str:
-        return self.root
 
     def sandbox_credentials(self) -> dict[str, Any]:
         return {"token": TOKEN, "loft": "carrara"}

@@ -320,13 +320,7 @@ class FakeBluesky(LoopbackServer):
         return cls(handle=cls.SANDBOX_HANDLE, app_password=cls.SANDBOX_APP_PASSWORD,
                    port=port)
 
-    @property
-    def sandbox_root(self) -> str:
-        """The value of the platform's API-root environment variable that reaches us."""
-        return self.root
-
     def sandbox_credentials(self) -> dict[str, Any]:
-        """credentials.json's section for this fake (its own values: nothing secret)."""
         return {"handle": self.account.handle, "app_password": self.SANDBOX_APP_PASSWORD,
                 "service_url": "https://bsky.sandbox"}
 

@@ -45,7 +45,6 @@ import math
 import re
 import secrets
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -132,18 +131,12 @@ class FakeFacebook(PostFaults, LoopbackServer):
 
     # ---- the sandbox's view (publisher/sandbox/platforms.py) ------------------------------
 
-    @classmethod
-    def for_sandbox(cls, *, port: int = 0, clock: Callable[[], datetime] | None = None
-                    ) -> FakeFacebook:
-        return cls(port=port)
-
     @property
     def sandbox_root(self) -> str:
         """The value of the platform's API-root environment variable that reaches us."""
         return self.api_root
 
     def sandbox_credentials(self) -> dict[str, Any]:
-        """credentials.json's section for this fake (its own values: nothing secret)."""
         return {"page_id": self.page_id, "page_access_token": self.token}
 
     def posts_with(self, link: str) -> list[dict[str, Any]]:

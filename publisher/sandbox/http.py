@@ -32,8 +32,9 @@ import struct
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, BinaryIO, Self, cast
@@ -456,6 +457,23 @@ class LoopbackServer:
         """Close every keep-alive connection that is waiting for its next request (as a server
         or proxy does after an idle timeout). Returns how many were closed."""
         return self._close_connections(idle_only=True)
+
+    # ---- the sandbox's view (publisher/sandbox/platforms.py) ------------------------------
+
+    @classmethod
+    def for_sandbox(cls, *, port: int = 0, clock: Callable[[], datetime] | None = None
+                    ) -> Self:
+        """The fake as `SandboxPlatforms` starts it (a fake with a clock takes it)."""
+        return cls(port=port)
+
+    @property
+    def sandbox_root(self) -> str:
+        """The value of the platform's API-root environment variable that reaches us."""
+        return self.root
+
+    def sandbox_credentials(self) -> dict[str, Any]:
+        """credentials.json's section for this fake (its own values: nothing secret)."""
+        raise NotImplementedError
 
     # ---- for subclasses ----------------------------------------------------------------
 

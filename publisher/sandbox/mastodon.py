@@ -401,13 +401,7 @@ class FakeMastodon(PostFaults, LoopbackServer):
                     ) -> FakeMastodon:
         return cls(port=port, clock=clock)
 
-    @property
-    def sandbox_root(self) -> str:
-        """The value of the platform's API-root environment variable that reaches us."""
-        return self.root
-
     def sandbox_credentials(self) -> dict[str, Any]:
-        """credentials.json's section for this fake (its own values: nothing secret)."""
         return {"api_base_url": "https://mastodon.sandbox", "access_token": self.access_token}
 
     def posts_with(self, link: str) -> list[dict[str, Any]]:

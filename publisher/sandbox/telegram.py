@@ -38,8 +38,6 @@ import copy
 import json
 import re
 import time
-from collections.abc import Callable
-from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -115,18 +113,12 @@ class FakeTelegram(PostFaults, LoopbackServer):
 
     # ---- the sandbox's view (publisher/sandbox/platforms.py) ------------------------------
 
-    @classmethod
-    def for_sandbox(cls, *, port: int = 0, clock: Callable[[], datetime] | None = None
-                    ) -> FakeTelegram:
-        return cls(port=port)
-
     @property
     def sandbox_root(self) -> str:
         """The value of the platform's API-root environment variable that reaches us."""
         return self.api_root
 
     def sandbox_credentials(self) -> dict[str, Any]:
-        """credentials.json's section for this fake (its own values: nothing secret)."""
         return {"bot_token": self.token, "chat_id": self.chat_username}
 
     def posts_with(self, link: str) -> list[dict[str, Any]]:

@@ -52,7 +52,6 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -168,18 +167,7 @@ class FakeX(LoopbackServer):
 
     # ---- the sandbox's view (publisher/sandbox/platforms.py) ------------------------------
 
-    @classmethod
-    def for_sandbox(cls, *, port: int = 0, clock: Callable[[], datetime] | None = None
-                    ) -> FakeX:
-        return cls(port=port)
-
-    @property
-    def sandbox_root(self) -> str:
-        """The value of the platform's API-root environment variable that reaches us."""
-        return self.root
-
     def sandbox_credentials(self) -> dict[str, Any]:
-        """credentials.json's section for this fake (its own values: nothing secret)."""
         return dict(self.keys.as_settings())
 
     def posts_with(self, link: str) -> list[dict[str, Any]]:
