@@ -183,3 +183,4 @@ def test_every_cross_post_done_has_one_definition(one: HomeFixture) -> None:
         assert not all_posted(s, 1, ("mastodon",))
         set_publication(pub, PublicationState.SKIPPED)
         assert all_posted(s, 1, ("mastodon",)) and all_posted(s, 1, None)
+
