@@ -13,6 +13,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
 from publisher import leases
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, caption_step, is_settled, set_publication
@@ -28,12 +31,13 @@ from publisher.platforms.errors import (
     SessionExpired,
     TransientError,
 )
-from publisher.platforms.youtube.api import YouTubeApi, watch_url
+from publisher.platforms.youtube.api import YouTubeApi, caption_name, watch_url
+from publisher.platforms.youtube.errors import DAILY_STEP_LIMIT
 from publisher.platforms.youtube.metadata import VideoMeta, insert_body
 from publisher.platforms.youtube.upload import Backoff, Interrupted, upload_video
 from publisher.queue import text_of
 from publisher.quota import QuotaLimits, ensure_room
-from publisher.store.models import Interview, PublicationState, State
+from publisher.store.models import Interview, Publication, PublicationState, State
 from publisher.text.youtube_text import render_youtube
 
 log = logging.getLogger(__name__)
@@ -76,8 +80,6 @@ class _DbJournal:
         self.started = False
 
     def session_started(self, uri: str, *, replaces_expired: bool) -> None:
-        from publisher.store.models import Publication
-
         with self.rt.transaction() as s:
             leases.renew(s, self.interview_id, self.rt.owner, self.rt.clock(), LEASE_TTL)
             pub = s.get(Publication, self.pub_id)
@@ -88,8 +90,6 @@ class _DbJournal:
         crash_point("upload.session_saved")
 
     def progress(self, offset: int, total: int) -> None:
-        from publisher.store.models import Publication
-
         if not self.started:
             self.rt.progress.start(self.label, total)
             self.started = True
@@ -153,16 +153,21 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
         # right away"), which is the slot's moment anyway.
         publish_at = slot_at if slot_at and slot_at > rt.clock() else None
         body, parts = insert_body(meta, publish_at)
-        if handle is None:
-            _room(rt, "videos.insert")
-            api.charge("videos.insert")
+
+        def charge(method: str) -> None:
+            """Every initiation: room in today's quota first, then counted (a restart after
+            an expired session and a retried initiation cost a unit each)."""
+            _room(rt, method)
+            api.charge(method)
+
         journal = _DbJournal(rt, interview_id, pub_id, f"Uploading {item.title[:40]}")
         video = upload_video(
             api.service, http, path=Path(item.video_path), body=body, parts=parts,
             journal=journal, saved_session=handle,
             chunk_size=rt.config.youtube.chunk_size_mib * 1024 * 1024,
             mimetype="video/*", notify_subscribers=rt.config.youtube.notify_subscribers,
-            backoff=Backoff(sleep=rt.sleep, now=rt.clock), should_stop=rt.should_stop)
+            backoff=Backoff(sleep=rt.sleep, now=rt.clock), should_stop=rt.should_stop,
+            charge=charge)
         video_id = str(video["id"])
         crash_point("upload.finished_not_recorded")
         with rt.transaction() as s:
@@ -209,77 +214,241 @@ def _file_problem(path: Path, expected_sha256: str) -> str | None:
     return None
 
 
-def _step(rt: Runtime, item: Interview, step: str) -> tuple[int, bool, str | None]:
+@dataclass(frozen=True)
+class _Record:
+    """What a decoration step needs to know of its publication record."""
+
+    id: int
+    settled: bool
+    handle: str | None
+    waiting_until: dt.datetime | None  # failed, to be tried again then
+    attempts: int
+
+
+def _step(rt: Runtime, item: Interview, step: str) -> _Record:
     with rt.transaction() as s:
         pub = record(s, item.id, "youtube", step)
-        return pub.id, is_settled(pub), pub.handle
+        waiting = (pub.next_attempt_at if pub.state == PublicationState.FAILED.value
+                   else None)
+        return _Record(pub.id, is_settled(pub), pub.handle, waiting, pub.attempts)
 
 
 def _mark(rt: Runtime, item: Interview, pub_id: int, state: PublicationState, *,
-          handle: str | None = None, error: str | None = None) -> None:
-    from publisher.store.models import Publication
-
+          handle: str | None = None, error: str | None = None,
+          retry_at: dt.datetime | None = None) -> None:
+    """Record a decoration's new state (a failed one with when to try it again)."""
     with rt.transaction() as s:
         pub = s.get(Publication, pub_id)
         assert pub is not None
-        set_publication(pub, state, last_error=error,
+        set_publication(pub, state, last_error=error, next_attempt_at=retry_at,
                         **({"handle": handle} if handle is not None else {}))
+        if state == PublicationState.FAILED:
+            pub.attempts += 1
         rt.journal(s, item.id, EventKind.YOUTUBE_STEP, step=pub.step, state=state.value,
-                   **({"error": error} if error else {}))
+                   **({"error": error} if error else {}),
+                   **({"next_attempt_at": retry_at.isoformat()} if retry_at else {}))
+
+
+def _decorations(item: Interview) -> list[str]:
+    """The decoration steps an interview asks for, in the order they are made."""
+    steps: list[str] = []
+    if item.thumbnail_path:
+        steps.append(Step.THUMBNAIL)
+    if item.playlist:
+        steps.append(Step.PLAYLIST)
+    steps += [caption_step(track.language) for track in item.captions]
+    return steps
 
 
 def _decorate(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str) -> list[str]:
     """Thumbnail, playlist and captions; each journaled and safe to repeat.
 
     A step YouTube refuses for good (e.g. custom thumbnails on an unverified channel) is
-    recorded as needing attention, and the video stays: it is still published on time.
+    recorded as needing attention, and the video stays: it is still published on time. So
+    is a thumbnail over YouTube's thumbnails-per-24-hours limit: it waits a day on its own
+    (`finish_decorations`) while the interview goes on.
     """
     notes: list[str] = []
-    if item.thumbnail_path:
-        pub_id, done, _ = _step(rt, item, Step.THUMBNAIL)
-        if not done:
-            try:
-                mime = check_thumbnail(Path(item.thumbnail_path))
-                _room(rt, "thumbnails.set")
-                crash_point("thumbnail.before")
-                api.set_thumbnail(video_id, Path(item.thumbnail_path), mime)
-                crash_point("thumbnail.sent")
-                _mark(rt, item, pub_id, PublicationState.DONE)
-            except (MediaError, PermanentError) as exc:
-                reason = getattr(exc, "reason", None)
-                msg = ("YouTube refused the custom thumbnail: the channel must be verified "
-                       "(youtube.com/verify) to use custom thumbnails" if reason == "forbidden"
-                       else f"the thumbnail was not set: {exc}")
-                _mark(rt, item, pub_id, PublicationState.NEEDS_ATTENTION, error=msg)
-                notes.append(msg)
-    if item.playlist:
-        pub_id, done, playlist_id = _step(rt, item, Step.PLAYLIST)
-        if not done:
-            _room(rt, "playlists.list", "playlists.insert", "playlistItems.list",
-                  "playlistItems.insert")
-            if playlist_id is None:
-                playlist_id = api.find_playlist(item.playlist) or api.create_playlist(
-                    item.playlist)
-                # Remember the playlist before adding: a retry must not create a second one.
-                _mark(rt, item, pub_id, PublicationState.IN_FLIGHT, handle=playlist_id)
-            crash_point("playlist.before")
-            if not api.playlist_has(playlist_id, video_id):
-                api.add_to_playlist(playlist_id, video_id)
-                crash_point("playlist.sent")
-            _mark(rt, item, pub_id, PublicationState.DONE)
-    for track in item.captions:
-        pub_id, done, _ = _step(rt, item, caption_step(track.language))
-        if done:
-            continue
-        _room(rt, "captions.list", "captions.insert")
-        _mark(rt, item, pub_id, PublicationState.IN_FLIGHT)
-        crash_point("captions.before")
-        if track.language.casefold() not in api.caption_languages(video_id):
-            api.insert_caption(video_id, track.language, Path(track.path),
-                               f"{item.title} ({track.language})")
-            crash_point("captions.sent")
-        _mark(rt, item, pub_id, PublicationState.DONE)
+    for step in _decorations(item):
+        note = _decorate_one(rt, api, item, video_id, step)
+        if note:
+            notes.append(note)
     return notes
+
+
+def _decorate_one(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
+                  step: str) -> str | None:
+    """Make one decoration unless done (or waiting for its time); a note for people."""
+    rec = _step(rt, item, step)
+    if rec.settled:
+        return None
+    if rec.waiting_until is not None and rec.waiting_until > rt.clock():
+        return f"the {step} waits until {rec.waiting_until:%Y-%m-%d %H:%M} UTC"
+    if step == Step.THUMBNAIL:
+        return _thumbnail(rt, api, item, video_id, rec)
+    if step == Step.PLAYLIST:
+        _playlist(rt, api, item, video_id, rec)
+        return None
+    track = next(t for t in item.captions if caption_step(t.language) == step)
+    # Our track is known again by its name, committed before it is sent (a later title
+    # edit cannot make a retry miss it), and by being an uploaded ("standard") track:
+    # YouTube's automatic track in the same language is not ours.
+    name = rec.handle or caption_name(item.title, track.language)
+    _room(rt, "captions.list", "captions.insert")
+    _mark(rt, item, rec.id, PublicationState.IN_FLIGHT, handle=name)
+    crash_point("captions.before")
+    if not api.has_caption(video_id, track.language, name):
+        api.insert_caption(video_id, track.language, Path(track.path), name)
+        crash_point("captions.sent")
+    _mark(rt, item, rec.id, PublicationState.DONE)
+    return None
+
+
+def _thumbnail(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
+               rec: _Record) -> str | None:
+    assert item.thumbnail_path is not None
+    try:
+        mime = check_thumbnail(Path(item.thumbnail_path))
+        _room(rt, "thumbnails.set")
+        crash_point("thumbnail.before")
+        api.set_thumbnail(video_id, Path(item.thumbnail_path), mime)
+        crash_point("thumbnail.sent")
+        _mark(rt, item, rec.id, PublicationState.DONE)
+        return None
+    except DeferredError as exc:
+        if exc.reason != DAILY_STEP_LIMIT:
+            raise  # the whole day's quota: everything waits
+        _mark(rt, item, rec.id, PublicationState.FAILED, error=str(exc), retry_at=exc.until)
+        log.warning("interview %s: the thumbnail waits: %s", item.id, exc)
+        return (f"the thumbnail waits until {exc.until:%Y-%m-%d %H:%M} UTC: YouTube's limit "
+                "of thumbnails per 24 hours is reached (the video goes out on time without "
+                "it)")
+    except (MediaError, PermanentError) as exc:
+        reason = getattr(exc, "reason", None)
+        msg = ("YouTube refused the custom thumbnail: the channel must be verified "
+               "(youtube.com/verify) to use custom thumbnails" if reason == "forbidden"
+               else f"the thumbnail was not set: {exc}")
+        _mark(rt, item, rec.id, PublicationState.NEEDS_ATTENTION, error=msg)
+        return msg
+
+
+def _playlist(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
+              rec: _Record) -> None:
+    assert item.playlist is not None
+    _room(rt, "playlists.list", "playlists.insert", "playlistItems.list",
+          "playlistItems.insert")
+    playlist_id = rec.handle
+    if playlist_id is None:
+        playlist_id = api.find_playlist(item.playlist) or api.create_playlist(item.playlist)
+        # Remember the playlist before adding: a retry must not create a second one.
+        _mark(rt, item, rec.id, PublicationState.IN_FLIGHT, handle=playlist_id)
+    crash_point("playlist.before")
+    if not api.playlist_has(playlist_id, video_id):
+        api.add_to_playlist(playlist_id, video_id)
+        crash_point("playlist.sent")
+    _mark(rt, item, rec.id, PublicationState.DONE)
+
+
+# ---- decorations that waited while the interview went on -------------------------------------
+
+_DECORATION = or_(Publication.step.in_([Step.THUMBNAIL.value, Step.PLAYLIST.value]),
+                  Publication.step.like(f"{Step.CAPTIONS.value}:%"))
+#: Where an interview may be while a decoration of its still waits: after staging, the video
+#: is on YouTube and the decoration can still be made, published or not.
+_AFTER_STAGING = (State.STAGED.value, State.RELEASED.value, State.PUBLISHED.value)
+_OPEN = (PublicationState.PENDING.value, PublicationState.IN_FLIGHT.value,
+         PublicationState.UNKNOWN.value, PublicationState.FAILED.value)
+
+
+def _due_now(now: dt.datetime) -> ColumnElement[bool]:
+    """A decoration record to try at `now`: open (not done, skipped or needing a person),
+    and its time has come (or it has none: a person asked for a retry)."""
+    return and_(_DECORATION, Publication.platform == "youtube",
+                Publication.state.in_(_OPEN),
+                or_(Publication.next_attempt_at.is_(None), Publication.next_attempt_at <= now))
+
+
+def interviews_with_due_decorations(session: Session, now: dt.datetime) -> list[int]:
+    """Staged, released or published interviews with a decoration to try now."""
+    return list(session.scalars(
+        select(Publication.interview_id).join(Interview)
+        .where(Interview.state.in_(_AFTER_STAGING), _due_now(now))
+        .distinct().order_by(Publication.interview_id)))
+
+
+def next_decoration_retry(session: Session, now: dt.datetime
+                          ) -> tuple[dt.datetime, str] | None:
+    """(when, title) of the next waiting decoration of an interview past staging."""
+    row = session.execute(
+        select(Publication.next_attempt_at, Interview.title).join(Interview)
+        .where(Interview.state.in_(_AFTER_STAGING), _DECORATION,
+               Publication.platform == "youtube", Publication.state.in_(_OPEN),
+               Publication.next_attempt_at > now)
+        .order_by(Publication.next_attempt_at).limit(1)).first()
+    return (row.next_attempt_at, row.title) if row is not None else None
+
+
+def finish_decorations(rt: Runtime, interview_id: int) -> StageResult:
+    """Make the decorations of an interview past staging that are due now (a thumbnail that
+    waited out YouTube's 24-hour limit, or one a person asked to retry), each on its own.
+    The interview's state does not change; outcome done, waiting, needs_attention or busy.
+    """
+    now = rt.clock()
+    with rt.transaction() as s:
+        if not leases.claim(s, interview_id, rt.owner, now, LEASE_TTL):
+            return StageResult(interview_id, "busy", "another worker holds it")
+        item = s.get(Interview, interview_id)
+        assert item is not None
+        _ = (item.captions,)  # load while in session
+        video_id = record(s, interview_id, "youtube", Step.VIDEO).remote_id
+        due = set(s.scalars(select(Publication.step).where(
+            Publication.interview_id == interview_id, _due_now(now))))
+    notes: list[str] = []
+    try:
+        if item.state not in _AFTER_STAGING or video_id is None:
+            return StageResult(interview_id, "skipped", f"it is {item.state}")
+        for step in _decorations(item):
+            if step not in due:
+                continue
+            try:
+                api, _http = rt.youtube()
+                note = _decorate_one(rt, api, item, video_id, step)
+            except PlatformError as exc:
+                note = _step_failed(rt, item, step, exc)
+            if note:
+                notes.append(note)
+        with rt.transaction() as s:
+            states = set(s.scalars(select(Publication.state).where(
+                Publication.interview_id == interview_id, Publication.platform == "youtube",
+                Publication.step.in_(due))))
+    except leases.LeaseLost as exc:
+        return StageResult(interview_id, "busy", str(exc), video_id)
+    finally:
+        with rt.transaction() as s:
+            leases.release(s, interview_id, rt.owner)
+    outcome = ("needs_attention" if PublicationState.NEEDS_ATTENTION.value in states
+               else "waiting" if states & set(_OPEN) else "done")
+    return StageResult(interview_id, outcome, "; ".join(notes), video_id)
+
+
+def _step_failed(rt: Runtime, item: Interview, step: str, exc: PlatformError) -> str:
+    """Record one decoration's failure after staging: when to try again, or a person."""
+    now = rt.clock()
+    rec = _step(rt, item, step)
+    if isinstance(exc, DeferredError):
+        retry_at = exc.until
+    elif isinstance(exc, AuthError):
+        retry_at = now + dt.timedelta(hours=1)  # a person re-authorises; looked at hourly
+    elif isinstance(exc, TransientError | SessionExpired):
+        retry_at = next_attempt(now, rec.attempts + 1, getattr(exc, "retry_at", None))
+    else:
+        msg = f"the {step} was not made on YouTube: {exc}"
+        _mark(rt, item, rec.id, PublicationState.NEEDS_ATTENTION, error=msg)
+        rt.notify(f"Interview {item.id}: the {step} needs attention", msg)
+        return msg
+    _mark(rt, item, rec.id, PublicationState.FAILED, error=str(exc), retry_at=retry_at)
+    log.warning("interview %s: the %s waits until %s: %s", item.id, step, retry_at, exc)
+    return f"the {step} waits until {retry_at:%Y-%m-%d %H:%M} UTC: {exc}"
 
 
 def _verify(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
