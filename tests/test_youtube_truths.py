@@ -44,6 +44,7 @@ from tests.conftest import HomeFixture, Media, add_args
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)  # a Monday; no blackout in February
 TUESDAY_SLOT = dt.datetime(2027, 2, 2, 17, 0, tzinfo=dt.UTC)
+FRIDAY_SLOT = dt.datetime(2027, 2, 5, 17, 0, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -216,7 +217,7 @@ def test_thumbnail_limit_defers_the_thumbnail_a_day_without_holding_the_intervie
 
 def test_thumbnail_limit_again_waits_another_day(sqlite_home: HomeFixture, media: Media,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = Clock(TUESDAY_SLOT - dt.timedelta(hours=8))
+    clock = Clock(FRIDAY_SLOT - dt.timedelta(hours=47))  # staged a good day ahead
     with FakeYouTube(clock=clock) as yt:
         connect(sqlite_home, yt)
         sqlite_home.ok(*add_args(media.video(), "Miniatura", "--thumbnail", media.png()))
@@ -230,6 +231,37 @@ def test_thumbnail_limit_again_waits_another_day(sqlite_home: HomeFixture, media
         assert thumbnail.state == "failed"
         assert thumbnail.next_attempt_at == clock.now + dt.timedelta(hours=24)
         assert thumbnail.attempts == 2
+        # An organizer who knows better asks for it now: the next run tries it.
+        yt.exceed_thumbnail_limit(False)
+        sqlite_home.ok("retry", 1)
+        clock.now += dt.timedelta(minutes=1)
+        retried = run_due(rt, clock.now)
+        assert ("decorate", "done") in [(a.step, a.outcome) for a in retried.actions]
+        assert next(iter(yt.videos.values())).thumbnails_set == 1
+
+
+def test_a_waiting_decoration_no_longer_asked_for_is_skipped(
+        sqlite_home: HomeFixture, media: Media, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(FRIDAY_SLOT - dt.timedelta(hours=47))  # staged a good day ahead
+    with FakeYouTube(clock=clock) as yt:
+        connect(sqlite_home, yt)
+        sqlite_home.ok(*add_args(media.video(), "Miniatura", "--thumbnail", media.png()))
+        rt = runtime(sqlite_home, monkeypatch, clock)
+        yt.exceed_thumbnail_limit()
+        run_due(rt, clock.now)
+        engine = make_engine(sqlite_home.db_url)
+        with Session(engine) as s, s.begin():
+            item = s.get(Interview, 1)
+            assert item is not None
+            item.thumbnail_path = None
+        engine.dispose()
+        yt.exceed_thumbnail_limit(False)
+        clock.now += dt.timedelta(hours=24)
+        assert [(a.step, a.outcome) for a in run_due(rt, clock.now).actions] == [
+            ("decorate", "done")]
+        assert records(sqlite_home)["thumbnail"].state == "skipped"
+        assert next(iter(yt.videos.values())).thumbnails_set == 0
+        assert run_due(rt, clock.now).actions == []
 
 
 # ---- 21: every upload initiation is counted --------------------------------------------------

@@ -407,9 +407,10 @@ def finish_decorations(rt: Runtime, interview_id: int) -> StageResult:
     try:
         if item.state not in _AFTER_STAGING or video_id is None:
             return StageResult(interview_id, "skipped", f"it is {item.state}")
-        for step in _decorations(item):
-            if step not in due:
-                continue
+        wanted = _decorations(item)
+        for step in sorted(due - set(wanted)):  # no longer asked for (edited away)
+            _mark(rt, item, _step(rt, item, step).id, PublicationState.SKIPPED)
+        for step in (step for step in wanted if step in due):
             try:
                 api, _http = rt.youtube()
                 note = _decorate_one(rt, api, item, video_id, step)
@@ -421,8 +422,6 @@ def finish_decorations(rt: Runtime, interview_id: int) -> StageResult:
             states = set(s.scalars(select(Publication.state).where(
                 Publication.interview_id == interview_id, Publication.platform == "youtube",
                 Publication.step.in_(due))))
-    except leases.LeaseLost as exc:
-        return StageResult(interview_id, "busy", str(exc), video_id)
     finally:
         with rt.transaction() as s:
             leases.release(s, interview_id, rt.owner)
