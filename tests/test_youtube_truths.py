@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from publisher.cli.app import App
 from publisher.home import Home
+from publisher.pipeline.retry import RETRY_BASE
 from publisher.pipeline.run_due import run_due
 from publisher.pipeline.runtime import Runtime
 from publisher.pipeline.youtube_stage import stage
@@ -39,7 +40,7 @@ from publisher.platforms.youtube.client import Endpoints, build_service, make_ht
 from publisher.platforms.youtube.upload import Backoff, upload_video
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
-from publisher.store.models import Interview, Publication
+from publisher.store.models import CaptionTrack, Interview, Publication
 from tests.conftest import HomeFixture, Media, add_args
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)  # a Monday; no blackout in February
@@ -238,6 +239,53 @@ def test_thumbnail_limit_again_waits_another_day(sqlite_home: HomeFixture, media
         retried = run_due(rt, clock.now)
         assert ("decorate", "done") in [(a.step, a.outcome) for a in retried.actions]
         assert next(iter(yt.videos.values())).thumbnails_set == 1
+
+
+def test_a_decoration_failing_after_staging_waits_or_needs_a_person(
+        sqlite_home: HomeFixture, media: Media, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After staging, a decoration's failure is its own: a 503 is tried again after the
+    backoff, a refusal for good needs a person (and says so in `status`); the interview
+    stays where it is."""
+    clock = Clock(FRIDAY_SLOT - dt.timedelta(hours=47))
+    with FakeYouTube(clock=clock) as yt:
+        connect(sqlite_home, yt)
+        sqlite_home.ok(*add_args(media.video(), "Miniatura", "--thumbnail", media.png()))
+        rt = runtime(sqlite_home, monkeypatch, clock)
+        yt.exceed_thumbnail_limit()
+        run_due(rt, clock.now)
+        yt.exceed_thumbnail_limit(False)
+        clock.now += dt.timedelta(hours=24)
+        yt.fail_next("thumbnails.set", 503)
+        first = run_due(rt, clock.now)
+        assert [(a.step, a.outcome) for a in first.actions] == [("decorate", "waiting")]
+        thumbnail = records(sqlite_home)["thumbnail"]
+        assert thumbnail.state == "failed" and thumbnail.attempts == 2
+        assert thumbnail.next_attempt_at == clock.now + 4 * RETRY_BASE  # backoff, attempt 2
+        clock.now = thumbnail.next_attempt_at
+        assert [(a.step, a.outcome) for a in run_due(rt, clock.now).actions] == [
+            ("decorate", "done")]
+
+        # A caption track that must be added after staging, and that YouTube refuses.
+        empty = media.file("vuoto.en.srt", "")
+        engine = make_engine(sqlite_home.db_url)
+        with Session(engine) as s, s.begin():
+            s.add(CaptionTrack(interview_id=1, language="en", path=str(empty), format="srt"))
+            s.add(Publication(interview_id=1, platform="youtube", step="captions:en",
+                              account="", progress=0, attempts=0))
+        engine.dispose()
+        refused = run_due(rt, clock.now)
+        assert [(a.step, a.outcome) for a in refused.actions] == [
+            ("decorate", "needs_attention")]
+        assert records(sqlite_home)["captions:en"].state == "needs_attention"
+        status = sqlite_home.run("status", "--json")
+        assert status.exit_code == 4
+        (need,) = json.loads(status.stdout)["needs_attention"]
+        assert "captions:en" in need["reason"] and "contain" in need["reason"]
+        engine = make_engine(sqlite_home.db_url)
+        with Session(engine) as s:
+            assert s.scalars(select(Interview.state)).one() == "staged"
+        engine.dispose()
+        assert run_due(rt, clock.now).actions == []
 
 
 def test_a_waiting_decoration_no_longer_asked_for_is_skipped(

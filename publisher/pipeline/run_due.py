@@ -31,16 +31,11 @@ from sqlalchemy import select
 from publisher.cadence import make_plan
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, set_publication
+from publisher.pipeline import waiting_decorations
 from publisher.pipeline.planning import plan_items
 from publisher.pipeline.records import record
 from publisher.pipeline.runtime import Runtime
-from publisher.pipeline.youtube_stage import (
-    StageResult,
-    finish_decorations,
-    interviews_with_due_decorations,
-    next_decoration_retry,
-    stage,
-)
+from publisher.pipeline.youtube_stage import StageResult, stage
 from publisher.platforms.errors import PlatformError
 from publisher.schedules import find_schedule
 from publisher.store.models import Interview, Publication, PublicationState, State
@@ -188,9 +183,9 @@ def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunRe
 
 def _decorations_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
     with rt.transaction() as s:
-        due = interviews_with_due_decorations(s, now)
+        due = waiting_decorations.due_interviews(s, now)
     for interview_id in due:
-        _record(report, "decorate", finish_decorations(rt, interview_id))
+        _record(report, "decorate", waiting_decorations.finish(rt, interview_id))
 
 
 def _release_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunReport) -> None:
@@ -300,7 +295,7 @@ def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
                              .where(Interview.state == State.RELEASED.value)).all()
         staged = s.execute(select(Interview.title, Interview.slot_at).where(
             Interview.state == State.STAGED.value, Interview.slot_at > now)).all()
-        decoration = next_decoration_retry(s, now)
+        decoration = waiting_decorations.next_retry(s, now)
     plan = make_plan(rt.schedules, items, now, longest + dt.timedelta(days=8),
                      default_schedule=rt.config.campaign.default_schedule,
                      daily_uploads=rt.config.youtube.daily_uploads)

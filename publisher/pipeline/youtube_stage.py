@@ -13,9 +13,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session
-
 from publisher import leases
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, caption_step, is_settled, set_publication
@@ -215,7 +212,7 @@ def _file_problem(path: Path, expected_sha256: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Record:
+class StepRecord:
     """What a decoration step needs to know of its publication record."""
 
     id: int
@@ -225,15 +222,15 @@ class _Record:
     attempts: int
 
 
-def _step(rt: Runtime, item: Interview, step: str) -> _Record:
+def step_record(rt: Runtime, item: Interview, step: str) -> StepRecord:
     with rt.transaction() as s:
         pub = record(s, item.id, "youtube", step)
         waiting = (pub.next_attempt_at if pub.state == PublicationState.FAILED.value
                    else None)
-        return _Record(pub.id, is_settled(pub), pub.handle, waiting, pub.attempts)
+        return StepRecord(pub.id, is_settled(pub), pub.handle, waiting, pub.attempts)
 
 
-def _mark(rt: Runtime, item: Interview, pub_id: int, state: PublicationState, *,
+def mark_step(rt: Runtime, item: Interview, pub_id: int, state: PublicationState, *,
           handle: str | None = None, error: str | None = None,
           retry_at: dt.datetime | None = None) -> None:
     """Record a decoration's new state (a failed one with when to try it again)."""
@@ -249,7 +246,7 @@ def _mark(rt: Runtime, item: Interview, pub_id: int, state: PublicationState, *,
                    **({"next_attempt_at": retry_at.isoformat()} if retry_at else {}))
 
 
-def _decorations(item: Interview) -> list[str]:
+def decoration_steps(item: Interview) -> list[str]:
     """The decoration steps an interview asks for, in the order they are made."""
     steps: list[str] = []
     if item.thumbnail_path:
@@ -266,20 +263,20 @@ def _decorate(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str) -> l
     A step YouTube refuses for good (e.g. custom thumbnails on an unverified channel) is
     recorded as needing attention, and the video stays: it is still published on time. So
     is a thumbnail over YouTube's thumbnails-per-24-hours limit: it waits a day on its own
-    (`finish_decorations`) while the interview goes on.
+    (`waiting_decorations.finish`) while the interview goes on.
     """
     notes: list[str] = []
-    for step in _decorations(item):
-        note = _decorate_one(rt, api, item, video_id, step)
+    for step in decoration_steps(item):
+        note = decorate_step(rt, api, item, video_id, step)
         if note:
             notes.append(note)
     return notes
 
 
-def _decorate_one(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
+def decorate_step(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
                   step: str) -> str | None:
     """Make one decoration unless done (or waiting for its time); a note for people."""
-    rec = _step(rt, item, step)
+    rec = step_record(rt, item, step)
     if rec.settled:
         return None
     if rec.waiting_until is not None and rec.waiting_until > rt.clock():
@@ -295,17 +292,17 @@ def _decorate_one(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
     # YouTube's automatic track in the same language is not ours.
     name = rec.handle or caption_name(item.title, track.language)
     _room(rt, "captions.list", "captions.insert")
-    _mark(rt, item, rec.id, PublicationState.IN_FLIGHT, handle=name)
+    mark_step(rt, item, rec.id, PublicationState.IN_FLIGHT, handle=name)
     crash_point("captions.before")
     if not api.has_caption(video_id, track.language, name):
         api.insert_caption(video_id, track.language, Path(track.path), name)
         crash_point("captions.sent")
-    _mark(rt, item, rec.id, PublicationState.DONE)
+    mark_step(rt, item, rec.id, PublicationState.DONE)
     return None
 
 
 def _thumbnail(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
-               rec: _Record) -> str | None:
+               rec: StepRecord) -> str | None:
     assert item.thumbnail_path is not None
     try:
         mime = check_thumbnail(Path(item.thumbnail_path))
@@ -313,12 +310,12 @@ def _thumbnail(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
         crash_point("thumbnail.before")
         api.set_thumbnail(video_id, Path(item.thumbnail_path), mime)
         crash_point("thumbnail.sent")
-        _mark(rt, item, rec.id, PublicationState.DONE)
+        mark_step(rt, item, rec.id, PublicationState.DONE)
         return None
     except DeferredError as exc:
         if exc.reason != DAILY_STEP_LIMIT:
             raise  # the whole day's quota: everything waits
-        _mark(rt, item, rec.id, PublicationState.FAILED, error=str(exc), retry_at=exc.until)
+        mark_step(rt, item, rec.id, PublicationState.FAILED, error=str(exc), retry_at=exc.until)
         log.warning("interview %s: the thumbnail waits: %s", item.id, exc)
         return (f"the thumbnail waits until {exc.until:%Y-%m-%d %H:%M} UTC: YouTube's limit "
                 "of thumbnails per 24 hours is reached (the video goes out on time without "
@@ -328,12 +325,12 @@ def _thumbnail(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
         msg = ("YouTube refused the custom thumbnail: the channel must be verified "
                "(youtube.com/verify) to use custom thumbnails" if reason == "forbidden"
                else f"the thumbnail was not set: {exc}")
-        _mark(rt, item, rec.id, PublicationState.NEEDS_ATTENTION, error=msg)
+        mark_step(rt, item, rec.id, PublicationState.NEEDS_ATTENTION, error=msg)
         return msg
 
 
 def _playlist(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
-              rec: _Record) -> None:
+              rec: StepRecord) -> None:
     assert item.playlist is not None
     _room(rt, "playlists.list", "playlists.insert", "playlistItems.list",
           "playlistItems.insert")
@@ -341,113 +338,12 @@ def _playlist(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
     if playlist_id is None:
         playlist_id = api.find_playlist(item.playlist) or api.create_playlist(item.playlist)
         # Remember the playlist before adding: a retry must not create a second one.
-        _mark(rt, item, rec.id, PublicationState.IN_FLIGHT, handle=playlist_id)
+        mark_step(rt, item, rec.id, PublicationState.IN_FLIGHT, handle=playlist_id)
     crash_point("playlist.before")
     if not api.playlist_has(playlist_id, video_id):
         api.add_to_playlist(playlist_id, video_id)
         crash_point("playlist.sent")
-    _mark(rt, item, rec.id, PublicationState.DONE)
-
-
-# ---- decorations that waited while the interview went on -------------------------------------
-
-_DECORATION = or_(Publication.step.in_([Step.THUMBNAIL.value, Step.PLAYLIST.value]),
-                  Publication.step.like(f"{Step.CAPTIONS.value}:%"))
-#: Where an interview may be while a decoration of its still waits: after staging, the video
-#: is on YouTube and the decoration can still be made, published or not.
-_AFTER_STAGING = (State.STAGED.value, State.RELEASED.value, State.PUBLISHED.value)
-_OPEN = (PublicationState.PENDING.value, PublicationState.IN_FLIGHT.value,
-         PublicationState.UNKNOWN.value, PublicationState.FAILED.value)
-
-
-def _due_now(now: dt.datetime) -> ColumnElement[bool]:
-    """A decoration record to try at `now`: open (not done, skipped or needing a person),
-    and its time has come (or it has none: a person asked for a retry)."""
-    return and_(_DECORATION, Publication.platform == "youtube",
-                Publication.state.in_(_OPEN),
-                or_(Publication.next_attempt_at.is_(None), Publication.next_attempt_at <= now))
-
-
-def interviews_with_due_decorations(session: Session, now: dt.datetime) -> list[int]:
-    """Staged, released or published interviews with a decoration to try now."""
-    return list(session.scalars(
-        select(Publication.interview_id).join(Interview)
-        .where(Interview.state.in_(_AFTER_STAGING), _due_now(now))
-        .distinct().order_by(Publication.interview_id)))
-
-
-def next_decoration_retry(session: Session, now: dt.datetime
-                          ) -> tuple[dt.datetime, str] | None:
-    """(when, title) of the next waiting decoration of an interview past staging."""
-    row = session.execute(
-        select(Publication.next_attempt_at, Interview.title).join(Interview)
-        .where(Interview.state.in_(_AFTER_STAGING), _DECORATION,
-               Publication.platform == "youtube", Publication.state.in_(_OPEN),
-               Publication.next_attempt_at > now)
-        .order_by(Publication.next_attempt_at).limit(1)).first()
-    return (row.next_attempt_at, row.title) if row is not None else None
-
-
-def finish_decorations(rt: Runtime, interview_id: int) -> StageResult:
-    """Make the decorations of an interview past staging that are due now (a thumbnail that
-    waited out YouTube's 24-hour limit, or one a person asked to retry), each on its own.
-    The interview's state does not change; outcome done, waiting, needs_attention or busy.
-    """
-    now = rt.clock()
-    with rt.transaction() as s:
-        if not leases.claim(s, interview_id, rt.owner, now, LEASE_TTL):
-            return StageResult(interview_id, "busy", "another worker holds it")
-        item = s.get(Interview, interview_id)
-        assert item is not None
-        _ = (item.captions,)  # load while in session
-        video_id = record(s, interview_id, "youtube", Step.VIDEO).remote_id
-        due = set(s.scalars(select(Publication.step).where(
-            Publication.interview_id == interview_id, _due_now(now))))
-    notes: list[str] = []
-    try:
-        if item.state not in _AFTER_STAGING or video_id is None:
-            return StageResult(interview_id, "skipped", f"it is {item.state}")
-        wanted = _decorations(item)
-        for step in sorted(due - set(wanted)):  # no longer asked for (edited away)
-            _mark(rt, item, _step(rt, item, step).id, PublicationState.SKIPPED)
-        for step in (step for step in wanted if step in due):
-            try:
-                api, _http = rt.youtube()
-                note = _decorate_one(rt, api, item, video_id, step)
-            except PlatformError as exc:
-                note = _step_failed(rt, item, step, exc)
-            if note:
-                notes.append(note)
-        with rt.transaction() as s:
-            states = set(s.scalars(select(Publication.state).where(
-                Publication.interview_id == interview_id, Publication.platform == "youtube",
-                Publication.step.in_(due))))
-    finally:
-        with rt.transaction() as s:
-            leases.release(s, interview_id, rt.owner)
-    outcome = ("needs_attention" if PublicationState.NEEDS_ATTENTION.value in states
-               else "waiting" if states & set(_OPEN) else "done")
-    return StageResult(interview_id, outcome, "; ".join(notes), video_id)
-
-
-def _step_failed(rt: Runtime, item: Interview, step: str, exc: PlatformError) -> str:
-    """Record one decoration's failure after staging: when to try again, or a person."""
-    now = rt.clock()
-    rec = _step(rt, item, step)
-    if isinstance(exc, DeferredError):
-        retry_at = exc.until
-    elif isinstance(exc, AuthError):
-        retry_at = now + dt.timedelta(hours=1)  # a person re-authorises; looked at hourly
-    elif isinstance(exc, TransientError | SessionExpired):
-        retry_at = next_attempt(now, rec.attempts + 1, getattr(exc, "retry_at", None))
-    else:
-        msg = f"the {step} was not made on YouTube: {exc}"
-        _mark(rt, item, rec.id, PublicationState.NEEDS_ATTENTION, error=msg)
-        rt.notify(f"Interview {item.id}: the {step} needs attention", msg)
-        return msg
-    _mark(rt, item, rec.id, PublicationState.FAILED, error=str(exc), retry_at=retry_at)
-    log.warning("interview %s: the %s waits until %s: %s", item.id, step, retry_at, exc)
-    return f"the {step} waits until {retry_at:%Y-%m-%d %H:%M} UTC: {exc}"
+    mark_step(rt, item, rec.id, PublicationState.DONE)
 
 
 def _verify(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,

@@ -31,7 +31,7 @@ def caption_name(title: str, language: str) -> str:
 
 
 @dataclass(frozen=True)
-class CaptionTrack:
+class ListedCaption:
     """One of a video's caption tracks, as `captions.list` shows it."""
 
     language: str
@@ -120,13 +120,13 @@ class YouTubeApi:
                 "playlistId": playlist_id,
                 "resourceId": {"kind": "youtube#video", "videoId": video_id}}}))
 
-    def caption_tracks(self, video_id: str) -> list[CaptionTrack]:
+    def caption_tracks(self, video_id: str) -> list[ListedCaption]:
         result = self._call("captions.list", self.service.captions().list(
             part="snippet", videoId=video_id))
         tracks = []
         for item in result.get("items") or []:
             snippet = item.get("snippet") or {}
-            tracks.append(CaptionTrack(language=str(snippet.get("language") or ""),
+            tracks.append(ListedCaption(language=str(snippet.get("language") or ""),
                                        name=str(snippet.get("name") or ""),
                                        kind=str(snippet.get("trackKind") or "standard")))
         return tracks
