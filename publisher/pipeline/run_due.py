@@ -14,7 +14,10 @@ What it does, in order:
    ago (6 h by default), and at most one slot per schedule per run; past the grace, the
    interview simply goes to the next free slot (the planner gives it) and people are told;
 4. release: at its slot, a staged video is confirmed public (YouTube publishes it), and the
-   interview is handed to cross-posting.
+   interview is handed to cross-posting;
+5. finish decorations: a thumbnail, playlist or caption track that waited while the
+   interview went on (YouTube's thumbnails-per-24-hours limit) is made when its time comes,
+   whether the interview is staged, released or already published.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlalchemy import select
 
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, set_publication
+from publisher.pipeline import waiting_decorations
 from publisher.pipeline.planning import upcoming
 from publisher.pipeline.records import record
 from publisher.pipeline.runtime import Runtime
@@ -45,7 +49,7 @@ class Action:
     """One thing run_due did (or found), as `run-due` prints it."""
 
     interview_id: int | None  # None: about the whole home (a daily check's finding)
-    step: str       # stage | resume | catch_up | release | missed | check
+    step: str       # stage | resume | catch_up | release | decorate | missed | check
     outcome: str    # staged | released | waiting | retry | needs_attention | busy | ...
     detail: str = ""
 
@@ -74,6 +78,7 @@ def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRAC
     _resume_staging(rt, now, report)
     _stage_due(rt, now, grace, report)
     _release_due(rt, now, grace, report)
+    _decorations_due(rt, now, report)
     _crosspost_due(rt, now, report)
     _chores(rt, now, report)
     found = next_event(rt, now)
@@ -170,6 +175,13 @@ def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunRe
             continue
         if entry.upload_at <= now:
             _record(report, "stage", stage(rt, item.id, entry.slot.at))
+
+
+def _decorations_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
+    with rt.transaction() as s:
+        due = waiting_decorations.due_interviews(s, now)
+    for interview_id in due:
+        _record(report, "decorate", waiting_decorations.finish(rt, interview_id))
 
 
 def _release_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunReport) -> None:
@@ -279,6 +291,7 @@ def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
                              .where(Interview.state == State.RELEASED.value)).all()
         staged = s.execute(select(Interview.title, Interview.slot_at).where(
             Interview.state == State.STAGED.value, Interview.slot_at > now)).all()
+        decoration = waiting_decorations.next_retry(s, now)
     for entry in plan.entries:
         if entry.interview is not None and entry.interview.slot_at is None:
             candidates.append((max(entry.upload_at, now),
@@ -293,4 +306,6 @@ def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
             if when > now:
                 candidates.append((when, f'cross-post "{row.title}"'))
     candidates += [(r.slot_at, f'release "{r.title}"') for r in staged if r.slot_at]
+    if decoration is not None:
+        candidates.append((decoration[0], f'finish the YouTube decorations of "{decoration[1]}"'))
     return min(candidates, key=lambda c: c[0]) if candidates else None

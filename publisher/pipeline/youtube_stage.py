@@ -28,12 +28,13 @@ from publisher.platforms.errors import (
     SessionExpired,
     TransientError,
 )
-from publisher.platforms.youtube.api import YouTubeApi, watch_url
+from publisher.platforms.youtube.api import YouTubeApi, caption_name, watch_url
+from publisher.platforms.youtube.errors import DAILY_STEP_LIMIT
 from publisher.platforms.youtube.metadata import VideoMeta, insert_body
 from publisher.platforms.youtube.upload import Backoff, Interrupted, upload_video
 from publisher.queue import text_of
 from publisher.quota import QuotaLimits, ensure_room
-from publisher.store.models import Interview, PublicationState, State
+from publisher.store.models import Interview, Publication, PublicationState, State
 from publisher.text.youtube_text import render_youtube
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,6 @@ class _DbJournal:
         self.started = False
 
     def session_started(self, uri: str, *, replaces_expired: bool) -> None:
-        from publisher.store.models import Publication
-
         with self.rt.transaction() as s:
             leases.renew(s, self.interview_id, self.rt.owner, self.rt.clock(), LEASE_TTL)
             pub = s.get(Publication, self.pub_id)
@@ -88,8 +87,6 @@ class _DbJournal:
         crash_point("upload.session_saved")
 
     def progress(self, offset: int, total: int) -> None:
-        from publisher.store.models import Publication
-
         if not self.started:
             self.rt.progress.start(self.label, total)
             self.started = True
@@ -153,16 +150,21 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
         # right away"), which is the slot's moment anyway.
         publish_at = slot_at if slot_at and slot_at > rt.clock() else None
         body, parts = insert_body(meta, publish_at)
-        if handle is None:
-            _room(rt, "videos.insert")
-            api.charge("videos.insert")
+
+        def charge(method: str) -> None:
+            """Every initiation: room in today's quota first, then counted (a restart after
+            an expired session and a retried initiation cost a unit each)."""
+            _room(rt, method)
+            api.charge(method)
+
         journal = _DbJournal(rt, interview_id, pub_id, f"Uploading {item.title[:40]}")
         video = upload_video(
             api.service, http, path=Path(item.video_path), body=body, parts=parts,
             journal=journal, saved_session=handle,
             chunk_size=rt.config.youtube.chunk_size_mib * 1024 * 1024,
             mimetype="video/*", notify_subscribers=rt.config.youtube.notify_subscribers,
-            backoff=Backoff(sleep=rt.sleep, now=rt.clock), should_stop=rt.should_stop)
+            backoff=Backoff(sleep=rt.sleep, now=rt.clock), should_stop=rt.should_stop,
+            charge=charge)
         video_id = str(video["id"])
         crash_point("upload.finished_not_recorded")
         with rt.transaction() as s:
@@ -209,77 +211,139 @@ def _file_problem(path: Path, expected_sha256: str) -> str | None:
     return None
 
 
-def _step(rt: Runtime, item: Interview, step: str) -> tuple[int, bool, str | None]:
+@dataclass(frozen=True)
+class StepRecord:
+    """What a decoration step needs to know of its publication record."""
+
+    id: int
+    settled: bool
+    handle: str | None
+    waiting_until: dt.datetime | None  # failed, to be tried again then
+    attempts: int
+
+
+def step_record(rt: Runtime, item: Interview, step: str) -> StepRecord:
     with rt.transaction() as s:
         pub = record(s, item.id, "youtube", step)
-        return pub.id, is_settled(pub), pub.handle
+        waiting = (pub.next_attempt_at if pub.state == PublicationState.FAILED.value
+                   else None)
+        return StepRecord(pub.id, is_settled(pub), pub.handle, waiting, pub.attempts)
 
 
-def _mark(rt: Runtime, item: Interview, pub_id: int, state: PublicationState, *,
-          handle: str | None = None, error: str | None = None) -> None:
-    from publisher.store.models import Publication
-
+def mark_step(rt: Runtime, item: Interview, pub_id: int, state: PublicationState, *,
+          handle: str | None = None, error: str | None = None,
+          retry_at: dt.datetime | None = None) -> None:
+    """Record a decoration's new state (a failed one with when to try it again)."""
     with rt.transaction() as s:
         pub = s.get(Publication, pub_id)
         assert pub is not None
-        set_publication(pub, state, last_error=error,
+        set_publication(pub, state, last_error=error, next_attempt_at=retry_at,
                         **({"handle": handle} if handle is not None else {}))
+        if state == PublicationState.FAILED:
+            pub.attempts += 1
         rt.journal(s, item.id, EventKind.YOUTUBE_STEP, step=pub.step, state=state.value,
-                   **({"error": error} if error else {}))
+                   **({"error": error} if error else {}),
+                   **({"next_attempt_at": retry_at.isoformat()} if retry_at else {}))
+
+
+def decoration_steps(item: Interview) -> list[str]:
+    """The decoration steps an interview asks for, in the order they are made."""
+    steps: list[str] = []
+    if item.thumbnail_path:
+        steps.append(Step.THUMBNAIL)
+    if item.playlist:
+        steps.append(Step.PLAYLIST)
+    steps += [caption_step(track.language) for track in item.captions]
+    return steps
 
 
 def _decorate(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str) -> list[str]:
     """Thumbnail, playlist and captions; each journaled and safe to repeat.
 
     A step YouTube refuses for good (e.g. custom thumbnails on an unverified channel) is
-    recorded as needing attention, and the video stays: it is still published on time.
+    recorded as needing attention, and the video stays: it is still published on time. So
+    is a thumbnail over YouTube's thumbnails-per-24-hours limit: it waits a day on its own
+    (`waiting_decorations.finish`) while the interview goes on.
     """
     notes: list[str] = []
-    if item.thumbnail_path:
-        pub_id, done, _ = _step(rt, item, Step.THUMBNAIL)
-        if not done:
-            try:
-                mime = check_thumbnail(Path(item.thumbnail_path))
-                _room(rt, "thumbnails.set")
-                crash_point("thumbnail.before")
-                api.set_thumbnail(video_id, Path(item.thumbnail_path), mime)
-                crash_point("thumbnail.sent")
-                _mark(rt, item, pub_id, PublicationState.DONE)
-            except (MediaError, PermanentError) as exc:
-                reason = getattr(exc, "reason", None)
-                msg = ("YouTube refused the custom thumbnail: the channel must be verified "
-                       "(youtube.com/verify) to use custom thumbnails" if reason == "forbidden"
-                       else f"the thumbnail was not set: {exc}")
-                _mark(rt, item, pub_id, PublicationState.NEEDS_ATTENTION, error=msg)
-                notes.append(msg)
-    if item.playlist:
-        pub_id, done, playlist_id = _step(rt, item, Step.PLAYLIST)
-        if not done:
-            _room(rt, "playlists.list", "playlists.insert", "playlistItems.list",
-                  "playlistItems.insert")
-            if playlist_id is None:
-                playlist_id = api.find_playlist(item.playlist) or api.create_playlist(
-                    item.playlist)
-                # Remember the playlist before adding: a retry must not create a second one.
-                _mark(rt, item, pub_id, PublicationState.IN_FLIGHT, handle=playlist_id)
-            crash_point("playlist.before")
-            if not api.playlist_has(playlist_id, video_id):
-                api.add_to_playlist(playlist_id, video_id)
-                crash_point("playlist.sent")
-            _mark(rt, item, pub_id, PublicationState.DONE)
-    for track in item.captions:
-        pub_id, done, _ = _step(rt, item, caption_step(track.language))
-        if done:
-            continue
-        _room(rt, "captions.list", "captions.insert")
-        _mark(rt, item, pub_id, PublicationState.IN_FLIGHT)
-        crash_point("captions.before")
-        if track.language.casefold() not in api.caption_languages(video_id):
-            api.insert_caption(video_id, track.language, Path(track.path),
-                               f"{item.title} ({track.language})")
-            crash_point("captions.sent")
-        _mark(rt, item, pub_id, PublicationState.DONE)
+    for step in decoration_steps(item):
+        note = decorate_step(rt, api, item, video_id, step)
+        if note:
+            notes.append(note)
     return notes
+
+
+def decorate_step(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
+                  step: str) -> str | None:
+    """Make one decoration unless done (or waiting for its time); a note for people."""
+    rec = step_record(rt, item, step)
+    if rec.settled:
+        return None
+    if rec.waiting_until is not None and rec.waiting_until > rt.clock():
+        return f"the {step} waits until {rec.waiting_until:%Y-%m-%d %H:%M} UTC"
+    if step == Step.THUMBNAIL:
+        return _thumbnail(rt, api, item, video_id, rec)
+    if step == Step.PLAYLIST:
+        _playlist(rt, api, item, video_id, rec)
+        return None
+    track = next(t for t in item.captions if caption_step(t.language) == step)
+    # Our track is known again by its name, committed before it is sent (a later title
+    # edit cannot make a retry miss it), and by being an uploaded ("standard") track:
+    # YouTube's automatic track in the same language is not ours.
+    name = rec.handle or caption_name(item.title, track.language)
+    _room(rt, "captions.list", "captions.insert")
+    mark_step(rt, item, rec.id, PublicationState.IN_FLIGHT, handle=name)
+    crash_point("captions.before")
+    if not api.has_caption(video_id, track.language, name):
+        api.insert_caption(video_id, track.language, Path(track.path), name)
+        crash_point("captions.sent")
+    mark_step(rt, item, rec.id, PublicationState.DONE)
+    return None
+
+
+def _thumbnail(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
+               rec: StepRecord) -> str | None:
+    assert item.thumbnail_path is not None
+    try:
+        mime = check_thumbnail(Path(item.thumbnail_path))
+        _room(rt, "thumbnails.set")
+        crash_point("thumbnail.before")
+        api.set_thumbnail(video_id, Path(item.thumbnail_path), mime)
+        crash_point("thumbnail.sent")
+        mark_step(rt, item, rec.id, PublicationState.DONE)
+        return None
+    except DeferredError as exc:
+        if exc.reason != DAILY_STEP_LIMIT:
+            raise  # the whole day's quota: everything waits
+        mark_step(rt, item, rec.id, PublicationState.FAILED, error=str(exc), retry_at=exc.until)
+        log.warning("interview %s: the thumbnail waits: %s", item.id, exc)
+        return (f"the thumbnail waits until {exc.until:%Y-%m-%d %H:%M} UTC: YouTube's limit "
+                "of thumbnails per 24 hours is reached (the video goes out on time without "
+                "it)")
+    except (MediaError, PermanentError) as exc:
+        reason = getattr(exc, "reason", None)
+        msg = ("YouTube refused the custom thumbnail: the channel must be verified "
+               "(youtube.com/verify) to use custom thumbnails" if reason == "forbidden"
+               else f"the thumbnail was not set: {exc}")
+        mark_step(rt, item, rec.id, PublicationState.NEEDS_ATTENTION, error=msg)
+        return msg
+
+
+def _playlist(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,
+              rec: StepRecord) -> None:
+    assert item.playlist is not None
+    _room(rt, "playlists.list", "playlists.insert", "playlistItems.list",
+          "playlistItems.insert")
+    playlist_id = rec.handle
+    if playlist_id is None:
+        playlist_id = api.find_playlist(item.playlist) or api.create_playlist(item.playlist)
+        # Remember the playlist before adding: a retry must not create a second one.
+        mark_step(rt, item, rec.id, PublicationState.IN_FLIGHT, handle=playlist_id)
+    crash_point("playlist.before")
+    if not api.playlist_has(playlist_id, video_id):
+        api.add_to_playlist(playlist_id, video_id)
+        crash_point("playlist.sent")
+    mark_step(rt, item, rec.id, PublicationState.DONE)
 
 
 def _verify(rt: Runtime, api: YouTubeApi, item: Interview, video_id: str,

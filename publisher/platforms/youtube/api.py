@@ -1,7 +1,7 @@
 """The YouTube calls the pipeline makes, each classified into our error kinds.
 
 Nothing here retries a call that changes the world: inserts (playlist items, captions) are
-made safe to repeat by looking first (`playlist_has`, `caption_languages`), which is how the
+made safe to repeat by looking first (`playlist_has`, `has_caption`), which is how the
 pipeline reconciles after a crash or an unknown outcome. Every call attempt, refused ones
 included, is reported to `charge` for the quota ledger.
 """
@@ -17,10 +17,32 @@ from typing import Any
 from publisher.platforms.youtube.errors import classify
 
 WATCH_URL = "https://www.youtube.com/watch?v={id}"
+#: YouTube's limit on a caption track's name (`nameTooLong` beyond it).
+CAPTION_NAME_MAX_CHARS = 150
 
 
 def watch_url(video_id: str) -> str:
     return WATCH_URL.format(id=video_id)
+
+
+def caption_name(title: str, language: str) -> str:
+    """The name publisher gives the caption track it uploads: how it knows the track again."""
+    return f"{title} ({language})"[:CAPTION_NAME_MAX_CHARS]
+
+
+@dataclass(frozen=True)
+class ListedCaption:
+    """One of a video's caption tracks, as `captions.list` shows it."""
+
+    language: str
+    name: str
+    #: `snippet.trackKind`: "standard" (uploaded), "ASR" (YouTube's speech recognition; the
+    #: API answers it in lower case too) or "forced". Missing means "standard".
+    kind: str
+
+    @property
+    def uploaded(self) -> bool:
+        return self.kind.casefold() == "standard"
 
 
 @dataclass
@@ -98,17 +120,31 @@ class YouTubeApi:
                 "playlistId": playlist_id,
                 "resourceId": {"kind": "youtube#video", "videoId": video_id}}}))
 
-    def caption_languages(self, video_id: str) -> set[str]:
+    def caption_tracks(self, video_id: str) -> list[ListedCaption]:
         result = self._call("captions.list", self.service.captions().list(
             part="snippet", videoId=video_id))
-        return {str((i.get("snippet") or {}).get("language", "")).casefold()
-                for i in result.get("items") or []}
+        tracks = []
+        for item in result.get("items") or []:
+            snippet = item.get("snippet") or {}
+            tracks.append(ListedCaption(language=str(snippet.get("language") or ""),
+                                       name=str(snippet.get("name") or ""),
+                                       kind=str(snippet.get("trackKind") or "standard")))
+        return tracks
+
+    def has_caption(self, video_id: str, language: str, name: str) -> bool:
+        """Whether the video already holds our track: an uploaded ("standard") track in
+        `language` named `name`. YouTube adds its own automatic track (trackKind ASR, no
+        name) while it processes a video; that one, or a forced one, is never ours."""
+        return any(t.uploaded and t.language.casefold() == language.casefold()
+                   and t.name == name[:CAPTION_NAME_MAX_CHARS]
+                   for t in self.caption_tracks(video_id))
 
     def insert_caption(self, video_id: str, language: str, path: Path, name: str) -> None:
         from googleapiclient.http import MediaFileUpload
 
         self._call("captions.insert", self.service.captions().insert(
             part="snippet",
-            body={"snippet": {"videoId": video_id, "language": language, "name": name[:150],
+            body={"snippet": {"videoId": video_id, "language": language,
+                              "name": name[:CAPTION_NAME_MAX_CHARS],
                               "isDraft": False}},
             media_body=MediaFileUpload(str(path), mimetype="application/octet-stream")))

@@ -4,12 +4,20 @@ document, with every endpoint overridable.
 `api_endpoint` alone does not move media uploads (the upload URL is built from the
 document's rootUrl and keeps https), so the document itself is patched: API calls and
 uploads then both go to the configured root. Every request has a timeout.
+
+The transport never sends a streamed body twice (`StreamResendRefused`): when a server or a
+proxy closes the connection cleanly without answering, httplib2 silently sends the request
+again, and for an upload chunk (a stream already read) that re-send announces the chunk's
+length with no body, so the request hangs for the whole timeout. Refusing it makes the
+uploader ask the session where it stands at once.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -58,16 +66,44 @@ def _discovery_text(root: str) -> str:
 SEND_BLOCK = 256 * 1024
 
 
+class StreamResendRefused(ConnectionError):
+    """A streamed request body (an upload chunk) was about to be sent a second time on a
+    connection that closed without answering; a stream cannot be read again. A connection
+    error: the uploader asks the session how far it got, then goes on from there."""
+
+
+class _SendsStreamsOnce(http.client.HTTPConnection):
+    """Refuses to send the same streamed body twice (see the module docstring)."""
+
+    _last_stream: object | None = None
+
+    def request(self, method: str, url: str, body: Any = None,
+                headers: Mapping[str, Any] | None = None, *,
+                encode_chunked: bool = False) -> None:
+        if body is not None and hasattr(body, "read"):
+            if body is self._last_stream:
+                self._last_stream = None
+                self.close()
+                raise StreamResendRefused(
+                    f"the connection closed without an answer to {method} (a chunk of an "
+                    "upload); its body is not sent again blind")
+            self._last_stream = body
+        super().request(method, url, body, dict(headers or {}),
+                        encode_chunked=encode_chunked)
+
+
 @lru_cache(maxsize=1)
 def _http_class() -> type[Any]:
     import httplib2
 
-    class FastHTTPConnection(httplib2.HTTPConnectionWithTimeout):  # type: ignore[misc]
+    class FastHTTPConnection(_SendsStreamsOnce,
+                             httplib2.HTTPConnectionWithTimeout):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.blocksize = SEND_BLOCK
 
-    class FastHTTPSConnection(httplib2.HTTPSConnectionWithTimeout):  # type: ignore[misc]
+    class FastHTTPSConnection(_SendsStreamsOnce,
+                              httplib2.HTTPSConnectionWithTimeout):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.blocksize = SEND_BLOCK

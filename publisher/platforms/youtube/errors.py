@@ -24,6 +24,10 @@ from publisher.redact import scrub
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "uploadRateLimitExceeded"}
+#: 429 with this reason is thumbnails.set's "the channel has uploaded too many thumbnails in
+#: the past 24 hours": a cap on one kind of call over a day, not a short rate limit. Only
+#: that step waits (a day); the rest of the interview goes on.
+DAILY_STEP_LIMIT = "uploadRateLimitExceeded"
 
 
 def transport_errors() -> tuple[type[BaseException], ...]:
@@ -82,6 +86,12 @@ def classify(exc: BaseException, now: dt.datetime, *, what: str = "request") -> 
         if reason == "uploadLimitExceeded":
             return DeferredError("YouTube's limit of uploads per channel per 24 hours is "
                                  "reached; the upload is retried in 24 hours",
+                                 until=now + dt.timedelta(hours=24), platform="youtube",
+                                 reason=reason)
+        if status == 429 and reason == DAILY_STEP_LIMIT:
+            return DeferredError(f"YouTube {what} refused: the channel is over YouTube's limit "
+                                 f"for the past 24 hours (429 {reason}: {_message(exc)}); "
+                                 "it is tried again in 24 hours",
                                  until=now + dt.timedelta(hours=24), platform="youtube",
                                  reason=reason)
         if status >= 500 or status == 429 or (status == 403 and reason in RATE_REASONS):

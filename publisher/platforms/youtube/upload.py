@@ -8,7 +8,12 @@ upload), resumes from the server's offset, or learns the session expired (404) a
 new one from zero, which the journal records.
 
 The chunk loop calls `next_chunk(num_retries=0)` and retries itself: the client's own retry
-re-sends an already consumed stream (platform facts §6.6).
+re-sends an already consumed stream (platform facts §6.6). A connection closed without an
+answer to a chunk (`StreamResendRefused`, see client.py) is followed at once by a status
+query, which finds the finished video or the offset to go on from.
+
+Every initiation (`videos.insert`) is reported to `charge` before it is sent: a retried one
+and the restart after an expired session each cost a unit of the uploads bucket too.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from publisher.platforms.errors import PlatformError, SessionExpired, TransientError
+from publisher.platforms.youtube.client import StreamResendRefused
 from publisher.platforms.youtube.errors import classify, transport_errors
 
 CHUNK_QUANTUM = 256 * 1024
@@ -112,8 +118,13 @@ def upload_video(service: Any, http: Any, *, path: Path, body: dict[str, Any], p
                  chunk_size: int = DEFAULT_CHUNK_SIZE, mimetype: str = "video/*",
                  notify_subscribers: bool = True, backoff: Backoff | None = None,
                  should_stop: Callable[[], bool] = lambda: False,
+                 charge: Callable[[str], None] = lambda method: None,
                  _replaces_expired: bool = False) -> dict[str, Any]:
-    """Upload `path` as a new video with `body`; return the video resource YouTube made."""
+    """Upload `path` as a new video with `body`; return the video resource YouTube made.
+
+    `charge("videos.insert")` is called before every initiation is sent (it may raise, e.g.
+    DeferredError when today's quota has no room left: nothing is sent then).
+    """
     from googleapiclient.errors import HttpError
     from googleapiclient.http import MediaFileUpload
 
@@ -126,7 +137,7 @@ def upload_video(service: Any, http: Any, *, path: Path, body: dict[str, Any], p
     failures = 0
     replaces_expired = _replaces_expired
 
-    def fail(exc: BaseException, what: str) -> None:
+    def fail(exc: BaseException, what: str, *, wait: bool = True) -> None:
         nonlocal failures
         err = classify(exc, backoff.now(), what=what)
         if not isinstance(err, TransientError):
@@ -134,7 +145,8 @@ def upload_video(service: Any, http: Any, *, path: Path, body: dict[str, Any], p
         failures += 1
         if failures > backoff.max_attempts:
             raise err from None
-        backoff.wait(failures, err.retry_at)
+        if wait:
+            backoff.wait(failures, err.retry_at)
 
     while request.resumable_uri is None:
         if saved_session:
@@ -155,6 +167,7 @@ def upload_video(service: Any, http: Any, *, path: Path, body: dict[str, Any], p
             continue
         if should_stop():
             raise Interrupted("stopped before the upload started")
+        charge("videos.insert")
         try:
             uri = _initiate(http, request, mimetype, size)
         except (HttpError, *transport_errors()) as exc:
@@ -179,8 +192,12 @@ def upload_video(service: Any, http: Any, *, path: Path, body: dict[str, Any], p
                     service, http, path=path, body=body, parts=parts, journal=journal,
                     saved_session=None, chunk_size=chunk_size, mimetype=mimetype,
                     notify_subscribers=notify_subscribers, backoff=backoff,
-                    should_stop=should_stop, _replaces_expired=True)
+                    should_stop=should_stop, charge=charge, _replaces_expired=True)
             fail(exc, "upload")
+            continue
+        except StreamResendRefused as exc:
+            # Closed without an answer: ask the session at once (next_chunk's status query).
+            fail(exc, "upload", wait=False)
             continue
         except transport_errors() as exc:
             fail(exc, "upload")

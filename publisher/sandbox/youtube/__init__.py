@@ -75,6 +75,9 @@ What is modelled (YouTube facts: shared/platform-facts/youtube-api.md §1, §2, 
   ``rejected`` (``rejectionReason``; ``processingStatus: terminated``, an assumption).
   A private video whose ``publishAt`` has passed (fake clock, :meth:`FakeYouTube.advance_time`)
   becomes ``public`` once processed.
+* ``captions.list`` shows, once a video is processed, YouTube's automatic track too
+  (``trackKind: "asr"``, ``name: ""``, the video's audio language; ``asr_captions=False``
+  turns it off), beside the uploaded ones (``trackKind: "standard"``).
 * Quota (§1.1): ``videos.insert`` charges 1 to its own bucket (100/day); everything else
   charges the 10 000-unit bucket (list 1, update 50, thumbnails.set 50, playlists.insert 50,
   playlistItems.insert 50, captions.insert 400, captions.list 50). Every authenticated call is
@@ -86,10 +89,13 @@ session, 1-based, re-sent chunks included; ``session=None`` matches any session)
 :meth:`~FakeYouTube.fail_chunk` (status on the Nth chunk, before or after storing its bytes),
 :meth:`~FakeYouTube.drop_chunk` (reset the connection after K body bytes),
 :meth:`~FakeYouTube.delay_chunk`, :meth:`~FakeYouTube.lose_final_response` (store the last
-chunk, then close without answering), :meth:`~FakeYouTube.fail_status_query`,
+chunk, then close without answering; ``reset=False`` closes cleanly, as a proxy may),
+:meth:`~FakeYouTube.fail_status_query`, :meth:`~FakeYouTube.drop_next_answer` (handle an API
+call, then close without answering),
 :meth:`~FakeYouTube.expire_session`, :meth:`~FakeYouTube.fail_next` (any method, e.g. 500 or
 403 ``rateLimitExceeded`` on ``videos.list``), :meth:`~FakeYouTube.exhaust_quota`,
-:meth:`~FakeYouTube.exceed_upload_limit`, :meth:`~FakeYouTube.revoke_tokens`,
+:meth:`~FakeYouTube.exceed_upload_limit`, :meth:`~FakeYouTube.exceed_thumbnail_limit`
+(thumbnails.set 429 ``uploadRateLimitExceeded``), :meth:`~FakeYouTube.revoke_tokens`,
 :meth:`~FakeYouTube.expire_access_tokens`, :meth:`~FakeYouTube.fail_token_endpoint`,
 :meth:`~FakeYouTube.script_processing`, ``channel_verified=False`` (thumbnails 403
 ``forbidden``), ``lock_private_uploads=True`` (the pre-2026 unverified-project lock).
@@ -103,8 +109,11 @@ Client behaviour worth knowing (google-api-python-client 2.202, httplib2 0.32)
   connection (``BadStatusLine``/``RemoteDisconnected`` on the first attempt, httplib2
   ``_conn_request``, "regardless of the number of RETRIES set"); for a chunk that re-send has
   an empty body too. A server that closes cleanly without answering therefore costs one
-  ``body_timeout`` before the client sees an error. This fake closes with a TCP reset by
-  default (:class:`~publisher.sandbox.http.Drop`), which the client surfaces at once.
+  ``body_timeout`` (or the client's timeout, whichever is shorter) before the client sees an
+  error, unless the transport refuses to send a streamed body twice, as the product's does
+  (``publisher/platforms/youtube/client.py``). This fake closes with a TCP reset by default
+  (:class:`~publisher.sandbox.http.Drop`), which the client surfaces at once; ``reset=False``
+  reproduces the clean close.
 * After an exception or an error status, the next ``next_chunk()`` first sends the
   ``bytes */T`` status query and resumes from the ``Range`` answer; a 200 to that query
   returns the finished resource ("completed but response lost"). A failed status query

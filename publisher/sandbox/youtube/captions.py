@@ -1,4 +1,11 @@
-"""``captions.insert`` (a media upload) and ``captions.list``."""
+"""``captions.insert`` (a media upload) and ``captions.list``.
+
+Like YouTube, ``captions.list`` also shows the automatic track that speech recognition makes
+once a video is processed: ``trackKind`` "asr", an empty ``name``, the video's audio
+language. It is not an uploaded track (``FakeVideo.captions`` and ``FakeYouTube.captions``
+hold only those), and a caption step that took it for the organizer's file would skip the
+upload (issue 12, item 16).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from publisher.sandbox.http import Drop, Request, Response
 from publisher.sandbox.youtube.errors import ApiError, required_parameter
 from publisher.sandbox.youtube.facts import CAPTION_MAX_BYTES, CAPTION_NAME_MAX_CHARS, MediaKind
 from publisher.sandbox.youtube.gate import ApiGate
-from publisher.sandbox.youtube.model import Channel, FakeCaption
+from publisher.sandbox.youtube.model import Channel, FakeCaption, FakeVideo
 from publisher.sandbox.youtube.storage import MediaSink
 from publisher.sandbox.youtube.uploads import MediaUploads
 from publisher.sandbox.youtube.wire import check_parts, etag, new_id, parse_parts, rfc3339
@@ -103,17 +110,31 @@ class Captions:
                 raise ApiError(404, "videoNotFound", "The video identified by the "
                                "<code>videoId</code> parameter could not be found.",
                                domain="youtube.caption", location="videoId")
-            items = [self._resource(c) for c in self._channel.captions.values()
-                     if c.video_id == video_id]
+            items = [self._resource(c) for c in self._asr_tracks(
+                self._channel.videos[video_id])]
+            items += [self._resource(c) for c in self._channel.captions.values()
+                      if c.video_id == video_id]
         return Response.json(200, {"kind": "youtube#captionListResponse",
                                    "etag": etag("captions", video_id, len(items)),
                                    "items": items})
+
+    def _asr_tracks(self, video: FakeVideo) -> list[FakeCaption]:
+        """YouTube's automatic track, once processing has succeeded (none before)."""
+        if not (self._channel.asr_captions and video.processing_done
+                and video.processing.outcome == "succeeded"):
+            return []
+        language = str(video.snippet.get("defaultAudioLanguage")
+                       or video.snippet.get("defaultLanguage") or "en")
+        return [FakeCaption(id="AUieDaASR" + etag("asr", video.id)[:24], video_id=video.id,
+                            language=language, name="", is_draft=False, mime_type="",
+                            size=0, sha256=None, metadata={}, upload_type="",
+                            track_kind="asr")]
 
     def _resource(self, caption: FakeCaption) -> dict[str, Any]:
         return {"kind": "youtube#caption", "etag": etag(caption.id), "id": caption.id,
                 "snippet": {"videoId": caption.video_id,
                             "lastUpdated": rfc3339(self._channel.now()),
-                            "trackKind": "standard", "language": caption.language,
+                            "trackKind": caption.track_kind, "language": caption.language,
                             "name": caption.name, "audioTrackType": "unknown",
                             "isCC": False, "isLarge": False, "isEasyReader": False,
                             "isDraft": caption.is_draft, "isAutoSynced": False,

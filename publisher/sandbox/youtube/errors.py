@@ -25,6 +25,8 @@ MESSAGES = {
                                   "details.",
     "mediaBodyRequired": "The request does not include the video content.",
     "uploadLimitExceeded": "The user has exceeded the number of videos they may upload.",
+    "uploadRateLimitExceeded": "The channel has uploaded too many thumbnails recently. "
+                               "Please try the request again later.",
     "quotaExceeded": "The request cannot be completed because you have exceeded your "
                      "<a href=\"/youtube/v3/getting-started#quota\">quota</a>.",
 }

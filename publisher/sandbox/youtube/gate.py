@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from publisher.sandbox.http import Request
+from publisher.sandbox.http import Drop, Request
 from publisher.sandbox.youtube.errors import ApiError
 from publisher.sandbox.youtube.facts import METHODS, method_id
 from publisher.sandbox.youtube.oauth import TokenAuthority
@@ -24,9 +24,15 @@ class MethodFault:
     times: int
 
 
+@dataclass
+class AnswerDrop:
+    method: str
+    reset: bool
+
+
 class ApiGate:
     """Runs the checks in front of every API method (:meth:`begin`), and holds the faults
-    injected for methods (:meth:`fail_next`)."""
+    injected for methods (:meth:`fail_next`, :meth:`drop_next_answer`)."""
 
     def __init__(self, lock: threading.RLock, oauth: TokenAuthority,
                  quota: QuotaLedger) -> None:
@@ -34,6 +40,7 @@ class ApiGate:
         self._oauth = oauth
         self._quota = quota
         self._faults: list[MethodFault] = []
+        self._answer_drops: list[AnswerDrop] = []
 
     def begin(self, request: Request, method: str) -> None:
         """Authenticate, apply injected method faults, charge quota (in that order)."""
@@ -56,3 +63,18 @@ class ApiGate:
                          domain=domain, headers=headers)
         with self._lock:
             self._faults.append(MethodFault(method_id(method), error, times))
+
+    def drop_next_answer(self, method: str, *, reset: bool) -> None:
+        with self._lock:
+            self._answer_drops.append(AnswerDrop(method_id(method), reset))
+
+    def answer_dropped(self, request: Request) -> Drop | None:
+        """The connection close that replaces the answer to this handled call, if a test
+        asked for one (:meth:`drop_next_answer`)."""
+        with self._lock:
+            for drop in self._answer_drops:
+                if drop.method == request.tag:
+                    self._answer_drops.remove(drop)
+                    request.notes.append("fault: answer dropped")
+                    return Drop(reset=drop.reset)
+        return None

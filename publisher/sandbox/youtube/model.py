@@ -27,6 +27,8 @@ class FakeCaption:
     metadata: dict[str, Any]
     upload_type: str
     path: Path | None = None
+    #: ``snippet.trackKind``: "standard" (uploaded), "asr" (speech recognition) or "forced".
+    track_kind: str = "standard"
 
 
 @dataclass
@@ -141,6 +143,12 @@ class Channel:
         self.lock_private_uploads = lock_private_uploads
         #: True: videos.insert answers 400 uploadLimitExceeded (the channel's 24 h cap).
         self.upload_limit_exceeded = False
+        #: True: thumbnails.set answers 429 uploadRateLimitExceeded (too many thumbnails in
+        #: the past 24 hours).
+        self.thumbnail_limit_exceeded = False
+        #: True: once a video is processed, captions.list also shows YouTube's automatic
+        #: (speech recognition) track in the video's audio language, as YouTube does.
+        self.asr_captions = True
         self.videos: dict[str, FakeVideo] = {}
         self.playlists: dict[str, FakePlaylist] = {}
         self.captions: dict[str, FakeCaption] = {}

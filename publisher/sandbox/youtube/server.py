@@ -102,6 +102,9 @@ class FakeYouTube(LoopbackServer):
     #: True: every upload is stored private (the unverified-project lock, gone 2026-11-02).
     lock_private_uploads = _Forwarded[bool]("channel.lock_private_uploads")
     upload_limit_exceeded = _Forwarded[bool]("channel.upload_limit_exceeded")
+    thumbnail_limit_exceeded = _Forwarded[bool]("channel.thumbnail_limit_exceeded")
+    #: True (default): a processed video's captions.list shows YouTube's automatic track.
+    asr_captions = _Forwarded[bool]("channel.asr_captions")
     session_ttl = _Forwarded[timedelta | None]("uploads.resumable.session_ttl")
     enforce_chunk_size = _Forwarded[bool]("uploads.resumable.enforce_chunk_size")
 
@@ -316,6 +319,19 @@ class FakeYouTube(LoopbackServer):
         with self.lock:
             self.channel.upload_limit_exceeded = on
 
+    def exceed_thumbnail_limit(self, on: bool = True) -> None:
+        """thumbnails.set answers 429 uploadRateLimitExceeded ("too many thumbnails in the
+        past 24 hours") until off."""
+        with self.lock:
+            self.channel.thumbnail_limit_exceeded = on
+
+    def drop_next_answer(self, method: str, *, reset: bool = True) -> None:
+        """Handle the next call of an API method as usual (it is charged and takes effect,
+        e.g. a ``videos.insert`` initiation opens its session), then close the connection
+        instead of answering: the client cannot know it happened. With a clean close
+        (``reset=False``) httplib2 sends the request again by itself."""
+        self.gate.drop_next_answer(method, reset=reset)
+
     def revoke_tokens(self) -> None:
         """The user revoked access: refreshes get invalid_grant, access tokens stop working."""
         self.oauth.revoke()
@@ -369,6 +385,7 @@ class FakeYouTube(LoopbackServer):
             route = self._routes.get((method, path))
             if route is None:
                 raise ApiError(404, "notFound", f"Not Found: {method} {path}")
-            return route(request)
+            answer = route(request)
+            return self.gate.answer_dropped(request) or answer
         except ApiError as exc:
             return exc.response()

@@ -29,7 +29,9 @@ def thumbnail_urls(video: FakeVideo) -> dict[str, Any]:
 
 
 class Thumbnails:
-    """``thumbnails.set``: a JPEG or PNG for an existing video of a verified channel."""
+    """``thumbnails.set``: a JPEG or PNG for an existing video of a verified channel; 429
+    ``uploadRateLimitExceeded`` while the channel is over YouTube's thumbnails-per-24-hours
+    limit (:meth:`~.server.FakeYouTube.exceed_thumbnail_limit`)."""
 
     kind: MediaKind = "thumbnail"
     method = "youtube.thumbnails.set"
@@ -56,6 +58,8 @@ class Thumbnails:
                 raise ApiError(403, "forbidden", "The authenticated user doesn't have "
                                "permissions to upload and set custom video thumbnails.",
                                domain="youtube.thumbnail")
+            if self._channel.thumbnail_limit_exceeded:
+                raise ApiError(429, "uploadRateLimitExceeded", domain="youtube.thumbnail")
         return self._uploads.start(request, self, None)
 
     @staticmethod
