@@ -122,7 +122,10 @@ def test_the_fake_enforces_the_same_limits(fake: FakeBluesky) -> None:
     for text, unit in (("x" * 301, "graphemes"), (FAMILY * 121, "characters")):
         with pytest.raises(BadRequestError) as info:
             client.send_post(text)
-        assert info.value.response.content.error == "InvalidRecord"
+        # The PDS's name for it (createRecord turns InvalidRecordError into InvalidRequest).
+        assert info.value.response.content.error == "InvalidRequest"
+        assert info.value.response.content.message.startswith(
+            "Invalid app.bsky.feed.post record: Record/text must not be longer than")
         assert unit in info.value.response.content.message
     client.send_post("x" * 300)
 
