@@ -175,7 +175,7 @@ def _adapter_choices(platform: str) -> dict[str, tuple[str, ...]]:
     """A platform's own keys in its publisher.toml table, each with its allowed values (the
     adapter's facts): they reach the adapter as keyword arguments."""
     if platform == "mastodon":
-        from publisher.platforms.mastodon import VISIBILITIES
+        from publisher.platforms.mastodon_options import VISIBILITIES
 
         return {"visibility": VISIBILITIES}
     return {}

@@ -55,15 +55,13 @@ from publisher.platforms.errors import (
     PlatformError,
     TransientError,
 )
+from publisher.platforms.mastodon_options import DEFAULT_VISIBILITY, VISIBILITIES
 from publisher.text.lengths import mastodon_length
 
 if TYPE_CHECKING:
     from mastodon import Mastodon
 
 DEFAULT_URL_LENGTH = 23
-#: Mastodon's visibilities (Status#visibility), and the one publisher asks for by default.
-VISIBILITIES = ("public", "unlisted", "private", "direct")
-DEFAULT_VISIBILITY = "public"
 RATE_WINDOW = dt.timedelta(minutes=5)  # Mastodon's API window, when no reset is given
 USER_AGENT = "publisher (Mastodon.py)"
 
