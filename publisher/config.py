@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +95,9 @@ class PlatformSettings:
     #: Posts a day at most: the spec's default when unset; None when set to "none".
     daily_cap: int | None = None
     daily_cap_set: bool = False
+    #: The platform's own keys that were set ([mastodon] visibility), validated: keyword
+    #: arguments for its adapter (unset ones keep the adapter's default).
+    adapter_options: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,12 @@ class Config:
         settings = self.platforms.get(platform)
         return settings.api_root if settings else None
 
+    def adapter_options(self, platform: str) -> dict[str, str]:
+        """Keyword arguments publisher.toml gives the platform's adapter ([mastodon]
+        visibility = "unlisted" → {"visibility": "unlisted"})."""
+        settings = self.platforms.get(platform)
+        return dict(settings.adapter_options) if settings else {}
+
     def daily_cap(self, platform: str) -> int | None:
         """Posts a day the pipeline may make on `platform`; None: no cap."""
         from publisher.platforms.spec import get
@@ -146,13 +157,13 @@ def load_config(path: Path) -> Config:
     notifications = doc.table("notifications")
     notifications.reject_unknown({"on_release"})
     posts = doc.table("posts")
-    settings = {name: _platform_settings(doc.table(name)) for name in platforms}
+    settings = {name: _platform_settings(name, doc.table(name)) for name in platforms}
     if posts.has("x_daily_cap") and "x" in settings:
         # Before [x] daily_cap existed, X's cap was [posts] x_daily_cap; still honoured.
         if settings["x"].daily_cap_set:
             raise posts.error("x_daily_cap", "set twice: keep only [x] daily_cap")
         cap = _int(posts, "x_daily_cap", 0, 0, 10_000)
-        settings["x"] = PlatformSettings(settings["x"].api_root, cap, True)
+        settings["x"] = dataclasses.replace(settings["x"], daily_cap=cap, daily_cap_set=True)
     return Config(path=path, campaign=_campaign(doc.table("campaign", required=True)),
                   templates=_templates(doc.table("templates")),
                   youtube=_youtube(doc.table("youtube")), posts=_posts(posts),
@@ -160,21 +171,39 @@ def load_config(path: Path) -> Config:
                   notify_on_release=notifications.boolean("on_release", False))
 
 
-def _platform_settings(sec: Section) -> PlatformSettings:
-    sec.reject_unknown({"api_root", "daily_cap"})
+def _adapter_choices(platform: str) -> dict[str, tuple[str, ...]]:
+    """A platform's own keys in its publisher.toml table, each with its allowed values (the
+    adapter's facts): they reach the adapter as keyword arguments."""
+    if platform == "mastodon":
+        from publisher.platforms.mastodon_options import VISIBILITIES
+
+        return {"visibility": VISIBILITIES}
+    return {}
+
+
+def _platform_settings(platform: str, sec: Section) -> PlatformSettings:
+    choices = _adapter_choices(platform)
+    sec.reject_unknown({"api_root", "daily_cap", *choices})
     root = sec.text("api_root")
     if root is not None and not root.startswith(("https://", "http://")):
         raise sec.error("api_root", f"expected an address starting with https://, "
                                     f"found {root!r}")
+    options: dict[str, str] = {}
+    for key, allowed in choices.items():
+        value = sec.text(key)
+        if value is not None and value not in allowed:
+            raise sec.error(key, f"expected one of {', '.join(allowed)}, found {value!r}")
+        if value is not None:
+            options[key] = value
     if not sec.has("daily_cap"):
-        return PlatformSettings(root)
+        return PlatformSettings(root, adapter_options=options)
     value = sec.data["daily_cap"]
     if isinstance(value, str) and value.strip().lower() == "none":
-        return PlatformSettings(root, None, True)
+        return PlatformSettings(root, None, True, options)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
         raise sec.error("daily_cap", f"expected a whole number of posts a day from 0 to "
                                      f"10000, or \"none\" for no cap, found {value!r}")
-    return PlatformSettings(root, value, True)
+    return PlatformSettings(root, value, True, options)
 
 
 def _posts(sec: Section) -> Posts:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
+import os
 import stat
 import unicodedata
 from collections.abc import Iterator
@@ -122,7 +124,10 @@ def test_the_fake_enforces_the_same_limits(fake: FakeBluesky) -> None:
     for text, unit in (("x" * 301, "graphemes"), (FAMILY * 121, "characters")):
         with pytest.raises(BadRequestError) as info:
             client.send_post(text)
-        assert info.value.response.content.error == "InvalidRecord"
+        # The PDS's name for it (createRecord turns InvalidRecordError into InvalidRequest).
+        assert info.value.response.content.error == "InvalidRequest"
+        assert info.value.response.content.message.startswith(
+            "Invalid app.bsky.feed.post record: Record/text must not be longer than")
         assert unit in info.value.response.content.message
     client.send_post("x" * 300)
 
@@ -162,11 +167,57 @@ def test_link_card_carries_the_thumbnail_as_a_blob(fake: FakeBluesky, adapter: B
     assert fake.blob(external["thumb"]["ref"]["$link"]) == ("image/png", thumb.read_bytes())
 
 
-@pytest.mark.parametrize("case", ["too_large", "missing"])
+def noise_png(path: Path, width: int, height: int) -> Path:
+    """A real PNG of random pixels: it does not compress, so it is large."""
+    from PIL import Image
+
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(
+        path, compress_level=1)
+    return path
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080), (720, 1280)])
+def test_a_thumbnail_over_the_limit_is_scaled_to_fit(fake: FakeBluesky, adapter: BlueskyPoster,
+                                                     tmp_path: Path, width: int,
+                                                     height: int) -> None:
+    from PIL import Image
+
+    thumb = noise_png(tmp_path / "thumb.png", width, height)
+    assert thumb.stat().st_size > 1_000_000      # what the card used to lose
+    adapter.publish(dataclasses.replace(sample_post(), thumbnail=thumb), adapter.new_handle())
+    [stored] = fake.posts_with(LINK)
+    blob = stored["record"]["embed"]["external"]["thumb"]
+    assert blob["mimeType"] == "image/jpeg" and blob["size"] <= 1_000_000
+    mime, data = fake.blob(blob["ref"]["$link"]) or ("", b"")
+    assert mime == "image/jpeg" and len(data) == blob["size"]
+    with Image.open(io.BytesIO(data)) as received:
+        got_width, got_height = received.size
+    assert got_width <= width and got_height <= height          # never upscaled
+    assert abs(got_width / got_height - width / height) < 0.01  # the same aspect ratio
+    assert abs(got_height - round(got_width * height / width)) <= 1
+
+
+def test_image_fit_tries_quality_before_size_and_never_upscales() -> None:
+    from PIL import Image
+
+    from publisher.platforms.image_fit import fit_jpeg
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (640, 360), os.urandom(640 * 360 * 3)).save(buffer, "PNG")
+    roomy = fit_jpeg(buffer.getvalue(), 10_000_000)
+    assert roomy is not None and (roomy.width, roomy.height, roomy.quality) == (640, 360, 90)
+    tight = fit_jpeg(buffer.getvalue(), 40_000)
+    assert tight is not None and len(tight.data) <= 40_000 and tight.width < 640
+    assert abs(tight.width / tight.height - 16 / 9) < 0.02
+    assert fit_jpeg(buffer.getvalue(), 100) is None             # not even a tiny one fits
+    assert fit_jpeg(b"\x89PNG\r\n\x1a\n" + b"\0" * 100, 1000) is None   # unreadable
+
+
+@pytest.mark.parametrize("case", ["unreadable", "missing"])
 def test_card_goes_without_an_unusable_thumbnail(fake: FakeBluesky, adapter: BlueskyPoster,
                                                  tmp_path: Path, case: str) -> None:
     thumb = tmp_path / "thumb.png"
-    if case == "too_large":
+    if case == "unreadable":   # too large, and not a picture that can be re-encoded
         thumb.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 1_000_000)   # 1,000,008 bytes
     adapter.publish(dataclasses.replace(sample_post(), thumbnail=thumb), adapter.new_handle())
     [stored] = fake.posts_with(LINK)

@@ -14,7 +14,13 @@ import pytest
 
 from publisher.platforms.base import CannotCheck, UnknownOutcome
 from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
-from publisher.platforms.facebook import DuplicatePost, FacebookPoster, carries, regain_at
+from publisher.platforms.facebook import (
+    DuplicatePost,
+    FacebookPoster,
+    appsecret_proof,
+    carries,
+    regain_at,
+)
 from publisher.sandbox.facebook import FakeFacebook
 from tests.adapter_contract import LINK, AdapterContract, sample_post
 
@@ -67,20 +73,105 @@ def test_counts_utf16_units(adapter: FacebookPoster, text: str, units: int) -> N
 
 # ---- on the wire ----------------------------------------------------------------------------
 
-def test_posts_message_and_link_with_the_token_in_the_header(fake: FakeFacebook,
-                                                            adapter: FacebookPoster) -> None:
+def test_posts_with_the_token_as_the_access_token_parameter(fake: FakeFacebook,
+                                                           adapter: FacebookPoster) -> None:
+    # As the Pages API documents it: access_token is a parameter of the call (in the form
+    # body here, never in the URL).
     post = sample_post()
     posted = adapter.publish(post, adapter.new_handle())
     stored = fake.posts[-1]
     assert stored["request"] == {"message": post.text, "link": LINK}
     assert stored["content_type"] == "application/x-www-form-urlencoded"
-    assert stored["auth"] == "header"
+    assert stored["auth"] == "param" and stored["proof"] is False
     assert posted.remote_id == stored["id"]
     assert posted.url == stored["permalink_url"]
-    for record in fake.requests:
-        assert record.headers["authorization"] == f"Bearer {fake.token}"
-        assert fake.token not in record.path + record.query
-    assert str(fake.requests[-1]) == f"POST /v24.0/{fake.page_id}/feed -> 200"
+    [record] = fake.requests
+    assert "authorization" not in record.headers
+    assert fake.token not in record.path + record.query
+    assert str(record) == f"POST /v24.0/{fake.page_id}/feed -> 200"
+
+
+def test_reads_keep_the_token_out_of_the_url(fake: FakeFacebook,
+                                             adapter: FacebookPoster) -> None:
+    assert adapter.lookup(sample_post(), adapter.new_handle()) is None
+    [record] = fake.requests
+    assert record.headers["authorization"] == f"Bearer {fake.token}"
+    assert fake.token not in record.path + record.query
+
+
+APP_SECRET = "3f1c9a7e5b2d4f6081a9c7e5b3d1f2a4"
+
+
+def test_appsecret_proof_is_the_hmac_of_the_token() -> None:
+    # developers.facebook.com/docs/graph-api/securing-requests: hash_hmac('sha256', token,
+    # app_secret), hex.
+    import hashlib
+    import hmac
+
+    expected = hmac.new(APP_SECRET.encode(), b"EAAtoken", hashlib.sha256).hexdigest()
+    assert appsecret_proof("EAAtoken", APP_SECRET) == expected and len(expected) == 64
+
+
+@pytest.mark.parametrize("call", ["publish", "lookup"])
+def test_an_app_that_requires_the_app_secret_gets_the_proof(call: str) -> None:
+    with FakeFacebook(app_secret=APP_SECRET, require_app_secret=True) as fb:
+        poster = FacebookPoster({"page_id": fb.page_id, "page_access_token": fb.token,
+                                 "app_secret": APP_SECRET}, api_root=fb.api_root, timeout=5)
+        if call == "publish":
+            poster.publish(sample_post(), poster.new_handle())
+            assert fb.posts[-1]["proof"] is True
+            assert "appsecret_proof" not in fb.posts[-1]["request"]
+        else:
+            assert poster.lookup(sample_post(), poster.new_handle()) is None
+            [record] = fb.requests
+            assert f"appsecret_proof={fb.appsecret_proof()}" in record.query
+        assert [r.status for r in fb.requests] == [200]
+        assert fb.errors == []
+
+
+@pytest.mark.parametrize(("app_secret", "graph_says", "words"), [
+    (None, "API calls from the server require an appsecret_proof argument",
+     "set facebook.app_secret"),
+    ("0000aaaa1111bbbb2222cccc3333dddd", "Invalid appsecret_proof provided in the API "
+     "argument", "fix facebook.app_secret"),
+])
+def test_a_missing_or_wrong_app_secret_names_the_key(app_secret: str | None, graph_says: str,
+                                                     words: str) -> None:
+    with FakeFacebook(app_secret=APP_SECRET, require_app_secret=True) as fb:
+        settings = {"page_id": fb.page_id, "page_access_token": fb.token}
+        if app_secret:
+            settings["app_secret"] = app_secret
+        poster = FacebookPoster(settings, api_root=fb.api_root, timeout=5)
+        with pytest.raises(AuthError) as info:
+            poster.publish(sample_post(), poster.new_handle())
+        message = str(info.value)
+        assert graph_says in message and words in message and "(code 100, HTTP 400)" in message
+        assert fb.posts == [] and [r.status for r in fb.requests] == [400]
+        assert fb.token not in message and APP_SECRET not in message
+        if app_secret:
+            assert app_secret not in message
+            assert appsecret_proof(fb.token, app_secret) not in message
+        assert fb.errors == []
+
+
+def test_the_fake_answers_graphs_own_errors_for_the_proof() -> None:
+    with FakeFacebook(app_secret=APP_SECRET, require_app_secret=True) as fb:
+        url = f"{fb.api_root}/{fb.page_id}/feed"
+        answers = [httpx.post(url, data={"message": "m", "access_token": fb.token, **extra})
+                   for extra in ({}, {"appsecret_proof": "0" * 64},
+                                 {"appsecret_proof": fb.appsecret_proof()})]
+        errors = [a.json().get("error") for a in answers[:2]]
+        assert [a.status_code for a in answers] == [400, 400, 200]
+        assert [(e["code"], e["type"], e["message"]) for e in errors] == [
+            (100, "GraphMethodException",
+             "API calls from the server require an appsecret_proof argument"),
+            (100, "GraphMethodException",
+             "Invalid appsecret_proof provided in the API argument")]
+        # Without "Require App Secret" no proof is needed, but a wrong one is still refused.
+        fb.require_app_secret = False
+        assert httpx.post(url, data={"message": "n", "access_token": fb.token}).is_success
+        assert httpx.post(url, data={"message": "o", "access_token": fb.token,
+                                     "appsecret_proof": "0" * 64}).status_code == 400
 
 
 # ---- duplicates and lookup --------------------------------------------------------------------

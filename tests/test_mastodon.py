@@ -122,13 +122,92 @@ def test_what_is_sent(fake: FakeMastodon, adapter: MastodonPoster) -> None:
     handle = adapter.new_handle()
     posted = adapter.publish(post, handle)
     sent = fake.statuses[-1]
-    assert sent.form == {"status": post.text, "sensitive": "0", "language": "it"}
+    # Visibility is always sent: without it the account's own default would decide.
+    assert sent.form == {"status": post.text, "sensitive": "0", "language": "it",
+                         "visibility": "public"}
+    assert sent.visibility == "public"
     assert sent.headers["idempotency-key"] == handle
     assert sent.headers["authorization"] == f"Bearer {fake.access_token}"
     assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
     assert posted.remote_id == sent.id
     assert posted.url == f"{fake.root}@{fake.account.username}/{sent.id}"
     assert fake.requests[-1].path == "/api/v1/statuses"
+
+
+@pytest.mark.parametrize("account_default", ["unlisted", "private"])
+def test_posts_are_public_whatever_the_accounts_default(account_default: str) -> None:
+    from mastodon import Mastodon
+
+    with FakeMastodon(default_visibility=account_default) as server:
+        # The server's own rule, seen with the bare client: no visibility, the account's.
+        bare = Mastodon(api_base_url=server.root, access_token=server.access_token,
+                        version_check_mode="none")
+        bare.status_post("Senza visibilità https://youtu.be/bare")
+        assert server.statuses[-1].visibility == account_default
+        assert bare.account_verify_credentials()["source"]["privacy"] == account_default
+        adapter = make_adapter(server.root, server.access_token)
+        adapter.publish(sample_post(), adapter.new_handle())
+        [post] = server.posts_with(LINK)
+        assert post["visibility"] == "public"
+        assert server.errors == []
+
+
+def test_a_silenced_account_posts_unlisted() -> None:
+    with FakeMastodon(silenced=True) as server:
+        adapter = make_adapter(server.root, server.access_token)
+        adapter.publish(sample_post(), adapter.new_handle())
+        assert server.posts_with(LINK)[0]["visibility"] == "unlisted"
+        assert server.statuses[-1].form["visibility"] == "public"
+
+
+@pytest.mark.parametrize("visibility", ["unlisted", "private", "direct"])
+def test_the_visibility_can_be_chosen(fake: FakeMastodon, visibility: str) -> None:
+    adapter = MastodonPoster({"api_base_url": fake.root, "access_token": fake.access_token},
+                             timeout=5.0, visibility=visibility)
+    posted = adapter.publish(sample_post(), adapter.new_handle())
+    assert fake.statuses[-1].visibility == visibility
+    assert adapter.lookup(sample_post(), "k") == posted  # the account sees its own posts
+
+
+def test_an_unknown_visibility_is_refused_naming_the_allowed_ones() -> None:
+    with pytest.raises(ValueError, match=r"\[mastodon\] visibility: expected one of public, "
+                                         r"unlisted, private, direct, found 'friends'"):
+        MastodonPoster({}, visibility="friends")
+
+
+def test_publisher_toml_sets_the_visibility(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from publisher.config import load_config
+    from publisher.credentials import load_credentials
+    from publisher.errors import ConfigError
+    from publisher.pipeline.crosspost import default_poster_factory
+    from publisher.resources import resource
+
+    toml = tmp_path / "publisher.toml"
+    original = resource("publisher.toml").read_text()
+    toml.write_text(original)
+    rt = SimpleNamespace(config=load_config(toml), home=SimpleNamespace(path=tmp_path),
+                         credentials=load_credentials(resource("credentials.example.json")))
+    monkeypatch.delenv(ENV, raising=False)
+    adapter = default_poster_factory(rt, "mastodon")  # type: ignore[arg-type]
+    assert isinstance(adapter, MastodonPoster) and adapter.visibility == "public"
+
+    toml.write_text(original + '\n[mastodon]\nvisibility = "unlisted"\n')
+    rt.config = load_config(toml)
+    adapter = default_poster_factory(rt, "mastodon")  # type: ignore[arg-type]
+    assert isinstance(adapter, MastodonPoster) and adapter.visibility == "unlisted"
+    assert default_poster_factory(rt, "bluesky") is not None   # others take no such key
+
+    toml.write_text(original + '\n[mastodon]\nvisibility = "friends"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(toml)
+    message = str(info.value)
+    assert "mastodon.visibility" in message and "'friends'" in message
+    assert "public, unlisted, private, direct" in message
+    toml.write_text(original + '\n[bluesky]\nvisibility = "public"\n')
+    with pytest.raises(ConfigError, match="visibility"):
+        load_config(toml)
 
 
 def test_env_variable_overrides_the_instance(fake: FakeMastodon,

@@ -83,6 +83,36 @@ def test_truncation_only_when_opted_in_keeps_link_and_hashtags(cfg) -> None:  # 
     assert truncate_keeping_link("no link here", URL, lambda t: True) is None
 
 
+def test_truncation_keeps_the_layout_and_cuts_only_the_last_words(cfg) -> None:  # type: ignore[no-untyped-def]
+    # Title, a second line, a blank line, the link, a blank line, the hashtags.
+    template = ("{{ title }}\n{{ speakers[0].name }}, {{ speakers[0].role }}\n\n{{ url }}\n\n"
+                "{{ hashtags | join(' ') }}")
+    title = "山田太郎: " + " ".join(["una lunga conversazione sul marmo e sulla terra"] * 5)
+    posts = Posts(template=template, truncate=("x",))
+    post = render_post(dataclasses.replace(cfg, posts=posts), item(title), "x", URL)
+    assert post.fits and post.variant == "truncated" and post.length <= 280
+    lead, link_and_after = post.text.split(URL)
+    assert lead.endswith("…\n\n")                       # the blank line before the link
+    assert link_and_after.startswith("\n\n#StudiApertiOltreilLockdown")
+    full = render_post(dataclasses.replace(cfg, posts=Posts(template=template)), item(title),
+                       "x", URL).text
+    assert full.startswith(lead.removesuffix("…\n\n"))  # only the last words were cut
+    assert full.split(URL)[1] == link_and_after
+
+
+def test_truncation_keeps_the_line_breaks_before_the_cut() -> None:
+    text = f"Titolo\nMaria Rossi (ceramista), Luca Bianchi (scultore)\n\n{URL}\n\n#Città"
+    cut = truncate_keeping_link(text, URL, lambda t: len(t) <= len(text) - 12)
+    assert cut == f"Titolo\nMaria Rossi (ceramista), Luca…\n\n{URL}\n\n#Città"
+    cut = truncate_keeping_link(text, URL, lambda t: len(t) <= len(text) - 45)
+    assert cut == f"Titolo…\n\n{URL}\n\n#Città"          # a whole line dropped
+    assert truncate_keeping_link(text, URL, lambda t: not t.startswith("Titolo")) == \
+        f"{URL}\n\n#Città"                               # no lead fits: the link alone
+    glued = f"Guarda qui:{URL}"
+    assert truncate_keeping_link(glued, URL, lambda t: len(t) < len(glued)) == \
+        f"Guarda… {URL}"
+
+
 def test_bluesky_bytes_limit(cfg) -> None:  # type: ignore[no-untyped-def]
     posts = Posts(template="{{ url }} " + "😀" * 290)
     post = render_post(dataclasses.replace(cfg, posts=posts), item(), "bluesky", URL)

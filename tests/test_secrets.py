@@ -31,7 +31,7 @@ from publisher import redact
 from publisher.notify import notify
 from publisher.platforms.base import CrossPoster, PostContent
 from publisher.platforms.bluesky import BlueskyPoster
-from publisher.platforms.facebook import FacebookPoster
+from publisher.platforms.facebook import FacebookPoster, appsecret_proof
 from publisher.platforms.mastodon import MastodonPoster
 from publisher.platforms.telegram import TelegramPoster
 from publisher.platforms.x import XPoster
@@ -58,6 +58,8 @@ BLUESKY_HANDLE = "studi.bsky.social"
 BLUESKY_APP_PASSWORD = "q9z2-k7m4-w3x8-p1n6"
 TELEGRAM_TOKEN = "5839201746:AAGtElEgRaMsEcReT_q9Z-x7Y3w1V5u"
 FACEBOOK_TOKEN = "EAAFbPaGeToKeN7q3Z9xW1vB5nM2kL8"
+FACEBOOK_APP_SECRET = "fBaPpSeCrEt5q8Z2x7W4v1B9n3M6kL0"
+FACEBOOK_PROOF = appsecret_proof(FACEBOOK_TOKEN, FACEBOOK_APP_SECRET)  # sent with every call
 MAIL_PASSWORD = "MaIlPaSsW0rD-Q7z3-9xK"
 HOOK_PASSWORD = "HoOkPaSsW0rD-K2m8-4qR"
 NOTIFY_BOT_TOKEN = "6120394857:AAFnOtIfYbOtToKeN_k3J-z8X1c4V7b"  # apprise's tgram:// bot
@@ -91,6 +93,8 @@ def static_secrets() -> dict[str, set[str]]:
         "bluesky.app_password": needles(BLUESKY_APP_PASSWORD),
         "telegram.bot_token": needles(TELEGRAM_TOKEN, "5839201746:"),
         "facebook.page_access_token": needles(FACEBOOK_TOKEN),
+        "facebook.app_secret": needles(FACEBOOK_APP_SECRET),
+        "facebook appsecret_proof": needles(FACEBOOK_PROOF),
         "notifications mailto password": needles(MAIL_PASSWORD),
         "notifications json password": needles(HOOK_PASSWORD),
         "notifications telegram bot token": needles(NOTIFY_BOT_TOKEN, "6120394857:"),
@@ -163,7 +167,9 @@ def platforms(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Platfor
     with FakeYouTube(clock=clock, client_id=YT_CLIENT_ID, client_secret=YT_CLIENT_SECRET) as yt, \
             FakeX(keys=X_KEYS) as x, FakeMastodon(access_token=MASTODON_TOKEN) as ma, \
             FakeBluesky(handle=BLUESKY_HANDLE, app_password=BLUESKY_APP_PASSWORD) as bs, \
-            FakeTelegram(token=TELEGRAM_TOKEN) as tg, FakeFacebook(token=FACEBOOK_TOKEN) as fb:
+            FakeTelegram(token=TELEGRAM_TOKEN) as tg, FakeFacebook(
+                token=FACEBOOK_TOKEN, app_secret=FACEBOOK_APP_SECRET,
+                require_app_secret=True) as fb:
         # apprise's tgram:// posts to the Bot API: here, the loopback fake (which refuses the
         # unknown bot), so the request line with /bot<token>/ is logged by urllib3.
         from apprise.plugins.telegram import NotifyTelegram
@@ -234,7 +240,8 @@ def wire(home: HomeFixture, p: Platforms) -> None:
         "bluesky": {"handle": BLUESKY_HANDLE, "app_password": BLUESKY_APP_PASSWORD,
                     "service_url": "https://bsky.social"},
         "telegram": {"bot_token": TELEGRAM_TOKEN, "chat_id": p.telegram.chat_username},
-        "facebook": {"page_id": p.facebook.page_id, "page_access_token": FACEBOOK_TOKEN},
+        "facebook": {"page_id": p.facebook.page_id, "page_access_token": FACEBOOK_TOKEN,
+                     "app_secret": FACEBOOK_APP_SECRET},
         "notifications": {"urls": notification_urls()},
     }
     (home.path / "credentials.json").write_text(json.dumps(creds))  # keeps init's 0600
@@ -423,11 +430,11 @@ def adapter_errors(p: Platforms, state_dir: Path) -> list[tuple[str, str]]:
         ("telegram bad root", lambda: TelegramPoster(
             {"bot_token": TELEGRAM_TOKEN, "chat_id": "@c"}, api_root="ftp://127.0.0.1:1")),
         ("facebook revoked", lambda: FacebookPoster(
-            {"page_id": p.facebook.page_id, "page_access_token": FACEBOOK_TOKEN},
-            api_root=p.facebook.api_root)),
+            {"page_id": p.facebook.page_id, "page_access_token": FACEBOOK_TOKEN,
+             "app_secret": FACEBOOK_APP_SECRET}, api_root=p.facebook.api_root)),
         ("facebook unreachable", lambda: FacebookPoster(
-            {"page_id": p.facebook.page_id, "page_access_token": FACEBOOK_TOKEN},
-            api_root=dead)),
+            {"page_id": p.facebook.page_id, "page_access_token": FACEBOOK_TOKEN,
+             "app_secret": FACEBOOK_APP_SECRET}, api_root=dead)),
     ]
     p.x.revoke_credentials()
     p.mastodon.revoke_token()

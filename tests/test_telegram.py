@@ -175,6 +175,29 @@ def test_configuration_problems_name_the_key(fake: FakeTelegram, setup: str, key
     assert fake.posts == []
 
 
+@pytest.mark.parametrize(("chat_type", "answer"), [
+    ("channel", "Bad Request: need administrator rights in the channel chat"),
+    ("supergroup", "Bad Request: not enough rights to send text messages to the chat"),
+])
+def test_a_bot_without_the_right_to_post_must_be_made_administrator(chat_type: str,
+                                                                    answer: str) -> None:
+    with FakeTelegram(chat_type=chat_type) as tg:
+        poster = _poster(tg)
+        tg.demote_bot()
+        with pytest.raises(AuthError) as info:
+            poster.publish(sample_post(), poster.new_handle())
+        assert [r.status for r in tg.requests] == [400]
+        message = str(info.value)
+        assert answer in message
+        assert "make the bot an administrator of the channel" in message
+        assert "right to post messages" in message
+        assert info.value.reason == "no_post_rights" and tg.posts == []
+        tg.promote_bot()
+        poster.publish(sample_post(), poster.new_handle())
+        assert len(tg.posts) == 1
+        assert tg.errors == []
+
+
 def test_unknown_outcome_then_no_lookup(fake: FakeTelegram, adapter: TelegramPoster) -> None:
     fake.fail_next_post(502, after_storing=True)
     with pytest.raises(UnknownOutcome):

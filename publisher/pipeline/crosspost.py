@@ -48,7 +48,8 @@ def default_poster_factory(rt: Runtime, platform: str) -> CrossPoster:
 
     cls = get(platform).adapter_class()
     return cls(rt.credentials.section(platform), api_root=rt.config.api_root(platform),
-               timeout=float(rt.config.youtube.timeout_s), state_dir=rt.home.path)
+               timeout=float(rt.config.youtube.timeout_s), state_dir=rt.home.path,
+               **rt.config.adapter_options(platform))
 
 
 def _schedule(rt: Runtime, item: Interview) -> Schedule | None:

@@ -6,8 +6,10 @@ Built on the ``atproto`` SDK (``Client(base_url=...)``; it appends ``/xrpc``).
   anything is sent.
 * Links and hashtags are not linked by the server: the client sends facets with UTF-8 *byte*
   offsets (``atproto.client_utils.detect_facets``, no network), and builds the link card
-  (``app.bsky.embed.external``) itself, with the thumbnail uploaded as a blob (≤ 1,000,000
-  bytes, else the card goes without it).
+  (``app.bsky.embed.external``) itself, with the thumbnail uploaded as a blob of at most
+  1,000,000 bytes: a larger one (a 1280×720 PNG often is) is re-encoded as JPEG at decreasing
+  quality, then scaled down, keeping its aspect ratio (``image_fit``); one that cannot be read
+  or made to fit leaves the card without a picture.
 * Exactly once: the handle is a TID record key made before the first attempt; ``publish``
   creates ``app.bsky.feed.post/<rkey>``, ``lookup`` is ``com.atproto.repo.getRecord`` on that
   key. Creating an existing key answers 500 (atproto#3718), so a repeat can never double-post.
@@ -52,6 +54,7 @@ from publisher.platforms.errors import (
     PlatformError,
     TransientError,
 )
+from publisher.platforms.image_fit import fit_jpeg
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,8 @@ WEB_ROOT = "https://bsky.app"
 # Errors meaning "this session is no good" (PDS auth verifier), as opposed to bad credentials.
 SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthMissing"})
 DEFAULT_RETRY_S = 60
+#: A thumbnail file larger than this is not read at all (YouTube's own limit is 2 MB).
+MAX_THUMBNAIL_FILE = 50 * 1024 * 1024
 _IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
                 (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
 
@@ -381,23 +386,34 @@ def _session_refused(exc: Exception) -> bool:
 
 
 def _read_image(path: Path | None, limit: int) -> bytes | None:
-    """The thumbnail's bytes, or None (with a warning) when it cannot be used."""
+    """The thumbnail's bytes, within `limit` (a larger one re-encoded to fit), or None (with
+    a warning) when it cannot be used."""
     if path is None:
         return None
     try:
         size = path.stat().st_size
+        if size > MAX_THUMBNAIL_FILE:
+            log.warning("Bluesky: thumbnail %s is %d bytes, too large to be a thumbnail; the "
+                        "card goes without it", path, size)
+            return None
+        data = path.read_bytes()
     except OSError:
         log.warning("Bluesky: thumbnail %s not found; the card goes without it", path)
         return None
-    if size > limit:
-        log.warning("Bluesky: thumbnail %s is %d bytes, over the %d-byte limit; the card goes "
-                    "without it", path, size, limit)
-        return None
-    data = path.read_bytes()
     if _image_type(data) == "application/octet-stream":
         log.warning("Bluesky: thumbnail %s is not a JPEG, PNG, GIF or WebP image", path)
         return None
-    return data
+    if len(data) <= limit:
+        return data
+    fitted = fit_jpeg(data, limit)
+    if fitted is None:
+        log.warning("Bluesky: thumbnail %s is %d bytes, over the %d-byte limit, and could not "
+                    "be reduced to fit; the card goes without it", path, len(data), limit)
+        return None
+    log.info("Bluesky: thumbnail %s is %d bytes, over the %d-byte limit; sending it as a "
+             "%dx%d JPEG (quality %d) of %d bytes", path, len(data), limit, fitted.width,
+             fitted.height, fitted.quality, len(fitted.data))
+    return fitted.data
 
 
 def _image_type(data: bytes) -> str:

@@ -13,14 +13,29 @@ Facts (shared/platform-facts/social-platforms.md §2.5):
 * Throttling: codes 4, 17, 32, 613, 80001; `X-Business-Use-Case-Usage` (and `X-Page-Usage`)
   carry `estimated_time_to_regain_access` in minutes.
 
-The token travels only in the `Authorization: Bearer` header, never in a URL (so neither
-httpx's request log nor its exceptions can show it). Graph's `paging.next` URLs embed the
-token, so pagination uses the `after` cursor with our own parameters instead.
+How the Page token is sent, the documented ways, and never in a URL (so neither httpx's
+request log nor its exceptions can show it):
+* a post (`POST /{page_id}/feed`) carries it as the `access_token` form parameter, as the
+  Pages API documents it (developers.facebook.com/docs/pages/publishing);
+* a read (`GET /published_posts`) has no body, and a query parameter would put the token in
+  the URL: it goes in an `Authorization: Bearer` header, which Graph also takes (Meta
+  documents it for graph.facebook.com in the WhatsApp Cloud API).
+Graph's `paging.next` URLs embed the token, so pagination uses the `after` cursor with our
+own parameters instead.
+
+With `app_secret` configured every call also carries `appsecret_proof`, the hex HMAC-SHA256
+of the token keyed with the app secret (developers.facebook.com/docs/graph-api/securing-
+requests): an app with "Require App Secret" on refuses calls without it (code 100, "API calls
+from the server require an appsecret_proof argument"), and a proof made with another app's
+secret is refused too ("Invalid appsecret_proof ..."); both are `AuthError`s naming
+`facebook.app_secret`. The proof is kept out of logs and errors like the token.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -29,9 +44,17 @@ from typing import Any
 
 import httpx
 
-from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, Posted, UnknownOutcome
+from publisher.platforms.base import (
+    CannotCheck,
+    CrossPoster,
+    PostContent,
+    Posted,
+    UnknownOutcome,
+    is_placeholder,
+)
 from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
 from publisher.platforms.httpx_errors import json_or_none, transport_error
+from publisher.redact import register
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +159,22 @@ class FacebookPoster(CrossPoster):
     def _token(self) -> str:
         return str(self.settings.get("page_access_token") or "")
 
+    @property
+    def _proof(self) -> str | None:
+        """`appsecret_proof` for the token, when `app_secret` is configured."""
+        secret = self.settings.get("app_secret")
+        if is_placeholder(secret):
+            return None
+        proof = appsecret_proof(self._token, str(secret).strip())
+        register(proof)  # as secret as the token: keep it out of every log line
+        return proof
+
+    def scrub(self, text: str) -> str:
+        """As every adapter's, and the proof too."""
+        from publisher.redact import scrub
+
+        return scrub(super().scrub(text), self._proof)
+
     def _graph(self, method: str, path: str, *, acting: bool,
                data: dict[str, str] | None = None,
                params: dict[str, str] | None = None) -> dict[str, Any]:
@@ -145,10 +184,17 @@ class FacebookPoster(CrossPoster):
             raise AuthError("facebook.page_access_token holds characters no token has: "
                             "paste it again", platform=self.name, reason="malformed_token")
         url = f"{(self.api_root or self.default_root or '').rstrip('/')}/{path}"
+        proof = {"appsecret_proof": self._proof} if self._proof else {}
+        headers: dict[str, str] = {}
+        if method == "POST":  # the documented access_token parameter, in the body
+            data = {**(data or {}), "access_token": token, **proof}
+        else:                 # no body: a header keeps the token out of the URL
+            headers["Authorization"] = f"Bearer {token}"
+            params = {**(params or {}), **proof}
         try:
             with httpx.Client(timeout=self.timeout) as client:
                 response = client.request(method, url, data=data, params=params,
-                                          headers={"Authorization": f"Bearer {token}"})
+                                          headers=headers)
         except httpx.HTTPError as exc:
             raise self._transport_error(exc, acting) from None
         except httpx.InvalidURL as exc:
@@ -195,6 +241,15 @@ class FacebookPoster(CrossPoster):
                              f"{where}: renew facebook.page_access_token with pages_manage_posts "
                              "and pages_read_engagement", platform=self.name,
                              reason="permission")
+        if code == 100 and "appsecret_proof" in said:
+            if self._proof is None:
+                return AuthError(f"Facebook: the app requires appsecret_proof (its \"Require "
+                                 f"App Secret\" setting) ({message}) {where}: set "
+                                 "facebook.app_secret (the app's App settings → Basic → App "
+                                 "secret)", platform=self.name, reason="app_secret_required")
+            return AuthError(f"Facebook refused the appsecret_proof ({message}) {where}: fix "
+                             "facebook.app_secret (the secret of the app the Page token was "
+                             "made with)", platform=self.name, reason="app_secret_wrong")
         if code == 803 or (code == 100 and subcode == 33):
             return AuthError(f"Facebook does not know the Page {self._page_id} ({message}) "
                              f"{where}: fix facebook.page_id", platform=self.name,
@@ -209,7 +264,11 @@ class FacebookPoster(CrossPoster):
                               platform=self.name, reason=f"code_{code}")
 
 
-#: Transport errors raised before the request left: retrying cannot post twice.
+def appsecret_proof(token: str, app_secret: str) -> str:
+    """Graph's `appsecret_proof`: HMAC-SHA256 of the access token keyed with the app secret,
+    in hex."""
+    return hmac.new(app_secret.encode("utf-8"), token.encode("utf-8"),
+                    hashlib.sha256).hexdigest()
 
 
 def regain_at(headers: httpx.Headers) -> dt.datetime:
@@ -248,8 +307,6 @@ def _regain_minutes(raw: str | None) -> list[float]:
 def carries(message: str, link: str) -> bool:
     """Whether `message` holds `link` whole: `...?v=abc` is not in `...?v=abcd`."""
     return re.search(re.escape(link) + r"(?=$|[\s)\]}>\"'.,;:!?])", message) is not None
-
-
 
 
 def _int(value: object) -> int | None:

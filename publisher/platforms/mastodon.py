@@ -12,6 +12,11 @@ The instance's limits come from ``GET /api/v2/instance`` (``configuration.status
 once per adapter and cached; 500 and 23 when they cannot be read. The pipeline keeps what was
 read (``reported_limits``) for the checks at ``queue add`` and ``preview``.
 
+Visibility is always sent (``public`` unless ``[mastodon] visibility`` in publisher.toml says
+otherwise): without it the server uses the account's own default ("Posting privacy" in its
+preferences; ``PostStatusService``: ``visibility || account default``), which may not be
+public. An account the instance has limited (silenced) still gets ``unlisted`` for ``public``.
+
 Client notes (Mastodon.py 2.3.3):
 * ``ratelimit_method="throw"``: the default "wait" sleeps inside the call (up to 5 minutes
   per wait, in a loop). The thrown ``MastodonRatelimitError`` carries no response, so the
@@ -51,6 +56,7 @@ from publisher.platforms.errors import (
     PlatformError,
     TransientError,
 )
+from publisher.platforms.mastodon_options import DEFAULT_VISIBILITY, VISIBILITIES
 
 if TYPE_CHECKING:
     from mastodon import Mastodon
@@ -141,7 +147,8 @@ def _parse_reset(value: str) -> dt.datetime | None:
 class MastodonPoster(CrossPoster):
     """Posts to one Mastodon account. Credentials: ``api_base_url`` (the instance; the
     ``api_root`` argument and then ``PUBLISHER_MASTODON_API_ROOT`` win over it) and
-    ``access_token`` (scope ``write:statuses``, plus ``read`` for lookups).
+    ``access_token`` (scope ``write:statuses``, plus ``read`` for lookups). ``visibility``:
+    each post's, one of ``VISIBILITIES`` (publisher.toml's ``[mastodon] visibility``).
 
     Not thread-safe: the last HTTP answer is kept on the instance (one adapter per worker)."""
 
@@ -153,8 +160,13 @@ class MastodonPoster(CrossPoster):
     lookup_pages: int = 10
 
     def __init__(self, settings: Mapping[str, Any], *, api_root: str | None = None,
-                 timeout: float = 30.0, state_dir: Path | None = None) -> None:
+                 timeout: float = 30.0, state_dir: Path | None = None,
+                 visibility: str = DEFAULT_VISIBILITY) -> None:
         super().__init__(settings, api_root=api_root, timeout=timeout, state_dir=state_dir)
+        if visibility not in VISIBILITIES:
+            raise ValueError(f"[mastodon] visibility: expected one of "
+                             f"{', '.join(VISIBILITIES)}, found {visibility!r}")
+        self.visibility = visibility
         if not self.api_root and not is_placeholder(self.settings.get("api_base_url")):
             self.api_root = str(self.settings["api_base_url"]).strip()
         self._api: Mastodon | None = None
@@ -233,7 +245,8 @@ class MastodonPoster(CrossPoster):
         self._seen = _Seen()
         try:
             status = api.status_post(post.text, idempotency_key=handle,
-                                     language=post.language or None)
+                                     language=post.language or None,
+                                     visibility=self.visibility)
         except MastodonError as exc:
             raise self._classify(exc, sending=True) from None
         return self._posted(status)

@@ -188,7 +188,9 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
         fake="publisher.sandbox.telegram:FakeTelegram"),
     PlatformSpec(
         name="facebook", label="Facebook",
-        credentials=(_Key("page_id"), _Key("page_access_token", secret=True)),
+        credentials=(_Key("page_id"), _Key("page_access_token", secret=True),
+                     # optional: sent as appsecret_proof (apps with "Require App Secret")
+                     _Key("app_secret", secret=True, required=False)),
         # 63,206 is widely quoted, not in the API reference [unverified]; its unit is
         # undocumented: UTF-16 units are never below it
         text=TextRule(63206, utf16_units, "UTF-16 units"),

@@ -9,6 +9,9 @@ Facts (shared/platform-facts/social-platforms.md §2.4):
   units, so we count UTF-16 units: conservative (an emoji outside the BMP counts 2).
 * No idempotency and no way for a bot to read channel history: `lookup` raises `CannotCheck`,
   and an unknown outcome needs a person (the pipeline's at-most-once choice).
+* A bot without the right to post answers 400 "need administrator rights in the channel
+  chat" (a channel) or "not enough rights to send text messages to the chat" (a group): an
+  `AuthError` telling to make the bot an administrator with the right to post messages.
 
 The bot token is part of every URL. It never reaches an exception or a log record: errors are
 built from scrubbed text (`CrossPoster.scrub`) and raised `from None` (an httpx error
@@ -33,6 +36,11 @@ log = logging.getLogger(__name__)
 
 #: Seconds to wait after a 429 that names no delay (it always should).
 DEFAULT_RETRY_AFTER = 60
+#: 400 answers for a bot that is in the chat but may not post there: a channel's
+#: administrator without "Post Messages" (or no longer an administrator), or a group member
+#: restricted from sending messages. Not a bad request: a person must grant the right.
+NO_POST_RIGHTS = ("need administrator rights in the channel chat",
+                  "not enough rights to send text messages")
 
 
 class TelegramPoster(CrossPoster):
@@ -151,16 +159,16 @@ class TelegramPoster(CrossPoster):
             return AuthError(f"Telegram: {description}; set telegram.chat_id to "
                              f"{params['migrate_to_chat_id']}", platform=self.name,
                              reason="chat_migrated")
+        if status == 400 and any(words in description.lower() for words in NO_POST_RIGHTS):
+            return AuthError(f"Telegram refused to post in {self._chat_id} ({description}): "
+                             "make the bot an administrator of the channel with the right to "
+                             "post messages (the channel's Administrators → the bot → Post "
+                             "Messages)", platform=self.name, reason="no_post_rights")
         if status == 400 and "chat not found" in description.lower():
             return AuthError(f"Telegram does not know the chat {self._chat_id} ({description}): "
                              "fix telegram.chat_id (@channelname or the numeric id)",
                              platform=self.name, reason="chat_not_found")
         return None
-
-
-#: Transport errors raised before the request left: retrying cannot post twice.
-
-
 
 
 def _retry_at(params: dict[str, Any], headers: httpx.Headers) -> dt.datetime:

@@ -34,7 +34,9 @@ bluesky-social/atproto ``packages/pds``):
   ``text`` ≤ 300 graphemes and ≤ 3000 UTF-8 bytes, ``createdAt``, facets with non-negative
   byte offsets, ``app.bsky.embed.external`` with ``uri``/``title``/``description`` and a
   ``thumb`` that must be an uploaded ``image/*`` blob ≤ 1,000,000 bytes. Errors are
-  ``400 InvalidRecord`` with the PDS's "Invalid app.bsky.feed.post record: ..." shape. An rkey
+  ``400 InvalidRequest`` with the PDS's "Invalid app.bsky.feed.post record: ..." message (the
+  PDS's ``createRecord`` handler turns the lexicon's ``InvalidRecordError`` into an
+  ``InvalidRequestError``, so no answer carries the name ``InvalidRecord``). An rkey
   that already exists answers **500 InternalServerError** (bluesky-social/atproto#3718).
   Answers ``{"uri", "cid", "commit": {"cid", "rev"}, "validationStatus": "valid"}``.
 * ``com.atproto.repo.getRecord`` (no auth needed): ``{"uri", "cid", "value"}``, or
@@ -682,7 +684,9 @@ def encode_tid(value: int) -> str:
 
 
 def _invalid(detail: str) -> NoReturn:
-    raise XrpcError(400, "InvalidRecord", f"Invalid app.bsky.feed.post record: {detail}")
+    """A record the lexicon refuses, answered as the PDS does (InvalidRequest, not
+    InvalidRecord: packages/pds/src/api/com/atproto/repo/createRecord.ts)."""
+    raise XrpcError(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {detail}")
 
 
 def _json_object(request: Request) -> dict[str, Any]:

@@ -10,9 +10,16 @@ Quick start::
 
 What is modelled (shared/platform-facts/social-platforms.md §2.5)
 ---------------------------------------------------------------
-* Paths with or without a version prefix (`/v24.0/...`). The token is taken from
-  `Authorization: Bearer|OAuth <token>` or an `access_token` parameter; parameters from the
-  query string, a form body or a JSON body.
+* Paths with or without a version prefix (`/v24.0/...`). The token is taken from an
+  `access_token` parameter (what the Pages API documents) or `Authorization: Bearer|OAuth
+  <token>` (what Meta documents for the Graph host elsewhere, e.g. the WhatsApp Cloud API);
+  parameters from the query string, a form body or a JSON body.
+* `appsecret_proof` (developers.facebook.com/docs/graph-api/securing-requests): the hex
+  HMAC-SHA256 of the access token keyed with the app secret (`app_secret`). A proof that
+  does not match → 400 code 100 `GraphMethodException` "Invalid appsecret_proof provided in
+  the API argument"; with `require_app_secret=True` (the app's "Require App Secret" setting)
+  a call without one → 400 code 100 `GraphMethodException` "API calls from the server
+  require an appsecret_proof argument". Both are checked after the token.
 * Errors in Graph's shape, HTTP 400 unless said: no token → code 2500; an unknown token → 190
   "Invalid OAuth access token - Cannot parse access token"; after
   :meth:`FakeFacebook.revoke_token` → 190 with subcode 460 (or 463 "expired"); a missing
@@ -39,12 +46,15 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
+import hmac
 import itertools
 import json
 import math
 import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -55,6 +65,7 @@ from publisher.sandbox.post_faults import PostFault, PostFaults
 MAX_MESSAGE_CHARS = 63206
 DUPLICATE_WINDOW = timedelta(hours=24)
 DEFAULT_TOKEN = "EAAGsandboxPageAccessToken0123456789abcdefZZ"
+DEFAULT_APP_SECRET = "0123456789abcdefsandboxappsecret"
 PERMISSIONS = frozenset({"pages_manage_posts", "pages_read_engagement", "pages_show_list",
                          "pages_manage_metadata"})
 
@@ -99,8 +110,9 @@ class FakeFacebook(PostFaults, LoopbackServer):
 
     def __init__(self, *, page_id: str = "104857600000001",
                  page_name: str = "Studi Aperti (sandbox)", token: str = DEFAULT_TOKEN,
-                 version: str = "v24.0", duplicate_code: int = 506, host: str = "127.0.0.1",
-                 port: int = 0, body_timeout: float = 10.0) -> None:
+                 version: str = "v24.0", duplicate_code: int = 506,
+                 app_secret: str = DEFAULT_APP_SECRET, require_app_secret: bool = False,
+                 host: str = "127.0.0.1", port: int = 0, body_timeout: float = 10.0) -> None:
         super().__init__(host=host, port=port, body_timeout=body_timeout)
         self.page_id = page_id
         self.page_name = page_name
@@ -108,6 +120,9 @@ class FakeFacebook(PostFaults, LoopbackServer):
         self.version = version
         #: 506 "(#506) Duplicate status message" or 368 "You've already posted this".
         self.duplicate_code = duplicate_code
+        #: The secret of the app the Page token was made with, and its "Require App Secret".
+        self.app_secret = app_secret
+        self.require_app_secret = require_app_secret
         self._permissions = set(PERMISSIONS)
         self._token_subcode: int | None = None   # set once revoked
         self._posts: list[dict[str, Any]] = []   # oldest first
@@ -125,11 +140,18 @@ class FakeFacebook(PostFaults, LoopbackServer):
     @property
     def posts(self) -> list[dict[str, Any]]:
         """Every post, oldest first (copies), each with the `request` parameters (without the
-        token), `content_type` and `auth` ("header" or "param") as they arrived."""
+        token and the proof), `content_type`, `auth` ("header" or "param") and `proof` (an
+        appsecret_proof came with it) as they arrived."""
         with self.lock:
             return copy.deepcopy(self._posts)
 
     # ---- the sandbox's view (publisher/sandbox/platforms.py) ------------------------------
+
+    @classmethod
+    def for_sandbox(cls, *, port: int = 0, clock: Callable[[], datetime] | None = None
+                    ) -> FakeFacebook:
+        """An app with "Require App Secret" on: the sandbox's calls carry the proof."""
+        return cls(port=port, require_app_secret=True)
 
     @property
     def sandbox_root(self) -> str:
@@ -137,7 +159,9 @@ class FakeFacebook(PostFaults, LoopbackServer):
         return self.api_root
 
     def sandbox_credentials(self) -> dict[str, Any]:
-        return {"page_id": self.page_id, "page_access_token": self.token}
+        """credentials.json's section for this fake (its own values: nothing secret)."""
+        return {"page_id": self.page_id, "page_access_token": self.token,
+                "app_secret": self.app_secret}
 
     def posts_with(self, link: str) -> list[dict[str, Any]]:
         """Posts whose message or link carries `link`."""
@@ -191,6 +215,11 @@ class FakeFacebook(PostFaults, LoopbackServer):
         except ValueError as exc:
             raise GraphError(400, 100, "(#100) Invalid JSON body") from exc
 
+    def appsecret_proof(self, token: str | None = None) -> str:
+        """The proof Graph expects with `token` (this Page's by default)."""
+        return hmac.new(self.app_secret.encode(), (token or self.token).encode(),
+                        hashlib.sha256).hexdigest()
+
     def _authenticate(self, request: Request, params: dict[str, Any]) -> str:
         """Where the token came from ("header" or "param"); raises Graph's auth errors."""
         header = request.header("authorization") or ""
@@ -214,6 +243,13 @@ class FakeFacebook(PostFaults, LoopbackServer):
                              "invalidated because the user changed their password or Facebook "
                              "has changed the session for security reasons.", subcode=subcode,
                              headers=challenge)
+        proof = str(params.get("appsecret_proof") or "")
+        if proof and not hmac.compare_digest(proof, self.appsecret_proof(token)):
+            raise GraphError(400, 100, "Invalid appsecret_proof provided in the API argument",
+                             kind="GraphMethodException")
+        if not proof and self.require_app_secret:
+            raise GraphError(400, 100, "API calls from the server require an appsecret_proof "
+                             "argument", kind="GraphMethodException")
         with self.lock:
             self._calls += 1
         return where
@@ -265,11 +301,12 @@ class FakeFacebook(PostFaults, LoopbackServer):
                                        self._usage(math.ceil(fault.seconds / 60), busy=True))])
         if fault is not None and not fault.after_storing:
             return _fault_answer(fault)
-        fields = {k: str(v) for k, v in params.items() if k != "access_token"}
+        fields = {k: str(v) for k, v in params.items()
+                  if k not in ("access_token", "appsecret_proof")}
         with self.lock:
             self._validate(fields)
             post = self._new_post(fields, request.header("content-type") or "", auth,
-                                  datetime.now(UTC))
+                                  datetime.now(UTC), proof="appsecret_proof" in params)
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.seconds)
         elif fault is not None:
@@ -292,14 +329,15 @@ class FakeFacebook(PostFaults, LoopbackServer):
             raise GraphError(400, 506, "(#506) Duplicate status message")
 
     def _new_post(self, fields: dict[str, str], content_type: str, auth: str,
-                  created: datetime) -> dict[str, Any]:
+                  created: datetime, *, proof: bool = False) -> dict[str, Any]:
         post_id = f"{self.page_id}_{next(self._ids)}"
         post: dict[str, Any] = {
             "id": post_id, "message": fields.get("message", ""), "link": fields.get("link"),
             "created_time": graph_time(created), "_created": created,
             "permalink_url": f"https://www.facebook.com/{self.page_id}/posts/"
                              f"{post_id.split('_', 1)[1]}",
-            "request": dict(fields), "content_type": content_type, "auth": auth}
+            "request": dict(fields), "content_type": content_type, "auth": auth,
+            "proof": proof}
         self._posts.append(post)
         self._posts.sort(key=lambda p: p["_created"])
         return post

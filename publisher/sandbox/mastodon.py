@@ -15,13 +15,18 @@ What is modelled (platform facts §2.2; Mastodon 4.x behaviour)
 * ``POST /api/v1/statuses`` (form-encoded or JSON): ``Authorization: Bearer <token>`` of a
   known account (401 ``{"error": "The access token is invalid"}``, or "... was revoked"), with
   the ``write`` or ``write:statuses`` scope (403 ``"This action is outside the authorized
-  scopes"``). ``Idempotency-Key`` is remembered *per account* for one hour (fake clock): a repeat
-  answers 200 with the original status and stores nothing, even when the text differs, as the
-  server's ``PostStatusService`` does. Validation answers 422 ``{"error": "Validation failed:
-  Text can't be blank"}`` or ``"... Text character limit of 500 exceeded"``, counting the
-  server's way (:func:`status_length`). Success is **200** (not 201) with a Status entity whose
-  ``content`` is HTML formatted like Mastodon's ``TextFormatter`` (links split into invisible /
-  visible ``<span>``s, hashtags linked to ``/tags/...``).
+  scopes"``). ``visibility`` is optional, as on the server (``PostStatusService``:
+  ``@options[:visibility] || account default``): without it the account's default applies
+  (its "Posting privacy" preference, ``default_visibility=``, shown as ``source.privacy`` by
+  ``verify_credentials``), and an account the instance has silenced (``silenced=True``) gets
+  ``unlisted`` for ``public``. ``Idempotency-Key`` is remembered *per account* for one hour
+  (fake clock): a repeat answers 200 with the original status and stores nothing, even when
+  the text differs, as the server's ``PostStatusService`` does. Validation answers 422
+  ``{"error": "Validation failed: Text can't be blank"}`` or ``"... Text character limit of
+  500 exceeded"``, counting the server's way (:func:`status_length`). Success is **200** (not
+  201) with a Status entity whose ``content`` is HTML formatted like Mastodon's
+  ``TextFormatter`` (links split into invisible / visible ``<span>``s, hashtags linked to
+  ``/tags/...``).
 * ``GET /api/v2/instance`` (and ``/api/v2/instance/``, the path Mastodon.py requests):
   ``configuration.statuses.max_characters`` and ``characters_reserved_per_url``; no auth.
 * ``GET /api/v1/accounts/verify_credentials`` (401 without a valid token).
@@ -249,6 +254,10 @@ class FakeAccount:
     scopes: frozenset[str] = frozenset({"read", "write"})
     display_name: str = ""
     revoked: bool = False
+    #: The account's "Posting privacy" preference: the visibility of a post that names none.
+    default_visibility: str = "public"
+    #: Limited by the instance's moderators: a public post becomes unlisted.
+    silenced: bool = False
     created_at: datetime = field(default_factory=lambda: datetime(2020, 1, 1, tzinfo=UTC))
 
 
@@ -323,7 +332,8 @@ class FakeMastodon(PostFaults, LoopbackServer):
                  rate_limit: int = 300, rate_period: int = 300,
                  status_limit: int = 300, status_period: int = 3 * 3600,
                  clock: Callable[[], datetime] | None = None,
-                 version: str = "4.3.2", body_timeout: float = 10.0) -> None:
+                 version: str = "4.3.2", body_timeout: float = 10.0,
+                 default_visibility: str = "public", silenced: bool = False) -> None:
         super().__init__(host=host, port=port, body_timeout=body_timeout)
         self.max_characters = max_characters
         self.characters_reserved_per_url = characters_reserved_per_url
@@ -338,7 +348,9 @@ class FakeMastodon(PostFaults, LoopbackServer):
         self._faults: list[PostFault] = []
         self._api_window = _Window(rate_limit, rate_period)
         self._status_window = _Window(status_limit, status_period)
-        self.account = self.add_account(username, access_token or secrets.token_urlsafe(24))
+        self.account = self.add_account(username, access_token or secrets.token_urlsafe(24),
+                                        default_visibility=default_visibility,
+                                        silenced=silenced)
 
     # ---- time ----------------------------------------------------------------------------
 
@@ -358,13 +370,19 @@ class FakeMastodon(PostFaults, LoopbackServer):
         return self.account.token
 
     def add_account(self, username: str, token: str | None = None, *,
-                    scopes: tuple[str, ...] = ("read", "write")) -> FakeAccount:
+                    scopes: tuple[str, ...] = ("read", "write"),
+                    default_visibility: str = "public", silenced: bool = False
+                    ) -> FakeAccount:
         """Another account with its own token (e.g. ``scopes=("read",)`` for a token that
-        may not post)."""
+        may not post), its default visibility and whether the instance silenced it."""
+        if default_visibility not in VISIBILITIES:
+            raise ValueError(f"default_visibility {default_visibility!r}: expected one of "
+                             f"{', '.join(VISIBILITIES)}")
         with self.lock:
             account = FakeAccount(str(100000 + next(self._ids)), username,
                                   token or secrets.token_urlsafe(24), frozenset(scopes),
-                                  display_name=username.capitalize())
+                                  display_name=username.capitalize(),
+                                  default_visibility=default_visibility, silenced=silenced)
             self._accounts[account.token] = account
             return account
 
@@ -545,11 +563,13 @@ class FakeMastodon(PostFaults, LoopbackServer):
                     return original, False
         text = str(form.get("status") or "")
         spoiler = str(form.get("spoiler_text") or "")
-        visibility = str(form.get("visibility") or "public")
+        visibility = str(form.get("visibility") or account.default_visibility)
         if not text.strip() and not form.get("media_ids[]") and not form.get("media_ids"):
             raise _ApiError(422, "Validation failed: Text can't be blank")
         if visibility not in VISIBILITIES:
             raise _ApiError(422, "Visibility is not included in the list")
+        if visibility == "public" and account.silenced:
+            visibility = "unlisted"
         if status_length(text, spoiler, self.characters_reserved_per_url) > self.max_characters:
             raise _ApiError(422, "Validation failed: Text character limit of "
                                  f"{self.max_characters} exceeded")
@@ -676,7 +696,8 @@ class FakeMastodon(PostFaults, LoopbackServer):
             "last_status_at": None, "emojis": [], "fields": [],
         }
         if source:
-            payload["source"] = {"privacy": "public", "sensitive": False, "language": "it",
+            payload["source"] = {"privacy": account.default_visibility, "sensitive": False,
+                                 "language": "it",
                                  "note": "", "fields": [], "follow_requests_count": 0}
         return payload
 

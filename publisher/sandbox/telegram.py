@@ -21,8 +21,12 @@ What is modelled (shared/platform-facts/social-platforms.md §2.4)
 * `sendMessage` to the channel (`chat_id` = its numeric id or `@username`): text required
   (400 `message text is empty`), at most 4,096 UTF-16 units (400 `message is too long`: the
   unit is our assumption, the facts leave it open), another chat → 400 `chat not found`;
-  after :meth:`FakeTelegram.remove_bot` → 403 `bot is not a member of the channel chat`. The
-  Message has `message_id`, `sender_chat`, `chat`, `date`, `text`, `link_preview_options` and
+  after :meth:`FakeTelegram.remove_bot` → 403 `bot is not a member of the channel chat`;
+  after :meth:`FakeTelegram.demote_bot` (the bot is still in the chat, without the right to
+  post) → 400 `need administrator rights in the channel chat` in a channel, or 400 `not
+  enough rights to send text messages to the chat` in a group (`chat_type="supergroup"`),
+  the Bot API's answers for a bot that may not post there. The Message has `message_id`,
+  `sender_chat` (`from` in a group), `chat`, `date`, `text`, `link_preview_options` and
   `url`/`hashtag` `entities` with offsets in UTF-16 units, as Telegram counts them.
 
 Fault injection (one-shot, applied to the next `sendMessage` that passes authentication):
@@ -82,8 +86,8 @@ class FakeTelegram(PostFaults, LoopbackServer):
 
     def __init__(self, *, token: str = DEFAULT_TOKEN, bot_username: str = "studiaperti_bot",
                  chat_id: int = -1001987654321, chat_username: str | None = "studiaperti_sandbox",
-                 chat_title: str = "Studi Aperti (sandbox)", host: str = "127.0.0.1",
-                 port: int = 0, body_timeout: float = 10.0) -> None:
+                 chat_title: str = "Studi Aperti (sandbox)", chat_type: str = "channel",
+                 host: str = "127.0.0.1", port: int = 0, body_timeout: float = 10.0) -> None:
         super().__init__(host=host, port=port, body_timeout=body_timeout)
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -91,8 +95,12 @@ class FakeTelegram(PostFaults, LoopbackServer):
         self.chat_id = chat_id
         self.chat_username = f"@{chat_username}" if chat_username else None
         self.chat_title = chat_title
+        if chat_type not in ("channel", "supergroup", "group"):
+            raise ValueError(f"chat_type {chat_type!r}: expected channel, supergroup or group")
+        self.chat_type = chat_type
         self._tokens = {token}
         self._bot_in_channel = True
+        self._bot_may_post = True
         self._posts: list[dict[str, Any]] = []
         self._faults: list[PostFault] = []
         self._next_message_id = 100
@@ -142,9 +150,22 @@ class FakeTelegram(PostFaults, LoopbackServer):
             self._tokens = {self.token}
 
     def remove_bot(self) -> None:
-        """The bot is no longer an administrator of the channel: sendMessage gets 403."""
+        """The bot is no longer in the chat: sendMessage gets 403."""
         with self.lock:
             self._bot_in_channel = False
+
+    def demote_bot(self) -> None:
+        """The bot stays in the chat but may not post: in a channel it is no longer an
+        administrator with the right to post messages, in a group it is restricted from
+        sending messages. sendMessage gets 400, as from the Bot API."""
+        with self.lock:
+            self._bot_may_post = False
+
+    def promote_bot(self) -> None:
+        """The bot is an administrator with the right to post again."""
+        with self.lock:
+            self._bot_in_channel = True
+            self._bot_may_post = True
 
     # ---- HTTP ----------------------------------------------------------------------------
 
@@ -180,7 +201,8 @@ class FakeTelegram(PostFaults, LoopbackServer):
                 "can_connect_to_business": False, "has_main_web_app": False}
 
     def _chat(self) -> dict[str, Any]:
-        chat: dict[str, Any] = {"id": self.chat_id, "title": self.chat_title, "type": "channel"}
+        chat: dict[str, Any] = {"id": self.chat_id, "title": self.chat_title,
+                                "type": self.chat_type}
         if self.chat_username:
             chat["username"] = self.chat_username[1:]
         return chat
@@ -210,7 +232,13 @@ class FakeTelegram(PostFaults, LoopbackServer):
         self._resolve_chat(params.get("chat_id"))
         with self.lock:
             if not self._bot_in_channel:
-                raise BotApiError(403, "Forbidden: bot is not a member of the channel chat")
+                raise BotApiError(403, f"Forbidden: bot is not a member of the "
+                                       f"{self.chat_type} chat")
+            if not self._bot_may_post:
+                raise BotApiError(400, "Bad Request: need administrator rights in the "
+                                       "channel chat" if self.chat_type == "channel" else
+                                       "Bad Request: not enough rights to send text messages "
+                                       "to the chat")
             fault = self._next_fault()
         if fault is not None:
             request.notes.append(f"fault: {fault.kind} after_storing={fault.after_storing}")
@@ -236,8 +264,11 @@ class FakeTelegram(PostFaults, LoopbackServer):
         preview = _link_preview_options(params.get("link_preview_options"))
         with self.lock:
             self._next_message_id += 1
+            # A channel post is signed by the channel; in a group the bot is the sender.
+            sender = ({"sender_chat": self._chat()} if self.chat_type == "channel"
+                      else {"from": self._user()})
             message: dict[str, Any] = {
-                "message_id": self._next_message_id, "sender_chat": self._chat(),
+                "message_id": self._next_message_id, **sender,
                 "chat": self._chat(), "date": int(time.time()), "text": text,
                 "entities": entities(text)}
             if preview:

@@ -10,6 +10,7 @@ be sent without loading any platform's client library. Where a server reports it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 # What a placeholder URL for checks before the video exists must look like: a real watch
 # URL's length (X and Mastodon count any URL as 23; Bluesky counts every character).
 PLACEHOLDER_URL = "https://www.youtube.com/watch?v=XXXXXXXXXXX"
+
+#: Where truncation may cut (between words, or at a line break), and what is not left dangling
+#: before the "…" (spaces, line breaks, separators).
+_WORD_GAP = re.compile(r"\s+")
+_CUT_TRAILING = " \t\r\n,;:-—–"
 
 
 @dataclass(frozen=True)
@@ -42,17 +48,24 @@ class RenderedPost:
 
 
 def truncate_keeping_link(text: str, url: str, fits: Callable[[str], bool]) -> str | None:
-    """Shorten the words before the link, at a word boundary, keeping the link and all that
-    follows it (the hashtags). None if even an empty lead does not fit."""
+    """Shorten the words just before the link, at a word boundary, with "…" at the cut,
+    keeping the template's layout: the lines before the cut, the spaces or blank lines between
+    the text and the link, the link and all that follows it (the hashtags). None if even no
+    lead at all does not fit."""
     head, sep, tail = text.partition(url)
     if not sep:
         return None
-    words = head.rstrip().split(" ")
-    while words:
-        candidate = " ".join(words).rstrip(" ,;:-—") + "… " + sep + tail
+    lead = head.rstrip()
+    # What separates the text from the link (" ", "\n\n", ...); a link glued to the cut word
+    # gets a space, so that it is never glued to the "…".
+    gap = head[len(lead):] or " "
+    for boundary in reversed([m.start() for m in _WORD_GAP.finditer(lead)]):
+        kept = lead[:boundary].rstrip(_CUT_TRAILING)
+        if not kept:
+            continue
+        candidate = kept + "…" + gap + sep + tail
         if fits(candidate):
             return candidate
-        words.pop()
     candidate = sep + tail
     return candidate if fits(candidate) else None
 
