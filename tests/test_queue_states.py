@@ -101,8 +101,8 @@ def test_staging_while_waiting_for_quota_can_still_be_changed(home: HomeFixture,
     assert edited.exit_code == 0, edited.output
     item = next(i for i in interviews(home) if i.id == 1)
     assert (item.state, item.slot_at) == ("queued", None), "back in the queue, to be planned"
-    edit_event = [e for e in json.loads(home.ok("history", 1, "--json").stdout)
-                  if e["what"] == "edited"][0]
+    edit_event = next(e for e in json.loads(home.ok("history", 1, "--json").stdout)
+                      if e["what"] == "edited")
     assert edit_event["detail"]["previous_state"] == "staging"
     assert home.run("upload", 1).exit_code == 4
     home.ok("queue", "hold", 1)

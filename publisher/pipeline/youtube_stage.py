@@ -135,6 +135,7 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
     # changes, and a queued interview stays queued — editable, movable, removable.
     api, http = rt.youtube()
     with rt.transaction() as s:
+        authorisation.answered(s, rt.clock())  # first: it expires what the session loaded
         item = s.get(Interview, interview_id)
         if item is None:
             raise leases.LeaseLost(f"interview {interview_id} was removed meanwhile")
@@ -142,7 +143,6 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
         video_pub = record(s, interview_id, "youtube", Step.VIDEO)
         first_time = item.state == State.QUEUED.value
         slot_at = slot_at if first_time or item.slot_at is None else item.slot_at
-        authorisation.answered(s, rt.clock())
         rt.transition(s, interview_id, State.STAGING,
                       EventKind.STAGING if first_time else None, values={"slot_at": slot_at},
                       slot=slot_at.isoformat() if slot_at else None)
