@@ -10,14 +10,19 @@ if TYPE_CHECKING:
     from publisher.app import App
 
 
+# A daemon beats every minute, even in the middle of a long upload; one silent this long is
+# taken for gone (its place can be taken over, see services/daemon_claim.py).
+STALE_AFTER = dt.timedelta(minutes=15)
+
+
 def daemon_health(daemon: dict[str, Any], now: dt.datetime) -> tuple[dt.datetime | None, bool]:
-    """The daemon's last heartbeat, and whether it is alive: a beat in the last 15 minutes
-    from a process that still exists."""
+    """The daemon's last heartbeat, and whether it is alive: not stopped, a beat within
+    STALE_AFTER, from a process that still exists (when it ran on this machine)."""
     from publisher.leases import holder_is_dead
 
     beat = dt.datetime.fromisoformat(daemon["heartbeat"]) if daemon.get("heartbeat") else None
     owner = daemon.get("owner")
-    alive = bool(beat and now - beat < dt.timedelta(minutes=15)
+    alive = bool(beat and now - beat < STALE_AFTER and not daemon.get("stopped_at")
                  and not (owner and holder_is_dead(owner)))
     return beat, alive
 
@@ -81,7 +86,8 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
     return {
         "now": now.isoformat(),
         "daemon": {"alive": alive, "last_heartbeat": beat.isoformat() if beat else None,
-                   "next_wake": daemon.get("next_wake")},
+                   "next_wake": daemon.get("next_wake"), "since": daemon.get("started_at"),
+                   "owner": daemon.get("owner")},
         "last_run_due": last_run,
         "next": None if nxt is None or nxt.interview is None else {
             "interview_id": nxt.interview.id, "title": nxt.interview.title,
