@@ -5,6 +5,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import socket
@@ -122,3 +123,27 @@ def test_a_daemon_silent_too_long_is_taken_over_a_live_one_elsewhere_is_not(
         wait_for_owner(home, proc.pid)
     finally:
         stop(proc)
+
+
+def test_a_rehearsal_daemon_runs_beside_the_real_one(sqlite_home: HomeFixture) -> None:
+    """`run --sandbox` works on a copy of the database: the real daemon's claim is not
+    copied into it, so the rehearsal is not refused (nor the real daemon disturbed)."""
+    home = sqlite_home
+    real = start(home, "run", "--max-sleep", "10")
+    box = None
+    try:
+        owner = wait_for_owner(home, real.pid)["owner"]
+        box = start(home, "run", "--sandbox", "--max-sleep", "10")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and box.poll() is None:
+            shown = home.run("status", "--sandbox", "--json")
+            if shown.exit_code in (0, 4) and json.loads(shown.stdout)["daemon"]["alive"]:
+                break
+            time.sleep(0.3)
+        assert box.poll() is None, box.communicate()
+        assert claim_row(home)["owner"] == owner
+    finally:
+        if box is not None and box.poll() is None:
+            stop(box)
+        if real.poll() is None:
+            stop(real)
