@@ -138,3 +138,20 @@ def test_a_revoked_token_is_looked_at_again_after_an_hour(
         clock.now += dt.timedelta(minutes=1)
         assert [a.outcome for a in run_due(rt, clock.now).actions
                 if a.step == "stage"] == ["staged"]
+
+
+def test_retry_looks_again_at_once(sqlite_home: HomeFixture, media: Media,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(START)
+    with FakeYouTube(clock=clock) as yt:
+        connect(sqlite_home, yt)
+        sqlite_home.ok(*add_args(media.video(), "Uno"))
+        yt.revoke_tokens()
+        rt = runtime(sqlite_home, clock, monkeypatch)
+        assert [a.outcome for a in run_due(rt, clock.now).actions
+                if a.step == "stage"] == ["waiting"]
+        yt.restore_tokens()
+        sqlite_home.ok("retry", 1)  # the organizer fixed it and says so
+        clock.now += dt.timedelta(minutes=1)
+        assert [a.outcome for a in run_due(rt, clock.now).actions
+                if a.step == "stage"] == ["staged"]

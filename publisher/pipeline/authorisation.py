@@ -85,6 +85,14 @@ def note_waiting(session: Session, now: dt.datetime, interview_ids: list[int]) -
     return new if fact else []
 
 
+def look_again_now(session: Session, now: dt.datetime) -> None:
+    """`publisher retry`: ask YouTube at the next run rather than at the hour."""
+    fact = get(session)
+    if fact:
+        session.flush()  # state.put expires what the session holds: nothing may be pending
+        state.put(session, KEY, {**fact, "look_again_at": now.isoformat()}, now)
+
+
 def answered(session: Session, now: dt.datetime) -> None:
     """YouTube answered: nobody waits for an authorisation any more."""
     if get(session):
