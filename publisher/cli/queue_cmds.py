@@ -197,7 +197,8 @@ def _report(item: Interview, warnings: list[str], as_json: bool, verb: str) -> N
 
 @click.group()
 def queue() -> None:
-    """The queue of interviews: add, import, list, show, edit, reorder, hold, remove."""
+    """The queue of interviews: add, import, list, show, edit, reorder, hold, cancel, restore,
+    remove."""
 
 
 @queue.command()
