@@ -22,8 +22,10 @@ from publisher.lifecycle import (
     set_publication,
     transition,
 )
+from publisher.pipeline import authorisation
 from publisher.pipeline.records import record
 from publisher.store.models import Interview, Publication, PublicationState, State
+from publisher.store.types import utcnow
 
 if TYPE_CHECKING:
     from publisher.queue import Context
@@ -95,6 +97,7 @@ def retry(session: Session, ctx: Context, interview_id: int, platform: str | Non
     if platform is None:
         if item.state in (State.CANCELLED.value, State.PUBLISHED.value):
             raise InputError(f"interview {interview_id} is {item.state}: nothing to retry")
+        authorisation.look_again_now(session, utcnow())  # if it waited for `auth youtube`
         pubs = session.scalars(select(Publication).where(
             Publication.interview_id == item.id, Publication.platform == "youtube")).all()
         for pub in pubs:
@@ -107,6 +110,8 @@ def retry(session: Session, ctx: Context, interview_id: int, platform: str | Non
     pub = _pub(session, ctx, item, platform)
     if is_settled(pub):
         raise InputError(f"interview {interview_id} is already {pub.state} on {platform}")
+    if platform == "youtube":
+        authorisation.look_again_now(session, utcnow())
     if pub.state == PublicationState.NEEDS_ATTENTION.value:
         # The organizer checked: the post is not there. Post again, as a new request.
         set_publication(pub, PublicationState.PENDING, handle=None)

@@ -4,10 +4,14 @@ One in-memory job, re-armed after every tick for the next instant anything is du
 upload start, a slot, a retry), or after `max_sleep` at the latest so that interviews
 queued meanwhile are seen. No business state lives in the scheduler: every tick calls
 `run_due(now)`, which decides from the database.
+
+One daemon per home: it claims the home when it starts (a second one is refused, naming the
+first), beats every minute, and marks its stop (services/daemon_claim.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -18,6 +22,7 @@ from typing import Any
 
 from publisher.pipeline.run_due import RunReport, run_due
 from publisher.pipeline.runtime import Runtime
+from publisher.services.daemon_claim import DaemonAlreadyRunning, beat, claim, release
 
 log = logging.getLogger("publisher.daemon")
 MAX_SLEEP = dt.timedelta(minutes=5)
@@ -32,6 +37,8 @@ STOP_TIMEOUT_S = 5.0
 # After a failed tick (the database busy, full or unreachable; a bug), the first retry comes
 # this soon, then twice as late each time, up to max_sleep.
 RETRY_FIRST = dt.timedelta(seconds=1)
+# The heartbeat's rhythm, between ticks too (services/status.py STALE_AFTER is the limit).
+HEARTBEAT_EVERY = dt.timedelta(minutes=1)
 
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
@@ -54,14 +61,26 @@ class Daemon:
             job_defaults=JOB_DEFAULTS, timezone=dt.UTC)
         self.ticks = 0
         self.failures = 0  # consecutive failed ticks, for the backoff
+        self.started_at: dt.datetime | None = None  # when this daemon claimed the home
+        self.next_wake: dt.datetime | None = None
+        self.refused: DaemonAlreadyRunning | None = None
 
     def tick(self) -> None:
         if self.stopping.is_set():
             return
         now = self.rt.clock()
         try:
+            if self.started_at is None:
+                try:
+                    self._claim(now)
+                except DaemonAlreadyRunning as exc:
+                    self.refused = exc
+                    self.stopping.set()
+                    self.scheduler.shutdown(wait=False)
+                    return
             report = run_due(self.rt, now)
-            self._heartbeat(now, report)
+            self.next_wake = report.next_wake
+            self._heartbeat(now)
         except Exception as exc:
             self._failed(now, exc)
             return
@@ -97,15 +116,42 @@ class Daemon:
         # From the clock after the failure: waiting out a busy timeout took time already.
         self._arm(max(now, self.rt.clock()) + delay)
 
-    def _heartbeat(self, now: dt.datetime, report: RunReport) -> None:
-        """What `publisher status` shows: alive when, next wake, which process."""
-        from publisher.pipeline import state
-
+    def _claim(self, now: dt.datetime) -> None:
+        """One daemon per home (services/daemon_claim.py): claim it, or raise
+        DaemonAlreadyRunning naming the daemon that holds it."""
         with self.rt.transaction() as s:
-            state.put(s, "daemon", {
-                "owner": self.rt.owner, "heartbeat": now.isoformat(),
-                "next_wake": report.next_wake.isoformat() if report.next_wake else None},
-                now)
+            claim(s, self.rt.owner, now)
+        self.started_at = now
+        threading.Thread(target=self._beat_every_minute, name="heartbeat", daemon=True).start()
+
+    def _heartbeat(self, now: dt.datetime) -> None:
+        """What `publisher status` shows: alive when, next wake, which process. A daemon
+        whose home another one took over (this one was silent too long) stops."""
+        if self.started_at is None:
+            return
+        with self.rt.transaction() as s:
+            ours = beat(s, self.rt.owner, now, self.started_at, self.next_wake)
+        if not ours and not self.stopping.is_set():
+            log.error("another daemon has taken this home over (this one was silent for "
+                      "too long); stopping")
+            self.stop()
+
+    def _beat_every_minute(self) -> None:
+        """Beats between ticks too, so that a long upload never looks like a dead daemon."""
+        while not self.stopping.wait(HEARTBEAT_EVERY.total_seconds()):
+            try:
+                self._heartbeat(self.rt.clock())
+            except Exception as exc:  # the database away for a moment: the next beat
+                log.warning("heartbeat not written: %s", exc)
+
+    def _release(self) -> None:
+        if self.started_at is None:
+            return
+        try:
+            with self.rt.transaction() as s:
+                release(s, self.rt.owner, self.rt.clock())
+        except Exception as exc:  # stopping anyway; the next daemon takes over when stale
+            log.warning("could not mark this daemon stopped: %s", exc)
 
     def _arm(self, when: dt.datetime) -> None:
         if self.stopping.is_set():
@@ -124,7 +170,10 @@ class Daemon:
             done = threading.Event()
 
             def wait() -> None:
-                self.scheduler.shutdown(wait=True)
+                from apscheduler.schedulers import SchedulerNotRunningError
+
+                with contextlib.suppress(SchedulerNotRunningError):  # stopped while starting
+                    self.scheduler.shutdown(wait=True)
                 done.set()
 
             threading.Thread(target=wait, daemon=True).start()
@@ -138,8 +187,29 @@ class Daemon:
     def run(self, *, handle_signals: bool = True) -> None:
         """Tick now, then at every wake, until stopped. Without `handle_signals` (a daemon
         run in a thread, as tests do) it runs until `scheduler.shutdown()`."""
+        from publisher.store.db import database_problem
+
         if handle_signals:
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
+        try:  # before anything starts; a database away for now: the first tick claims
+            self._claim(self.rt.clock())
+        except DaemonAlreadyRunning:
+            raise
+        except Exception as exc:
+            problem = database_problem(exc)
+            if problem is None:
+                raise
+            log.warning("the home is not claimed yet: %s (the first tick tries again)",
+                        problem)
+        if self.stopping.is_set():  # stopped while claiming
+            self._release()
+            return
         self._arm(self.rt.clock())
-        self.scheduler.start()
+        try:
+            self.scheduler.start()
+        finally:
+            self.stopping.set()
+            self._release()
+        if self.refused is not None:
+            raise self.refused

@@ -8,6 +8,11 @@ Where an interview stands (see docs/architecture.md for the picture)::
     queued → staging → staged → released → published
     any of them but published → cancelled;  a step that needs a person → needs_attention,
     and `publisher retry` / `resolve` take it back to where its records say it is.
+    staging or needs_attention, with nothing on YouTube yet → queued (an organizer's edit,
+    hold or move);  cancelled, never on YouTube → queued (`queue restore`).
+
+Whether anything of an interview is on YouTube is `reached_youtube`: its video record, not
+its state's name (an interview can be staging while it waits for quota, with nothing sent).
 
 A transition made by a pipeline step is fenced by the step's lease (`owner`); every
 transition is conditional on the state it was checked against, so an organizer's `queue
@@ -59,6 +64,7 @@ class EventKind(enum.StrEnum):
     UNHELD = "unheld"
     CANCELLED = "cancelled"
     REMOVED = "removed"
+    RESTORED = "restored"
     RETRY = "retry"
     RESOLVED = "resolved"
     SKIPPED = "skipped"
@@ -106,7 +112,8 @@ ALLOWED: dict[State, frozenset[State]] = {
                                       State.RELEASED, State.PUBLISHED, State.CANCELLED,
                                       State.NEEDS_ATTENTION}),
     State.PUBLISHED: frozenset(),
-    State.CANCELLED: frozenset(),
+    # Only for one that never reached YouTube (`queue.restore` checks `reached_youtube`).
+    State.CANCELLED: frozenset({State.QUEUED}),
 }
 
 #: A publication record's allowed moves (intent → act → record).
@@ -198,6 +205,28 @@ def set_publication(pub: Publication, to: PublicationState, **values: Any) -> No
 def is_settled(pub: Publication) -> bool:
     """Done, or skipped by choice: nothing more to do for this side effect."""
     return pub.state in (PublicationState.DONE.value, PublicationState.SKIPPED.value)
+
+
+# States that only follow an upload: the interview is on YouTube whatever its records say.
+_AFTER_UPLOAD = frozenset({State.STAGED, State.RELEASED, State.PUBLISHED})
+
+
+def video_record(session: Session, interview_id: int) -> Publication | None:
+    """The record of the interview's upload, if it was ever started."""
+    return session.scalars(select(Publication).where(
+        Publication.interview_id == interview_id, Publication.platform == "youtube",
+        Publication.step == Step.VIDEO.value)).first()
+
+
+def reached_youtube(session: Session, item: Interview) -> bool:
+    """The one definition of "something of this interview is on YouTube": its upload was
+    started (the session handle saved before the first byte) or finished (a video id), or
+    its state only follows an upload. Not decided from the state's name alone: staging may
+    mean waiting for quota, with nothing sent."""
+    if State(item.state) in _AFTER_UPLOAD:
+        return True
+    video = video_record(session, item.id)
+    return video is not None and bool(video.handle or video.remote_id)
 
 
 def all_posted(session: Session, interview_id: int, platforms: Iterable[str] | None) -> bool:

@@ -17,12 +17,17 @@ from sqlalchemy.orm import Session, object_session, selectinload
 
 from publisher.config import Config
 from publisher.errors import InputError, NotFoundError
-from publisher.lifecycle import EventKind, journal, transition
+from publisher.lifecycle import (
+    EventKind,
+    journal,
+    reached_youtube,
+    transition,
+    video_record,
+)
 from publisher.queue_fields import Draft, check_fields
 from publisher.schedules import Schedule, find_schedule
 from publisher.store.models import (
     ACTIVE,
-    NOT_UPLOADED,
     CaptionTrack,
     Interview,
     Localization,
@@ -224,8 +229,11 @@ def _duplicate_message(sha256: str, other: Interview) -> str:
             "it again")
 
 
-def _next_position(session: Session) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(Interview.position), 0))) or 0) + 1
+def _next_position(session: Session, exclude_id: int | None = None) -> int:
+    q = select(func.coalesce(func.max(Interview.position), 0))
+    if exclude_id is not None:
+        q = q.where(Interview.id != exclude_id)
+    return int(session.scalar(q) or 0) + 1
 
 
 def _apply(item: Interview, prepared: Prepared) -> None:
@@ -324,10 +332,103 @@ def get(session: Session, item_id: int) -> Interview:
     return item
 
 
-def check_editable(item: Interview) -> None:
-    if item.state not in NOT_UPLOADED:
-        raise InputError(f"interview {item.id} is {item.state}: it is already on its way to "
-                         "YouTube and can no longer be edited here")
+# --- what an organizer may still change ---------------------------------------------------------
+#
+# The rule is written once: an interview with nothing on YouTube yet (lifecycle.reached_youtube)
+# may be edited, held, moved and removed, whatever its state's name (staging while it waits
+# for quota, needs_attention for a missing file); one that is staging or needs attention goes
+# back to the queue first, so that the planner gives it a slot again. Once something is on
+# YouTube it can only be cancelled. A cancelled interview that never reached YouTube can be
+# restored. Every refusal says where the interview really stands.
+
+# States an organizer's change takes back to the queue when nothing is on YouTube yet.
+_BACK_TO_QUEUE = frozenset({State.STAGING, State.NEEDS_ATTENTION})
+
+
+def _on_youtube(session: Session, item: Interview) -> str | None:
+    """Where the interview stands on YouTube, in words; None when nothing is there."""
+    if not reached_youtube(session, item):
+        return None
+    video = video_record(session, item.id)
+    if video is not None and video.remote_id:
+        url = video.url or f"https://www.youtube.com/watch?v={video.remote_id}"
+        if item.state == State.STAGED.value:
+            return f"it is on YouTube as a private video until its slot ({url})"
+        if item.state in (State.RELEASED.value, State.PUBLISHED.value):
+            return f"it is out on YouTube ({url})"
+        return f"its video is on YouTube ({url})"
+    if video is not None and video.handle:
+        return "its upload to YouTube has started (part of the video may be there already)"
+    return "it is on YouTube"
+
+
+def _worker(owner: str) -> str:
+    """`daemon:host:1234:ab12cd34` as people say it: "the daemon (pid 1234 on host)"."""
+    parts = owner.split(":")
+    if len(parts) == 4:
+        return f"the {parts[0]} (pid {parts[2]} on {parts[1]})"
+    return owner
+
+
+def _check_no_worker(item: Interview, verb: str) -> None:
+    """Refuse while a live worker holds the interview: it may be starting its upload."""
+    from publisher.leases import holder_is_dead
+
+    owner, until = item.lease_owner, item.lease_expires_at
+    if owner and until is not None and until > utcnow() and not holder_is_dead(owner):
+        raise InputError(f"interview {item.id} is being worked on right now by "
+                         f"{_worker(owner)}, which may be starting its upload to YouTube: "
+                         f"it cannot be {verb} now; try again in a minute")
+
+
+def _restore_hint(item: Interview) -> str:
+    return f"`publisher queue restore {item.id}` puts it back in the queue"
+
+
+def _back_to_queue(session: Session, ctx: Context, item: Interview) -> str | None:
+    """An interview staging or needing attention with nothing on YouTube goes back to the
+    queue (no slot: the planner gives it one again); returns the state it left, if any."""
+    if State(item.state) not in _BACK_TO_QUEUE:
+        return None
+    old = transition(session, item, State.QUEUED, kind=None, actor=ctx.actor,
+                     end_lease=True, values={"slot_at": None})
+    return old.value
+
+
+def _locked(session: Session, item_id: int) -> Interview:
+    """The interview, its row locked until the change commits (PostgreSQL; SQLite's writers
+    are serialised already), so that no worker claims it between the check and the write."""
+    item = session.get(Interview, item_id, with_for_update=True, populate_existing=True)
+    if item is None:
+        raise NotFoundError(f"there is no interview {item_id} (see `publisher queue list`)")
+    return item
+
+
+def _check_changeable(session: Session, item: Interview, verb: str) -> None:
+    """Refuse to change (`verb`: edited, held, moved, removed) an interview with something on
+    YouTube, a cancelled one (but for its removal), or one a worker holds right now."""
+    where = _on_youtube(session, item)
+    if where is not None:
+        if item.state == State.CANCELLED.value:
+            raise InputError(f"interview {item.id} is cancelled and {where}: it can no longer "
+                             f"be {verb}")
+        if item.state == State.PUBLISHED.value:
+            tail = f"it can no longer be {verb}"
+        elif verb == "removed":
+            tail = f"it cannot be removed, only cancelled (publisher queue cancel {item.id})"
+        else:
+            tail = (f"it can no longer be {verb} here; `publisher queue cancel {item.id}` "
+                    "stops it")
+        raise InputError(f"interview {item.id} is {item.state}: {where}, so {tail}")
+    if item.state == State.CANCELLED.value and verb != "removed":
+        raise InputError(f"interview {item.id} is cancelled: {_restore_hint(item)}, then it "
+                         f"can be {verb}")
+    _check_no_worker(item, verb)
+
+
+def check_editable(session: Session, item: Interview) -> None:
+    """Whether an organizer may still edit it (see above); raises InputError if not."""
+    _check_changeable(session, item, "edited")
 
 
 def apply_edit(session: Session, ctx: Context, item_id: int, prepared: Prepared, *,
@@ -337,8 +438,9 @@ def apply_edit(session: Session, ctx: Context, item_id: int, prepared: Prepared,
     Preparing (probing a new video can take minutes) happens outside any transaction; if the
     interview changed meanwhile, the edit is refused rather than overwriting that change.
     """
+    _locked(session, item_id)
     item = get(session, item_id)
-    check_editable(item)
+    check_editable(session, item)
     if item.updated_at != seen_updated_at:
         raise InputError(f"interview {item_id} was changed by someone else while this edit "
                          "was being checked; run the command again")
@@ -349,9 +451,11 @@ def apply_edit(session: Session, ctx: Context, item_id: int, prepared: Prepared,
             raise InputError(_duplicate_message(sha, other))
     changed = sorted(set(prepared.values) | {k for k in ("speakers", "captions", "localizations")
                                               if getattr(prepared, k) is not None})
+    left = _back_to_queue(session, ctx, item)
     _apply(item, prepared)
     item.updated_at = utcnow()
-    journal(session, item.id, EventKind.EDITED, ctx.actor, fields=changed)
+    extra: dict[str, Any] = {"previous_state": left} if left else {}
+    journal(session, item.id, EventKind.EDITED, ctx.actor, fields=changed, **extra)
     return item
 
 
@@ -365,10 +469,11 @@ def move(session: Session, ctx: Context, item_id: int, *, to: int | None = None,
     """Put an interview at position `to` (1 = next out) or just before another one."""
     if (to is None) == (before is None):
         raise InputError("give exactly one of --to N or --before ID")
-    item = get(session, item_id)
-    if item.state not in NOT_UPLOADED:
-        raise InputError(f"interview {item_id} is {item.state}: only queued or held "
-                         "interviews can be moved")
+    item = _locked(session, item_id)
+    if item.state == State.CANCELLED.value and not reached_youtube(session, item):
+        raise InputError(f"interview {item_id} is cancelled: it has no place in the queue "
+                         f"({_restore_hint(item)})")
+    _check_changeable(session, item, "moved")
     order = [i for i in active_order(session) if i.id != item.id]
     if before is not None:
         if before == item_id:
@@ -383,54 +488,97 @@ def move(session: Session, ctx: Context, item_id: int, *, to: int | None = None,
         if to < 1 or to > len(order) + 1:
             raise InputError(f"--to must be between 1 and {len(order) + 1}, found {to}")
         index = to - 1
+    left = _back_to_queue(session, ctx, item)
     old = item.position
     order.insert(index, item)
     for pos, it in enumerate(order, 1):
         if it.position != pos:
             it.position = pos
+    extra: dict[str, Any] = {"previous_state": left} if left else {}
     journal(session, item.id, EventKind.MOVED, ctx.actor, old_position=old,
-            new_position=item.position)
+            new_position=item.position, **extra)
     return item
 
 
 def set_held(session: Session, ctx: Context, item_id: int, held: bool,
              reason: str | None = None) -> Interview:
-    item = get(session, item_id)
-    want_from, to = (State.QUEUED, State.HELD) if held else (State.HELD, State.QUEUED)
-    if item.state != want_from.value:
-        verb = "held" if held else "released"
-        raise InputError(f"interview {item_id} is {item.state}: only {want_from.value} "
-                         f"interviews can be {verb}")
+    """Hold an interview (skipped by the planner until released), or release a held one.
+
+    One staging or needing attention with nothing on YouTube yet is held too: it goes back
+    to the queue, then is held."""
+    item = _locked(session, item_id)
+    if not held:
+        if item.state != State.HELD.value:
+            raise InputError(f"interview {item_id} is {item.state}: only held interviews can "
+                             "be released")
+        transition(session, item, State.QUEUED, kind=EventKind.UNHELD, actor=ctx.actor)
+        return item
+    if item.state == State.HELD.value:
+        raise InputError(f"interview {item_id} is held: only queued interviews can be held")
+    _check_changeable(session, item, "held")
+    left = _back_to_queue(session, ctx, item)
     extra: dict[str, Any] = {"reason": reason} if reason else {}
-    transition(session, item, to, kind=EventKind.HELD if held else EventKind.UNHELD,
-               actor=ctx.actor, **extra)
+    if left:
+        extra["previous_state"] = left
+    transition(session, item, State.HELD, kind=EventKind.HELD, actor=ctx.actor, **extra)
     return item
 
 
 def cancel(session: Session, ctx: Context, item_id: int, reason: str | None = None
            ) -> Interview:
-    item = get(session, item_id)
-    if item.state in (State.CANCELLED.value, State.PUBLISHED.value):
-        raise InputError(f"interview {item_id} is already {item.state}")
+    """Cancel an interview: it will not be published. One that never reached YouTube can be
+    restored later (`restore`)."""
+    item = _locked(session, item_id)
+    if item.state == State.CANCELLED.value:
+        hint = "" if reached_youtube(session, item) else f" ({_restore_hint(item)})"
+        raise InputError(f"interview {item_id} is already cancelled{hint}")
+    if item.state == State.PUBLISHED.value:
+        raise InputError(f"interview {item_id} is already published")
     extra: dict[str, Any] = {"reason": reason} if reason else {}
     transition(session, item, State.CANCELLED, kind=EventKind.CANCELLED, actor=ctx.actor,
                previous_state=item.state, **extra)
     return item
 
 
-def check_removable(item: Interview) -> None:
-    if item.state not in NOT_UPLOADED:
-        raise InputError(f"interview {item.id} is {item.state}: it has already been uploaded "
-                         f"to YouTube, so it cannot be removed, only cancelled "
-                         f"(publisher queue cancel {item.id})")
+def restore(session: Session, ctx: Context, item_id: int, *, allow_duplicate: bool = False
+            ) -> Interview:
+    """Put a cancelled interview that never reached YouTube back in the queue, at its end.
 
-
-def remove(session: Session, ctx: Context, item_id: int) -> Interview:
-    item = get(session, item_id)
-    check_removable(item)
-    journal(session, item.id, EventKind.REMOVED, ctx.actor, title=item.title,
-            video=item.video_path)
-    session.delete(item)
+    One that did reach YouTube stays cancelled: queueing it again would upload a second
+    video (the organizer can `queue add` the file again if that is what they mean)."""
+    item = _locked(session, item_id)
+    if item.state != State.CANCELLED.value:
+        raise InputError(f"interview {item_id} is {item.state}, not cancelled: there is "
+                         "nothing to restore")
+    where = _on_youtube(session, item)
+    if where is not None:
+        raise InputError(f"interview {item_id} cannot be restored: {where} (queueing it "
+                         "again would upload a second video; `publisher queue add` the file "
+                         "again if that is what you mean)")
+    if not allow_duplicate:
+        other = _find_duplicate(session, item.video_sha256, exclude_id=item.id)
+        if other is not None:
+            raise InputError(_duplicate_message(item.video_sha256, other))
+    video = video_record(session, item.id)
+    if video is not None:  # an upload that never started: whatever it waited for is past
+        video.next_attempt_at, video.last_error = None, None
+    transition(session, item, State.QUEUED, kind=EventKind.RESTORED, actor=ctx.actor,
+               end_lease=True, values={"slot_at": None,
+                                       "position": _next_position(session, item.id)})
     return item
 
 
+def check_removable(session: Session, item: Interview) -> None:
+    """Whether an organizer may still remove it: nothing of it on YouTube, no worker on it."""
+    _check_changeable(session, item, "removed")
+
+
+def remove(session: Session, ctx: Context, item_id: int) -> Interview:
+    """Delete an interview with nothing on YouTube; its journal stays (ids are never
+    reused, so no later interview inherits it)."""
+    item = _locked(session, item_id)
+    check_removable(session, item)
+    journal(session, item.id, EventKind.REMOVED, ctx.actor, title=item.title,
+            video=item.video_path, state=item.state)
+    session.delete(item)
+    return item

@@ -391,7 +391,7 @@ CASES = [
          edit(2, "--video", lambda m: m.folder / EXISTING_VIDEO, setup=second_interview),
          "video: the same video file", "is already interview 1"),
     case("edit-cancelled-interview", edit(1, "--title", "Nuovo titolo", setup=cancel_first),
-         "interview 1 is cancelled", "can no longer be edited"),
+         "interview 1 is cancelled", "`publisher queue restore 1` puts it back"),
     case("edit-thumbnail-and-no-thumbnail",
          edit(1, "--thumbnail", lambda m: m.png(), "--no-thumbnail"),
          "give --thumbnail or --no-thumbnail, not both"),

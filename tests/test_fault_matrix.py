@@ -396,13 +396,18 @@ def yt_expired_access_token(w: World) -> None:
 
 def yt_revoked(w: World) -> None:
     w.yt.revoke_tokens()
-    result, _ = _stage_first(w)
+    result, slot = _stage_first(w)
     assert result.outcome == "waiting" and "publisher auth youtube" in result.detail, result
     item = interview(w.home)
-    assert item.state == "staging"         # the interview waits; it is never failed
+    assert item.state == "queued"          # it waits in the queue, never failed nor staging
     assert not w.yt.sessions
+    status = w.home.run("status")
+    assert status.exit_code == 4 and "waiting for YouTube authorisation" in status.stdout
     w.yt.restore_tokens()                  # `publisher auth youtube` was run
-    _deferred_then_staged(w, w.clock.now + dt.timedelta(hours=1))
+    result = stage(w.runtime(), 1, slot)   # `publisher upload 1`, or the daemon's next look
+    assert result.outcome == "staged", result
+    _staged_once(w)
+    assert w.home.run("status").exit_code == 0
 
 
 def yt_session_404(w: World) -> None:

@@ -96,3 +96,48 @@ def test_sqlite_is_set_up_for_a_daemon_and_a_cli(tmp_path: Path) -> None:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
     engine.dispose()
+
+
+def test_upgrading_keeps_the_rows_and_never_reuses_an_id(db_url: str) -> None:
+    """0005 rebuilds SQLite's interviews table AUTOINCREMENT: the rows, their speakers and
+    journal stay, and the next id comes after every id the journal knows, even a removed
+    interview's (on PostgreSQL the sequence is moved past them if it were behind)."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0004")
+        columns = ("position, state, video_path, video_size, video_sha256, video_duration_s, "
+                   "video_width, video_height, video_codec, container_format, title, "
+                   "description, hashtags, language, created_at, updated_at")
+        values = ("1, 'queued', '/v/uno.mp4', 10, 'aa', 1.5, 64, 48, 'h264', 'mp4', 'Uno', '', "
+                  "'[]', 'it', '2026-11-01 10:00:00', '2026-11-01 10:00:00'")
+        with engine.begin() as conn:
+            for _ in range(2):
+                conn.execute(text(f"INSERT INTO interviews ({columns}) VALUES ({values})"))
+            conn.execute(text("DELETE FROM interviews WHERE id = 2"))  # as `queue remove` does
+            conn.execute(text("INSERT INTO speakers (interview_id, position, name, links) "
+                              "VALUES (1, 1, 'Maria Rossi', '[]')"))
+            for interview_id, kind in ((1, "queued"), (2, "queued"), (2, "removed"),
+                                       (7, "removed")):  # 7: a journal older than the rows
+                conn.execute(text("INSERT INTO events (interview_id, at, kind, actor, detail) "
+                                  "VALUES (:i, '2026-11-01 10:00:00', :k, 'cli', '{}')"),
+                             {"i": interview_id, "k": kind})
+        upgrade(engine)
+        assert current_revision(engine) == SCHEMA_HEAD
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT id, title FROM interviews")).all() == [(1, "Uno")]
+            assert conn.execute(text("SELECT interview_id, name FROM speakers")).all() == [
+                (1, "Maria Rossi")]
+            assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 4
+            if db_url.startswith("sqlite"):
+                assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+            conn.execute(text(f"INSERT INTO interviews ({columns}) VALUES ({values})"))
+            assert conn.execute(text("SELECT max(id) FROM interviews")).scalar() == 8
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == [], f"models and migrations disagree: {diff}"
+        downgrade(engine, "0004")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT id FROM interviews ORDER BY id")).scalars().all() \
+                == [1, 8]
+    finally:
+        engine.dispose()

@@ -54,7 +54,9 @@ def _ago(moment: dt.datetime | None, now: dt.datetime) -> str:
 def status(app: App, as_json: bool, sandbox: bool) -> None:
     """The daemon's health, what is next, what is in flight, and what needs you.
 
-    Exit status 4 when something needs attention (each with the command that resolves it).
+    Exit status 4 when something needs you — an interview that needs attention, a post to
+    check, an upload waiting for `publisher auth youtube` — each with the command that
+    resolves it.
     """
     from publisher.home import DEFAULT_DB_FILE, sandbox_home_path
     from publisher.services.status import gather_status, rehearsal_app, rehearsal_running
@@ -93,8 +95,11 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
         click.echo(f"Daemon: {'running' if d['alive'] else 'not running'} "
                    f"(last heartbeat {_ago(beat, now)})")
         nxt = data["next"]
+        if nxt:
+            how = {"staged": "uploaded, private until then",
+                   "staging": "uploading"}.get(nxt["state"], f"upload from {nxt['upload_at']}")
         click.echo("Next: " + (f"interview {nxt['interview_id']} \"{nxt['title']}\" at "
-                               f"{nxt['slot']} (upload from {nxt['upload_at']})" if nxt
+                               f"{nxt['slot']} ({how})" if nxt
                                else "nothing planned in the next two weeks"))
         if data["in_flight"]:
             click.echo("In flight:")
@@ -106,7 +111,7 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                 click.echo(f"  {f['interview_id']} {f['title']}: {f['state']}, slot "
                            f"{f['slot']}{progress}{wait}")
         if data["needs_attention"]:
-            click.secho("Needs attention:", fg="red", bold=True)
+            click.secho("Needs you:", fg="red", bold=True)
             for n in data["needs_attention"]:
                 click.echo(f"  {n['interview_id']} \"{n['title']}\" on {n['platform']}: "
                            f"{n['reason']}")

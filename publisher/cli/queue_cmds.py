@@ -197,7 +197,8 @@ def _report(item: Interview, warnings: list[str], as_json: bool, verb: str) -> N
 
 @click.group()
 def queue() -> None:
-    """The queue of interviews: add, import, list, show, edit, reorder, hold, remove."""
+    """The queue of interviews: add, import, list, show, edit, reorder, hold, cancel, restore,
+    remove."""
 
 
 @queue.command()
@@ -329,14 +330,14 @@ def show(app: App, item_id: int, as_json: bool) -> None:
 def edit(app: App, /, item_id: int, allow_duplicate: bool, as_json: bool, **opts: Any) -> None:
     """Change a queued interview; the result is checked as thoroughly as `queue add`.
 
-    Only what you give changes. Interviews already on their way to YouTube cannot be edited.
+    Only what you give changes. Once something of it is on YouTube it cannot be edited.
     """
     from publisher import queue as q
 
     spec = build_spec(opts, for_edit=True)
     with app.transaction() as session:
         current = q.get(session, item_id)
-        q.check_editable(current)
+        q.check_editable(session, current)
     prepared = q.prepare(app.queue_context(), spec, base=current)
     with app.transaction() as session:
         item = q.apply_edit(session, app.queue_context(), item_id, prepared,
@@ -391,7 +392,10 @@ def release(app: App, item_id: int) -> None:
 @click.option("--reason", metavar="TEXT", help="Why it is cancelled (kept in its journal).")
 @click.pass_obj
 def cancel(app: App, item_id: int, reason: str | None) -> None:
-    """Cancel an interview: it will not be published (its journal is kept)."""
+    """Cancel an interview: it will not be published (its journal is kept).
+
+    One that never reached YouTube can be put back with `publisher queue restore ID`.
+    """
     from publisher import queue as q
 
     with app.transaction() as session:
@@ -401,10 +405,29 @@ def cancel(app: App, item_id: int, reason: str | None) -> None:
 
 @queue.command()
 @click.argument("item_id", metavar="ID", type=int)
+@click.option("--allow-duplicate", is_flag=True,
+              help="Restore it even if the same video file is queued as another interview.")
+@click.pass_obj
+def restore(app: App, item_id: int, allow_duplicate: bool) -> None:
+    """Put a cancelled interview back in the queue, at its end.
+
+    Only one that never reached YouTube: once its upload started, it stays cancelled.
+    """
+    from publisher import queue as q
+
+    with app.transaction() as session:
+        item = q.restore(session, app.queue_context(), item_id,
+                         allow_duplicate=allow_duplicate)
+        click.echo(f"Interview {item_id} is queued again, at position {item.position} "
+                   f"(`publisher queue move {item_id} --to 1` brings it forward).")
+
+
+@queue.command()
+@click.argument("item_id", metavar="ID", type=int)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def remove(app: App, item_id: int, yes: bool) -> None:
-    """Delete an interview that has not been uploaded yet (the video file is not touched)."""
+    """Delete an interview with nothing on YouTube yet (the video file is not touched)."""
     import sys
 
     from publisher import queue as q
@@ -414,7 +437,7 @@ def remove(app: App, item_id: int, yes: bool) -> None:
         # Ask outside any transaction: a prompt must not hold the database's write lock.
         with app.transaction() as session:
             item = q.get(session, item_id)
-            q.check_removable(item)
+            q.check_removable(session, item)
         if not sys.stdin.isatty():
             raise InputError(f"removing interview {item_id} needs confirmation: pass --yes")
         click.confirm(f"Remove interview {item_id} {item.title!r}?", abort=True)

@@ -100,6 +100,7 @@ def run_cmd(app: App, max_sleep: int, sandbox: bool) -> None:
 
     It wakes for each upload start, slot and retry, and calls the same logic as
     `publisher run-due`. Stopping lets an upload save its place; the next start resumes it.
+    One daemon per home: a second one refuses, naming the first (exit status 4).
     """
     from publisher.cli.youtube_cmds import setup_logging
     from publisher.daemon import Daemon

@@ -27,15 +27,16 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, set_publication
-from publisher.pipeline import waiting_decorations
+from publisher.pipeline import authorisation, waiting_decorations
 from publisher.pipeline.planning import upcoming
 from publisher.pipeline.records import record
 from publisher.pipeline.runtime import Runtime
 from publisher.pipeline.youtube_stage import StageResult, stage
-from publisher.platforms.errors import PlatformError
+from publisher.platforms.errors import AuthError, PlatformError
 from publisher.schedules import find_schedule
 from publisher.store.models import Interview, Publication, PublicationState, State
 
@@ -139,6 +140,49 @@ def _record(report: RunReport, step: str, result: StageResult) -> None:
     report.actions.append(Action(result.interview_id, step, result.outcome, result.detail))
 
 
+def _youtube_open(rt: Runtime, now: dt.datetime) -> bool:
+    """Whether YouTube may be called now, or the run waits for `publisher auth youtube`
+    (pipeline/authorisation.py)."""
+    with rt.transaction() as s:
+        fact = authorisation.get(s)
+    return authorisation.may_try(fact, now, authorisation.token_stamp(rt))
+
+
+def _wait_for_authorisation(rt: Runtime, now: dt.datetime, interview_ids: list[int]) -> None:
+    """Due interviews that wait for the authorisation: noted (and journaled) once, quietly."""
+    if not interview_ids:
+        return
+    with rt.transaction() as s:
+        for interview_id in authorisation.note_waiting(s, now, interview_ids):
+            rt.journal(s, interview_id, EventKind.YOUTUBE_WAITING,
+                       error=authorisation.get(s).get("problem"), waiting_for="authorisation")
+
+
+def _stage_all(rt: Runtime, now: dt.datetime, report: RunReport,
+               due: list[tuple[str, int, dt.datetime | None]]) -> None:
+    """Stage each (step, interview, slot) in turn; once YouTube wants an authorisation, the
+    rest wait for it too, untouched."""
+    if not _youtube_open(rt, now):
+        _wait_for_authorisation(rt, now, [interview_id for _, interview_id, _ in due])
+        return
+    for i, (step, interview_id, slot) in enumerate(due):
+        result = stage(rt, interview_id, slot)
+        _record(report, step, result)
+        if result.needs_authorisation:
+            _wait_for_authorisation(rt, now, [d[1] for d in due[i + 1:]])
+            return
+
+
+def _video_waits(session: Session, now: dt.datetime) -> dict[int, dt.datetime]:
+    """Queued interviews whose upload could not start and is tried again later (a network
+    failure before anything was sent): interview id → when."""
+    rows = session.execute(
+        select(Publication.interview_id, Publication.next_attempt_at).join(Interview)
+        .where(Interview.state == State.QUEUED.value, Publication.platform == "youtube",
+               Publication.step == Step.VIDEO.value, Publication.next_attempt_at > now)).all()
+    return {r.interview_id: r.next_attempt_at for r in rows}
+
+
 def _resume_staging(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
     with rt.transaction() as s:
         rows = s.execute(
@@ -148,11 +192,14 @@ def _resume_staging(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
                        & (Publication.platform == "youtube") & (Publication.step == "video"))
             .where(Interview.state == State.STAGING.value)
             .order_by(Interview.slot_at, Interview.id)).all()
+    due: list[tuple[str, int, dt.datetime | None]] = []
     for row in rows:
         if row.next_attempt_at is not None and row.next_attempt_at > now:
             continue
         slot = row.slot_at if row.slot_at and row.slot_at > now else None
-        _record(report, "resume", stage(rt, row.id, slot))
+        due.append(("resume", row.id, slot))
+    if due:
+        _stage_all(rt, now, report, due)
 
 
 def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunReport) -> None:
@@ -160,7 +207,9 @@ def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunRe
     with rt.transaction() as s:
         plan = upcoming(s, rt, now, longest + dt.timedelta(days=1), since=now - grace,
                         quota=True)
+        waits = _video_waits(s, now)
     caught_up: set[str] = set()
+    due: list[tuple[str, int, dt.datetime | None]] = []
     for entry in plan.entries:
         item = entry.interview
         if item is None or item.slot_at is not None:
@@ -170,11 +219,13 @@ def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunRe
             if entry.slot.schedule in caught_up:
                 continue
             caught_up.add(entry.slot.schedule)
-            result = stage(rt, item.id, entry.slot.at)
-            _record(report, "catch_up", result)
+            if item.id not in waits:
+                due.append(("catch_up", item.id, entry.slot.at))
             continue
-        if entry.upload_at <= now:
-            _record(report, "stage", stage(rt, item.id, entry.slot.at))
+        if entry.upload_at <= now and item.id not in waits:
+            due.append(("stage", item.id, entry.slot.at))
+    if due:
+        _stage_all(rt, now, report, due)
 
 
 def _decorations_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
@@ -240,6 +291,7 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
             api.set_privacy(video, target)
         crash_point("release.confirmed")
         with rt.transaction() as s:
+            authorisation.answered(s, now)
             rt.transition(s, interview_id, State.RELEASED, EventKind.RELEASED, end_lease=True,
                           video_id=video_id, privacy=target)
             set_publication(record(s, interview_id, "youtube", Step.RELEASE),
@@ -249,6 +301,10 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
         if rt.config.notify_on_release:
             rt.notify(f"Interview {interview_id} is out", f"It is {target} on YouTube: {url}")
         return Action(interview_id, "release", "released")
+    except AuthError as exc:
+        with rt.transaction() as s:
+            authorisation.refused(s, now, str(exc), authorisation.token_stamp(rt), interview_id)
+        return _later(rt, interview_id, now, authorisation.message(str(exc)))
     except PlatformError as exc:
         return _later(rt, interview_id, now, str(exc))
     finally:
@@ -292,11 +348,21 @@ def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
         staged = s.execute(select(Interview.title, Interview.slot_at).where(
             Interview.state == State.STAGED.value, Interview.slot_at > now)).all()
         decoration = waiting_decorations.next_retry(s, now)
+        waits = _video_waits(s, now)
+        fact = authorisation.get(s)
+    # Waiting for `publisher auth youtube`: the next look is then (or when the token file
+    # changes, which the daemon sees at its next wake).
+    gate = (None if authorisation.may_try(fact, now, authorisation.token_stamp(rt))
+            else authorisation.look_again_at(fact))
     for entry in plan.entries:
         if entry.interview is not None and entry.interview.slot_at is None:
-            candidates.append((max(entry.upload_at, now),
-                               f'stage "{entry.interview.title}" for the slot '
-                               f"{entry.slot.local:%Y-%m-%d %H:%M} {entry.slot.local.tzinfo}"))
+            when = max(entry.upload_at, now, waits.get(entry.interview.id, now))
+            what = (f'stage "{entry.interview.title}" for the slot '
+                    f"{entry.slot.local:%Y-%m-%d %H:%M} {entry.slot.local.tzinfo}")
+            if gate is not None and when < gate:
+                when, what = gate, (f"look again whether YouTube is authorised (waiting for "
+                                    f"`{authorisation.FIX}`), then {what}")
+            candidates.append((when, what))
     candidates += [(r.next_attempt_at, f'retry {r.platform} for "{r.title}"')
                    for r in retries if r.next_attempt_at is not None]
     for row in released:  # cross-posts wait for the slot plus the schedule's delay

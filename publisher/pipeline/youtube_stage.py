@@ -17,6 +17,7 @@ from publisher import leases
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, caption_step, is_settled, set_publication
 from publisher.media import MediaError, check_thumbnail, sha256_file
+from publisher.pipeline import authorisation
 from publisher.pipeline.records import record
 from publisher.pipeline.retry import next_attempt
 from publisher.pipeline.runtime import Runtime
@@ -47,6 +48,8 @@ class StageResult:
     outcome: str  # staged | waiting | retry | needs_attention | busy | interrupted | skipped
     detail: str = ""
     video_id: str | None = None
+    #: Waiting for `publisher auth youtube` (see pipeline/authorisation.py).
+    needs_authorisation: bool = False
 
 
 def _meta(rt: Runtime, item: Interview) -> VideoMeta:
@@ -125,9 +128,14 @@ def stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> StageR
 
 
 def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> StageResult:
+    # The client first: without it (YouTube not authorised yet, a revoked token) nothing
+    # changes, and a queued interview stays queued — editable, movable, removable.
+    api, http = rt.youtube()
     with rt.transaction() as s:
+        authorisation.answered(s, rt.clock())  # first: it expires what the session loaded
         item = s.get(Interview, interview_id)
-        assert item is not None
+        if item is None:
+            raise leases.LeaseLost(f"interview {interview_id} was removed meanwhile")
         _ = (item.speakers, item.captions, item.localizations)  # load while in session
         video_pub = record(s, interview_id, "youtube", Step.VIDEO)
         first_time = item.state == State.QUEUED.value
@@ -137,7 +145,6 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
                       slot=slot_at.isoformat() if slot_at else None)
         pub_id, handle, done = video_pub.id, video_pub.handle, is_settled(video_pub)
         video_id = video_pub.remote_id
-    api, http = rt.youtube()
     if not done:
         problem = _file_problem(Path(item.video_path), item.video_sha256)
         if problem:
@@ -376,8 +383,28 @@ def _needs_attention(rt: Runtime, interview_id: int, reason: str, fix: str) -> S
     return StageResult(interview_id, "needs_attention", reason)
 
 
+def _unauthorised(rt: Runtime, interview_id: int, exc: AuthError) -> StageResult:
+    """YouTube refused for want of authorisation: the home's fact says so (and when to look
+    again); the interview stays where it is, journaled once as waiting for it."""
+    now = rt.clock()
+    problem = str(exc)
+    with rt.transaction() as s:
+        news, added = authorisation.refused(s, now, problem, authorisation.token_stamp(rt),
+                                            interview_id)
+        if added:
+            rt.journal(s, interview_id, EventKind.YOUTUBE_WAITING, error=problem,
+                       waiting_for="authorisation")
+    text = authorisation.message(problem)
+    log.warning("interview %s: %s", interview_id, text)
+    if news:
+        rt.notify(f"Interview {interview_id}: {text.split(':')[0]}", text)
+    return StageResult(interview_id, "waiting", text, needs_authorisation=True)
+
+
 def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
     """Record a failure so run_due knows when to come back, and what to tell people."""
+    if isinstance(exc, AuthError):
+        return _unauthorised(rt, interview_id, exc)
     now = rt.clock()
     with rt.transaction() as s:
         pub = record(s, interview_id, "youtube", Step.VIDEO)
@@ -385,10 +412,6 @@ def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
         pub.last_error = str(exc)
         if isinstance(exc, DeferredError):
             pub.next_attempt_at = exc.until
-            outcome = "waiting"
-        elif isinstance(exc, AuthError):
-            # A person must re-authorise; looking again hourly costs one token request.
-            pub.next_attempt_at = now + dt.timedelta(hours=1)
             outcome = "waiting"
         elif isinstance(exc, TransientError | SessionExpired):
             pub.next_attempt_at = next_attempt(now, pub.attempts,
@@ -406,7 +429,6 @@ def _failed(rt: Runtime, interview_id: int, exc: PlatformError) -> StageResult:
                    next_attempt_at=pub.next_attempt_at.isoformat() if pub.next_attempt_at
                    else None)
     log.warning("interview %s: %s", interview_id, exc)
-    if outcome == "needs_attention" or (isinstance(exc, AuthError | DeferredError)
-                                        and attempts == 1):
+    if outcome == "needs_attention" or (isinstance(exc, DeferredError) and attempts == 1):
         rt.notify(f"Interview {interview_id}: {outcome.replace('_', ' ')}", str(exc))
     return StageResult(interview_id, outcome, str(exc))

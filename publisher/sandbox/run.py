@@ -32,9 +32,11 @@ def copy_queue(source_url: str, target_url: str) -> int:
     number of interviews copied. In-flight interviews go back to the queue in the copy."""
     from sqlalchemy import delete, func, insert, select, update
 
+    from publisher.pipeline.authorisation import KEY as AUTHORISATION_KEY
+    from publisher.services.daemon_claim import KEY as DAEMON_KEY
     from publisher.store.db import make_engine
     from publisher.store.migrate import upgrade
-    from publisher.store.models import Base, Interview, Publication, State
+    from publisher.store.models import Base, Interview, Publication, RuntimeState, State
 
     target_path = Path(target_url.removeprefix("sqlite:///"))
     target_path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,6 +56,10 @@ def copy_queue(source_url: str, target_url: str) -> int:
             dst.execute(update(Interview).where(Interview.state.in_(in_flight)).values(
                 state=State.QUEUED.value))
             dst.execute(update(Interview).values(lease_owner=None, lease_expires_at=None))
+            # The real daemon's claim and the real home's wait for an authorisation are not
+            # the rehearsal's: it runs beside the real daemon, on a fake YouTube.
+            dst.execute(delete(RuntimeState).where(RuntimeState.key.in_(
+                [DAEMON_KEY, AUTHORISATION_KEY])))
             count = int(dst.scalar(select(func.count()).select_from(Interview)) or 0)
     finally:
         source.dispose()

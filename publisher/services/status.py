@@ -10,14 +10,19 @@ if TYPE_CHECKING:
     from publisher.app import App
 
 
+# A daemon beats every minute, even in the middle of a long upload; one silent this long is
+# taken for gone (its place can be taken over, see services/daemon_claim.py).
+STALE_AFTER = dt.timedelta(minutes=15)
+
+
 def daemon_health(daemon: dict[str, Any], now: dt.datetime) -> tuple[dt.datetime | None, bool]:
-    """The daemon's last heartbeat, and whether it is alive: a beat in the last 15 minutes
-    from a process that still exists."""
+    """The daemon's last heartbeat, and whether it is alive: not stopped, a beat within
+    STALE_AFTER, from a process that still exists (when it ran on this machine)."""
     from publisher.leases import holder_is_dead
 
     beat = dt.datetime.fromisoformat(daemon["heartbeat"]) if daemon.get("heartbeat") else None
     owner = daemon.get("owner")
-    alive = bool(beat and now - beat < dt.timedelta(minutes=15)
+    alive = bool(beat and now - beat < STALE_AFTER and not daemon.get("stopped_at")
                  and not (owner and holder_is_dead(owner)))
     return beat, alive
 
@@ -26,12 +31,13 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
     """Everything `status` shows (also its --json)."""
     from sqlalchemy import select
 
-    from publisher.pipeline import state
+    from publisher.pipeline import authorisation, state
     from publisher.pipeline.planning import upcoming
     from publisher.store.models import Interview, Publication, PublicationState, State
 
     with app.transaction() as s:
         daemon = state.get(s, "daemon")
+        unauthorised = authorisation.get(s)
         last_run = state.get(s, "run_due").get("last_now")
         plan = upcoming(s, app, now, dt.timedelta(weeks=2))
         in_flight = s.execute(
@@ -50,8 +56,22 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
                    Publication.step, Publication.last_error)
             .join(Interview).where(
                 Publication.state == PublicationState.NEEDS_ATTENTION.value)).all()
-    nxt = next((e for e in plan.entries if e.interview is not None
-                and e.interview.slot_at is None), None)
+        # Interviews waiting for `publisher auth youtube` (pipeline/authorisation.py).
+        waiting_auth = s.execute(
+            select(Interview.id, Interview.title).where(
+                Interview.id.in_(unauthorised.get("interviews", [])),
+                Interview.state.in_([State.QUEUED.value, State.STAGING.value,
+                                     State.STAGED.value, State.RELEASED.value]))
+            .order_by(Interview.id)).all() if unauthorised else []
+        # What goes out next: a queued interview the plan gives a slot, or one already
+        # uploading or uploaded for its slot (not one that needs attention).
+        committed = {e.interview.id for e in plan.entries
+                     if e.interview is not None and e.interview.slot_at is not None}
+        states: dict[int, str] = {r.id: r.state for r in s.execute(
+            select(Interview.id, Interview.state).where(Interview.id.in_(committed)))}
+    nxt = next((e for e in plan.entries if e.interview is not None and (
+        e.interview.slot_at is None
+        or states.get(e.interview.id) in (State.STAGING.value, State.STAGED.value))), None)
     beat, alive = daemon_health(daemon, now)
     needs = [{"interview_id": r.id, "title": r.title, "platform": "youtube",
               "reason": r.attention_reason or "",
@@ -60,13 +80,18 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
                "reason": r.last_error or "",
                "fix": f"publisher retry {r.interview_id} --platform {r.platform}"}
               for r in post_attention]
+    needs += [{"interview_id": r.id, "title": r.title, "platform": "youtube",
+               "reason": authorisation.message(unauthorised.get("problem", "")),
+               "fix": authorisation.FIX} for r in waiting_auth]
     return {
         "now": now.isoformat(),
         "daemon": {"alive": alive, "last_heartbeat": beat.isoformat() if beat else None,
-                   "next_wake": daemon.get("next_wake")},
+                   "next_wake": daemon.get("next_wake"), "since": daemon.get("started_at"),
+                   "owner": daemon.get("owner")},
         "last_run_due": last_run,
         "next": None if nxt is None or nxt.interview is None else {
             "interview_id": nxt.interview.id, "title": nxt.interview.title,
+            "state": states.get(nxt.interview.id, State.QUEUED.value),
             "slot": nxt.slot.local.isoformat(), "upload_at": nxt.upload_at.isoformat()},
         "in_flight": [{"interview_id": r.id, "title": r.title, "state": r.state,
                        "slot": r.slot_at.isoformat() if r.slot_at else None,

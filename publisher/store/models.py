@@ -54,8 +54,6 @@ class State(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-# States in which nothing has reached YouTube yet: the interview may still be removed.
-NOT_UPLOADED = frozenset({State.QUEUED, State.HELD})
 # States that still occupy a place in the queue (shown by `queue list` by default).
 ACTIVE = frozenset(set(State) - {State.CANCELLED, State.PUBLISHED})
 
@@ -70,6 +68,9 @@ class Interview(Base):
         CheckConstraint(f"state IN ({_state_values})", name="state_valid"),
         CheckConstraint("video_size >= 0", name="video_size_positive"),
         Index("ix_interviews_state_position", "state", "position"),
+        # Ids are never reused (SQLite would give a removed newest id to the next interview,
+        # which would inherit its journal). PostgreSQL's sequence never goes back anyway.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
