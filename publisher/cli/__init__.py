@@ -48,6 +48,7 @@ def _register() -> None:
         init_cmd,
         plan_cmd,
         preview_cmd,
+        published_cmd,
         queue_cmds,
         run_cmds,
         sandbox_cmd,
@@ -59,6 +60,7 @@ def _register() -> None:
     cli.add_command(queue_cmds.queue)
     cli.add_command(plan_cmd.plan)
     cli.add_command(preview_cmd.preview)
+    cli.add_command(published_cmd.published)
     cli.add_command(youtube_cmds.upload)
     cli.add_command(youtube_cmds.publish)
     cli.add_command(run_cmds.run_due_cmd)

@@ -46,6 +46,15 @@ def _ago(moment: dt.datetime | None, now: dt.datetime) -> str:
     return f"{seconds // 86400} days ago"
 
 
+def _when(iso_text: str | None, app: App) -> str:
+    """An ISO 8601 instant from the status data, in the campaign's time zone."""
+    from publisher.services.times import moment
+
+    if not iso_text:
+        return "not set"
+    return moment(dt.datetime.fromisoformat(iso_text), app.zone)
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.option("--sandbox", is_flag=True,
@@ -94,7 +103,8 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                    f"(last heartbeat {_ago(beat, now)})")
         nxt = data["next"]
         click.echo("Next: " + (f"interview {nxt['interview_id']} \"{nxt['title']}\" at "
-                               f"{nxt['slot']} (upload from {nxt['upload_at']})" if nxt
+                               f"{_when(nxt['slot'], app)} (upload from "
+                               f"{_when(nxt['upload_at'], app)})" if nxt
                                else "nothing planned in the next two weeks"))
         if data["in_flight"]:
             click.echo("In flight:")
@@ -104,7 +114,7 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                     progress = f", {100 * f['uploaded_bytes'] // f['total_bytes']}% uploaded"
                 wait = f"; waiting: {f['waiting']}" if f["waiting"] else ""
                 click.echo(f"  {f['interview_id']} {f['title']}: {f['state']}, slot "
-                           f"{f['slot']}{progress}{wait}")
+                           f"{_when(f['slot'], app)}{progress}{wait}")
         if data["needs_attention"]:
             click.secho("Needs attention:", fg="red", bold=True)
             for n in data["needs_attention"]:
@@ -134,8 +144,12 @@ def history(app: App, item_id: int, as_json: bool) -> None:
     if as_json:
         print_json(events)
         return
-    table(["WHEN (UTC)", "WHAT", "BY", "DETAIL"],
-          [(e["at"][:19].replace("T", " "), e["what"].replace("_", " "), e["by"],
+    from publisher.services.times import moment
+
+    zone = app.zone
+    table(["WHEN", "WHAT", "BY", "DETAIL"],
+          [(moment(dt.datetime.fromisoformat(e["at"]), zone, seconds=True),
+            e["what"].replace("_", " "), e["by"],
             ", ".join(f"{k}={v}" for k, v in e["detail"].items() if v is not None))
            for e in events], max_width=100)
 

@@ -214,8 +214,10 @@ def quota(app: App, as_json: bool) -> None:
     with app.transaction() as session:
         used = used_today(session, now)
     limits = {UPLOADS: app.config.youtube.daily_uploads, UNITS: app.config.youtube.daily_units}
+    from publisher.services.times import moment
+
     reset = next_quota_reset(now)
-    local = reset.astimezone()
+    local = reset.astimezone(app.zone)
     buckets = {b: {"used": used[b], "limit": limits[b], "remaining": max(0, limits[b] - used[b])}
                for b in (UPLOADS, UNITS)}
     if as_json:
@@ -227,7 +229,7 @@ def quota(app: App, as_json: bool) -> None:
     labels = {UPLOADS: "uploads (videos.insert)", UNITS: "units (every other call)"}
     table(["bucket", "used", "limit", "remaining"],
           [(labels[b], v["used"], v["limit"], v["remaining"]) for b, v in buckets.items()])
-    click.echo(f"Resets at {reset:%Y-%m-%d %H:%M} UTC ({local:%Y-%m-%d %H:%M %Z} local time).")
+    click.echo(f"Resets at {moment(reset, app.zone)} (midnight Pacific time).")
     full = [labels[b] for b, v in buckets.items() if v["remaining"] == 0]
     if full:
         warn([f"{', '.join(full)}: used up for today; YouTube work waits for the reset"])

@@ -55,11 +55,15 @@ def plan(app: App, weeks: int, at: str | None, as_json: bool) -> None:
     if not app.schedules:
         click.echo("There is no schedule in schedules/: nothing can be planned.")
         return
-    click.echo(f"Plan for the {weeks} week(s) from {now:%Y-%m-%d %H:%M} UTC:\n")
+    from publisher.services.times import moment
+
+    zone = app.zone
+    click.echo(f"Plan for the {weeks} week(s) from {moment(now, zone)}:\n")
     if result.entries:
         table(["SLOT (LOCAL)", "UTC", "UPLOAD FROM", "SCHEDULE", "ID", "INTERVIEW", "NOTE"],
               [(f"{e.slot.local:%a %Y-%m-%d %H:%M %Z}", f"{e.slot.at:%Y-%m-%d %H:%M}Z",
-                f"{e.upload_at:%Y-%m-%d %H:%M}Z", e.slot.schedule,
+                moment(e.upload_at, e.slot.local.tzinfo or zone, weekday=True),
+                e.slot.schedule,
                 e.interview.id if e.interview else "—",
                 e.interview.title if e.interview else "(empty)",
                 e.note or e.slot.dst_note or "") for e in result.entries], max_width=50)
