@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from publisher.app import App
-from publisher.cli.output import print_json, table
+from publisher.cli.output import echo, print_json, table
 
 
 class PlatformChoice(click.Choice):  # type: ignore[type-arg]
@@ -92,11 +92,11 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                         fg="yellow", bold=True)
         elif box.exists():
             if rehearsal_running(app, now):
-                click.secho("SANDBOX: a rehearsal daemon (`publisher run --sandbox`) is "
-                            "running on a copy of this queue; it touches nothing real: "
-                            "`publisher status --sandbox`.", fg="yellow", bold=True)
+                echo("SANDBOX: a rehearsal daemon (`publisher run --sandbox`) is running on a "
+                     "copy of this queue; it touches nothing real: `publisher status "
+                     "--sandbox`.", fg="yellow", bold=True)
             else:
-                click.echo("(A rehearsal copy exists too: `publisher status --sandbox`.)")
+                echo("(A rehearsal copy exists too: `publisher status --sandbox`.)")
         d = data["daemon"]
         beat = dt.datetime.fromisoformat(d["last_heartbeat"]) if d["last_heartbeat"] else None
         click.echo(f"Daemon: {'running' if d['alive'] else 'not running'} "
@@ -118,10 +118,10 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
         if data["needs_attention"]:
             click.secho("Needs attention:", fg="red", bold=True)
             for n in data["needs_attention"]:
-                click.echo(f"  {n['interview_id']} \"{n['title']}\" on {n['platform']}: "
-                           f"{n['reason']}")
+                echo(f"  {n['interview_id']} \"{n['title']}\" on {n['platform']}: "
+                     f"{n['reason']}")
                 if n["fix"] not in n["reason"]:
-                    click.echo(f"    to fix: {n['fix']}")
+                    echo(f"    to fix: {n['fix']}")
         else:
             click.echo("Nothing needs attention.")
     if data["needs_attention"]:
@@ -157,7 +157,7 @@ def history(app: App, item_id: int, as_json: bool) -> None:
 def _change(app: App, fn: Any, *args: Any) -> None:
     with app.transaction() as s:
         message = fn(s, app.queue_context(), *args)
-    click.echo(message[0].upper() + message[1:] + ".")
+    echo(message[0].upper() + message[1:] + ".")
 
 
 @click.command()

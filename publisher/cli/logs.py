@@ -29,14 +29,20 @@ if TYPE_CHECKING:
 REPEAT_WINDOW_S = 60.0
 #: What the pipeline, the notifier and the commands put before the same news.
 _PREFIX = re.compile(r"^(?:\[SANDBOX\] )?(?:warning: )?(?:notification \(sandbox: not sent\): )?"
-                     r"(?:interview \d+(?: on [\w-]+)?: )?"
+                     r"(?:interview (?P<id>\d+)(?: on [\w-]+)?: )?"
                      r"(?:(?:waiting|retry|needs[ _]attention|staged|released|busy): )?",
                      re.IGNORECASE)
 
 
 def news_of(message: str) -> str:
-    """The message without the prefixes that differ between two tellings of the same news."""
-    return _PREFIX.sub("", message.strip(), count=1).strip()
+    """The message without the wording that differs between two tellings of the same news
+    (the interview it is about is kept: the same news about another is other news)."""
+    text = message.strip()
+    match = _PREFIX.match(text)
+    if match is None:
+        return text
+    about = f"{match.group('id')}: " if match.group("id") else ""
+    return about + text[match.end():].strip()
 
 
 class Once:
@@ -85,6 +91,11 @@ class ZoneFormatter(logging.Formatter):
 
         local = dt.datetime.fromtimestamp(record.created, self.zone())
         return f"{local:%Y-%m-%d %H:%M:%S} {zone_label(local)}"
+
+    def format(self, record: logging.LogRecord) -> str:
+        from publisher.cli.hints import runnable
+
+        return runnable(super().format(record))
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -152,6 +163,8 @@ def _zone_of(app: App) -> Zone:
 
 def say(message: str, *, err: bool = False, fg: str | None = None) -> None:
     """A command's own line about an outcome, unless a log line just said the same."""
+    from publisher.cli.hints import runnable
+
     if _handler is not None and not _once.first(message):
         return
-    click.secho(message, err=err, fg=fg)
+    click.secho(runnable(message), err=err, fg=fg)

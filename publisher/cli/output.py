@@ -35,8 +35,17 @@ def print_csv(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None
 
 
 def warn(messages: Sequence[str]) -> None:
+    from publisher.cli.hints import runnable
+
     for message in messages:
-        click.secho(f"warning: {message}", fg="yellow", err=True)
+        click.secho(runnable(f"warning: {message}"), fg="yellow", err=True)
+
+
+def echo(message: str, *, err: bool = False, **style: Any) -> None:
+    """A line for organizers; the commands it suggests run as written (cli/hints.py)."""
+    from publisher.cli.hints import runnable
+
+    click.secho(runnable(message), err=err, **style)
 
 
 def is_tty() -> bool:

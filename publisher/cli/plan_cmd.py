@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from publisher.app import App
-from publisher.cli.output import print_json, table
+from publisher.cli.output import echo, print_json, table
 
 
 def parse_instant(raw: str) -> dt.datetime:
@@ -74,13 +74,13 @@ def plan(app: App, weeks: int, at: str | None, as_json: bool) -> None:
     if dry is not None:
         empty = sum(1 for e in result.entries if e.interview is None
                     and (e.note or "").startswith("no interview"))
-        click.secho(f"The queue runs out: from {dry.slot.local:%a %Y-%m-%d %H:%M %Z} there is "
-                    f"no interview left ({empty} empty slot(s) in these {weeks} week(s)). "
-                    "Queue more with `publisher queue add` or `publisher queue import`.",
-                    fg="yellow")
+        echo(f"The queue runs out: from {dry.slot.local:%a %Y-%m-%d %H:%M %Z} there is "
+             f"no interview left ({empty} empty slot(s) in these {weeks} week(s)). "
+             "Queue more with `publisher queue add` or `publisher queue import`.",
+             fg="yellow")
     if result.held:
-        click.echo(f"Held, so not planned: {', '.join(map(str, result.held))} "
-                   "(`publisher queue release ID` lets one go).")
+        echo(f"Held, so not planned: {', '.join(map(str, result.held))} "
+             "(`publisher queue release ID` lets one go).")
     if result.unplaced:
         click.echo(f"{len(result.unplaced)} queued interview(s) go beyond these {weeks} "
                    "week(s) or cannot be planned.")

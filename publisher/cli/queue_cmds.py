@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from publisher.app import App
-from publisher.cli.output import print_csv, print_json, table, warn
+from publisher.cli.output import echo, print_csv, print_json, table, warn
 
 if TYPE_CHECKING:
     from publisher.queue import InterviewSpec
@@ -409,7 +409,7 @@ def hold(app: App, item_id: int, reason: str | None) -> None:
 
     with app.transaction() as session:
         q.set_held(session, app.queue_context(), item_id, True, reason)
-    click.echo(f"Interview {item_id} is held; `publisher queue release {item_id}` lets it go.")
+    echo(f"Interview {item_id} is held; `publisher queue release {item_id}` lets it go.")
 
 
 @queue.command()
