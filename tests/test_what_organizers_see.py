@@ -77,6 +77,18 @@ def test_history_is_in_the_campaigns_zone(sqlite_home: HomeFixture, media: Media
     assert " CET " in out or " CEST " in out, out
 
 
+def test_journal_instants_are_shown_in_the_campaigns_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    from publisher.services.times import local_instant
+
+    rome = ZoneInfo("Europe/Rome")
+    assert local_instant("2027-01-15T17:00:00+00:00", rome) == "2027-01-15 18:00 CET"
+    assert local_instant("2027-07-15T16:00:05+00:00", rome) == "2027-07-15 18:00:05 CEST"
+    for other in ("Prova", 3, "2027-01-15", "/tmp/2027-01-15T17:00:00+00:00.mp4"):
+        assert local_instant(other, rome) == other
+
+
 # --- what went out ----------------------------------------------------------------------------
 
 def _went_out(home: HomeFixture, interview_id: int, video_id: str, at: dt.datetime,

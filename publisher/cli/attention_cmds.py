@@ -113,8 +113,8 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                 if f["state"] == "staging" and f["total_bytes"]:
                     progress = f", {100 * f['uploaded_bytes'] // f['total_bytes']}% uploaded"
                 wait = f"; waiting: {f['waiting']}" if f["waiting"] else ""
-                click.echo(f"  {f['interview_id']} {f['title']}: {f['state']}, slot "
-                           f"{_when(f['slot'], app)}{progress}{wait}")
+                echo(f"  {f['interview_id']} {f['title']}: {f['state']}, slot "
+                     f"{_when(f['slot'], app)}{progress}{wait}")
         if data["needs_attention"]:
             click.secho("Needs attention:", fg="red", bold=True)
             for n in data["needs_attention"]:
@@ -144,13 +144,14 @@ def history(app: App, item_id: int, as_json: bool) -> None:
     if as_json:
         print_json(events)
         return
-    from publisher.services.times import moment
+    from publisher.services.times import local_instant, moment
 
     zone = app.zone
     table(["WHEN", "WHAT", "BY", "DETAIL"],
           [(moment(dt.datetime.fromisoformat(e["at"]), zone, seconds=True),
             e["what"].replace("_", " "), e["by"],
-            ", ".join(f"{k}={v}" for k, v in e["detail"].items() if v is not None))
+            ", ".join(f"{k}={local_instant(v, zone)}" for k, v in e["detail"].items()
+                      if v is not None))
            for e in events], max_width=100)
 
 

@@ -205,7 +205,8 @@ def quota(app: App, as_json: bool) -> None:
     Counted from publisher's own ledger of the calls it made (refused ones too) in the
     current Pacific-time day, against daily_uploads (videos.insert calls) and daily_units
     (every other call) in publisher.toml's [youtube]. Calls by other programs sharing the
-    Google Cloud project are not counted. The quotas reset at midnight Pacific time.
+    Google Cloud project are not counted. The quotas reset at midnight Pacific time, shown
+    in the campaign's time zone.
     """
     from publisher.platforms.youtube.errors import next_quota_reset
     from publisher.quota import UNITS, UPLOADS, pacific_day, used_today

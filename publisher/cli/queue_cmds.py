@@ -439,7 +439,8 @@ def cancel(app: App, item_id: int, reason: str | None) -> None:
 
 @queue.command()
 @click.argument("item_id", metavar="ID", type=int)
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", "-y", is_flag=True,
+              help="Do not ask for confirmation (needed without a terminal, e.g. in a script).")
 @click.pass_obj
 def remove(app: App, item_id: int, yes: bool) -> None:
     """Delete an interview that has not been uploaded yet (the video file is not touched)."""

@@ -95,6 +95,18 @@ def day_or_moment(at: dt.datetime, zone: Zone) -> str:
     return moment(at, zone)
 
 
+def local_instant(value: object, zone: Zone) -> object:
+    """A journal value: an ISO 8601 instant (with its offset) shown in `zone`; anything
+    else as it is."""
+    if not isinstance(value, str) or len(value) < 20 or value[4:5] != "-":
+        return value
+    try:
+        at = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return moment(at, zone, seconds=at.second != 0) if at.tzinfo is not None else value
+
+
 def iso(at: dt.datetime | None, zone: Zone) -> str | None:
     """ISO 8601 with the zone's offset, to the second: `2027-01-15T00:00:00+01:00`."""
     if at is None:
