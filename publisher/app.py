@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from publisher.home import Home
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from publisher.pipeline.runtime import Runtime
     from publisher.queue import Context
     from publisher.schedules import Schedule
+    from publisher.services.times import Zone, Zones
 
 
 class App:
@@ -36,6 +37,28 @@ class App:
 
         ensure_exists(self.home.config_file)
         return load_config(self.home.config_file)
+
+    @cached_property
+    def raw_config(self) -> dict[str, Any]:
+        """publisher.toml parsed but not validated: cheap (tomllib), and enough to notice a
+        syntax error or read the campaign's default schedule."""
+        from publisher.config import ensure_exists
+        from publisher.filecheck import load_toml
+
+        ensure_exists(self.home.config_file)
+        return load_toml(self.home.config_file)
+
+    @cached_property
+    def zones(self) -> Zones:
+        """The time zones dates are shown in (publisher/services/times.py)."""
+        from publisher.services.times import load_zones
+
+        return load_zones(self.home, self.raw_config)
+
+    @property
+    def zone(self) -> Zone:
+        """The campaign's time zone: every date and time an organizer sees is in it."""
+        return self.zones.campaign
 
     @cached_property
     def schedules(self) -> dict[str, Schedule]:
@@ -60,16 +83,15 @@ class App:
         """A home with a valid configuration and a database at this version's schema.
 
         Read-only listings skip validating the configuration (it costs a tenth of a second
-        of imports) but still require the home to exist.
+        of imports) but still require the home to exist and its publisher.toml to parse.
         """
-        from publisher.config import ensure_exists
         from publisher.store.db import check_schema
 
         if needs_config:
             _ = self.config
             _ = self.schedules
         else:
-            ensure_exists(self.home.config_file)
+            _ = self.raw_config
         check_schema(self.engine)
 
     @contextmanager

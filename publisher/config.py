@@ -323,6 +323,7 @@ def _int(sec: Section, key: str, default: int, low: int, high: int) -> int:
 
 
 def ensure_exists(path: Path) -> None:
+    from publisher.home import not_a_home_hint
+
     if not path.is_file():
-        raise ConfigError(path, None, "not found: this folder is not a publisher home "
-                                      "(run `publisher init` here, or pass --home DIR)")
+        raise ConfigError(path, None, f"not found: {not_a_home_hint(path.parent)}")

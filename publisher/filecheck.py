@@ -6,7 +6,8 @@ without reading code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,7 @@ def load_toml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(path, None, "file not found") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, None, f"not valid TOML: {exc}") from None
+        raise _toml_syntax_error(path, exc) from None
     except UnicodeDecodeError:
         raise ConfigError(path, None, "not valid UTF-8 text") from None
     except OSError as exc:
@@ -144,9 +145,99 @@ def load_json_object(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(path, None,
-                          f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-                          ) from None
+        raise _json_syntax_error(path, text, exc) from None
     if not isinstance(data, dict):
         raise ConfigError(path, None, f"expected a JSON object at the top, found {_kind(data)}")
     return data
+
+
+# --- syntax errors, shown where they are ---------------------------------------------------
+
+def excerpt(text: str, line: int, column: int, *,
+            mask: Callable[[str], str] | None = None) -> list[str]:
+    """The line (1-based) with a caret under the column (1-based), as message lines;
+    `mask` hides what must not be shown (and keeps the length, so the caret stays true)."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return []
+    shown = mask(lines[line - 1]) if mask else lines[line - 1]
+    # The caret's indentation copies the line's tabs, so it lands under the column.
+    pad = "".join(ch if ch == "\t" else " " for ch in shown[: max(column - 1, 0)])
+    gutter = f"{line} | "
+    return [f"    {gutter}{shown}", f"    {' ' * (len(gutter) - 2)}| {pad}^"]
+
+
+def mask_json_values(line: str) -> str:
+    """A line of JSON with every text value starred out, keys kept: credentials.json holds
+    secrets, and an error message must never show one (even an unfinished one)."""
+    out: list[str] = []
+    i = 0
+    while i < len(line):
+        if line[i] != '"':
+            out.append(line[i])
+            i += 1
+            continue
+        j = i + 1
+        while j < len(line) and line[j] != '"':
+            j += 2 if line[j] == "\\" else 1
+        closed = j < len(line)
+        body = line[i + 1:min(j, len(line))]
+        is_key = closed and line[j + 1:].lstrip().startswith(":")
+        out.append('"' + (body if is_key else "*" * len(body)) + ('"' if closed else ""))
+        i = j + 1
+    return "".join(out)
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def _trailing_comma(text: str, pos: int) -> int | None:
+    """Where the comma is, when the error is a `,` right before a closing `}` or `]`."""
+    if text[pos:pos + 1] not in ("}", "]"):
+        return None
+    before = len(text[:pos].rstrip())
+    if before and text[before - 1] == ",":
+        return before - 1
+    return None
+
+
+def _json_syntax_error(path: Path, text: str, exc: Any) -> ConfigError:
+    """Where the JSON breaks, shown with a caret, and the usual cause when we can tell."""
+    comma = _trailing_comma(text, exc.pos)
+    if comma is not None:
+        line, column = _line_col(text, comma)
+        closer = "}" if text[exc.pos] == "}" else "]"
+        return ConfigError(path, None, "\n".join([
+            f"not valid JSON: a comma after the last entry, at line {line}, column {column}",
+            *excerpt(text, line, column, mask=mask_json_values),
+            f"  hint: JSON allows no comma before a closing {closer} (a trailing comma): "
+            "remove it"]))
+    lines = [f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+             *excerpt(text, exc.lineno, exc.colno, mask=mask_json_values)]
+    if text[exc.pos:exc.pos + 1] == "'":
+        lines.append('  hint: JSON writes text in double quotes ("…"), not single ones')
+    elif text[exc.pos:exc.pos + 2] in ("//", "/*") or text[exc.pos:exc.pos + 1] == "#":
+        lines.append("  hint: JSON has no comments: remove the line, or put the note in a "
+                     '"_comment" key')
+    return ConfigError(path, None, "\n".join(lines))
+
+
+_TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def _toml_syntax_error(path: Path, exc: Exception) -> ConfigError:
+    """tomllib's message, with the line shown and a caret under the place."""
+    message = str(exc)
+    where = _TOML_WHERE.search(message)
+    if where is None:
+        return ConfigError(path, None, f"not valid TOML: {message}")
+    line, column = int(where.group(1)), int(where.group(2))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return ConfigError(path, None, "\n".join([
+        f"not valid TOML at line {line}, column {column}: {message[:where.start()]}",
+        *excerpt(text, line, column)]))

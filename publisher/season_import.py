@@ -89,9 +89,21 @@ def formula_problem(value: str) -> str | None:
     return None
 
 
+def _starts_like_formula(value: str) -> bool:
+    """A spreadsheet may run a cell starting (after blanks) with = + - or @ as a formula,
+    and a leading tab or carriage return hides such a start."""
+    return value[:1] in ("\t", "\r") or value.lstrip()[:1] in ("=", "+", "-", "@")
+
+
+def quote_formula(value: str) -> str:
+    """A CSV cell a spreadsheet could run as a formula, made plain text with a leading
+    apostrophe (`publisher queue list --csv`); `queue import` takes the apostrophe off."""
+    return "'" + value if _starts_like_formula(value) else value
+
+
 def _unquote_formula(value: str) -> str:
-    """A cell written '=… (apostrophe, then what looks like a formula) is that text."""
-    if value.startswith("'") and formula_problem(value[1:]) is not None:
+    """A cell written '=… (an apostrophe, then what could be a formula) is that text."""
+    if value.startswith("'") and _starts_like_formula(value[1:]):
         return value[1:]
     return value
 
@@ -230,9 +242,21 @@ def _speakers(value: Any) -> list[SpeakerSpec]:
 
 
 def _hashtags(value: Any) -> list[str]:
+    """Hashtags separated by commas or semicolons, or by blanks when each starts with #
+    (`#Marmo #Ceramica`). A word without # after a blank is a hashtag with a space, which
+    is refused as `--hashtag` refuses it, never split into two (`#Arte Contemporanea`)."""
     if isinstance(value, list):
         return [_scalar(v, "hashtags") for v in value]
-    return [p for p in re.split(r"[,\s]+", _scalar(value, "hashtags")) if p]
+    out: list[str] = []
+    for part in re.split(r"[,;]", _scalar(value, "hashtags")):
+        words = part.split()
+        if len(words) > 1 and not all(w.startswith(("#", "＃")) for w in words):
+            joined = "".join(w.lstrip("#＃") for w in words)
+            raise RowError("hashtags", f"hashtag {part.strip()!r} contains a space (write it "
+                                       f"as one word, e.g. #{joined}; separate hashtags with "
+                                       "commas, or start each with #)")
+        out += words
+    return out
 
 
 def _pairs(value: Any, key: str) -> dict[str, str]:

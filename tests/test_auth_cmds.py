@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -109,10 +110,12 @@ def test_status_valid_token_is_proved_by_a_refresh(sqlite_home: HomeFixture,
     line = line_of(result, "youtube")
     assert "valid (token refreshed, expires at " in line
     assert token_requests(yt) == ["POST /token -> 200"]
-    # The fake's tokens live 3599 s: the time shown is the refreshed token's.
-    shown = (before + dt.timedelta(seconds=3599)).strftime("%Y-%m-%d %H:%M")
-    later = (before + dt.timedelta(seconds=3599 + 60)).strftime("%Y-%m-%d %H:%M")
-    assert f"expires at {shown} UTC" in line or f"expires at {later} UTC" in line
+    # The fake's tokens live 3599 s: the time shown is the refreshed token's, in the
+    # campaign's time zone (Rome).
+    rome = ZoneInfo("Europe/Rome")
+    shown = (before + dt.timedelta(seconds=3599)).astimezone(rome).strftime("%Y-%m-%d %H:%M %Z")
+    later = (before + dt.timedelta(seconds=3659)).astimezone(rome).strftime("%Y-%m-%d %H:%M %Z")
+    assert f"expires at {shown})" in line or f"expires at {later})" in line, line
     for other in ("x", "mastodon", "bluesky", "telegram", "facebook", "notifications"):
         assert line_of(result, other).split(None, 1)[1] == "not configured"
     assert "chmod" not in result.stderr and "warning" not in result.stderr
@@ -578,7 +581,7 @@ def test_quota_after_uploads(home: HomeFixture, media: Media, yt: FakeYouTube,
     assert dt.datetime.fromisoformat(doc["resets_at"]) == reset
     assert doc["day"] == pacific_day(now).isoformat()
 
-    # The local time is the machine's zone: pick one that differs from UTC.
+    # The reset is shown in the campaign's zone (Rome), whatever the server's zone is.
     monkeypatch.setenv("TZ", "Asia/Tokyo")
     time.tzset()
     try:
@@ -591,9 +594,9 @@ def test_quota_after_uploads(home: HomeFixture, media: Media, yt: FakeYouTube,
     assert uploads.split()[-3:] == ["2", "5", "3"]
     unit_line = next(ln for ln in out.splitlines() if ln.startswith("units"))
     assert unit_line.split()[-3:] == [str(units), "2000", str(2000 - units)]
-    tokyo = reset.astimezone(dt.timezone(dt.timedelta(hours=9)))
-    assert (f"Resets at {reset:%Y-%m-%d %H:%M} UTC ({tokyo:%Y-%m-%d %H:%M} JST local "
-            "time)") in out
+    rome = reset.astimezone(ZoneInfo("Europe/Rome"))
+    assert f"Resets at {rome:%Y-%m-%d %H:%M %Z} (midnight Pacific time)." in out, out
+    assert "JST" not in out
 
 
 def test_quota_used_up_is_said(sqlite_home: HomeFixture) -> None:

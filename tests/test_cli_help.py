@@ -62,3 +62,22 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = invoke("qeue", "list")
     assert result.exit_code == 2
     assert "No such command" in result.stderr
+
+
+def test_readme_lines_fit_outside_code_blocks_and_tables() -> None:
+    """Prose is wrapped at 100 characters (code blocks and tables may run longer)."""
+    long, in_code = [], False
+    for number, line in enumerate(README.splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if not in_code and not line.lstrip().startswith("|") and len(line) > 100:
+            long.append(f"README.md:{number}: {len(line)} characters")
+    assert not long, "\n".join(long)
+
+
+def test_readme_commands_run_after_its_first_command() -> None:
+    """After `pip install` into .venv, `publisher` is not on the PATH: the README says how
+    to reach it, and says how `queue remove` behaves without a terminal."""
+    assert "source .venv/bin/activate" in README and ".venv/bin/publisher" in README
+    assert "without one\n  (a script, a cron job) it refuses unless given `--yes`" in README

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -44,14 +45,29 @@ def test_rehearsal_with_faults_recovers_from_each(tmp_path: Path) -> None:
     assert outcome.failures["bluesky"] == ["429"]
     assert outcome.failures["telegram"] == ["429"]
     assert len(outcome.recoveries) == 5
+    # Each post fault is told with its journal, not as "not hit".
+    for platform in ("Mastodon", "Bluesky", "Telegram"):
+        line = next(r for r in outcome.recoveries if r.startswith(platform))
+        assert "not hit" not in line and "retry at " in line, line
 
 
 @pytest.mark.slow
 def test_demo_command_runs_and_exits_0(tmp_path: Path) -> None:
     result = invoke("demo", "--home", str(tmp_path / "d"), "--weeks", "2", "--faults")
     assert result.exit_code == 0, result.output
-    assert "SANDBOX" in result.stdout and "YouTube received:" in result.stdout
+    assert "SANDBOX" in result.stdout and "YouTube received" in result.stdout
     assert "Faults injected, and what recovered from them:" in result.stdout
+    # Plain words: a rehearsal, and links that lead nowhere.
+    assert "this is a rehearsal. Nothing is published" in result.stdout
+    assert "the links it shows lead nowhere" in result.stdout
+    # Every line on the simulated clock, in the campaign's time zone (Rome).
+    lines = [ln for ln in result.stdout.splitlines() if "interview 1:" in ln]
+    assert lines and all(re.match(r"\w{3} \d{4}-\d\d-\d\d \d\d:\d\d CET  ", ln)
+                         for ln in lines), lines
+    simulated = {ln[4:14] for ln in lines}
+    for moment in re.findall(r"retry after (\d{4}-\d\d-\d\d)", result.stdout):
+        assert moment in simulated, (moment, simulated)  # not the real clock's date
+    assert f"--home {tmp_path / 'd'} queue list --state all" in result.stdout
     again = invoke("demo", "--home", str(tmp_path / "d"))
     assert again.exit_code == 2 and "already a publisher home" in again.stderr
 

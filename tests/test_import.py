@@ -88,3 +88,20 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them(sqlite_home: HomeFixture,
     result = sqlite_home.run("queue", "import", csv_file)
     assert result.exit_code == 2
     assert "row 3: video: video file not found" in result.stderr
+
+
+def test_a_csv_hashtag_with_a_space_is_refused_not_split(sqlite_home: HomeFixture,
+                                                         media: Media) -> None:
+    media.video("ep1.mp4")
+    media.video("ep2.mp4")
+    csv_file = media.file("season.csv", (
+        "video,title,speakers,hashtags\n"
+        "ep1.mp4,Maria Rossi,Maria Rossi,#Arte Contemporanea\n"
+        "ep2.mp4,Luca Bianchi,Luca Bianchi,\"Marmo, Ceramica\"\n"))
+    before = sqlite_home.snapshot()
+    result = sqlite_home.run("queue", "import", csv_file)
+    assert result.exit_code == 2, result.output
+    assert ("row 2: column hashtags: hashtag '#Arte Contemporanea' contains a space (write it "
+            "as one word, e.g. #ArteContemporanea;") in result.stderr, result.stderr
+    assert "row 3" not in result.stderr  # commas separate hashtags
+    assert sqlite_home.snapshot() == before

@@ -24,8 +24,13 @@ def test_init_creates_a_working_home(tmp_path: Path) -> None:
     assert (home / "schedules" / "studi-aperti.toml").is_file()
     creds = home / "credentials.json"
     assert stat.S_IMODE(os.stat(creds).st_mode) == 0o600
-    assert json.loads(creds.read_text()) == json.loads(
-        resource("credentials.example.json").read_text())
+    written, example = (json.loads(creds.read_text()),
+                        json.loads(resource("credentials.example.json").read_text()))
+    assert {k: v for k, v in written.items() if k != "_about"} == {
+        k: v for k, v in example.items() if k != "_about"}
+    # The copy's own `_about` describes the copy, not how to make one.
+    assert "Copy to credentials.json" in example["_about"]
+    assert "Copy to" not in written["_about"] and "never commit" in written["_about"]
     cfg = load_config(home / "publisher.toml")
     assert cfg.campaign.language == "it"
     assert cfg.campaign.hashtags == ("#StudiApertiOltreilLockdown",
@@ -62,6 +67,82 @@ def test_commands_outside_a_home_say_what_to_do(tmp_path: Path) -> None:
     result = invoke("--home", str(tmp_path), "queue", "list")
     assert result.exit_code == 3
     assert "publisher.toml" in result.stderr and "publisher init" in result.stderr
+
+
+def test_the_home_is_found_in_a_folder_above(sqlite_home: HomeFixture, media: Media,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_home.ok(*add_args(media.video()))
+    inside = sqlite_home.path / "media" / "2026"
+    inside.mkdir(parents=True)
+    monkeypatch.delenv("PUBLISHER_HOME", raising=False)
+    monkeypatch.delenv("PUBLISHER_DATABASE_URL", raising=False)
+    monkeypatch.chdir(inside)
+    listed = invoke("queue", "list")
+    assert listed.exit_code == 0 and "Maria Rossi" in listed.stdout, listed.output
+    # `init` there finds the home above instead of making a second, empty one.
+    again = invoke("init")
+    assert again.exit_code == 0 and "already a publisher home" in again.stdout
+    assert not (inside / "publisher.toml").exists()
+
+
+def test_outside_any_home_the_message_points_at_the_existing_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PUBLISHER_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("queue", "list")
+    assert result.exit_code == 3
+    assert "is not a publisher home" in result.stderr
+    assert "`publisher --home DIR …`" in result.stderr and "PUBLISHER_HOME=DIR" in result.stderr
+    assert "init` here" not in result.stderr
+
+
+def test_init_says_to_go_into_the_home_and_authorise_youtube(tmp_path: Path) -> None:
+    result = invoke("init", str(tmp_path / "studi aperti"))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert f"  cd '{tmp_path / 'studi aperti'}'" in lines, result.stdout
+    assert "  publisher auth youtube" in lines
+    assert lines.index("  publisher auth youtube") > lines.index(
+        f"  cd '{tmp_path / 'studi aperti'}'")
+
+
+def test_a_syntax_error_in_publisher_toml_is_noticed_by_every_command(
+        sqlite_home: HomeFixture) -> None:
+    toml = sqlite_home.path / "publisher.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[campaign]", "[campaign",
+                                                             1), encoding="utf-8")
+    for command in (["queue", "list"], ["queue", "list", "--json"], ["history", "1"],
+                    ["published"]):
+        result = sqlite_home.run(*command)
+        assert result.exit_code == 3, (command, result.output)
+        assert "publisher.toml: not valid TOML at line" in result.stderr
+        assert "| [campaign\n" in result.stderr and "^" in result.stderr
+
+
+def test_a_trailing_comma_in_credentials_json_is_shown_where_it_is(
+        sqlite_home: HomeFixture) -> None:
+    creds = sqlite_home.path / "credentials.json"
+    creds.write_text('{\n  "mastodon": {\n    "instance": "https://m.example",\n'
+                     '    "access_token": "s3cr3t-t0ken",\n  }\n}\n', encoding="utf-8")
+    result = sqlite_home.run("auth", "status")
+    assert result.exit_code == 3
+    lines = result.stderr.splitlines()
+    assert lines[0] == (f"error: {creds}: not valid JSON: a comma after the last entry, at "
+                        "line 4, column 35")
+    assert lines[1] == '    4 |     "access_token": "************",'
+    assert lines[2] == "      |                                   ^"
+    assert "trailing comma" in lines[3] and "remove it" in lines[3]
+    assert "s3cr3t" not in result.stderr  # the line is shown, never a value in it
+
+
+def test_single_quotes_in_json_get_their_hint(tmp_path: Path) -> None:
+    from publisher.errors import ConfigError
+
+    path = tmp_path / "credentials.json"
+    path.write_text("{'x': {}}")
+    with pytest.raises(ConfigError) as info:
+        load_credentials(path)
+    assert "line 1, column 2" in str(info.value) and "double quotes" in str(info.value)
 
 
 @pytest.mark.parametrize(("edit", "expected"), [

@@ -59,8 +59,8 @@ def test_add_with_every_option_is_stored_and_shown(home: HomeFixture, media: Med
     assert item["resolution"] == "64x48" and item["video_codec"] == "h264"
     assert item["audio_codec"] == "aac" and item["duration_s"] > 0.5
     assert len(item["video_sha256"]) == 64
-    # Midnight in Rome (the schedule's zone) is 23:00 UTC the day before in winter.
-    assert item["not_before"] == "2026-11-30T23:00:00+00:00"
+    # The date as entered, at midnight in Rome (the schedule's zone), with Rome's offset.
+    assert item["not_before"] == "2026-12-01T00:00:00+01:00"
     assert (item["privacy"], item["category_id"], item["license"]) == (
         "unlisted", "27", "creativeCommon")
     assert item["made_for_kids"] is True and item["synthetic_media"] is True

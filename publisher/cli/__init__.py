@@ -20,11 +20,13 @@ from publisher.home import ENV_DATABASE_URL, ENV_HOME, Home
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--home", "home", metavar="DIR", envvar=ENV_HOME, show_envvar=True,
               help="The instance folder (publisher.toml, credentials.json, schedules/). "
-                   "Default: the current directory.")
+                   "Default: the current folder, or the nearest folder above it that holds "
+                   "a publisher.toml.")
 @click.option("--db", "db_url", metavar="URL", envvar=ENV_DATABASE_URL, show_envvar=True,
               help="Database URL, e.g. postgresql://user@host/publisher. "
                    "Default: SQLite file publisher.db in the home.")
-@click.option("-v", "--verbose", is_flag=True, help="Show full tracebacks on errors.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show full tracebacks on errors, and the libraries' own log lines.")
 @click.version_option(__version__, prog_name="publisher")
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, db_url: str | None, verbose: bool) -> None:
@@ -48,6 +50,7 @@ def _register() -> None:
         init_cmd,
         plan_cmd,
         preview_cmd,
+        published_cmd,
         queue_cmds,
         run_cmds,
         sandbox_cmd,
@@ -59,6 +62,7 @@ def _register() -> None:
     cli.add_command(queue_cmds.queue)
     cli.add_command(plan_cmd.plan)
     cli.add_command(preview_cmd.preview)
+    cli.add_command(published_cmd.published)
     cli.add_command(youtube_cmds.upload)
     cli.add_command(youtube_cmds.publish)
     cli.add_command(run_cmds.run_due_cmd)
@@ -78,7 +82,9 @@ _register()
 
 def _fail(exc: Exception) -> NoReturn:
     """Print a PublisherError as `error: …` (one indented line per further line) and exit."""
-    lines = str(exc).splitlines() or [type(exc).__name__]
+    from publisher.cli.hints import runnable
+
+    lines = runnable(str(exc)).splitlines() or [type(exc).__name__]
     click.secho(f"error: {lines[0]}", fg="red", err=True)
     for line in lines[1:]:
         click.secho(f"  - {line}" if not line.startswith("  ") else line, err=True)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from publisher.app import App
-from publisher.cli.output import print_json, table
+from publisher.cli.output import echo, print_json, table
 
 
 class PlatformChoice(click.Choice):  # type: ignore[type-arg]
@@ -44,6 +44,15 @@ def _ago(moment: dt.datetime | None, now: dt.datetime) -> str:
     if seconds < 172800:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} days ago"
+
+
+def _when(iso_text: str | None, app: App) -> str:
+    """An ISO 8601 instant from the status data, in the campaign's time zone."""
+    from publisher.services.times import moment
+
+    if not iso_text:
+        return "not set"
+    return moment(dt.datetime.fromisoformat(iso_text), app.zone)
 
 
 @click.command()
@@ -85,21 +94,21 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                         fg="yellow", bold=True)
         elif box.exists():
             if rehearsal_running(app, now):
-                click.secho("SANDBOX: a rehearsal daemon (`publisher run --sandbox`) is "
-                            "running on a copy of this queue; it touches nothing real: "
-                            "`publisher status --sandbox`.", fg="yellow", bold=True)
+                echo("SANDBOX: a rehearsal daemon (`publisher run --sandbox`) is running on a "
+                     "copy of this queue; it touches nothing real: `publisher status "
+                     "--sandbox`.", fg="yellow", bold=True)
             else:
-                click.echo("(A rehearsal copy exists too: `publisher status --sandbox`.)")
+                echo("(A rehearsal copy exists too: `publisher status --sandbox`.)")
         d = data["daemon"]
         beat = dt.datetime.fromisoformat(d["last_heartbeat"]) if d["last_heartbeat"] else None
         click.echo(f"Daemon: {'running' if d['alive'] else 'not running'} "
                    f"(last heartbeat {_ago(beat, now)})")
         nxt = data["next"]
         if nxt:
-            how = {"staged": "uploaded, private until then",
-                   "staging": "uploading"}.get(nxt["state"], f"upload from {nxt['upload_at']}")
+            how = {"staged": "uploaded, private until then", "staging": "uploading"}.get(
+                nxt["state"], f"upload from {_when(nxt['upload_at'], app)}")
         click.echo("Next: " + (f"interview {nxt['interview_id']} \"{nxt['title']}\" at "
-                               f"{nxt['slot']} ({how})" if nxt
+                               f"{_when(nxt['slot'], app)} ({how})" if nxt
                                else "nothing planned in the next two weeks"))
         if data["in_flight"]:
             click.echo("In flight:")
@@ -108,15 +117,15 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                 if f["state"] == "staging" and f["total_bytes"]:
                     progress = f", {100 * f['uploaded_bytes'] // f['total_bytes']}% uploaded"
                 wait = f"; waiting: {f['waiting']}" if f["waiting"] else ""
-                click.echo(f"  {f['interview_id']} {f['title']}: {f['state']}, slot "
-                           f"{f['slot']}{progress}{wait}")
+                echo(f"  {f['interview_id']} {f['title']}: {f['state']}, slot "
+                     f"{_when(f['slot'], app)}{progress}{wait}")
         if data["needs_attention"]:
             click.secho("Needs you:", fg="red", bold=True)
             for n in data["needs_attention"]:
-                click.echo(f"  {n['interview_id']} \"{n['title']}\" on {n['platform']}: "
-                           f"{n['reason']}")
+                echo(f"  {n['interview_id']} \"{n['title']}\" on {n['platform']}: "
+                     f"{n['reason']}")
                 if n["fix"] not in n["reason"]:
-                    click.echo(f"    to fix: {n['fix']}")
+                    echo(f"    to fix: {n['fix']}")
         else:
             click.echo("Nothing needs attention.")
     if data["needs_attention"]:
@@ -139,16 +148,21 @@ def history(app: App, item_id: int, as_json: bool) -> None:
     if as_json:
         print_json(events)
         return
-    table(["WHEN (UTC)", "WHAT", "BY", "DETAIL"],
-          [(e["at"][:19].replace("T", " "), e["what"].replace("_", " "), e["by"],
-            ", ".join(f"{k}={v}" for k, v in e["detail"].items() if v is not None))
+    from publisher.services.times import local_instant, moment
+
+    zone = app.zone
+    table(["WHEN", "WHAT", "BY", "DETAIL"],
+          [(moment(dt.datetime.fromisoformat(e["at"]), zone, seconds=True),
+            e["what"].replace("_", " "), e["by"],
+            ", ".join(f"{k}={local_instant(v, zone)}" for k, v in e["detail"].items()
+                      if v is not None))
            for e in events], max_width=100)
 
 
 def _change(app: App, fn: Any, *args: Any) -> None:
     with app.transaction() as s:
         message = fn(s, app.queue_context(), *args)
-    click.echo(message[0].upper() + message[1:] + ".")
+    echo(message[0].upper() + message[1:] + ".")
 
 
 @click.command()

@@ -205,7 +205,8 @@ def quota(app: App, as_json: bool) -> None:
     Counted from publisher's own ledger of the calls it made (refused ones too) in the
     current Pacific-time day, against daily_uploads (videos.insert calls) and daily_units
     (every other call) in publisher.toml's [youtube]. Calls by other programs sharing the
-    Google Cloud project are not counted. The quotas reset at midnight Pacific time.
+    Google Cloud project are not counted. The quotas reset at midnight Pacific time, shown
+    in the campaign's time zone.
     """
     from publisher.platforms.youtube.errors import next_quota_reset
     from publisher.quota import UNITS, UPLOADS, pacific_day, used_today
@@ -214,8 +215,10 @@ def quota(app: App, as_json: bool) -> None:
     with app.transaction() as session:
         used = used_today(session, now)
     limits = {UPLOADS: app.config.youtube.daily_uploads, UNITS: app.config.youtube.daily_units}
+    from publisher.services.times import moment
+
     reset = next_quota_reset(now)
-    local = reset.astimezone()
+    local = reset.astimezone(app.zone)
     buckets = {b: {"used": used[b], "limit": limits[b], "remaining": max(0, limits[b] - used[b])}
                for b in (UPLOADS, UNITS)}
     if as_json:
@@ -227,7 +230,7 @@ def quota(app: App, as_json: bool) -> None:
     labels = {UPLOADS: "uploads (videos.insert)", UNITS: "units (every other call)"}
     table(["bucket", "used", "limit", "remaining"],
           [(labels[b], v["used"], v["limit"], v["remaining"]) for b, v in buckets.items()])
-    click.echo(f"Resets at {reset:%Y-%m-%d %H:%M} UTC ({local:%Y-%m-%d %H:%M %Z} local time).")
+    click.echo(f"Resets at {moment(reset, app.zone)} (midnight Pacific time).")
     full = [labels[b] for b, v in buckets.items() if v["remaining"] == 0]
     if full:
         warn([f"{', '.join(full)}: used up for today; YouTube work waits for the reset"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,17 +22,20 @@ from publisher.app import App
                    "a rate limit, 5xx errors) and show how each was recovered from.")
 @click.pass_obj
 def demo(app: App, demo_home: str | None, weeks: int, faults: bool) -> None:
-    """Rehearse the whole programme against loopback platforms, on a fast clock.
+    """Rehearse the whole programme: nothing is published, no account is needed.
 
     Builds a home with the Studi Aperti campaign, makes three short sample interviews,
     queues them, and runs the real pipeline through simulated weeks: uploads as private
     with publishAt, release at Tuesday and Friday 18:00 Rome, then posts on Mastodon,
-    Bluesky and Telegram — all sandboxed in this process. Ends with the calendar kept and
-    what each platform received (and, with --faults, what recovered from what). Touches no
-    real account: the process cannot even connect to anything but loopback.
+    Bluesky and Telegram. Those platforms are stand-ins running inside this command, so
+    the links it shows lead nowhere. Ends with the calendar kept and what each platform
+    received (and, with --faults, what recovered from what). Touches no real account: the
+    process cannot even connect to anything but this computer.
     """
+    import shlex
     import tempfile
 
+    from publisher.cli.hints import invocation
     from publisher.platforms.spec import get
     from publisher.sandbox.rehearsal import rehearse
 
@@ -39,17 +43,20 @@ def demo(app: App, demo_home: str | None, weeks: int, faults: bool) -> None:
     if (folder / "publisher.toml").exists():
         raise click.UsageError(f"{folder} is already a publisher home; the demo needs a new "
                                "folder (or omit --home)")
-    click.secho("SANDBOX: every platform below is a loopback fake in this process.",
-                fg="yellow", bold=True)
+    click.secho("SANDBOX: this is a rehearsal. Nothing is published and no account is used: "
+                "YouTube, Mastodon, Bluesky and Telegram below are stand-ins running inside "
+                "this command, on this computer, so the links it shows lead nowhere. The "
+                "weeks pass on a simulated clock, in a few seconds.", fg="yellow", bold=True)
     with _progress() as progress:
         outcome = rehearse(folder, weeks=weeks, faults=faults, progress=progress)
     click.secho(f"\nThe calendar kept ({weeks} simulated weeks):", bold=True)
     for slot, title, state in outcome.calendar:
         click.echo(f"  {slot:28} {state:10} {title}")
-    click.secho("\nYouTube received:", bold=True)
+    click.secho("\nThe stand-in YouTube received (its links lead nowhere):", bold=True)
     for video in outcome.videos:
         click.echo(f"  {video['title']}  [{video['privacy']}, publishAt "
-                   f"{video['publish_at']}, captions {', '.join(video['captions'])}]")
+                   f"{_local(video['publish_at'], outcome.zone)}, captions "
+                   f"{', '.join(video['captions'])}]")
         click.echo(f"    {video['url']}")
         last = video["description"].strip().splitlines()[-1]
         click.echo(f"    description ends: {last}")
@@ -57,7 +64,7 @@ def demo(app: App, demo_home: str | None, weeks: int, faults: bool) -> None:
         spec = get(platform)
         rule = spec.text
         assert rule is not None
-        click.secho(f"\n{spec.label} received {len(posts)} post(s):", bold=True)
+        click.secho(f"\nThe stand-in {spec.label} received {len(posts)} post(s):", bold=True)
         for post in posts:
             text = post["text"]
             click.echo(f"  ({rule.count(text)} of {rule.limit} {rule.unit})")
@@ -67,8 +74,19 @@ def demo(app: App, demo_home: str | None, weeks: int, faults: bool) -> None:
         click.secho("\nFaults injected, and what recovered from them:", bold=True)
         for line in outcome.recoveries:
             click.echo(f"  {line}")
-    click.echo(f"\nThe demo home is {folder}; try: publisher --home {folder} queue list "
-               "--state all")
+    command = f"{invocation()} --home {shlex.quote(str(folder))}"
+    click.echo(f"\nThe demo home is {folder}. Look around it (it is a rehearsal too):\n"
+               f"  {command} queue list --state all\n"
+               f"  {command} published")
+
+
+def _local(iso_text: str | None, zone: dt.tzinfo) -> str:
+    """publishAt as YouTube holds it (UTC), in the campaign's time zone."""
+    from publisher.services.times import moment
+
+    if not iso_text:
+        return "none"
+    return moment(dt.datetime.fromisoformat(iso_text.replace("Z", "+00:00")), zone)
 
 
 @contextlib.contextmanager

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path
 
 import click
 
 from publisher.app import App
+from publisher.cli.output import echo
 
 
 @click.command()
@@ -20,8 +22,9 @@ def init(app: App, directory: str | None) -> None:
     weekly cadence in schedules/, a credentials.json to fill in (mode 0600), and a migrated
     database. On an existing home it changes nothing and says so.
     """
+    from publisher.cli.hints import invocation
     from publisher.credentials import write_private
-    from publisher.home import Home, redact_database_url
+    from publisher.home import Home, redact_database_url, starting_credentials
     from publisher.resources import resource
     from publisher.store.migrate import upgrade
 
@@ -33,7 +36,7 @@ def init(app: App, directory: str | None) -> None:
     if home.is_initialized():
         click.echo(f"{home.path} is already a publisher home ({home.config_file.name} exists); "
                    "nothing was changed.")
-        click.echo("To apply new migrations after an upgrade, run `publisher db upgrade`.")
+        echo("To apply new migrations after an upgrade, run `publisher db upgrade`.")
         return
     home.path.mkdir(parents=True, exist_ok=True)
     created: list[Path] = []
@@ -43,7 +46,8 @@ def init(app: App, directory: str | None) -> None:
         shutil.copyfile(resource("schedules/studi-aperti.toml"), target)
         created.append(target)
     if not home.credentials_file.exists():
-        write_private(home.credentials_file, resource("credentials.example.json").read_bytes())
+        write_private(home.credentials_file,
+                      starting_credentials(resource("credentials.example.json").read_bytes()))
         created.append(home.credentials_file)
     upgrade(app.engine)
     # The configuration goes last: its presence is what marks a finished home.
@@ -54,6 +58,12 @@ def init(app: App, directory: str | None) -> None:
     for path in created:
         click.echo(f"  {path.relative_to(home.path)}")
     click.echo(f"  database: {redact_database_url(home.database_url)}")
-    click.echo("Next: edit publisher.toml and schedules/, then queue an interview:\n"
-               "  publisher queue add interview.mp4 --title \"…\" --speaker \"Name\" "
+    command = invocation()
+    click.echo("Next: go into the home; edit publisher.toml (the campaign) and schedules/ "
+               "(when it publishes); save your \"Desktop app\" OAuth client's file where "
+               "credentials.json's youtube.client_secrets_file says; then connect YouTube "
+               "and queue an interview:\n"
+               f"  cd {shlex.quote(str(home.path))}\n"
+               f"  {command} auth youtube\n"
+               f"  {command} queue add interview.mp4 --title \"…\" --speaker \"Name\" "
                "--role \"ceramist\"")

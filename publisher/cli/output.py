@@ -1,10 +1,11 @@
-"""Printing: plain aligned tables (fast for 10,000 rows), JSON for scripts, warnings on stderr."""
+"""Printing: plain aligned tables (fast for 10,000 rows), JSON for scripts, CSV for
+spreadsheets, warnings on stderr."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -16,9 +17,35 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
 
 
+def print_csv(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    """A header row, then one row per item. A cell a spreadsheet could run as a formula
+    (= + - @ first) gets a leading apostrophe, which `queue import` takes off again."""
+    import csv
+    import io
+
+    from publisher.season_import import quote_formula
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([quote_formula("" if row.get(c) is None else str(row[c]))
+                         for c in columns])
+    click.echo(buffer.getvalue(), nl=False)
+
+
 def warn(messages: Sequence[str]) -> None:
+    from publisher.cli.hints import runnable
+
     for message in messages:
-        click.secho(f"warning: {message}", fg="yellow", err=True)
+        click.secho(runnable(f"warning: {message}"), fg="yellow", err=True)
+
+
+def echo(message: str, *, err: bool = False, **style: Any) -> None:
+    """A line for organizers; the commands it suggests run as written (cli/hints.py)."""
+    from publisher.cli.hints import runnable
+
+    click.secho(runnable(message), err=err, **style)
 
 
 def is_tty() -> bool:

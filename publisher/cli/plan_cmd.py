@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from publisher.app import App
-from publisher.cli.output import print_json, table
+from publisher.cli.output import echo, print_json, table
 
 
 def parse_instant(raw: str) -> dt.datetime:
@@ -55,11 +55,15 @@ def plan(app: App, weeks: int, at: str | None, as_json: bool) -> None:
     if not app.schedules:
         click.echo("There is no schedule in schedules/: nothing can be planned.")
         return
-    click.echo(f"Plan for the {weeks} week(s) from {now:%Y-%m-%d %H:%M} UTC:\n")
+    from publisher.services.times import moment
+
+    zone = app.zone
+    click.echo(f"Plan for the {weeks} week(s) from {moment(now, zone)}:\n")
     if result.entries:
         table(["SLOT (LOCAL)", "UTC", "UPLOAD FROM", "SCHEDULE", "ID", "INTERVIEW", "NOTE"],
               [(f"{e.slot.local:%a %Y-%m-%d %H:%M %Z}", f"{e.slot.at:%Y-%m-%d %H:%M}Z",
-                f"{e.upload_at:%Y-%m-%d %H:%M}Z", e.slot.schedule,
+                moment(e.upload_at, e.slot.local.tzinfo or zone, weekday=True),
+                e.slot.schedule,
                 e.interview.id if e.interview else "—",
                 e.interview.title if e.interview else "(empty)",
                 e.note or e.slot.dst_note or "") for e in result.entries], max_width=50)
@@ -70,13 +74,13 @@ def plan(app: App, weeks: int, at: str | None, as_json: bool) -> None:
     if dry is not None:
         empty = sum(1 for e in result.entries if e.interview is None
                     and (e.note or "").startswith("no interview"))
-        click.secho(f"The queue runs out: from {dry.slot.local:%a %Y-%m-%d %H:%M %Z} there is "
-                    f"no interview left ({empty} empty slot(s) in these {weeks} week(s)). "
-                    "Queue more with `publisher queue add` or `publisher queue import`.",
-                    fg="yellow")
+        echo(f"The queue runs out: from {dry.slot.local:%a %Y-%m-%d %H:%M %Z} there is "
+             f"no interview left ({empty} empty slot(s) in these {weeks} week(s)). "
+             "Queue more with `publisher queue add` or `publisher queue import`.",
+             fg="yellow")
     if result.held:
-        click.echo(f"Held, so not planned: {', '.join(map(str, result.held))} "
-                   "(`publisher queue release ID` lets one go).")
+        echo(f"Held, so not planned: {', '.join(map(str, result.held))} "
+             "(`publisher queue release ID` lets one go).")
     if result.unplaced:
         click.echo(f"{len(result.unplaced)} queued interview(s) go beyond these {weeks} "
                    "week(s) or cannot be planned.")

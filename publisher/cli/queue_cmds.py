@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from publisher.app import App
-from publisher.cli.output import print_json, table, warn
+from publisher.cli.output import echo, print_csv, print_json, table, warn
 
 if TYPE_CHECKING:
     from publisher.queue import InterviewSpec
@@ -184,12 +185,13 @@ def read_description(path: Path, field: str) -> str:
         raise InputError(f"{field}: {exc}") from None
 
 
-def _report(item: Interview, warnings: list[str], as_json: bool, verb: str) -> None:
+def _report(app: App, item: Interview, warnings: list[str], as_json: bool, verb: str
+            ) -> None:
     from publisher.services.queue_queries import interview_dict
 
     warn(warnings)
     if as_json:
-        print_json(interview_dict(item, full=True))
+        print_json(interview_dict(item, app.zones, full=True))
     else:
         click.echo(item.id)
         click.echo(f"{verb} interview {item.id}: {item.title}", err=True)
@@ -221,7 +223,7 @@ def add(app: App, /, video: str, allow_duplicate: bool, as_json: bool, **opts: A
     with app.transaction() as session:
         item = q.add(session, app.queue_context(), prepared, allow_duplicate=allow_duplicate)
         session.flush()
-        _report(item, prepared.warnings, as_json, "queued")
+        _report(app, item, prepared.warnings, as_json, "queued")
 
 
 @queue.command(name="import")
@@ -254,7 +256,7 @@ def import_(app: App, file: str, allow_duplicate: bool, as_json: bool) -> None:
         for label, p in zip(labels, prepared, strict=True):
             warn([f"{label}: {w}" for w in p.warnings])
         if as_json:
-            print_json([interview_dict(item, full=True) for item in items])
+            print_json([interview_dict(item, app.zones, full=True) for item in items])
         else:
             click.echo(f"Queued {len(items)} interviews: "
                        f"{', '.join(str(item.id) for item in items)}")
@@ -266,23 +268,39 @@ def import_(app: App, file: str, allow_duplicate: bool, as_json: bool) -> None:
               help="Which interviews: one state, 'active' (not yet published or cancelled) "
                    "or 'all'.")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print a JSON array of objects (id, state, title, position, ...).")
+              help="Print a JSON array of objects (id, state, title, position, ...); dates "
+                   "are ISO 8601 with the time zone's offset.")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="Print CSV for a spreadsheet: id, position, state, then the columns of "
+                   "`queue import` (title, speakers, hashtags, schedule, not_before, video), "
+                   "then duration_s.")
 @click.pass_obj
-def list_(app: App, state: str, as_json: bool) -> None:
-    """List the queue in publishing order."""
-    from publisher.services.queue_queries import list_queue
+def list_(app: App, state: str, as_json: bool, as_csv: bool) -> None:
+    """List the queue in publishing order.
 
+    Dates are in the campaign's time zone (its default schedule's); a not-before date is
+    shown as it was entered.
+    """
+    from publisher.services.queue_queries import CSV_COLUMNS, list_queue, queue_csv_rows
+    from publisher.services.times import day_or_moment
+
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    if as_csv:
+        print_csv(CSV_COLUMNS, queue_csv_rows(app, state))
+        return
     rows = list_queue(app, state)
+    zones = app.zones
     if as_json:
-        print_json([r.as_json() for r in rows])
+        print_json([r.as_json(zones) for r in rows])
         return
     if not rows:
         click.echo("The queue is empty." if state == "active" else f"No {state} interviews.")
         return
     table(["#", "ID", "STATE", "TITLE", "SCHEDULE", "NOT BEFORE", "LENGTH"],
           [(r.position, r.id, r.state, r.title, r.schedule or "(default)",
-            r.not_before.date().isoformat() if r.not_before else "",
-            _duration(r.duration_s)) for r in rows])
+            day_or_moment(r.not_before, zones.of_schedule(r.schedule)) if r.not_before
+            else "", _duration(r.duration_s)) for r in rows])
 
 
 def _duration(seconds: float) -> str:
@@ -294,26 +312,46 @@ def _duration(seconds: float) -> str:
 
 @queue.command()
 @click.argument("item_id", metavar="ID", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print the interview as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the interview as JSON (dates ISO 8601 with the time zone's offset; "
+                   "under \"published\", the video's and each post's address and time).")
 @click.pass_obj
 def show(app: App, item_id: int, as_json: bool) -> None:
-    """Show one interview: its files, its settings and exactly what YouTube will receive."""
+    """Show one interview: its files, its settings, exactly what YouTube will receive, and
+    the addresses of what went out (the video, each post), with their times."""
     from publisher.services.queue_queries import show_interview
+    from publisher.services.times import day_or_moment, moment
 
     data = show_interview(app, item_id)
     if as_json:
         print_json(data)
         return
-    youtube = data["youtube"]
+    youtube, published = data["youtube"], data["published"]
+    zone = app.zone
     click.secho(f"Interview {data['id']}: {data['title']}", bold=True)
-    skip = {"id", "title", "youtube", "description"}
+    skip = {"id", "title", "youtube", "description", "published"}
     for key, value in data.items():
         if key in skip or value in (None, [], {}, ""):
             continue
         if key == "speakers":
             value = "; ".join(s["name"] + (f" ({s['role']})" if s["role"] else "")
                               for s in value)
+        elif key == "not_before":
+            value = day_or_moment(dt.datetime.fromisoformat(value),
+                                  app.zones.of_schedule(data["schedule"]))
+        elif key in ("created_at", "updated_at"):
+            value = moment(dt.datetime.fromisoformat(value), zone, seconds=True)
         click.echo(f"  {key.replace('_', ' ')}: {value}")
+    if published["youtube"] or published["posts"]:
+        click.secho("\nPublished:", bold=True)
+        video = published["youtube"]
+        if video:
+            when = (f"public since {moment(dt.datetime.fromisoformat(video['public_at']), zone)}"
+                    if video["public_at"] else "uploaded, private until its slot")
+            click.echo(f"  youtube: {video['url']}  ({when})")
+        for post in published["posts"]:
+            click.echo(f"  {post['platform']}: {post['url']}  "
+                       f"({moment(dt.datetime.fromisoformat(post['at']), zone)})")
     click.secho("\nOn YouTube:", bold=True)
     click.echo(f"  title: {youtube['title']}")
     click.echo(f"  tags: {', '.join(youtube['tags'])}")
@@ -344,7 +382,7 @@ def edit(app: App, /, item_id: int, allow_duplicate: bool, as_json: bool, **opts
                             seen_updated_at=current.updated_at,
                             allow_duplicate=allow_duplicate)
         session.flush()
-        _report(item, prepared.warnings, as_json, "edited")
+        _report(app, item, prepared.warnings, as_json, "edited")
 
 
 @queue.command()
@@ -372,7 +410,7 @@ def hold(app: App, item_id: int, reason: str | None) -> None:
 
     with app.transaction() as session:
         q.set_held(session, app.queue_context(), item_id, True, reason)
-    click.echo(f"Interview {item_id} is held; `publisher queue release {item_id}` lets it go.")
+    echo(f"Interview {item_id} is held; `publisher queue release {item_id}` lets it go.")
 
 
 @queue.command()
@@ -424,7 +462,8 @@ def restore(app: App, item_id: int, allow_duplicate: bool) -> None:
 
 @queue.command()
 @click.argument("item_id", metavar="ID", type=int)
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", "-y", is_flag=True,
+              help="Do not ask for confirmation (needed without a terminal, e.g. in a script).")
 @click.pass_obj
 def remove(app: App, item_id: int, yes: bool) -> None:
     """Delete an interview with nothing on YouTube yet (the video file is not touched)."""

@@ -47,7 +47,9 @@ def describe_next(app: App, report: object) -> str:
     assert isinstance(report, RunReport)
     if report.next_what is None or report.next_wake is None:
         return "next: nothing planned (the queue is empty or every slot is taken)"
-    return f"next: {report.next_what} at {report.next_wake:%Y-%m-%d %H:%M:%S} UTC"
+    from publisher.services.times import moment
+
+    return f"next: {report.next_what} at {moment(report.next_wake, app.zone, seconds=True)}"
 
 
 @click.command(name="run-due")
@@ -63,11 +65,11 @@ def run_due_cmd(app: App, at: str | None, as_json: bool, sandbox: bool) -> None:
     after downtime. Exit 0 when everything due is done or waiting for a known reason, 4 when
     something needs attention.
     """
+    from publisher.cli.logs import setup_logging
     from publisher.cli.plan_cmd import parse_instant
-    from publisher.cli.youtube_cmds import setup_logging
     from publisher.pipeline.run_due import run_due
 
-    setup_logging()
+    setup_logging(app)
     now = parse_instant(at) if at else dt.datetime.now(dt.UTC)
     clock = (lambda: now) if at else None
     with runtime_for(app, "run-due", sandbox, clock) as rt:
@@ -102,10 +104,10 @@ def run_cmd(app: App, max_sleep: int, sandbox: bool) -> None:
     `publisher run-due`. Stopping lets an upload save its place; the next start resumes it.
     One daemon per home: a second one refuses, naming the first (exit status 4).
     """
-    from publisher.cli.youtube_cmds import setup_logging
+    from publisher.cli.logs import setup_logging
     from publisher.daemon import Daemon
 
-    setup_logging()
+    setup_logging(app)
     with runtime_for(app, "daemon", sandbox, None) as rt:
         Daemon(rt, max_sleep=dt.timedelta(seconds=max_sleep),
                describe=lambda r: describe_next(app, r)).run()

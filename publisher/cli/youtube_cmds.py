@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 import click
 
 from publisher.app import App
+from publisher.cli.logs import say, setup_logging
 from publisher.cli.output import print_json
-
-
-def setup_logging() -> None:
-    from publisher.redact import install
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
-                        datefmt="%Y-%m-%d %H:%M:%S")
-    install()  # no secret in any log line, from any library (see publisher/redact.py)
 
 
 @click.command()
@@ -33,7 +25,7 @@ def upload(app: App, item_id: int, as_json: bool) -> None:
     from publisher.pipeline.youtube_stage import stage
     from publisher.services.planning import planned_slot
 
-    setup_logging()
+    setup_logging(app)
     now = dt.datetime.now(dt.UTC)
     slot = planned_slot(app, item_id, now)
     result = stage(app.runtime("upload"), item_id, slot)
@@ -42,14 +34,17 @@ def upload(app: App, item_id: int, as_json: bool) -> None:
                     "video_id": result.video_id,
                     "slot": slot.isoformat() if slot else None})
     elif result.outcome == "staged":
-        when = f" for {slot:%Y-%m-%d %H:%M} UTC" if slot else ""
+        from publisher.services.times import moment
+
+        when = f" for {moment(slot, app.zone)}" if slot else ""
         click.echo(f"Interview {item_id} is on YouTube as private{when}: "
                    f"https://www.youtube.com/watch?v={result.video_id}")
         if result.detail:
-            click.secho(f"warning: {result.detail}", fg="yellow", err=True)
+            say(f"warning: {result.detail}", fg="yellow", err=True)
     else:
-        click.secho(f"Interview {item_id}: {result.outcome}: {result.detail}", fg="yellow",
-                    err=True)
+        # "waiting for YouTube authorisation: …" already says it waits: not twice.
+        lead = "" if result.detail.startswith(result.outcome) else f"{result.outcome}: "
+        say(f"Interview {item_id}: {lead}{result.detail}", fg="yellow", err=True)
     if result.outcome != "staged":
         raise SystemExit(4)
 
@@ -72,7 +67,7 @@ def publish(app: App, item_id: int, now_flag: bool, as_json: bool) -> None:
     from publisher.pipeline.youtube_stage import stage
     from publisher.store.models import Interview, State
 
-    setup_logging()
+    setup_logging(app)
     now = dt.datetime.now(dt.UTC)
     with app.transaction() as session:
         item = session.get(Interview, item_id)
@@ -104,6 +99,6 @@ def publish(app: App, item_id: int, now_flag: bool, as_json: bool) -> None:
         for line in posts:
             click.echo(f"  {line['platform']}: {line['outcome']} {line['detail']}".rstrip())
     else:
-        click.secho(f"Interview {item_id}: {outcome}: {detail}", fg="yellow", err=True)
+        say(f"Interview {item_id}: {outcome}: {detail}", fg="yellow", err=True)
     if outcome != "released":
         raise SystemExit(4)

@@ -395,9 +395,11 @@ def _unauthorised(rt: Runtime, interview_id: int, exc: AuthError) -> StageResult
             rt.journal(s, interview_id, EventKind.YOUTUBE_WAITING, error=problem,
                        waiting_for="authorisation")
     text = authorisation.message(problem)
-    log.warning("interview %s: %s", interview_id, text)
-    if news:
-        rt.notify(f"Interview {interview_id}: {text.split(':')[0]}", text)
+    if news:  # the notifier logs "subject: body", which is this same line
+        waiting, _, why = text.partition(": ")
+        rt.notify(f"Interview {interview_id}: {waiting}", why)
+    else:
+        log.warning("interview %s: %s", interview_id, text)
     return StageResult(interview_id, "waiting", text, needs_authorisation=True)
 
 

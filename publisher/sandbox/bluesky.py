@@ -231,6 +231,9 @@ class FakeBluesky(LoopbackServer):
         self._faults: dict[str, list[_Fault]] = {}
         self._login_windows: dict[tuple[str, int], _LoginWindow] = {}
         self._clock_offset = 0.0
+        #: The sandbox's clock (a rehearsal's simulated time) for the rate limits' reset
+        #: times; token lifetimes stay on the real clock, which the client library checks.
+        self.reset_clock: Callable[[], datetime] | None = None
         self._rev = 0
 
     # ---- clock -------------------------------------------------------------------------
@@ -319,8 +322,9 @@ class FakeBluesky(LoopbackServer):
     @classmethod
     def for_sandbox(cls, *, port: int = 0, clock: Callable[[], datetime] | None = None
                     ) -> FakeBluesky:
-        return cls(handle=cls.SANDBOX_HANDLE, app_password=cls.SANDBOX_APP_PASSWORD,
-                   port=port)
+        fake = cls(handle=cls.SANDBOX_HANDLE, app_password=cls.SANDBOX_APP_PASSWORD, port=port)
+        fake.reset_clock = clock
+        return fake
 
     def sandbox_credentials(self) -> dict[str, Any]:
         return {"handle": self.account.handle, "app_password": self.SANDBOX_APP_PASSWORD,
@@ -420,7 +424,8 @@ class FakeBluesky(LoopbackServer):
         return XrpcError(fault.status).response()
 
     def _rate_limited(self, reset_in_s: int, *, limit: int, window: int) -> XrpcError:
-        reset = int(self.now()) + reset_in_s
+        now = self.reset_clock().timestamp() if self.reset_clock else self.now()
+        reset = int(now) + reset_in_s
         return XrpcError(429, "RateLimitExceeded", "Rate Limit Exceeded", headers=[
             ("RateLimit-Limit", str(limit)), ("RateLimit-Remaining", "0"),
             ("RateLimit-Reset", str(reset)), ("RateLimit-Policy", f"{limit};w={window}")])

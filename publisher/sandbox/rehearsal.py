@@ -43,6 +43,7 @@ class Clock:
 @dataclass
 class Outcome:
     home: Path
+    zone: dt.tzinfo = dt.UTC  # the campaign's: every time the demo shows is in it
     calendar: list[tuple[str, str, str]] = field(default_factory=list)  # slot, title, what
     videos: list[dict[str, Any]] = field(default_factory=list)
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -96,10 +97,10 @@ def rehearse(home_dir: Path, *, weeks: int = 4, faults: bool = False,
             inject_faults(platforms)
         rt = app.runtime("demo")
         rt.progress, rt.clock, rt.sleep, rt.sandbox = NoProgress(), clock, lambda s: None, True
-        outcome = Outcome(home.path)
-        outcome.actions = _simulate(rt, clock, weeks, progress)
+        outcome = Outcome(home.path, app.zone)
+        outcome.actions = _simulate(rt, clock, weeks, progress, app.zone)
         app.close()
-        outcome.calendar = _calendar(home)
+        outcome.calendar = _calendar(home, app.zone)
         outcome.videos = [{"title": v.title, "privacy": v.privacy_status,
                            "publish_at": v.metadata["status"].get("publishAt"),
                            "description": v.metadata["snippet"]["description"],
@@ -111,7 +112,7 @@ def rehearse(home_dir: Path, *, weeks: int = 4, faults: bool = False,
             outcome.posts[name] = [{"text": post_text(p)} for link in links
                                    for p in platforms.posts_with(name, link)]
         if faults:
-            outcome.recoveries = _recoveries(home, platforms)
+            outcome.recoveries = _recoveries(home, platforms, app.zone)
         outcome.failures = {name: [str(r.status or "dropped") for r in fake.requests
                                    if r.status is None or r.status == 429 or r.status >= 500]
                             for name, fake in platforms.by_name.items()}
@@ -130,7 +131,7 @@ def inject_faults(platforms: SandboxPlatforms) -> None:
     platforms.telegram.rate_limit_next_post(reset_in_s=120)  # 429 with retry_after
 
 
-def _recoveries(home: Home, platforms: SandboxPlatforms) -> list[str]:
+def _recoveries(home: Home, platforms: SandboxPlatforms, zone: dt.tzinfo) -> list[str]:
     """What each injected fault did and how the pipeline got over it, from the journal and
     the platforms' side."""
     from sqlalchemy import select
@@ -141,16 +142,17 @@ def _recoveries(home: Home, platforms: SandboxPlatforms) -> list[str]:
 
     engine = make_engine(home.database_url)
     with Session(engine) as s:
-        events = [(e.interview_id, e.kind, e.at) for e in s.scalars(
-            select(Event).order_by(Event.at, Event.id))]
+        events = [(e.interview_id, e.kind, e.at, (e.detail or {}).get("platform"))
+                  for e in s.scalars(select(Event).order_by(Event.at, Event.id))]
     engine.dispose()
 
-    def trail(prefix: str) -> str:
-        """The journal of the first interview the fault hit, e.g. 'retry → found'."""
-        hit = next((i for i, kind, _ in events if kind.startswith(prefix + "_")
-                    and not kind.endswith("_posted")), None)
-        steps = [f"{kind.removeprefix(prefix + '_')} at {at:%a %H:%M}"
-                 for i, kind, at in events if i == hit and kind.startswith(prefix + "_")]
+    def trail(platform: str) -> str:
+        """The journal of the post the fault hit, e.g. 'retry at Tue 18:05 → found at …'."""
+        posts = [(i, kind.removeprefix("post_"), at) for i, kind, at, where in events
+                 if where == platform and kind.startswith("post")]
+        hit = next((i for i, kind, _ in posts if kind != "posted"), None)
+        steps = [f"{kind} at {at.astimezone(zone):%a %H:%M}" for i, kind, at in posts
+                 if i == hit]
         return " → ".join(steps) or "not hit"
 
     yt = platforms.youtube
@@ -201,8 +203,11 @@ def _queue(app: Any, media: Path, q: Any, make_video: Any, make_png: Any, srt: s
 
 
 def _simulate(rt: Any, clock: Clock, weeks: int,
-              progress: Callable[[str | None, float], None]) -> int:
+              progress: Callable[[str | None, float], None], zone: dt.tzinfo) -> int:
+    """Run the pipeline from one due moment to the next; each action is told with the
+    simulated time, in the campaign's time zone."""
     from publisher.pipeline.run_due import run_due
+    from publisher.services.times import moment
 
     actions = 0
     begin = clock.now
@@ -212,7 +217,7 @@ def _simulate(rt: Any, clock: Clock, weeks: int,
         done = (clock.now - begin) / (until - begin)
         for a in report.actions:
             actions += 1
-            progress(f"{clock.now:%a %Y-%m-%d %H:%M} UTC  {a.describe()}", done)
+            progress(f"{moment(clock.now, zone, weekday=True)}  {a.describe()}", done)
         progress(None, done)
         wake = report.next_wake or clock.now + dt.timedelta(hours=12)
         clock.now = max(clock.now + dt.timedelta(seconds=1),
@@ -221,22 +226,19 @@ def _simulate(rt: Any, clock: Clock, weeks: int,
     return actions
 
 
-def _calendar(home: Home) -> list[tuple[str, str, str]]:
-    from zoneinfo import ZoneInfo
-
+def _calendar(home: Home, zone: dt.tzinfo) -> list[tuple[str, str, str]]:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from publisher.store.db import make_engine
     from publisher.store.models import Interview
 
-    rome = ZoneInfo("Europe/Rome")
     engine = make_engine(home.database_url)
     with Session(engine) as s:
         rows = s.execute(select(Interview.slot_at, Interview.title, Interview.state)
                          .order_by(Interview.slot_at)).all()
     engine.dispose()
-    return [(f"{r.slot_at.astimezone(rome):%a %Y-%m-%d %H:%M %Z}" if r.slot_at else "—",
+    return [(f"{r.slot_at.astimezone(zone):%a %Y-%m-%d %H:%M %Z}" if r.slot_at else "—",
              r.title, r.state) for r in rows]
 
 

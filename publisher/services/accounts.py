@@ -123,9 +123,11 @@ def youtube_status(app: App) -> AccountStatus:
     expiry = creds.expiry  # naive UTC in google-auth
     if expiry is None:
         return AccountStatus("youtube", True, "valid", "valid (token refreshed)")
+    from publisher.services.times import moment
+
     expires = expiry.replace(tzinfo=dt.UTC)
     return AccountStatus("youtube", True, "valid",
-                         f"valid (token refreshed, expires at {expires:%Y-%m-%d %H:%M} UTC)",
+                         f"valid (token refreshed, expires at {moment(expires, app.zone)})",
                          expires_at=expires.isoformat())
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from publisher.app import App
+    from publisher.services.times import Zone
 
 NEXT_FILES = 3           # planned interviews whose files are hashed again
 MIN_FREE_BYTES = 1024**3  # the database, logs and session files need room
@@ -60,7 +61,7 @@ def run_checks(app: App, now: dt.datetime) -> list[Check]:
     free = shutil.disk_usage(app.home.path).free
     out.append(Check("disk space", "pass" if free >= MIN_FREE_BYTES else "warn",
                      f"{free / 1024**3:.1f} GiB free in {app.home.path}"))
-    out.append(_clock_check(now))
+    out.append(_clock_check(now, app.zone))
     return out
 
 
@@ -141,8 +142,10 @@ def _quota_check(app: App, now: dt.datetime) -> Check:
                  f"{yt.daily_units} units")
 
 
-def _clock_check(now: dt.datetime) -> Check:
+def _clock_check(now: dt.datetime, zone: Zone) -> Check:
     from zoneinfo import ZoneInfo
+
+    from publisher.services.times import moment
 
     built = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     if now < built:
@@ -152,4 +155,5 @@ def _clock_check(now: dt.datetime) -> Check:
         ZoneInfo("Europe/Rome")
     except Exception:
         return Check("clock", "fail", "no time zone data: install tzdata")
-    return Check("clock", "pass", f"{now:%Y-%m-%d %H:%M} UTC, time zone data present")
+    return Check("clock", "pass", f"{moment(now, zone)} ({now:%H:%M} UTC), time zone data "
+                                  "present")

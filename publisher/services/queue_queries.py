@@ -1,12 +1,18 @@
 """The queue as `publisher queue list` and `queue show` see it, as data. The shapes of their
-JSON are stable: scripts rely on them."""
+JSON are stable: scripts rely on them. Dates are ISO 8601 with the offset of the campaign's
+time zone; a not-before is given in the zone it was entered in, so its date is the one
+entered (publisher/services/times.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from publisher.services.times import Zones, entered, iso
+
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from publisher.app import App
     from publisher.store.models import Interview
 
@@ -24,12 +30,12 @@ class QueueRow(NamedTuple):
     video: str
     created_at: dt.datetime
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, zones: Zones) -> dict[str, Any]:
         return {"id": self.id, "position": self.position, "state": self.state,
                 "title": self.title, "schedule": self.schedule,
-                "not_before": self.not_before.isoformat() if self.not_before else None,
+                "not_before": iso(self.not_before, zones.of_schedule(self.schedule)),
                 "duration_s": self.duration_s, "video": self.video,
-                "created_at": self.created_at.isoformat()}
+                "created_at": iso(self.created_at, zones.campaign)}
 
 
 def list_queue(app: App, state: str) -> list[QueueRow]:
@@ -37,28 +43,37 @@ def list_queue(app: App, state: str) -> list[QueueRow]:
     or cancelled), or 'all'. Needs only the database, not a valid configuration."""
     from sqlalchemy import select
 
-    from publisher.store.models import ACTIVE, Interview
+    from publisher.store.models import Interview
 
     columns = (Interview.id, Interview.position, Interview.state, Interview.title,
                Interview.schedule, Interview.not_before, Interview.video_duration_s,
                Interview.video_path, Interview.created_at)
-    query = select(*columns).order_by(Interview.position, Interview.id)
-    if state == "active":
-        query = query.where(Interview.state.in_([s.value for s in ACTIVE]))
-    elif state != "all":
-        query = query.where(Interview.state == state)
+    query = select(*columns).where(_in_state(state)).order_by(Interview.position, Interview.id)
     with app.transaction(needs_config=False) as session:
         return [QueueRow._make(r) for r in session.execute(query)]
 
 
-def interview_dict(item: Interview, *, full: bool = False) -> dict[str, Any]:
+def _in_state(state: str) -> ColumnElement[bool]:
+    """The interviews in `state`, or 'active' (not yet published or cancelled), or 'all'."""
+    from sqlalchemy import true
+
+    from publisher.store.models import ACTIVE, Interview
+
+    if state == "active":
+        return Interview.state.in_([s.value for s in ACTIVE])
+    if state != "all":
+        return Interview.state == state
+    return true()
+
+
+def interview_dict(item: Interview, zones: Zones, *, full: bool = False) -> dict[str, Any]:
     """The JSON shape of an interview (stable: scripts rely on it)."""
     data: dict[str, Any] = {
         "id": item.id, "position": item.position, "state": item.state, "title": item.title,
         "schedule": item.schedule,
-        "not_before": item.not_before.isoformat() if item.not_before else None,
+        "not_before": iso(item.not_before, zones.of_schedule(item.schedule)),
         "video": item.video_path, "duration_s": item.video_duration_s,
-        "created_at": item.created_at.isoformat(),
+        "created_at": iso(item.created_at, zones.campaign),
     }
     if full:
         data.update({
@@ -81,22 +96,56 @@ def interview_dict(item: Interview, *, full: bool = False) -> dict[str, Any]:
             "recording_place": item.recording_place,
             "templates": item.templates or {},
             "attention_reason": item.attention_reason,
-            "updated_at": item.updated_at.isoformat(),
+            "updated_at": iso(item.updated_at, zones.campaign),
         })
     return data
 
 
 def show_interview(app: App, interview_id: int) -> dict[str, Any]:
-    """One interview in full (`interview_dict`), and under "youtube" exactly what YouTube
-    will receive: title, description, tags, and the problems found rendering them."""
+    """One interview in full (`interview_dict`); under "youtube" exactly what YouTube will
+    receive: title, description, tags, and the problems found rendering them; under
+    "published" what went out: the video's address and each post's, with their times."""
     from publisher import queue as q
+    from publisher.services.published import links_of
     from publisher.text.youtube_text import render_youtube
 
     with app.transaction() as session:
         item = q.get(session, interview_id)
         rendered = render_youtube(app.config, q.text_of(
             item, app.schedules, app.config.campaign.default_schedule))
-        data = interview_dict(item, full=True)
+        data = interview_dict(item, app.zones, full=True)
+        data["published"] = links_of(session, item, app.zone)
     data["youtube"] = {"title": rendered.title, "description": rendered.description,
                        "tags": list(rendered.tags), "problems": list(rendered.problems)}
     return data
+
+
+#: The columns of `queue list --csv`: `queue import`'s names where they overlap (title,
+#: speakers, hashtags, video, schedule, not_before), so a sheet can go back and forth.
+CSV_COLUMNS = ("id", "position", "state", "title", "speakers", "hashtags", "schedule",
+               "not_before", "video", "duration_s")
+
+
+def queue_csv_rows(app: App, state: str) -> list[dict[str, str]]:
+    """The queue (as `list_queue` selects it) as CSV rows of CSV_COLUMNS, cells as text."""
+    from sqlalchemy import select
+
+    from publisher.store.models import Interview, Speaker
+
+    rows = list_queue(app, state)
+    with app.transaction(needs_config=False) as session:
+        hashtags: dict[int, list[str]] = {}
+        for interview_id, tags in session.execute(select(Interview.id, Interview.hashtags)
+                                                  .where(_in_state(state))):
+            hashtags[interview_id] = tags
+        speakers: dict[int, list[str]] = {}
+        for interview_id, name, role in session.execute(select(
+                Speaker.interview_id, Speaker.name, Speaker.role).order_by(
+                Speaker.interview_id, Speaker.position)):
+            speakers.setdefault(interview_id, []).append(f"{name} ({role})" if role else name)
+    zones = app.zones
+    return [{"id": str(r.id), "position": str(r.position), "state": r.state, "title": r.title,
+             "speakers": "; ".join(speakers.get(r.id, [])),
+             "hashtags": " ".join(hashtags.get(r.id) or []), "schedule": r.schedule or "",
+             "not_before": entered(r.not_before, zones.of_schedule(r.schedule)) or "",
+             "video": r.video, "duration_s": f"{r.duration_s:.1f}"} for r in rows]

@@ -136,12 +136,49 @@ def render_youtube(cfg: Config, item: InterviewText) -> YouTubeText:
                         f"above {limits.HASHTAGS_MAX}")
     tags = derive_tags(hashtags, item.speakers, cfg.campaign.name)
     problems += limits.check_tags(tags)
-    shown = in_title[: limits.HASHTAGS_SHOWN_ABOVE_TITLE] if in_title else \
-        list(all_tags[: limits.HASHTAGS_SHOWN_ABOVE_TITLE])
-    if in_title:
-        warnings.append(f"the title contains hashtags: YouTube shows {' '.join(shown)} above "
-                        "the title instead of the description's")
-    elif len(all_tags) > limits.HASHTAGS_SHOWN_ABOVE_TITLE:
-        warnings.append(f"{len(all_tags)} hashtags: YouTube shows only the first three above "
-                        f"the title ({' '.join(shown)})")
+    campaign_count = len(combine(cfg.campaign.hashtags).tags)
+    warnings += shown_above_title_warnings(in_title, find_in_text(description), hashtags,
+                                           campaign_count)
     return YouTubeText(title, description, tags, hashtags, tuple(problems), tuple(warnings))
+
+
+def shown_above_title_warnings(in_title: Sequence[str], in_description: Sequence[str],
+                               hashtags: Sequence[str], campaign_count: int) -> list[str]:
+    """Warnings about the hashtags YouTube shows above the title, only when the organizer
+    can act on them.
+
+    YouTube shows the title's first three hashtags there, or else the description's first
+    three. The campaign's come first on purpose, so an interview's own hashtag that finds
+    no place after three campaign hashtags is expected, and not worth a warning. Worth one:
+    hashtags in the title, or in the description's own text ahead of the hashtag line, that
+    push the intended ones out; and an interview's own hashtags that compete for the places
+    the campaign leaves free and do not all fit.
+    """
+    limit = limits.HASHTAGS_SHOWN_ABOVE_TITLE
+    if in_title:
+        shown = list(_unique(in_title))[:limit]
+        return [f"the title contains hashtags: YouTube shows {' '.join(shown)} above the "
+                "title instead of the description's"]
+    shown = list(_unique(in_description))[:limit]
+    shown_keys = {t.casefold() for t in shown}
+    intended = list(hashtags[:limit])
+    pushed = [t for t in intended if t.casefold() not in shown_keys]
+    if pushed and len(shown) == limit:
+        return [f"the description's text has hashtags ahead of the hashtag line: YouTube "
+                f"shows {' '.join(shown)} above the title, not {' '.join(pushed)}"]
+    own = list(hashtags[campaign_count:])
+    if campaign_count < limit and len(own) > limit - campaign_count:
+        hidden = [t for t in own if t.casefold() not in shown_keys]
+        if hidden:
+            return [f"YouTube shows only the first {limit} hashtags above the title "
+                    f"({' '.join(shown)}): this interview's {' '.join(hidden)} will not be "
+                    "among them (put the one that matters most first)"]
+    return []
+
+
+def _unique(found: Sequence[str]) -> dict[str, None]:
+    """The hashtags in order, each once (case is ignored): an ordered set."""
+    seen: dict[str, str] = {}
+    for tag in found:
+        seen.setdefault(tag.casefold(), tag)
+    return dict.fromkeys(seen.values())
