@@ -50,7 +50,8 @@ def item_state(home: HomeFixture) -> str:
     return state
 
 
-def test_status_on_a_quiet_home(home: HomeFixture, media: Media) -> None:
+def test_status_on_a_quiet_home(home: HomeFixture, media: Media, yt: FakeYouTube) -> None:
+    connect(home, yt)  # authorised: nothing waits on the organizer
     home.ok(*add_args(media.video(), "Prima"))
     result = home.ok("status")
     assert "Daemon: not running" in result.stdout

@@ -36,6 +36,22 @@ def yt() -> Iterator[FakeYouTube]:
         yield fake
 
 
+def test_status_needs_you_before_anything_asked_youtube(home: HomeFixture, media: Media,
+                                                        yt: FakeYouTube) -> None:
+    """A new home, an interview queued, no `publisher auth youtube` yet and no run: the next
+    upload will need YouTube, so status says so now instead of "Nothing needs attention"."""
+    no_blackouts(home)
+    home.ok(*add_args(media.video(), "Prima"))
+    status = home.run("status")
+    assert status.exit_code == 4, status.output
+    assert "Nothing needs attention" not in status.stdout
+    assert '1 "Prima" on youtube: waiting for YouTube authorisation: YouTube is not ' \
+        "authorised yet" in status.stdout
+    assert "its upload is due" in status.stdout and "`publisher auth youtube`" in status.stdout
+    connect(home, yt)  # a token file: nothing waits on the organizer any more
+    assert home.run("status").exit_code == 0
+
+
 def test_status_needs_you_while_uploads_wait_for_authorisation(home: HomeFixture,
                                                                media: Media,
                                                                yt: FakeYouTube) -> None:

@@ -80,7 +80,7 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                              "or `publisher run --sandbox` first")
         rehearsal = rehearsal_app(app)
         try:
-            data = gather_status(rehearsal, now)
+            data = gather_status(rehearsal, now, rehearsal=True)
         finally:
             rehearsal.close()
     else:

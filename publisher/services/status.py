@@ -27,8 +27,21 @@ def daemon_health(daemon: dict[str, Any], now: dt.datetime) -> tuple[dt.datetime
     return beat, alive
 
 
-def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
-    """Everything `status` shows (also its --json)."""
+def _missing_token(app: App) -> str | None:
+    """Why YouTube cannot be authorised as things stand, read from the files alone (no call):
+    no token file yet, or none named. None when a token file is there."""
+    from publisher.services.accounts import in_home
+
+    name = app.credentials.section("youtube").get("token_file") or ""
+    if not name:
+        return "credentials.json names no youtube.token_file"
+    path = in_home(app, str(name))
+    return None if path.exists() else f"YouTube is not authorised yet ({path} does not exist)"
+
+
+def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dict[str, Any]:
+    """Everything `status` shows (also its --json). `rehearsal`: the sandbox copy, whose
+    YouTube is the loopback one (no token file to look for)."""
     from sqlalchemy import select
 
     from publisher.pipeline import authorisation, state
@@ -83,6 +96,20 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
     needs += [{"interview_id": r.id, "title": r.title, "platform": "youtube",
                "reason": authorisation.message(unauthorised.get("problem", "")),
                "fix": authorisation.FIX} for r in waiting_auth]
+    if not waiting_auth and not rehearsal and nxt is not None and nxt.interview is not None \
+            and states.get(nxt.interview.id, State.QUEUED.value) == State.QUEUED.value:
+        # Nothing has asked YouTube yet, but the next upload will need it: say so now, not
+        # when the upload is due.
+        from publisher.services.times import moment
+
+        missing = _missing_token(app)
+        if missing is not None:
+            starts = "now" if nxt.upload_at <= now else moment(nxt.upload_at, app.zone)
+            needs.append({"interview_id": nxt.interview.id, "title": nxt.interview.title,
+                          "platform": "youtube",
+                          "reason": authorisation.message(
+                              f"{missing}; its upload is due {starts}"),
+                          "fix": authorisation.FIX})
     return {
         "now": now.isoformat(),
         "daemon": {"alive": alive, "last_heartbeat": beat.isoformat() if beat else None,
