@@ -14,7 +14,7 @@ from sqlalchemy import text
 from publisher.store.db import make_engine
 from publisher.web.auth import PUBLIC_PATHS
 from tests.conftest import HomeFixture, Media, add_args
-from tests.web_console import PASSWORD, Console, add_user, console_for
+from tests.web_console import PASSWORD, Console, add_user, cheap_hashes, console_for
 
 
 @pytest.fixture
@@ -24,6 +24,11 @@ def console(sqlite_home: HomeFixture, media: Media) -> Iterator[Console]:
     add_user(sqlite_home, "anna")
     add_user(sqlite_home, "vera", role="viewer")
     yield from console_for(sqlite_home)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    cheap_hashes(monkeypatch)
 
 
 def _sql(home: HomeFixture, statement: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -27,6 +28,17 @@ from tests.helpers.clock import Clock
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')
+
+
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its smallest cost: these tests log in and add accounts hundreds of times
+    (test_web_users.py checks the real cost's hashes)."""
+    from argon2 import PasswordHasher
+
+    from publisher.services import web_users
+
+    monkeypatch.setattr(web_users, "_hasher", lambda: PasswordHasher(
+        time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def add_user(home: HomeFixture, name: str, role: str = "organizer",
