@@ -16,7 +16,7 @@ from babel.messages.catalog import Catalog
 from publisher.web.catalogues import extract, read
 from publisher.web.i18n import LOCALES, choose_locale, format_moment
 from tests.conftest import HomeFixture
-from tests.web_console import Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import Console, add_user, cheap_hashes, console_for
 
 COMPLETE = ("it", "en")  # French may be partial, but its catalogue exists and is sound
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")

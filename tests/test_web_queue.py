@@ -19,7 +19,7 @@ from publisher.store.db import make_engine
 from publisher.store.models import Event, Publication
 from publisher.web.i18n import format_moment
 from tests.conftest import HomeFixture, Media, add_args
-from tests.web_console import Browser, Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import Browser, Console, add_user, cheap_hashes, console_for
 
 
 @pytest.fixture

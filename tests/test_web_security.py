@@ -14,7 +14,7 @@ from sqlalchemy import text
 from publisher.store.db import make_engine
 from publisher.web.auth import PUBLIC_PATHS
 from tests.conftest import HomeFixture, Media, add_args
-from tests.web_console import PASSWORD, Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import PASSWORD, Console, add_user, cheap_hashes, console_for
 
 
 @pytest.fixture

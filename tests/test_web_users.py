@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from publisher.store.db import make_engine
 from publisher.store.models import WebUser
 from tests.conftest import HomeFixture
-from tests.web_console import cheap_hashes
+from tests.helpers.web_console import cheap_hashes
 
 SECRET = "a long enough secret"
 
