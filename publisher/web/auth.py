@@ -26,8 +26,8 @@ from publisher.web import context
 #: the language switch, the style sheet).
 PUBLIC_PATHS = frozenset({"/login", "/healthz", "/language"})
 PUBLIC_PREFIXES = ("/static/",)
-#: What a viewer may still post: only about themselves (leave, pick a language).
-VIEWER_POSTS = frozenset({"/logout", "/language"})
+#: What a viewer may still post: only about themselves (log in again, leave, pick a language).
+VIEWER_POSTS = frozenset({"/login", "/logout", "/language"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
