@@ -139,6 +139,27 @@ def test_nothing_outside_the_cli_imports_the_cli() -> None:
     assert wrong == []
 
 
+def test_only_the_cli_and_the_console_import_the_console() -> None:
+    wrong = [str(i) for i in all_imports() if within(i.module, "publisher.web")
+             and not within(i.importer, "publisher.web")
+             and not within(i.importer, "publisher.cli")]
+    assert wrong == []
+
+
+# What the console may use of the product: the application layer, the queue's and the
+# attention's functions, the errors, and the names of states and roles.
+CONSOLE_MAY_IMPORT = ("publisher.web", "publisher.app", "publisher.services", "publisher.queue",
+                      "publisher.attention", "publisher.errors", "publisher.store.models",
+                      "publisher.store.types")
+
+
+def test_the_console_calls_only_the_application_layer() -> None:
+    wrong = [str(i) for i in all_imports() if within(i.importer, "publisher.web")
+             and within(i.module, "publisher") and i.module != "publisher"
+             and not any(within(i.module, allowed) for allowed in CONSOLE_MAY_IMPORT)]
+    assert wrong == []
+
+
 def test_only_the_sandbox_and_its_commands_import_the_sandbox() -> None:
     importers = [i for i in all_imports() if within(i.module, "publisher.sandbox")
                  and not within(i.importer, "publisher.sandbox")]

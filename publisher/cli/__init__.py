@@ -54,6 +54,7 @@ def _register() -> None:
         queue_cmds,
         run_cmds,
         sandbox_cmd,
+        web_cmds,
         youtube_cmds,
     )
 
@@ -72,6 +73,7 @@ def _register() -> None:
     cli.add_command(sandbox_cmd.sandbox)
     cli.add_command(auth_cmds.auth)
     cli.add_command(auth_cmds.quota)
+    cli.add_command(web_cmds.web)
     for command in (attention_cmds.status, attention_cmds.history, attention_cmds.retry,
                     attention_cmds.resolve, attention_cmds.skip):
         cli.add_command(command)

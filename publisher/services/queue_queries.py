@@ -48,12 +48,12 @@ def list_queue(app: App, state: str) -> list[QueueRow]:
     columns = (Interview.id, Interview.position, Interview.state, Interview.title,
                Interview.schedule, Interview.not_before, Interview.video_duration_s,
                Interview.video_path, Interview.created_at)
-    query = select(*columns).where(_in_state(state)).order_by(Interview.position, Interview.id)
+    query = select(*columns).where(in_state(state)).order_by(Interview.position, Interview.id)
     with app.transaction(needs_config=False) as session:
         return [QueueRow._make(r) for r in session.execute(query)]
 
 
-def _in_state(state: str) -> ColumnElement[bool]:
+def in_state(state: str) -> ColumnElement[bool]:
     """The interviews in `state`, or 'active' (not yet published or cancelled), or 'all'."""
     from sqlalchemy import true
 
@@ -136,7 +136,7 @@ def queue_csv_rows(app: App, state: str) -> list[dict[str, str]]:
     with app.transaction(needs_config=False) as session:
         hashtags: dict[int, list[str]] = {}
         for interview_id, tags in session.execute(select(Interview.id, Interview.hashtags)
-                                                  .where(_in_state(state))):
+                                                  .where(in_state(state))):
             hashtags[interview_id] = tags
         speakers: dict[int, list[str]] = {}
         for interview_id, name, role in session.execute(select(

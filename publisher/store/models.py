@@ -267,3 +267,31 @@ class RuntimeState(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Role(enum.StrEnum):
+    """What a console account may do: an organizer changes the queue, a viewer only sees."""
+
+    ORGANIZER = "organizer"
+    VIEWER = "viewer"
+
+
+_role_values = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class WebUser(Base):
+    """An account of the web console (`publisher web user …`). The password is kept only as
+    an Argon2 hash. Each session remembers the account's `session_epoch` at login; a logout
+    or a new password moves the epoch on, and every earlier session is over."""
+
+    __tablename__ = "web_users"
+    __table_args__ = (CheckConstraint(f"role IN ({_role_values})", name="role_valid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    role: Mapped[str] = mapped_column(String(20), default=Role.ORGANIZER.value)
+    password_hash: Mapped[str] = mapped_column(Text)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                    onupdate=utcnow)

@@ -1,0 +1,11 @@
+"""The console's routes, one module per page."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+
+def all_routes() -> list[BaseRoute]:
+    from publisher.web.routes import account, health, needs_you, queue
+
+    return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *needs_you.ROUTES]

@@ -1,0 +1,115 @@
+"""The Queue page: the interviews in publishing order with state, slot and warnings, and
+the changes an organizer makes to them (each a POST form with its CSRF token, through
+publisher/services/queue_actions.py, so the CLI's rules decide)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from publisher.errors import InputError, NotFoundError, PublisherError
+from publisher.services.queue_actions import Done, QueueAction, apply, check_removable
+from publisher.services.queue_board import Placement, queue_board
+from publisher.web import context
+from publisher.web.labels import FILTER_LABELS, N_
+
+#: What each change says when it is done.
+DONE_MESSAGES = {
+    QueueAction.HOLD: N_("Interview %(id)s “%(title)s” is held: it is skipped until "
+                         "released."),
+    QueueAction.RELEASE: N_("Interview %(id)s “%(title)s” is queued again."),
+    QueueAction.CANCEL: N_("Interview %(id)s “%(title)s” is cancelled."),
+    QueueAction.RESTORE: N_("Interview %(id)s “%(title)s” is back in the queue, at position "
+                            "%(position)s."),
+    QueueAction.REMOVE: N_("Interview %(id)s “%(title)s” is removed."),
+    QueueAction.UP: N_("Interview %(id)s “%(title)s” is now at position %(position)s."),
+    QueueAction.DOWN: N_("Interview %(id)s “%(title)s” is now at position %(position)s."),
+}
+
+
+def _filter(value: str | None) -> str:
+    return value if value in FILTER_LABELS else "active"
+
+
+async def queue_page(request: Request, *, status_code: int = 200, refusal: str | None = None,
+                     state: str | None = None) -> Response:
+    console = context.console(request)
+    shown = _filter(state or request.query_params.get("state"))
+    now = console.settings.clock()
+    try:
+        board = await run_in_threadpool(queue_board, console.app, shown, now)
+    except PublisherError as exc:
+        _ = context.translator(request).gettext
+        return console.pages.render(request, "error.html", status_code=503,
+                                    title=_("The queue cannot be shown"), message=str(exc))
+    user = context.account(request)
+    return console.pages.render(
+        request, "queue.html", status_code=status_code, board=board, shown=shown,
+        filters=list(FILTER_LABELS), refusal=refusal, Placement=Placement,
+        can_change=user is not None and user.can_change)
+
+
+async def change(request: Request) -> Response:
+    try:
+        action = QueueAction(request.path_params["action"])
+    except ValueError:
+        _ = context.translator(request).gettext
+        return context.console(request).pages.render(
+            request, "error.html", status_code=404, title=_("Not found"),
+            message=_("There is no such page."))
+    return await _change(request, action)
+
+
+async def remove(request: Request) -> Response:
+    form = await request.form()
+    if form.get("confirm") != "yes":
+        return await confirm_remove(request)
+    return await _change(request, QueueAction.REMOVE)
+
+
+async def _change(request: Request, action: QueueAction) -> Response:
+    console = context.console(request)
+    user = context.account(request)
+    assert user is not None  # publisher/web/auth.py lets no one else this far
+    form = await request.form()
+    shown = _filter(str(form.get("shown", "")) or None)
+    interview_id = int(request.path_params["interview_id"])
+    try:
+        done: Done = await run_in_threadpool(apply, console.app, action, interview_id,
+                                             f"web:{user.name}")
+    except NotFoundError as exc:
+        return await queue_page(request, status_code=404, refusal=str(exc), state=shown)
+    except InputError as exc:
+        return await queue_page(request, status_code=409, refusal=str(exc), state=shown)
+    _ = context.translator(request).gettext
+    context.flash(request, "done", _(DONE_MESSAGES[action]) % {
+        "id": done.interview_id, "title": done.title, "position": done.position})
+    target = str(request.app.url_path_for("queue"))
+    if shown != "active":
+        target += f"?state={shown}"
+    return RedirectResponse(f"{target}#interview-{interview_id}", status_code=303)
+
+
+async def confirm_remove(request: Request) -> Response:
+    console = context.console(request)
+    interview_id = int(request.path_params["interview_id"])
+    shown = _filter(request.query_params.get("state"))
+    try:
+        title = await run_in_threadpool(check_removable, console.app, interview_id)
+    except NotFoundError as exc:
+        return await queue_page(request, status_code=404, refusal=str(exc), state=shown)
+    except InputError as exc:
+        return await queue_page(request, status_code=409, refusal=str(exc), state=shown)
+    return console.pages.render(request, "confirm_remove.html", interview_id=interview_id,
+                                title=title, shown=shown)
+
+
+ROUTES = [
+    Route("/queue", queue_page, methods=["GET"], name="queue"),
+    Route("/queue/{interview_id:int}/remove", confirm_remove, methods=["GET"],
+          name="confirm_remove"),
+    Route("/queue/{interview_id:int}/remove", remove, methods=["POST"], name="remove"),
+    Route("/queue/{interview_id:int}/{action}", change, methods=["POST"], name="change"),
+]
