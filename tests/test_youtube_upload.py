@@ -295,9 +295,11 @@ def test_link_sized_chunks_aim_at_seconds_of_the_measured_link() -> None:
     assert sizes.next_size() == FIRST_CHUNK
     sizes.sent(FIRST_CHUNK, 1.0)  # 4 MiB/s: 16 MiB is four seconds
     assert sizes.next_size() == 16 * CHUNK
-    sizes.sent(16 * CHUNK, 0.001)  # loopback: as large as allowed, growing by 8x at most
+    sizes.sent(16 * CHUNK, 0.001)  # loopback: growing by 8x at most...
+    assert sizes.next_size() == 128 * CHUNK
+    sizes.sent(128 * CHUNK, 0.01)  # ...up to the largest allowed
     assert sizes.next_size() == MAX_CHUNK
-    sizes.sent(MAX_CHUNK, 640.0)  # a slow line: 0.1 MiB/s, 0.4 MiB in four seconds
+    sizes.sent(MAX_CHUNK, 10240.0)  # a slow line: 0.025 MiB/s, 0.1 MiB in four seconds
     assert sizes.next_size() == CHUNK_QUANTUM  # rounded down to the API's 256 KiB
     sizes.sent(3 * CHUNK, 3.0)  # 1 MiB/s: 4 MiB
     assert sizes.next_size() % CHUNK_QUANTUM == 0 and sizes.next_size() == 4 * CHUNK
