@@ -63,7 +63,11 @@ class YouTubeDefaults:
     notify_subscribers: bool = True
     api_root: str | None = None   # default Google's; env PUBLISHER_YOUTUBE_API_ROOT wins
     token_uri: str | None = None  # default Google's; env PUBLISHER_GOOGLE_TOKEN_URI wins
-    chunk_size_mib: int = 16  # chosen by benchmarks/upload_throughput.py
+    #: Forces the upload chunk size; None (the default): sized to the link as measured
+    #: (platforms/youtube/chunks.py, chosen by benchmarks/upload_throughput.py).
+    chunk_size_mib: int | None = None
+    #: How long `publisher upload` and `publish --now` keep retrying a dropped link.
+    retry_for_minutes: int = 30
     timeout_s: int = 60
     daily_uploads: int = 100      # the videos.insert bucket (calls a day)
     daily_units: int = 10_000     # the shared bucket of every other call
@@ -285,7 +289,7 @@ def _templates(sec: Section) -> Templates:
 def _youtube(sec: Section) -> YouTubeDefaults:
     sec.reject_unknown({"category_id", "privacy", "made_for_kids", "synthetic_media", "license",
                         "notify_subscribers", "api_root", "token_uri", "chunk_size_mib",
-                        "timeout_s", "daily_uploads", "daily_units"})
+                        "retry_for_minutes", "timeout_s", "daily_uploads", "daily_units"})
     for key in ("api_root", "token_uri"):
         url = sec.text(key)
         if url is not None and not url.startswith(("https://", "http://")):
@@ -310,7 +314,10 @@ def _youtube(sec: Section) -> YouTubeDefaults:
                            notify_subscribers=sec.boolean("notify_subscribers",
                                                           d.notify_subscribers),
                            api_root=sec.text("api_root"), token_uri=sec.text("token_uri"),
-                           chunk_size_mib=_int(sec, "chunk_size_mib", d.chunk_size_mib, 1, 1024),
+                           chunk_size_mib=sec.integer("chunk_size_mib", minimum=1,
+                                                      maximum=1024),
+                           retry_for_minutes=_int(sec, "retry_for_minutes",
+                                                  d.retry_for_minutes, 1, 24 * 60),
                            timeout_s=_int(sec, "timeout_s", d.timeout_s, 5, 3600),
                            daily_uploads=_int(sec, "daily_uploads", d.daily_uploads, 1, 10**6),
                            daily_units=_int(sec, "daily_units", d.daily_units, 1, 10**9))

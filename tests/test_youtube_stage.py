@@ -231,3 +231,100 @@ def test_quota_running_out_during_decoration_waits_then_finishes_once(
     video = next(iter(yt.videos.values()))
     assert len(yt.videos) == 1 and set(video.captions) == {"it"}
     assert video.thumbnails_set == 1
+
+
+@pytest.fixture
+def two_piece_video(media: Media) -> Path:
+    """~420 KB that does not compress: a 256 KiB chunk, then the last piece."""
+    path = media.video("noisy.mp4", seconds=1, width=320, height=240, noise=True)
+    assert path.stat().st_size > 300 * 1024
+    return path
+
+
+def test_a_file_changed_during_the_upload_needs_attention_and_no_video(
+        sqlite_home: HomeFixture, yt: FakeYouTube, two_piece_video: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from publisher.pipeline import youtube_stage
+
+    connect(sqlite_home, yt)
+    sqlite_home.ok(*add_args(two_piece_video))
+    original = two_piece_video.read_bytes()
+    real_crash_point = youtube_stage.crash_point
+
+    def edit_after_the_first_chunk(name: str) -> None:
+        real_crash_point(name)
+        if name == "upload.chunk_saved" and yt.last_session.received:
+            with two_piece_video.open("r+b") as fh:  # the same size, other bytes
+                fh.seek(len(original) - 1000)
+                fh.write(b"re-exported with another subtitle")
+
+    monkeypatch.setattr(youtube_stage, "crash_point", edit_after_the_first_chunk)
+    result = sqlite_home.run("upload", 1)
+    assert result.exit_code == 4
+    assert "changed since it was queued" in result.stderr and str(two_piece_video) in \
+        result.stderr
+    assert not yt.videos  # the last piece was never sent
+    session = yt.last_session
+    assert session.received == 256 * 1024 and not session.complete
+    item, pubs, _ = db_rows(sqlite_home)
+    assert item.state == "needs_attention"
+    reason = item.attention_reason or ""
+    assert "changed since it was queued" in reason and str(two_piece_video) in reason
+    assert "publisher retry 1" in reason
+    video_pub = next(p for p in pubs if p.step == "video")
+    assert video_pub.handle is None  # the session holds other bytes: never resumed
+
+    monkeypatch.setattr(youtube_stage, "crash_point", real_crash_point)
+    two_piece_video.write_bytes(original)
+    sqlite_home.ok("retry", 1)
+    sqlite_home.ok("upload", 1)
+    assert len(yt.videos) == 1 and next(iter(yt.videos.values())).sha256 == sha(
+        two_piece_video)
+
+
+def test_upload_rides_out_a_dropped_link_saying_when_it_tries_again(
+        sqlite_home: HomeFixture, yt: FakeYouTube, two_piece_video: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from tests.helpers.clock import Clock
+
+    connect(sqlite_home, yt)
+    sqlite_home.ok(*add_args(two_piece_video))
+    for n in range(2, 14):  # twelve tries in a row cut off: more than the daemon's eight
+        yt.drop_chunk(n, after_bytes=1000, reset=True)
+    clock = Clock()
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.now += dt.timedelta(seconds=seconds)
+
+    real_runtime = App.runtime
+
+    def runtime(self: App, kind: str = "cli") -> object:
+        rt = real_runtime(self, kind)
+        rt.sleep, rt.clock = sleep, clock
+        return rt
+
+    monkeypatch.setattr(App, "runtime", runtime)
+    result = sqlite_home.run("upload", 1)
+    assert result.exit_code == 0, result.output
+    assert len(yt.videos) == 1
+    lines = [ln for ln in result.stderr.splitlines() if "trying again at" in ln]
+    assert len(lines) == 12 == len(slept)
+    assert all(re.search(r"connection problem.*; trying again at "
+                         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z+-]", ln) for ln in lines)
+
+
+def test_the_retry_window_is_a_setting_with_limits(sqlite_home: HomeFixture) -> None:
+    toml = sqlite_home.path / "publisher.toml"
+    text = toml.read_text()
+    toml.write_text(text.replace("[youtube]\n", "[youtube]\nretry_for_minutes = 0\n", 1))
+    result = sqlite_home.run("status")
+    assert result.exit_code == 3
+    assert "retry_for_minutes" in result.output and "≥ 1" in result.output and \
+        "found 0" in result.output
+    toml.write_text(text.replace("[youtube]\n", "[youtube]\nretry_for_minutes = 45\n", 1))
+    app = App(Home(sqlite_home.path, sqlite_home.db_url))
+    assert app.config.youtube.retry_for_minutes == 45

@@ -10,6 +10,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,13 +36,14 @@ class Journal:
         self.yt = yt
         self.sessions: list[tuple[str, bool, int]] = []
         self.offsets: list[int] = []
+        self.size = SIZE
 
     def session_started(self, uri: str, *, replaces_expired: bool) -> None:
         # Intent before act: nothing may have reached the session yet.
         self.sessions.append((uri, replaces_expired, self.yt.session(uri).bytes_received))
 
     def progress(self, offset: int, total: int) -> None:
-        assert total == SIZE
+        assert total == self.size
         self.offsets.append(offset)
 
 
@@ -75,9 +78,10 @@ class Client:
                          localizations={"en": ("In her studio", "An interview")})
         body, parts = insert_body(meta, kw.pop("publish_at", dt.datetime(2030, 12, 1, 17,
                                                                           tzinfo=dt.UTC)))
+        kw.setdefault("chunk_size", CHUNK)
+        kw.setdefault("backoff", Backoff(sleep=lambda s: None))
         return upload_video(self.service, self.http, path=path, body=body, parts=parts,
-                            journal=self.journal, chunk_size=CHUNK, mimetype="video/mp4",
-                            backoff=Backoff(sleep=lambda s: None), **kw)
+                            journal=self.journal, mimetype="video/mp4", **kw)
 
 
 @pytest.fixture
@@ -275,3 +279,178 @@ def test_log_progress_when_not_a_terminal(caplog: pytest.LogCaptureFixture) -> N
     assert len(lines) == 2
     assert "3.0 MiB of 4.0 MiB (75%)" in lines[0] and "left" in lines[0]
     assert "(100%)" in lines[1]
+
+
+# --- Link-sized chunks, the content check, riding out a dropped link -------------------------
+
+def test_link_sized_chunks_aim_at_seconds_of_the_measured_link() -> None:
+    from publisher.platforms.youtube.chunks import (
+        CHUNK_QUANTUM,
+        FIRST_CHUNK,
+        MAX_CHUNK,
+        LinkSized,
+    )
+
+    sizes = LinkSized(target_s=4.0)
+    assert sizes.next_size() == FIRST_CHUNK
+    sizes.sent(FIRST_CHUNK, 1.0)  # 4 MiB/s: 16 MiB is four seconds
+    assert sizes.next_size() == 16 * CHUNK
+    sizes.sent(16 * CHUNK, 0.001)  # loopback: growing by 8x at most...
+    assert sizes.next_size() == 128 * CHUNK
+    sizes.sent(128 * CHUNK, 0.01)  # ...up to the largest allowed
+    assert sizes.next_size() == MAX_CHUNK
+    sizes.sent(MAX_CHUNK, 10240.0)  # a slow line: 0.025 MiB/s, 0.1 MiB in four seconds
+    assert sizes.next_size() == CHUNK_QUANTUM  # rounded down to the API's 256 KiB
+    sizes.sent(3 * CHUNK, 3.0)  # 1 MiB/s: 4 MiB
+    assert sizes.next_size() % CHUNK_QUANTUM == 0 and sizes.next_size() == 4 * CHUNK
+    sizes.sent(1000, 100.0)  # a final piece says nothing
+    assert sizes.next_size() == 4 * CHUNK
+
+
+def test_without_a_forced_size_chunks_follow_the_link(yt: FakeYouTube, client: Client,
+                                                      tmp_path: Path) -> None:
+    path = tmp_path / "bigger.mp4"
+    path.write_bytes(os.urandom(20 * CHUNK + 777))
+    client.journal.size = 20 * CHUNK + 777
+    result = client.upload(path, chunk_size=None, expected_sha256=sha(path))
+    got = yt.video(result["id"])
+    assert got.sha256 == sha(path) and got.bytes_received == 20 * CHUNK + 777
+    offsets = client.journal.offsets
+    steps = [b - a for a, b in zip([0, *offsets], offsets, strict=False)]
+    assert steps[0] == 4 * CHUNK and steps[1] > 4 * CHUNK  # loopback: the chunks grow
+    assert all(s % (256 * 1024) == 0 for s in steps[:-1]) and steps[-1] == 777
+
+
+def test_a_file_changed_during_the_upload_never_becomes_a_video(yt: FakeYouTube,
+                                                                client: Client,
+                                                                video: Path) -> None:
+    from publisher.platforms.youtube.upload import ContentChanged
+
+    queued = sha(video)
+    calls = {"n": 0}
+
+    def edit_after_the_first_chunk() -> bool:
+        calls["n"] += 1
+        if calls["n"] == 3:  # before chunk 2: same size, other bytes
+            with video.open("r+b") as fh:
+                fh.seek(CHUNK + 10)
+                fh.write(b"edited in an editor")
+        return False
+
+    with pytest.raises(ContentChanged) as info:
+        client.upload(video, should_stop=edit_after_the_first_chunk, expected_sha256=queued)
+    assert "changed since it was queued" in str(info.value) and str(video) in str(info.value)
+    assert not yt.videos
+    session = yt.session(client.journal.sessions[0][0])
+    assert not session.complete and session.received == 3 * CHUNK  # the last piece held back
+
+
+def test_a_resume_starts_sending_at_once_and_still_checks_the_whole_file(
+        yt: FakeYouTube, client: Client, video: Path, tmp_path: Path) -> None:
+    from publisher.platforms.youtube import sent_bytes
+    from publisher.platforms.youtube.upload import ContentChanged
+
+    with pytest.raises(Interrupted):
+        client.upload(video, should_stop=iter([False, False, False, True]).__next__,
+                      expected_sha256=sha(video))
+    uri = client.journal.sessions[0][0]
+    queued = sha(video)
+    # The part sent before the restart changed on disk meanwhile (same size).
+    with video.open("r+b") as fh:
+        fh.write(b"X" * 100)
+    caught_up: list[int] = []
+    real_pread = sent_bytes.os.pread
+
+    def slow_disk(fd: int, n: int, at: int) -> bytes:
+        # The catch-up hash of the part already sent waits here until the upload has sent
+        # on: had the upload waited for the hash first, this would wait in vain.
+        if threading.current_thread().name != "upload-sha256":
+            return real_pread(fd, n, at)  # the upload's own reads
+        deadline = time.monotonic() + 5
+        while yt.session(uri).received <= 2 * CHUNK and time.monotonic() < deadline:
+            time.sleep(0.01)
+        caught_up.append(yt.session(uri).received)
+        return real_pread(fd, n, at)
+
+    again = Client(yt, tmp_path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sent_bytes.os, "pread", slow_disk)
+        with pytest.raises(ContentChanged, match="sha256 differs"):
+            again.upload(video, saved_session=uri, expected_sha256=queued)
+    assert caught_up and caught_up[0] > 2 * CHUNK
+    assert not yt.videos and again.journal.sessions == []
+    assert yt.session(uri).received == 3 * CHUNK  # sent on from 2 MiB, the last piece held
+
+
+def test_a_resume_of_the_unchanged_file_completes(yt: FakeYouTube, client: Client,
+                                                  video: Path, tmp_path: Path) -> None:
+    with pytest.raises(Interrupted):
+        client.upload(video, should_stop=iter([False, False, False, True]).__next__,
+                      expected_sha256=sha(video))
+    uri = client.journal.sessions[0][0]
+    again = Client(yt, tmp_path)
+    result = again.upload(video, saved_session=uri, expected_sha256=sha(video))
+    got = yt.video(result["id"])
+    assert got.sha256 == sha(video) and got.bytes_received == SIZE
+
+
+class FakeTime:
+    """A clock that moves only when the uploader sleeps."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += dt.timedelta(seconds=seconds)
+
+
+def drop_chunks(yt: FakeYouTube, first: int, count: int) -> None:
+    """Data PUTs `first` … `first + count - 1` are cut off mid-chunk (a link going down)."""
+    for n in range(first, first + count):
+        yt.drop_chunk(n, after_bytes=1000, reset=True)
+
+
+def test_the_daemon_backoff_gives_up_after_its_attempts(yt: FakeYouTube, client: Client,
+                                                        video: Path) -> None:
+    from publisher.platforms.errors import TransientError
+
+    drop_chunks(yt, 2, 12)
+    clock = FakeTime()
+    with pytest.raises(TransientError):
+        client.upload(video, backoff=Backoff(sleep=clock.sleep, now=lambda: clock.now,
+                                             rand=lambda: 1.0))
+    assert len(clock.slept) == 8 and not yt.videos
+
+
+def test_a_window_rides_out_a_dropped_link_and_says_when_it_tries_again(
+        yt: FakeYouTube, client: Client, video: Path) -> None:
+    drop_chunks(yt, 2, 12)  # a quarter of an hour of failures at full backoff
+    clock = FakeTime()
+    told: list[tuple[dt.datetime, str]] = []
+    backoff = Backoff(sleep=clock.sleep, now=lambda: clock.now, rand=lambda: 1.0,
+                      window=dt.timedelta(minutes=15),
+                      announce=lambda at, err: told.append((at, str(err))))
+    result = client.upload(video, backoff=backoff)
+    assert yt.video(result["id"]).sha256 == sha(video) and len(yt.videos) == 1
+    assert len(told) == 12 and sum(clock.slept) > 8 * 60
+    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    assert told[0][0] == start + dt.timedelta(seconds=2)  # 1 s x 2^1, full jitter at 1.0
+    assert told[-1][0] - told[-2][0] == dt.timedelta(seconds=60)  # capped at a minute
+    assert "connection problem" in told[0][1]
+
+
+def test_a_window_gives_up_once_it_has_passed(yt: FakeYouTube, client: Client,
+                                              video: Path) -> None:
+    from publisher.platforms.errors import TransientError
+
+    drop_chunks(yt, 2, 40)
+    clock = FakeTime()
+    backoff = Backoff(sleep=clock.sleep, now=lambda: clock.now, rand=lambda: 1.0,
+                      window=dt.timedelta(minutes=5))
+    with pytest.raises(TransientError):
+        client.upload(video, backoff=backoff)
+    assert dt.timedelta(minutes=5) <= dt.timedelta(seconds=sum(clock.slept)) \
+        <= dt.timedelta(minutes=6)
+    assert not yt.videos

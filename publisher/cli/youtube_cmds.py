@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import click
 
 from publisher.app import App
 from publisher.cli.logs import say, setup_logging
 from publisher.cli.output import print_json
+
+if TYPE_CHECKING:
+    from publisher.pipeline.youtube_stage import RideOut
+    from publisher.platforms.errors import PlatformError
+
+
+def ride_out(app: App, item_id: int) -> RideOut:
+    """Keep retrying a dropped link for `[youtube] retry_for_minutes`, saying on stderr when
+    the next try is (in the campaign's zone)."""
+    from publisher.pipeline.youtube_stage import RideOut
+    from publisher.services.times import moment
+
+    def announce(at: dt.datetime, error: PlatformError) -> None:
+        click.secho(f"Interview {item_id}: {error}; trying again at "
+                    f"{moment(at, app.zone, seconds=True)}", err=True, fg="yellow")
+
+    return RideOut(dt.timedelta(minutes=app.config.youtube.retry_for_minutes), announce)
 
 
 @click.command()
@@ -28,7 +46,7 @@ def upload(app: App, item_id: int, as_json: bool) -> None:
     setup_logging(app)
     now = dt.datetime.now(dt.UTC)
     slot = planned_slot(app, item_id, now)
-    result = stage(app.runtime("upload"), item_id, slot)
+    result = stage(app.runtime("upload"), item_id, slot, ride_out=ride_out(app, item_id))
     if as_json:
         print_json({"id": item_id, "outcome": result.outcome, "detail": result.detail,
                     "video_id": result.video_id,
@@ -80,7 +98,7 @@ def publish(app: App, item_id: int, now_flag: bool, as_json: bool) -> None:
     rt = app.runtime("publish")
     outcome, detail, video_id = "staged", "", None
     if state != State.STAGED.value:
-        result = stage(rt, item_id, now)
+        result = stage(rt, item_id, now, ride_out=ride_out(app, item_id))
         outcome, detail, video_id = result.outcome, result.detail, result.video_id
     posts: list[dict[str, str]] = []
     if outcome == "staged":

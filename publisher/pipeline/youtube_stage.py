@@ -16,7 +16,7 @@ from pathlib import Path
 from publisher import leases
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, caption_step, is_settled, set_publication
-from publisher.media import MediaError, check_thumbnail, sha256_file
+from publisher.media import MediaError, check_thumbnail
 from publisher.pipeline import authorisation
 from publisher.pipeline.records import record
 from publisher.pipeline.retry import next_attempt
@@ -32,7 +32,13 @@ from publisher.platforms.errors import (
 from publisher.platforms.youtube.api import YouTubeApi, caption_name, watch_url
 from publisher.platforms.youtube.errors import DAILY_STEP_LIMIT
 from publisher.platforms.youtube.metadata import VideoMeta, insert_body
-from publisher.platforms.youtube.upload import Backoff, Interrupted, upload_video
+from publisher.platforms.youtube.upload import (
+    Announce,
+    Backoff,
+    ContentChanged,
+    Interrupted,
+    upload_video,
+)
 from publisher.queue import text_of
 from publisher.quota import QuotaLimits, ensure_room
 from publisher.store.models import Interview, Publication, PublicationState, State
@@ -40,6 +46,16 @@ from publisher.text.youtube_text import render_youtube
 
 log = logging.getLogger(__name__)
 LEASE_TTL = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class RideOut:
+    """For a command an organizer waits on (`publisher upload`, `publish --now`): keep
+    retrying a failing upload for `window`, telling `announce` when the next try is. The
+    daemon has none: it gives up after a few tries and schedules its own retry."""
+
+    window: dt.timedelta
+    announce: Announce
 
 
 @dataclass(frozen=True)
@@ -102,7 +118,8 @@ class _DbJournal:
         self.rt.progress.update(offset)
 
 
-def stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> StageResult:
+def stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None, *,
+          ride_out: RideOut | None = None) -> StageResult:
     """Upload and decorate one interview for `slot_at` (None: no publishAt)."""
     now = rt.clock()
     with rt.transaction() as s:
@@ -114,7 +131,7 @@ def stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> StageR
             leases.release(s, interview_id, rt.owner)
             return StageResult(interview_id, "skipped", f"it is {item.state}")
     try:
-        return _stage(rt, interview_id, slot_at)
+        return _stage(rt, interview_id, slot_at, ride_out)
     except Interrupted as exc:
         return StageResult(interview_id, "interrupted", str(exc))
     except leases.LeaseLost as exc:
@@ -127,7 +144,8 @@ def stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> StageR
         rt.progress.finish()
 
 
-def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> StageResult:
+def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None,
+           ride_out: RideOut | None) -> StageResult:
     # The client first: without it (YouTube not authorised yet, a revoked token) nothing
     # changes, and a queued interview stays queued — editable, movable, removable.
     api, http = rt.youtube()
@@ -146,11 +164,11 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
         pub_id, handle, done = video_pub.id, video_pub.handle, is_settled(video_pub)
         video_id = video_pub.remote_id
     if not done:
-        problem = _file_problem(Path(item.video_path), item.video_sha256)
+        fix = (f"put the original file back at {item.video_path}, then `publisher retry "
+               f"{interview_id}`")
+        problem = _file_problem(Path(item.video_path), item.video_size)
         if problem:
-            return _needs_attention(rt, interview_id, problem,
-                                    f"put the original file back at {item.video_path}, then "
-                                    f"`publisher retry {interview_id}`")
+            return _needs_attention(rt, interview_id, problem, fix)
         meta = _meta(rt, item)
         # A slot still ahead is kept private until then by YouTube itself; if it passes while
         # the upload runs, YouTube publishes at once ("a publishAt in the past publishes
@@ -165,13 +183,21 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None) -> Stage
             api.charge(method)
 
         journal = _DbJournal(rt, interview_id, pub_id, f"Uploading {item.title[:40]}")
-        video = upload_video(
-            api.service, http, path=Path(item.video_path), body=body, parts=parts,
-            journal=journal, saved_session=handle,
-            chunk_size=rt.config.youtube.chunk_size_mib * 1024 * 1024,
-            mimetype="video/*", notify_subscribers=rt.config.youtube.notify_subscribers,
-            backoff=Backoff(sleep=rt.sleep, now=rt.clock), should_stop=rt.should_stop,
-            charge=charge)
+        forced = rt.config.youtube.chunk_size_mib
+        backoff = Backoff(sleep=rt.sleep, now=rt.clock)
+        if ride_out is not None:
+            backoff.window, backoff.announce = ride_out.window, ride_out.announce
+        try:
+            video = upload_video(
+                api.service, http, path=Path(item.video_path), body=body, parts=parts,
+                journal=journal, saved_session=handle,
+                chunk_size=forced * 1024 * 1024 if forced else None,
+                mimetype="video/*", notify_subscribers=rt.config.youtube.notify_subscribers,
+                backoff=backoff, should_stop=rt.should_stop, charge=charge,
+                expected_sha256=item.video_sha256)
+        except ContentChanged as exc:
+            _forget_session(rt, pub_id)
+            return _needs_attention(rt, interview_id, str(exc), fix)
         video_id = str(video["id"])
         crash_point("upload.finished_not_recorded")
         with rt.transaction() as s:
@@ -209,13 +235,24 @@ def _limits(rt: Runtime) -> QuotaLimits:
                        units=rt.config.youtube.daily_units)
 
 
-def _file_problem(path: Path, expected_sha256: str) -> str | None:
+def _file_problem(path: Path, expected_size: int) -> str | None:
+    """What a glance shows (the file is gone, or its size changed); its content is checked
+    while it is sent (platforms/youtube/sent_bytes.py), so a resume starts at once."""
     if not path.is_file():
         return f"the video file is missing: {path}"
-    if sha256_file(path) != expected_sha256:
-        return (f"the video file changed since it was queued (its sha256 differs): {path}; "
+    if path.stat().st_size != expected_size:
+        return (f"the video file changed since it was queued (its size differs): {path}; "
                 "publisher will not upload a different video than the one checked")
     return None
+
+
+def _forget_session(rt: Runtime, pub_id: int) -> None:
+    """The session holds bytes of a different file: never resumed; a retry starts anew (the
+    abandoned session never gets its last piece, so it makes no video)."""
+    with rt.transaction() as s:
+        pub = s.get(Publication, pub_id)
+        assert pub is not None
+        set_publication(pub, PublicationState.PENDING, handle=None, progress=0, total=None)
 
 
 @dataclass(frozen=True)
