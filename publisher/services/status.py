@@ -33,6 +33,7 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
 
     from publisher.pipeline import authorisation, state
     from publisher.pipeline.planning import upcoming
+    from publisher.services.corrections import corrections_status
     from publisher.store.models import Interview, Publication, PublicationState, State
 
     with app.transaction() as s:
@@ -69,6 +70,7 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
                      if e.interview is not None and e.interview.slot_at is not None}
         states: dict[int, str] = {r.id: r.state for r in s.execute(
             select(Interview.id, Interview.state).where(Interview.id.in_(committed)))}
+        corrections, correction_needs = corrections_status(s, now)
     nxt = next((e for e in plan.entries if e.interview is not None and (
         e.interview.slot_at is None
         or states.get(e.interview.id) in (State.STAGING.value, State.STAGED.value))), None)
@@ -83,6 +85,7 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
     needs += [{"interview_id": r.id, "title": r.title, "platform": "youtube",
                "reason": authorisation.message(unauthorised.get("problem", "")),
                "fix": authorisation.FIX} for r in waiting_auth]
+    needs += correction_needs
     return {
         "now": now.isoformat(),
         "daemon": {"alive": alive, "last_heartbeat": beat.isoformat() if beat else None,
@@ -99,6 +102,7 @@ def gather_status(app: App, now: dt.datetime) -> dict[str, Any]:
                        "waiting": r.last_error if r.next_attempt_at else None,
                        "next_attempt": r.next_attempt_at.isoformat() if r.next_attempt_at
                        else None} for r in in_flight],
+        "corrections": corrections,
         "needs_attention": needs,
     }
 
