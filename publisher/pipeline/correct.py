@@ -274,7 +274,13 @@ def _record(rt: Runtime, report: SyncReport, to_send: dict[Field, Any],
     kept_fields = {d.field.value for d in kept}
     conflicts: list[str] = []
     with rt.transaction() as s:
-        for row in open_corrections(s, report.interview_id):
+        rows = open_corrections(s, report.interview_id)
+        # Sent before a crash, found on YouTube now: journaled as applied, once.
+        found = {} if to_send else {
+            name: {"old": (row.known or {}).get(name), "new": value}
+            for row in rows if row.state == CorrectionState.IN_FLIGHT.value
+            for name, value in (row.sent or {}).items()}
+        for row in rows:
             left = [name for name in row.fields or [] if name in kept_fields]
             if left:
                 why = conflict_reason(report.interview_id, left)
@@ -291,6 +297,10 @@ def _record(rt: Runtime, report: SyncReport, to_send: dict[Field, Any],
                        corrections=report.corrections, video_id=report.video_id,
                        changes={f.value: {"old": live[f], "new": v}
                                 for f, v in to_send.items()})
+        elif found:
+            rt.journal(s, report.interview_id, EventKind.CORRECTION_APPLIED,
+                       corrections=report.corrections, video_id=report.video_id,
+                       changes=found, found_on_youtube=True)
     if to_send:
         report.outcome = Outcome.APPLIED
         report.detail = "YouTube now holds: " + ", ".join(SPEC[f].label for f in to_send)
