@@ -25,7 +25,7 @@ from publisher.pipeline.correct import Outcome, sync
 from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
-from tests.test_corrections import corrections, events, runtime, staged, updates
+from tests.helpers.corrections import corrections, events, runtime, staged, updates
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEW_TITLE = "Maria Rossi, corretto"
