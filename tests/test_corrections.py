@@ -192,8 +192,10 @@ def test_privacy_of_a_published_video_is_corrected(
 def test_a_staged_video_keeps_private_and_its_publish_at_moves(
         sqlite_home: HomeFixture, media: Media, yt: FakeYouTube, clock: Clock,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    video = staged(sqlite_home, media, yt, clock, monkeypatch, "--privacy", "public")
+    video = staged(sqlite_home, media, yt, clock, monkeypatch, "--privacy", "public",
+                   "--not-embeddable")
     assert video.publish_at == "2027-02-02T17:00:00Z"
+    assert video.status["embeddable"] is False  # the upload sends it too
     # A title correction while it waits: the status part (private + publishAt) is not sent.
     sqlite_home.ok("queue", "edit", 1, "--title", "Nuovo titolo")
     assert sync(runtime(sqlite_home, monkeypatch, clock), 1).outcome == Outcome.APPLIED
@@ -204,7 +206,7 @@ def test_a_staged_video_keeps_private_and_its_publish_at_moves(
     report = sync(runtime(sqlite_home, monkeypatch, clock), 1)
     assert report.outcome == Outcome.APPLIED, report.detail
     assert video.privacy_status == "private" and video.publish_at == "2027-02-03T18:30:00Z"
-    assert "Nuovo titolo" in video.title
+    assert "Nuovo titolo" in video.title and video.status["embeddable"] is False
 
 
 # ---- what cannot be corrected, and what is refused ------------------------------------------
