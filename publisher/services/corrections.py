@@ -57,6 +57,12 @@ def edit_interview(app: App, item_id: int, spec: InterviewSpec, *,
             q.check_editable(session, current)
     prepared = q.prepare(ctx, spec, base=current)
     with app.transaction() as session:
+        if not on_youtube and reached_youtube(session, q.get(session, item_id)):
+            from publisher.errors import InputError
+
+            raise InputError(f"interview {item_id}'s upload to YouTube started while this "
+                             "edit was being checked; run the command again: it will be "
+                             "recorded as a correction")
         if not on_youtube:
             item = q.apply_edit(session, ctx, item_id, prepared,
                                 seen_updated_at=current.updated_at,
