@@ -1,6 +1,7 @@
-"""The life of an interview: the steps of publishing, the journal's kinds, and the only two
+"""The life of an interview: the steps of publishing, the journal's kinds, and the only
 functions that change a state — `transition` for an interview, `set_publication` for one
-side effect — each checking an allowed-transition table.
+side effect, `set_correction` for a correction of what is on YouTube — each checking an
+allowed-transition table.
 
 Where an interview stands (see docs/architecture.md for the picture)::
 
@@ -35,7 +36,15 @@ from sqlalchemy.orm.util import identity_key
 
 from publisher.errors import PublisherError
 from publisher.leases import LeaseLost
-from publisher.store.models import Event, Interview, Publication, PublicationState, State
+from publisher.store.models import (
+    Correction,
+    CorrectionState,
+    Event,
+    Interview,
+    Publication,
+    PublicationState,
+    State,
+)
 
 
 class Step(enum.StrEnum):
@@ -90,6 +99,12 @@ class EventKind(enum.StrEnum):
     POST_RETRY = "post_retry"
     POST_WAITING = "post_waiting"
     POST_NEEDS_ATTENTION = "post_needs_attention"
+    # A correction of what is on YouTube: detail `correction` (its id), `fields`.
+    CORRECTION_RECORDED = "correction_recorded"
+    CORRECTION_APPLIED = "correction_applied"
+    CORRECTION_WAITING = "correction_waiting"
+    CORRECTION_CONFLICT = "correction_conflict"
+    CORRECTION_NEEDS_ATTENTION = "correction_needs_attention"
 
 
 class IllegalTransition(PublisherError):
@@ -130,6 +145,29 @@ PUBLICATION_ALLOWED: dict[PublicationState, frozenset[PublicationState]] = {
     PublicationState.SKIPPED: frozenset({PublicationState.SKIPPED, PublicationState.PENDING,
                                          PublicationState.DONE}),
 }
+
+
+_C = CorrectionState
+
+#: A correction's allowed moves. Done is final: a later edit records a new correction.
+CORRECTION_ALLOWED: dict[CorrectionState, frozenset[CorrectionState]] = {
+    _C.PENDING: frozenset({_C.PENDING, _C.IN_FLIGHT, _C.DONE, _C.WAITING, _C.CONFLICT,
+                           _C.NEEDS_ATTENTION}),
+    # Sent or not, a crash leaves it in flight: the next run reads YouTube back and ends it.
+    _C.IN_FLIGHT: frozenset({_C.IN_FLIGHT, _C.DONE, _C.WAITING, _C.CONFLICT,
+                             _C.NEEDS_ATTENTION}),
+    _C.WAITING: frozenset({_C.PENDING, _C.IN_FLIGHT, _C.DONE, _C.WAITING, _C.CONFLICT,
+                           _C.NEEDS_ATTENTION}),
+    # Both wait for people: an edit (back to pending) or `publisher sync ID [--force]`.
+    _C.CONFLICT: frozenset({_C.PENDING, _C.IN_FLIGHT, _C.DONE, _C.WAITING, _C.CONFLICT,
+                            _C.NEEDS_ATTENTION}),
+    _C.NEEDS_ATTENTION: frozenset({_C.PENDING, _C.IN_FLIGHT, _C.DONE, _C.WAITING,
+                                   _C.CONFLICT, _C.NEEDS_ATTENTION}),
+    _C.DONE: frozenset(),
+}
+
+#: A correction not yet done: it still has fields to send.
+OPEN_CORRECTION = frozenset(set(CorrectionState) - {CorrectionState.DONE})
 
 
 def check(old: State, new: State) -> None:
@@ -200,6 +238,17 @@ def set_publication(pub: Publication, to: PublicationState, **values: Any) -> No
     pub.state = to.value
     for key, value in values.items():
         setattr(pub, key, value)
+
+
+def set_correction(correction: Correction, to: CorrectionState, **values: Any) -> None:
+    """Move a correction to `to` (and set `values`), as CORRECTION_ALLOWED allows."""
+    old = CorrectionState(correction.state)
+    if to not in CORRECTION_ALLOWED[old]:
+        raise IllegalTransition(f"correction {correction.id} cannot go from {old.value} to "
+                                f"{to.value}")
+    correction.state = to.value
+    for key, value in values.items():
+        setattr(correction, key, value)
 
 
 def is_settled(pub: Publication) -> bool:

@@ -70,10 +70,13 @@ class InterviewSpec:
     privacy: str | None = UNSET
     made_for_kids: bool | None = UNSET
     synthetic_media: bool | None = UNSET
+    embeddable: bool | None = UNSET
     license: str | None = UNSET
     recording_date: str | None = UNSET
     recording_place: str | None = UNSET
     templates: dict[str, str] | None = UNSET  # title / description / post overrides
+    #: A new slot for an interview uploaded and waiting for it (its publishAt on YouTube).
+    publish_at: str = UNSET
 
     def given(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if v is not UNSET}

@@ -356,6 +356,31 @@ def _flag(name: str) -> Validator:
     return validate
 
 
+def _publish_at(draft: Draft) -> list[str]:
+    """A new slot for a staged interview: YouTube's publishAt (and our release) moves."""
+    if "publish_at" not in draft.given:
+        return []
+    raw = draft.given["publish_at"]
+    base = draft.base
+    if base is None or base.state != "staged" or base.slot_at is None:
+        state = base.state if base is not None else "not queued yet"
+        return [f"publish-at: only an interview uploaded and waiting for its slot (staged) "
+                f"has a scheduled publishing time; this one is {state} (before the upload, "
+                "use --not-before or `publisher queue move`)"]
+    now = utcnow()
+    if base.slot_at <= now:
+        return [f"publish-at: its slot {base.slot_at:%Y-%m-%d %H:%M} UTC has passed: it is "
+                "out (or going out) already"]
+    try:
+        moment = parse_not_before(raw, _schedule_tz(draft.ctx, draft.schedule()))
+    except ValueError as exc:
+        return [f"publish-at: {exc}"]
+    if moment <= now:
+        return [f"publish-at: {raw} is not in the future"]
+    draft.values["slot_at"] = moment
+    return []
+
+
 # --- templates ---------------------------------------------------------------------------------
 
 TEMPLATE_KINDS = ("title", "description", "post")
@@ -406,5 +431,7 @@ FIELD_CHECKS: tuple[FieldCheck, ...] = (
     FieldCheck("category_id", _category),
     FieldCheck("made_for_kids", _flag("made_for_kids")),
     FieldCheck("synthetic_media", _flag("synthetic_media")),
+    FieldCheck("embeddable", _flag("embeddable")),
+    FieldCheck("publish_at", _publish_at),
     FieldCheck("templates", _templates),
 )

@@ -5,8 +5,10 @@ A *world* is a fresh home (SQLite) with two queued interviews and every platform
 (YouTube, X, Mastodon, Bluesky, Telegram, Facebook), all loopback fakes served by this
 process on a clock it controls. Its *timeline* is three `run-due --at` instants: staging both
 uploads three hours before the first slot, the first slot (release and cross-posts), the
-second slot; then a settling run. A *case* kills one run of the timeline (a world plays up
-to three cases, one in each run, so the full matrix costs a third as many worlds):
+second slot — before which an organizer corrects the first interview's description, which
+that run applies to YouTube (issue 15) —; then a settling run. A *case* kills one run of
+the timeline (a world plays up to three cases, one in each run, so the full matrix costs a
+third as many worlds):
 
 * at a named crash point (`PUBLISHER_CRASH_AT=name@N`, publisher/faults.py): every commit of
   the pipeline (`db.before_commit`, `db.after_commit`), every request of the upload,
@@ -20,7 +22,8 @@ publishAt, public, one thumbnail, one playlist entry, one caption track per lang
 other platform one post per interview linking to its video, or, where the platform offers no
 way to check (Telegram), a needs-attention record that the organizer resolves as they would
 (`resolve` when the post is there, `retry` when not), after which there is exactly one; every
-interview published, no lease left; bytes re-sent after the kill no more than one chunk.
+interview published, no lease left; bytes re-sent after the kill no more than one chunk; the
+correction on YouTube, sent in exactly one `videos.update`.
 
 `python -m tests.crash_matrix [--full] [--random N]` runs it standalone and prints the
 figures; tests/test_crash_matrix.py runs a reduced set in CI (`PUBLISHER_CRASH_MATRIX=full`
@@ -68,6 +71,9 @@ CHILD_TIMEOUT_S = 90.0
 LANGUAGES = ["en", "it"]
 PLAYLIST = "Studi Aperti 2026"
 TITLES = ["Maria Rossi nel suo studio", "Il museo oltre il lockdown"]
+#: Before this run of the timeline, the organizer corrects the first interview.
+CORRECTION_RUN = 2
+CORRECTED = "Una ceramista di Carrara racconta il suo lavoro (corretto)."
 CAMPAIGN_HASHTAGS = ["#StudiApertiOltreilLockdown", "#CarraraUnescoCreativeCity",
                      "#ItalyComestoYou"]
 SCHEDULE = """\
@@ -218,6 +224,12 @@ class World:
 
     # ---- running -----------------------------------------------------------------------
 
+    def organizer_before(self, run: int) -> None:
+        """What the organizer does before a run of the timeline: a correction (issue 15)."""
+        assert self.home is not None
+        if run == CORRECTION_RUN:
+            self.home.ok("queue", "edit", 1, "--description", CORRECTED)
+
     def _env(self, extra: dict[str, str]) -> dict[str, str]:
         assert self.home is not None
         env = {k: v for k, v in os.environ.items()
@@ -291,6 +303,7 @@ def trace_timeline(world: World) -> list[list[str]]:
     through, in order: the raw material of the matrix (and a clean run to judge)."""
     traces: list[list[str]] = []
     for at in world.timeline:
+        world.organizer_before(len(traces))
         trace = world.folder / f"trace-{len(traces)}.txt"
         run = world.run(at, {TRACE_ENV: str(trace)})
         assert run.returncode in (0, 4), run.output
@@ -317,6 +330,7 @@ def play(world: World, cases: list[Case]) -> Verdict:
     assert len(by_run) == len(cases), "at most one kill per run of the timeline"
     kills = 0
     for i, at in enumerate(world.timeline):
+        world.organizer_before(i)
         case = by_run.get(i)
         if case is None:
             world.run_ok(at)
@@ -395,6 +409,8 @@ def judge(world: World, cases: list[Case], kills: int) -> Verdict:
         v.thumbnail_repeats += max(0, video.thumbnails_set - 1)
         if not 1 <= video.thumbnails_set <= 1 + kills:
             v.problems.append(f"{title!r}: thumbnails.set {video.thumbnails_set}x")
+        if title == TITLES[0]:
+            _judge_correction(video, v)
         tracks = sorted(c.language for c in yt.captions.values() if c.video_id == video.id)
         if tracks != LANGUAGES:
             v.problems.append(f"{title!r}: caption tracks {tracks}")
@@ -416,6 +432,18 @@ def judge(world: World, cases: list[Case], kills: int) -> Verdict:
         if lease is not None:
             v.problems.append(f"interview {interview_id} still leased by {lease}")
     return v
+
+
+def _judge_correction(video: Any, v: Verdict) -> None:
+    """The corrected description is on YouTube, sent once (a kill after the request is
+    resolved by reading the video back, never by sending it again)."""
+    if CORRECTED not in video.snippet.get("description", ""):
+        v.losses += 1
+        v.problems.append("the corrected description is not on YouTube")
+    sent = [u for u in video.updates if "snippet" in u]
+    if len(sent) > 1:
+        v.duplicates += len(sent) - 1
+        v.problems.append(f"the correction was sent {len(sent)} times")
 
 
 def _posts(world: World) -> Iterator[tuple[int, str, str, list[dict[str, Any]]]]:

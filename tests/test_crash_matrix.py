@@ -47,6 +47,7 @@ REDUCED = [
     Case(1, "crosspost.telegram.sent@1"),
     Case(2, "crosspost.facebook.sent@1"),
     Case(2, "db.before_commit@20"),
+    Case(2, "correction.sent@1"),
     Case(1, mid_chunk=3),
 ]
 

@@ -123,8 +123,7 @@ def test_staging_with_an_upload_started_is_refused_with_where_it_stands(
     _sql(home, "UPDATE interviews SET state = 'staging'")
     _video_record(home, 1, state="in_flight", handle="https://upload.example/session/1")
     before = home.snapshot()
-    for args, words in ((("edit", 1, "--title", "Nuovo"), "can no longer be edited"),
-                        (("hold", 1), "can no longer be held"),
+    for args, words in ((("hold", 1), "can no longer be held"),
                         (("move", 1, "--to", 1), "can no longer be moved"),
                         (("remove", 1, "--yes"), "cannot be removed, only cancelled")):
         result = home.run("queue", *args)
@@ -132,6 +131,9 @@ def test_staging_with_an_upload_started_is_refused_with_where_it_stands(
         assert "its upload to YouTube has started" in result.stderr
         assert words in result.stderr
     assert home.snapshot() == before
+    # An edit is a correction now (issue 15), applied once the video exists.
+    edited = home.run("queue", "edit", 1, "--title", "Nuovo")
+    assert edited.exit_code == 0 and "correction" in edited.stderr
 
 
 def test_a_staged_interview_names_its_private_video(home: HomeFixture, media: Media) -> None:

@@ -54,6 +54,7 @@ def _register() -> None:
         queue_cmds,
         run_cmds,
         sandbox_cmd,
+        sync_cmd,
         web_cmds,
         youtube_cmds,
     )
@@ -66,6 +67,7 @@ def _register() -> None:
     cli.add_command(published_cmd.published)
     cli.add_command(youtube_cmds.upload)
     cli.add_command(youtube_cmds.publish)
+    cli.add_command(sync_cmd.sync)
     cli.add_command(run_cmds.run_due_cmd)
     cli.add_command(run_cmds.run_cmd)
     cli.add_command(demo_cmd.demo)

@@ -119,6 +119,13 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                 wait = f"; waiting: {f['waiting']}" if f["waiting"] else ""
                 echo(f"  {f['interview_id']} {f['title']}: {f['state']}, slot "
                      f"{_when(f['slot'], app)}{progress}{wait}")
+        if data["corrections"]:
+            click.echo("Corrections for YouTube:")
+            for c in data["corrections"]:
+                wait = (f"; waiting until {_when(c['next_attempt'], app)}: {c['waiting']}"
+                        if c["waiting"] and c["next_attempt"] else "")
+                echo(f"  {c['interview_id']} {c['title']}: {', '.join(c['fields'])} "
+                     f"({c['state'].replace('_', ' ')}{wait})")
         if data["needs_attention"]:
             click.secho("Needs you:", fg="red", bold=True)
             for n in data["needs_attention"]:

@@ -66,6 +66,17 @@ def interview_options(*, for_edit: bool) -> Callable[[F], F]:
                           "publisher.toml's [youtube]."),
         click.option("--synthetic-media/--no-synthetic-media", default=None,
                      help="Declare realistic altered or synthetic content."),
+        click.option("--embeddable/--not-embeddable", default=None,
+                     help="Whether other sites may embed the video. Default: YouTube's "
+                          "(embeddable)."),
+        click.option("--localization", "localizations", multiple=True,
+                     metavar="LANG=TITLE",
+                     help="The title in another language (YouTube shows it to viewers of "
+                          "that language); repeatable."
+                          + (" Replaces all localizations." if for_edit else "")),
+        click.option("--localized-description", "localized_descriptions", multiple=True,
+                     metavar="LANG=TEXT",
+                     help="The description for a --localization's language."),
         click.option("--license", "license_",
                      type=click.Choice(["youtube", "creativeCommon"]),
                      help="The video's licence. Default: publisher.toml's [youtube]."),
@@ -87,6 +98,12 @@ def interview_options(*, for_edit: bool) -> Callable[[F], F]:
             click.option("--video", metavar="VIDEO", help="Replace the video file."),
             click.option("--no-thumbnail", is_flag=True, help="Remove the thumbnail."),
             click.option("--no-not-before", is_flag=True, help="Remove the not-before date."),
+            click.option("--no-localizations", is_flag=True,
+                         help="Remove every localized title and description."),
+            click.option("--publish-at", metavar="WHEN",
+                         help="Move the slot of an interview uploaded and waiting for it "
+                              "(YouTube's scheduled publishing time); in the schedule's time "
+                              "zone unless an offset is given."),
         ]
 
     def decorate(f: F) -> F:
@@ -107,8 +124,8 @@ def build_spec(opts: dict[str, Any], *, for_edit: bool) -> InterviewSpec:
     if video is not None:
         spec.video = Path(video)
     for key in ("title", "language", "playlist", "not_before", "schedule", "privacy",
-                "category_id", "made_for_kids", "synthetic_media", "recording_date",
-                "recording_place"):
+                "category_id", "made_for_kids", "synthetic_media", "embeddable",
+                "recording_date", "recording_place", "publish_at"):
         if opts.get(key) is not None:
             setattr(spec, key, opts[key])
     if opts.get("license_") is not None:
@@ -160,7 +177,14 @@ def build_spec(opts: dict[str, Any], *, for_edit: bool) -> InterviewSpec:
                                  "(language codes ignore case)")
             captions[lang.strip()] = Path(file.strip())
         spec.captions = captions
+    localizations = _localizations(opts)
+    if localizations is not None:
+        spec.localizations = localizations
     if for_edit:
+        if opts.get("no_localizations"):
+            if localizations is not None:
+                raise InputError("give --localization or --no-localizations, not both")
+            spec.localizations = {}
         if opts.get("no_thumbnail"):
             if opts.get("thumbnail") is not None:
                 raise InputError("give --thumbnail or --no-thumbnail, not both")
@@ -170,6 +194,29 @@ def build_spec(opts: dict[str, Any], *, for_edit: bool) -> InterviewSpec:
                 raise InputError("give --not-before or --no-not-before, not both")
             spec.not_before = None
     return spec
+
+
+def _localizations(opts: dict[str, Any]) -> dict[str, tuple[str, str]] | None:
+    """--localization LANG=TITLE and --localized-description LANG=TEXT, paired by LANG."""
+    from publisher.errors import InputError
+
+    titles: dict[str, str] = {}
+    for item in opts.get("localizations") or ():
+        lang, sep, title = item.partition("=")
+        if not sep or not lang.strip() or not title.strip():
+            raise InputError(f"--localization: expected LANG=TITLE (e.g. en='Maria Rossi in "
+                             f"her studio'), found {item!r}")
+        titles[lang.strip()] = title.strip()
+    descriptions: dict[str, str] = {}
+    for item in opts.get("localized_descriptions") or ():
+        lang, sep, text = item.partition("=")
+        if not sep or lang.strip() not in titles:
+            raise InputError(f"--localized-description: expected LANG=TEXT for a language "
+                             f"given with --localization, found {item!r}")
+        descriptions[lang.strip()] = text.strip()
+    if not titles:
+        return None
+    return {lang: (title, descriptions.get(lang, "")) for lang, title in titles.items()}
 
 
 def read_description(path: Path, field: str) -> str:
@@ -185,13 +232,16 @@ def read_description(path: Path, field: str) -> str:
         raise InputError(f"{field}: {exc}") from None
 
 
-def _report(app: App, item: Interview, warnings: list[str], as_json: bool, verb: str
-            ) -> None:
+def _report(app: App, item: Interview, warnings: list[str], as_json: bool, verb: str, *,
+            correction: dict[str, Any] | None = None) -> None:
     from publisher.services.queue_queries import interview_dict
 
     warn(warnings)
     if as_json:
-        print_json(interview_dict(item, app.zones, full=True))
+        data = interview_dict(item, app.zones, full=True)
+        if correction is not None:
+            data["correction"] = correction
+        print_json(data)
     else:
         click.echo(item.id)
         click.echo(f"{verb} interview {item.id}: {item.title}", err=True)
@@ -366,23 +416,26 @@ def show(app: App, item_id: int, as_json: bool) -> None:
 @interview_options(for_edit=True)
 @click.pass_obj
 def edit(app: App, /, item_id: int, allow_duplicate: bool, as_json: bool, **opts: Any) -> None:
-    """Change a queued interview; the result is checked as thoroughly as `queue add`.
+    """Change an interview; the result is checked as thoroughly as `queue add`.
 
-    Only what you give changes. Once something of it is on YouTube it cannot be edited.
+    Only what you give changes. Before its upload starts the queue changes; once it is on
+    YouTube, the edit is recorded as a correction, which the daemon applies at its next run
+    (or `publisher sync ID` at once), without overwriting a change made in YouTube Studio.
+    The video, thumbnail, captions, playlist, schedule and not-before cannot be corrected.
     """
-    from publisher import queue as q
+    from publisher.services.corrections import edit_interview
 
     spec = build_spec(opts, for_edit=True)
-    with app.transaction() as session:
-        current = q.get(session, item_id)
-        q.check_editable(session, current)
-    prepared = q.prepare(app.queue_context(), spec, base=current)
-    with app.transaction() as session:
-        item = q.apply_edit(session, app.queue_context(), item_id, prepared,
-                            seen_updated_at=current.updated_at,
-                            allow_duplicate=allow_duplicate)
-        session.flush()
-        _report(app, item, prepared.warnings, as_json, "edited")
+    result = edit_interview(app, item_id, spec, allow_duplicate=allow_duplicate)
+    _report(app, result.item, result.warnings, as_json, "edited",
+            correction=result.changes)
+    if result.correction_id is not None and not as_json:
+        from publisher.corrections import label
+
+        fields = ", ".join(label(f) for f in result.changes or {})
+        echo(f"It is on YouTube: the correction of {fields} goes out at the daemon's next "
+             f"run, or now with `publisher sync {item_id}` (`--dry-run` shows it first).",
+             err=True)
 
 
 @queue.command()

@@ -17,7 +17,11 @@ What it does, in order:
    interview is handed to cross-posting;
 5. finish decorations: a thumbnail, playlist or caption track that waited while the
    interview went on (YouTube's thumbnails-per-24-hours limit) is made when its time comes,
-   whether the interview is staged, released or already published.
+   whether the interview is staged, released or already published;
+6. cross-post what was released;
+7. corrections: an edit of an interview already on YouTube is applied there
+   (pipeline/correct.py), after everything above, and never with the quota today's
+   releases need.
 """
 
 from __future__ import annotations
@@ -81,6 +85,7 @@ def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRAC
     _release_due(rt, now, grace, report)
     _decorations_due(rt, now, report)
     _crosspost_due(rt, now, report)
+    _corrections_due(rt, now, report)
     _chores(rt, now, report)
     found = next_event(rt, now)
     if found is not None:
@@ -103,6 +108,15 @@ def _crosspost_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
             continue  # nothing happened: keep run_due idempotent and its report quiet
         report.actions.append(Action(o.interview_id, f"post:{o.platform}", o.outcome,
                                      o.detail))
+
+
+def _corrections_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
+    from publisher.pipeline.correct import Outcome, corrections_due
+
+    for r in corrections_due(rt, now):
+        outcome = "needs_attention" if r.outcome in (Outcome.NEEDS_ATTENTION,
+                                                     Outcome.CONFLICT) else r.outcome.value
+        report.actions.append(Action(r.interview_id, "correct", outcome, r.detail))
 
 
 def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
@@ -374,4 +388,9 @@ def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
     candidates += [(r.slot_at, f'release "{r.title}"') for r in staged if r.slot_at]
     if decoration is not None:
         candidates.append((decoration[0], f'finish the YouTube decorations of "{decoration[1]}"'))
+    from publisher.pipeline.correct import next_retry
+
+    correction = next_retry(rt, now)
+    if correction is not None:
+        candidates.append((correction, "try a waiting correction for YouTube again"))
     return min(candidates, key=lambda c: c[0]) if candidates else None

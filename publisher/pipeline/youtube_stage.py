@@ -21,6 +21,7 @@ from publisher.pipeline import authorisation
 from publisher.pipeline.records import record
 from publisher.pipeline.retry import next_attempt
 from publisher.pipeline.runtime import Runtime
+from publisher.pipeline.video_meta import video_meta
 from publisher.platforms.errors import (
     AuthError,
     DeferredError,
@@ -39,10 +40,8 @@ from publisher.platforms.youtube.upload import (
     Interrupted,
     upload_video,
 )
-from publisher.queue import text_of
 from publisher.quota import QuotaLimits, ensure_room
 from publisher.store.models import Interview, Publication, PublicationState, State
-from publisher.text.youtube_text import render_youtube
 
 log = logging.getLogger(__name__)
 LEASE_TTL = dt.timedelta(minutes=10)
@@ -69,22 +68,7 @@ class StageResult:
 
 
 def _meta(rt: Runtime, item: Interview) -> VideoMeta:
-    yt = rt.config.youtube
-    text = render_youtube(rt.config, text_of(item, rt.schedules,
-                                             rt.config.campaign.default_schedule))
-    if text.problems:
-        raise PermanentError("the title or description no longer passes YouTube's rules: "
-                             + "; ".join(text.problems), platform="youtube")
-    return VideoMeta(
-        title=text.title, description=text.description, tags=text.tags,
-        category_id=item.category_id or yt.category_id, language=item.language,
-        privacy=item.privacy or yt.privacy,
-        made_for_kids=yt.made_for_kids if item.made_for_kids is None else item.made_for_kids,
-        synthetic_media=(yt.synthetic_media if item.synthetic_media is None
-                         else item.synthetic_media),
-        license=item.license or yt.license, recording_date=item.recording_date,
-        localizations={loc.language: (loc.title, loc.description)
-                       for loc in item.localizations})
+    return video_meta(rt.config, rt.schedules, item)
 
 
 class _DbJournal:

@@ -46,6 +46,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
 
     from publisher.pipeline import authorisation, state
     from publisher.pipeline.planning import upcoming
+    from publisher.services.corrections import corrections_status
     from publisher.store.models import Interview, Publication, PublicationState, State
 
     with app.transaction() as s:
@@ -82,6 +83,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
                      if e.interview is not None and e.interview.slot_at is not None}
         states: dict[int, str] = {r.id: r.state for r in s.execute(
             select(Interview.id, Interview.state).where(Interview.id.in_(committed)))}
+        corrections, correction_needs = corrections_status(s, now)
     nxt = next((e for e in plan.entries if e.interview is not None and (
         e.interview.slot_at is None
         or states.get(e.interview.id) in (State.STAGING.value, State.STAGED.value))), None)
@@ -110,6 +112,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
                           "reason": authorisation.message(
                               f"{missing}; its upload is due {starts}"),
                           "fix": authorisation.FIX})
+    needs += correction_needs
     return {
         "now": now.isoformat(),
         "daemon": {"alive": alive, "last_heartbeat": beat.isoformat() if beat else None,
@@ -126,6 +129,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
                        "waiting": r.last_error if r.next_attempt_at else None,
                        "next_attempt": r.next_attempt_at.isoformat() if r.next_attempt_at
                        else None} for r in in_flight],
+        "corrections": corrections,
         "needs_attention": needs,
     }
 

@@ -101,6 +101,7 @@ class Interview(Base):
     privacy: Mapped[str | None] = mapped_column(String(10))
     made_for_kids: Mapped[bool | None] = mapped_column(Boolean)
     synthetic_media: Mapped[bool | None] = mapped_column(Boolean)
+    embeddable: Mapped[bool | None] = mapped_column(Boolean)
     license: Mapped[str | None] = mapped_column(String(20))
     recording_date: Mapped[dt.date | None] = mapped_column(Date)
     recording_place: Mapped[str | None] = mapped_column(String(200))
@@ -247,6 +248,56 @@ class Publication(Base):
                                                     onupdate=utcnow)
 
     interview: Mapped[Interview] = relationship(back_populates="publications")
+
+
+class CorrectionState(enum.StrEnum):
+    """Where a correction of what is already on YouTube stands (intent → act → record).
+    See publisher/lifecycle.py's CORRECTION_ALLOWED and docs/architecture.md."""
+
+    PENDING = "pending"                # recorded by an edit; the next tick or `sync` applies it
+    IN_FLIGHT = "in_flight"            # what will be sent is saved; videos.update may be sent
+    DONE = "done"                      # YouTube holds the corrected values
+    WAITING = "waiting"                # quota or a passing failure: tried again at next_attempt_at
+    CONFLICT = "conflict"              # a field was changed in YouTube Studio: waits for people
+    NEEDS_ATTENTION = "needs_attention"  # YouTube refused it for good: the reason says the fix
+
+
+_correction_state_values = ", ".join(f"'{s.value}'" for s in CorrectionState)
+
+
+class Correction(Base):
+    """A change of an interview already on YouTube, waiting to be (or once) applied there.
+
+    The interview's own columns hold the new wanted values; this row says which YouTube
+    fields (`fields`, publisher/platforms/youtube/fields.py names) still have to be sent, and
+    `known` the value each of them had when publisher last set it (what the upload or the
+    last correction sent): a live value that differs from it was changed by hand in YouTube
+    Studio, and is not overwritten without `--force`.
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_correction_state_values})", name="state_valid"),
+        Index("ix_corrections_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
+                                              index=True)
+    platform: Mapped[str] = mapped_column(String(20), default="youtube")
+    state: Mapped[str] = mapped_column(String(20), default=CorrectionState.PENDING.value)
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    known: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: What the last videos.update sent (field → value), saved before the request.
+    sent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100), default="cli")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                    onupdate=utcnow)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class QuotaUsage(Base):

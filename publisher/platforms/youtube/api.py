@@ -66,6 +66,18 @@ class YouTubeApi:
         items = result.get("items") or []
         return dict(items[0]) if items else None
 
+    def read_video(self, video_id: str, parts: str) -> dict[str, Any] | None:
+        """The video with the given parts (a correction reads it back first), or None."""
+        result = self._call("videos.list", self.service.videos().list(part=parts, id=video_id))
+        items = result.get("items") or []
+        return dict(items[0]) if items else None
+
+    def update_video(self, body: dict[str, Any], parts: str) -> dict[str, Any]:
+        """`videos.update`: replaces every mutable property of each part named (see
+        platforms/youtube/fields.py for the read-modify-write that keeps the others)."""
+        return dict(self._call("videos.update", self.service.videos().update(
+            part=parts, body=body)))
+
     def channel_status(self) -> dict[str, Any]:
         """The authorised channel's status part. `longUploadsStatus` "allowed" means the
         channel is verified, which custom thumbnails also require."""

@@ -26,6 +26,13 @@ from publisher.sandbox.youtube.wire import (
     rfc3339,
 )
 
+#: The properties a client may set (videos.update's reference); the rest is YouTube's.
+WRITABLE_SNIPPET = frozenset({"title", "description", "tags", "categoryId", "defaultLanguage",
+                              "defaultAudioLanguage"})
+WRITABLE_STATUS = frozenset({"privacyStatus", "publishAt", "license", "embeddable",
+                             "publicStatsViewable", "selfDeclaredMadeForKids",
+                             "containsSyntheticMedia"})
+
 
 class Videos:
     """The videos of the channel, through the API."""
@@ -128,6 +135,14 @@ class Videos:
             "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)}})
 
     def handle_update(self, request: Request) -> Response:
+        """``videos.update`` as the reference describes it (50 units): each writable part
+        named in ``part`` is *replaced* — a mutable property the body leaves out is removed
+        (a privacy left out reverts to the default, ``public``; a publishAt left out is
+        unscheduled) — and a part the body does not name is left alone, whatever the body
+        holds for it. Updating ``snippet`` needs ``snippet.title`` and
+        ``snippet.categoryId`` (else ``invalidVideoMetadata``, a snippet missing from the
+        body included); an unknown part is ``unknownPart``; a part with nothing writable
+        (``statistics``…) is only echoed in the answer."""
         self._gate.begin(request, "youtube.videos.update")
         parts = parse_parts(request.param("part"))
         check_parts(parts, VIDEO_PARTS)
@@ -147,13 +162,21 @@ class Videos:
                                "in the request body to ensure that it is correct.",
                                domain="youtube.video")
             self._processing.advance(video)
+            if "snippet" in parts and not isinstance(body.get("snippet"), dict):
+                raise video_error("invalidVideoMetadata")
             checked = check_video(body, parts, existing=video)
             video.updates.append(body)
             if "snippet" in parts:
-                video.snippet = dict(checked["snippet"])
+                video.snippet = {k: v for k, v in checked["snippet"].items()
+                                 if k in WRITABLE_SNIPPET}
             if "status" in parts:
-                new_status = dict(checked["status"])
-                new_status.setdefault("privacyStatus", video.privacy_status)
+                new_status = {k: v for k, v in checked["status"].items()
+                              if k in WRITABLE_STATUS}
+                new_status.setdefault("privacyStatus", "public")
+                # The made-for-kids designation stays until the owner declares otherwise.
+                if "selfDeclaredMadeForKids" in video.status:
+                    new_status.setdefault("selfDeclaredMadeForKids",
+                                          video.status["selfDeclaredMadeForKids"])
                 if channel.lock_private_uploads and not video.ever_published:
                     new_status["privacyStatus"] = video.privacy_status
                 video.status = new_status

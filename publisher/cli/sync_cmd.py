@@ -1,0 +1,58 @@
+"""`publisher sync ID`: bring YouTube in line with an interview after a correction."""
+
+from __future__ import annotations
+
+import click
+
+from publisher.app import App
+from publisher.cli.output import echo, print_json, table
+
+
+@click.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.option("--dry-run", is_flag=True,
+              help="Only compare: show what YouTube holds and what would change (one "
+                   "videos.list, 1 quota unit).")
+@click.option("--force", is_flag=True,
+              help="Also overwrite the fields changed by hand in YouTube Studio since "
+                   "publisher set them.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the comparison and the outcome as JSON.")
+@click.pass_obj
+def sync(app: App, item_id: int, dry_run: bool, force: bool, as_json: bool) -> None:
+    """Compare an interview with its video on YouTube, field by field, and apply its
+    corrections now (one videos.update, 50 quota units).
+
+    Reads the video back first: a field changed by hand in YouTube Studio since publisher
+    last set it is shown and left as it is, unless --force. Exit status 4 when something
+    waits (quota, the upload, the release) or needs you (a conflict, a refusal).
+    """
+    from publisher.cli.logs import setup_logging
+    from publisher.pipeline.correct import Outcome, Verdict
+    from publisher.platforms.youtube.fields import shown
+    from publisher.services.corrections import sync_interview
+
+    setup_logging(app)
+    report = sync_interview(app, item_id, dry_run=dry_run, force=force)
+    if as_json:
+        print_json({**report.as_json(), "dry_run": dry_run, "force": force})
+    else:
+        if report.fields:
+            marks = {Verdict.SAME: "", Verdict.CHANGE: "will change" if dry_run else "changed",
+                     Verdict.STUDIO: "changed in YouTube Studio"}
+            rows = []
+            for d in report.fields:
+                what = marks[d.verdict]
+                if d.verdict == Verdict.STUDIO:
+                    what += (": overwritten" if d.sent else ": will be overwritten"
+                             if force and dry_run else ": kept (--force overwrites)")
+                rows.append((d.label, shown(d.live),
+                             "" if d.verdict == Verdict.SAME else shown(d.wanted), what))
+            table(["FIELD", "ON YOUTUBE" + (" (BEFORE)" if not dry_run else ""),
+                   "PUBLISHER", "WHAT"], rows)
+        colour = None if report.outcome in (Outcome.APPLIED, Outcome.UP_TO_DATE,
+                                            Outcome.DRY_RUN) else "yellow"
+        echo(f"Interview {item_id}: {report.outcome.value.replace('_', ' ')}: "
+             f"{report.detail}", err=colour is not None, fg=colour)
+    if report.outcome not in (Outcome.APPLIED, Outcome.UP_TO_DATE, Outcome.DRY_RUN):
+        raise SystemExit(4)
