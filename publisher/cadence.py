@@ -111,6 +111,11 @@ def _hours(delta: dt.timedelta) -> str:
 
 # --- the planner ------------------------------------------------------------------------------
 
+# The notes of a slot that could take an interview and found none.
+WAITING = "waiting: the next interview is not before"
+NONE_LEFT = "no interview left in the queue"
+
+
 @dataclass(frozen=True)
 class PlanItem:
     """What the planner needs to know about a queued interview."""
@@ -138,10 +143,16 @@ class Plan:
     unplaced: list[PlanItem] = field(default_factory=list)  # queued, but not within the horizon
     held: list[int] = field(default_factory=list)  # ids of held interviews: never planned
 
+    def runs_short(self) -> bool:
+        """Whether a slot that could take an interview found none waiting that may go then
+        (its note says "waiting" or "no interview left")."""
+        return any(e.interview is None and e.note is not None
+                   and e.note.startswith((WAITING, NONE_LEFT)) for e in self.entries)
+
     def runs_dry(self) -> PlanEntry | None:
         """The first slot left empty because nothing was left to publish."""
         return next((e for e in self.entries if e.interview is None
-                     and e.note is not None and e.note.startswith("no interview")), None)
+                     and e.note is not None and e.note.startswith(NONE_LEFT)), None)
 
 
 def schedule_of(item: PlanItem, schedules: dict[str, Schedule], default: str | None
@@ -216,11 +227,10 @@ def _plan_schedule(schedule: Schedule, queue: list[PlanItem], start: dt.datetime
         if pick is None:
             first = waiting.earliest_not_before()
             if first is not None:
-                out.append(PlanEntry(slot, upload_at, None,
-                                     f"waiting: the next interview is not before "
-                                     f"{first.astimezone(slot.local.tzinfo):%Y-%m-%d %H:%M}"))
+                local = first.astimezone(slot.local.tzinfo)
+                out.append(PlanEntry(slot, upload_at, None, f"{WAITING} {local:%Y-%m-%d %H:%M}"))
             else:
-                out.append(PlanEntry(slot, upload_at, None, "no interview left in the queue"))
+                out.append(PlanEntry(slot, upload_at, None, NONE_LEFT))
             continue
         quota_day = upload_at.astimezone(_PACIFIC).date()
         if daily_uploads is not None and uploads.get(quota_day, 0) >= daily_uploads:

@@ -233,14 +233,15 @@ class Publication(Base):
     platform: Mapped[str] = mapped_column(String(20))
     step: Mapped[str] = mapped_column(String(40), default="post")
     account: Mapped[str] = mapped_column(String(100), default="")
-    state: Mapped[str] = mapped_column(String(20), default=PublicationState.PENDING.value)
+    state: Mapped[str] = mapped_column(String(20), default=PublicationState.PENDING.value,
+                                       index=True)
     handle: Mapped[str | None] = mapped_column(Text)      # session URI, idempotency key, rkey
     remote_id: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int | None] = mapped_column(BigInteger)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
