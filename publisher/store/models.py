@@ -4,7 +4,6 @@ publication records and the YouTube quota ledger."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -24,7 +23,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from publisher.store.states import ACTIVE, PublicationState, State
 from publisher.store.types import UTCDateTime, utcnow
+
+__all__ = ["ACTIVE", "Base", "CaptionTrack", "Event", "Interview", "Localization",
+           "Publication", "PublicationState", "QuotaUsage", "RuntimeState", "Speaker", "State"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -40,22 +43,6 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dt.datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
-
-class State(enum.StrEnum):
-    """Where an interview stands. See DESIGN.md, "State of an interview"."""
-
-    QUEUED = "queued"
-    HELD = "held"
-    STAGING = "staging"          # upload running; session URI saved
-    STAGED = "staged"            # private on YouTube with publishAt, decorated
-    RELEASED = "released"        # confirmed public
-    PUBLISHED = "published"      # every cross-post done
-    NEEDS_ATTENTION = "needs_attention"
-    CANCELLED = "cancelled"
-
-
-# States that still occupy a place in the queue (shown by `queue list` by default).
-ACTIVE = frozenset(set(State) - {State.CANCELLED, State.PUBLISHED})
 
 _state_values = ", ".join(f"'{s.value}'" for s in State)
 
@@ -199,18 +186,6 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(60))
     actor: Mapped[str] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class PublicationState(enum.StrEnum):
-    """Where one side effect stands. See DESIGN.md: intent → act → record."""
-
-    PENDING = "pending"
-    IN_FLIGHT = "in_flight"            # the handle is saved; the request may have been sent
-    DONE = "done"                      # remote id and URL recorded
-    UNKNOWN = "unknown"                # sent, outcome not known: reconcile before retrying
-    FAILED = "failed"                  # failed for now; retried at next_attempt_at
-    NEEDS_ATTENTION = "needs_attention"
-    SKIPPED = "skipped"                # an organizer chose to skip it
 
 
 _pub_state_values = ", ".join(f"'{s.value}'" for s in PublicationState)
