@@ -23,7 +23,7 @@ def checkout_of(python: str) -> str:
     """Where `import publisher` leads for this Python (the checkout it measures)."""
     out = subprocess.run([python, "-c", "import publisher, pathlib; "
                           "print(pathlib.Path(publisher.__file__).parent.parent)"],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, cwd="/")
     return out.stdout.strip()
 
 
