@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from publisher.home import Home
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
     from publisher.config import Config
@@ -102,6 +102,14 @@ class App:
         self.check_ready(needs_config=needs_config)
         with transaction(self.engine) as session:
             yield session
+
+    @contextmanager
+    def reading(self, *, needs_config: bool = False) -> Iterator[Connection]:
+        """One transaction for reads through SQLAlchemy Core (publisher/store/light.py), no
+        ORM: for listings that must start fast. Needs only the database by default."""
+        self.check_ready(needs_config=needs_config)
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
 
     @cached_property
     def credentials(self) -> Credentials:

@@ -14,9 +14,12 @@ Weeks for `per_week` are ISO weeks (Monday to Sunday) in the schedule's zone.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from publisher.schedules import Blackout, Schedule, Slot, schedule_name
@@ -108,6 +111,11 @@ def _hours(delta: dt.timedelta) -> str:
 
 # --- the planner ------------------------------------------------------------------------------
 
+# The notes of a slot that could take an interview and found none.
+WAITING = "waiting: the next interview is not before"
+NONE_LEFT = "no interview left in the queue"
+
+
 @dataclass(frozen=True)
 class PlanItem:
     """What the planner needs to know about a queued interview."""
@@ -135,10 +143,16 @@ class Plan:
     unplaced: list[PlanItem] = field(default_factory=list)  # queued, but not within the horizon
     held: list[int] = field(default_factory=list)  # ids of held interviews: never planned
 
+    def runs_short(self) -> bool:
+        """Whether a slot that could take an interview found none waiting that may go then
+        (its note says "waiting" or "no interview left")."""
+        return any(e.interview is None and e.note is not None
+                   and e.note.startswith((WAITING, NONE_LEFT)) for e in self.entries)
+
     def runs_dry(self) -> PlanEntry | None:
         """The first slot left empty because nothing was left to publish."""
         return next((e for e in self.entries if e.interview is None
-                     and e.note is not None and e.note.startswith("no interview")), None)
+                     and e.note is not None and e.note.startswith(NONE_LEFT)), None)
 
 
 def schedule_of(item: PlanItem, schedules: dict[str, Schedule], default: str | None
@@ -162,8 +176,11 @@ def make_plan(schedules: dict[str, Schedule], items: Sequence[PlanItem], now: dt
     start = since or now
     uploads: dict[dt.date, int] = {}  # planned uploads per Pacific day (YouTube's quota day)
     groups: dict[str, list[PlanItem]] = {name: [] for name in schedules}
-    for item in sorted(items, key=lambda i: (i.position, i.id)):
-        name = schedule_of(item, schedules, default_schedule)
+    names: dict[str | None, str | None] = {}  # an interview's schedule → the one it follows
+    for item in sorted(items, key=attrgetter("position", "id")):
+        if item.schedule not in names:
+            names[item.schedule] = schedule_of(item, schedules, default_schedule)
+        name = names[item.schedule]
         if name is None or name not in groups:
             plan.notes.append(f"interview {item.id} follows schedule {name!r}, which does not "
                               "exist in schedules/" if name else
@@ -185,7 +202,7 @@ def _plan_schedule(schedule: Schedule, queue: list[PlanItem], start: dt.datetime
                    uploads: dict[dt.date, int], daily_uploads: int | None
                    ) -> Iterable[PlanEntry]:
     taken = {item.slot_at: item for item in queue if item.slot_at is not None}
-    waiting = [item for item in queue if item.slot_at is None]
+    waiting = WaitingLine([item for item in queue if item.slot_at is None])
     per_week: dict[tuple[int, int], int] = {}
     out = []
     slots = list(slot_times(schedule, start - dt.timedelta(days=7), end))
@@ -206,16 +223,14 @@ def _plan_schedule(schedule: Schedule, queue: list[PlanItem], start: dt.datetime
             out.append(PlanEntry(slot, upload_at, None,
                                  f"weekly limit reached ({schedule.per_week} a week)"))
             continue
-        pick = next((i for i, item in enumerate(waiting)
-                     if item.not_before is None or item.not_before <= slot.at), None)
+        pick = waiting.first_ready(slot.at)
         if pick is None:
-            if waiting:
-                first = min(w.not_before for w in waiting if w.not_before is not None)
-                out.append(PlanEntry(slot, upload_at, None,
-                                     f"waiting: the next interview is not before "
-                                     f"{first.astimezone(slot.local.tzinfo):%Y-%m-%d %H:%M}"))
+            first = waiting.earliest_not_before()
+            if first is not None:
+                local = first.astimezone(slot.local.tzinfo)
+                out.append(PlanEntry(slot, upload_at, None, f"{WAITING} {local:%Y-%m-%d %H:%M}"))
             else:
-                out.append(PlanEntry(slot, upload_at, None, "no interview left in the queue"))
+                out.append(PlanEntry(slot, upload_at, None, NONE_LEFT))
             continue
         quota_day = upload_at.astimezone(_PACIFIC).date()
         if daily_uploads is not None and uploads.get(quota_day, 0) >= daily_uploads:
@@ -224,8 +239,76 @@ def _plan_schedule(schedule: Schedule, queue: list[PlanItem], start: dt.datetime
                                  f"full ({daily_uploads} a day)"))
             continue
         uploads[quota_day] = uploads.get(quota_day, 0) + 1
-        item = waiting.pop(pick)
+        item = waiting.take(pick)
         per_week[slot.week] = used + 1
         out.append(PlanEntry(slot, upload_at, item, slot.dst_note))
-    plan.unplaced += waiting
+    plan.unplaced += waiting.remaining()
     return out
+
+
+class WaitingLine:
+    """The interviews waiting for a slot, in queue order, some with a not-before date.
+
+    A slot takes the first interview in queue order whose not-before has come. Asked slot
+    after slot, that costs O(log n) each, not a scan of the whole line (a season imported
+    ahead, every interview with a date, made planning grow as slots × interviews):
+
+    * `ready` is a heap of the queue indexes whose not-before had come at the latest instant
+      asked so far; `pending` the others, by not-before, moved into `ready` as the instants
+      asked pass their dates.
+    * Slots come in time order, except rarely (a slot moved forward by a DST gap past the
+      next one): an instant before the latest one asked may find in `ready` interviews whose
+      date is still ahead of it; those are set aside while looking and put back, so the
+      answer is exactly the first interview ready at that instant.
+    """
+
+    def __init__(self, items: list[PlanItem]) -> None:
+        self.items = items
+        self.ready = [i for i, item in enumerate(items) if item.not_before is None]
+        dated = {i: item.not_before for i, item in enumerate(items)
+                 if item.not_before is not None}
+        # By date, then queue order (a stable sort of indexes given in queue order).
+        self.pending = sorted(dated, key=dated.__getitem__)
+        self.pending_dates = [dated[i] for i in self.pending]
+        self.next_pending = 0  # pending[:next_pending] have been moved into `ready`
+        self.taken = [False] * len(items)
+
+    def first_ready(self, at: dt.datetime) -> int | None:
+        """The queue index of the first interview whose not-before is not after `at`."""
+        pending, ready, taken, items = self.pending, self.ready, self.taken, self.items
+        n = self.next_pending
+        come = bisect.bisect_right(self.pending_dates, at, lo=n)
+        for index in pending[n:come]:
+            heapq.heappush(ready, index)
+        self.next_pending = come
+        set_aside = []
+        found = None
+        while ready:
+            index = ready[0]
+            if taken[index]:  # take() leaves it in the heap: dropped when it comes up
+                heapq.heappop(ready)
+                continue
+            not_before = items[index].not_before
+            if not_before is None or not_before <= at:
+                found = index
+                break
+            set_aside.append(heapq.heappop(ready))
+        for index in set_aside:
+            heapq.heappush(ready, index)
+        return found
+
+    def take(self, index: int) -> PlanItem:
+        """Take the interview `first_ready` gave out of the line."""
+        self.taken[index] = True
+        return self.items[index]
+
+    def earliest_not_before(self) -> dt.datetime | None:
+        """The earliest not-before among the interviews still waiting (None if none)."""
+        dates = [self.items[i].not_before for i in self.ready if not self.taken[i]]
+        if self.next_pending < len(self.pending):
+            dates.append(self.pending_dates[self.next_pending])
+        return min((d for d in dates if d is not None), default=None)
+
+    def remaining(self) -> list[PlanItem]:
+        """The interviews no slot took, in queue order."""
+        return [item for item, taken in zip(self.items, self.taken, strict=True) if not taken]

@@ -18,7 +18,10 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 def _commands(group: click.Group = cli, prefix: tuple[str, ...] = ()
               ) -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the top group loads its commands lazily
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         path = (*prefix, name)
         yield path, command
         if isinstance(command, click.Group):

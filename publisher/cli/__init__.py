@@ -7,8 +7,9 @@ database busy, full or unreachable: the message says which).
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 import click
 
@@ -17,7 +18,94 @@ from publisher.app import App
 from publisher.home import ENV_DATABASE_URL, ENV_HOME, Home
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class Lazy(NamedTuple):
+    """A command whose module is imported only when it runs (or shows its own help)."""
+
+    module: str   # in publisher.cli
+    attribute: str
+    summary: str  # the first paragraph of its help, as `publisher --help` lists it
+
+
+#: Every command of `publisher`. A test keeps each summary equal to the command's own help.
+COMMANDS: dict[str, Lazy] = {
+    "auth": Lazy("auth_cmds", "auth", "Authorise publisher's accounts and check that their "
+                 "credentials still work."),
+    "db": Lazy("db_cmds", "db", "Database schema: apply migrations after an upgrade of "
+               "publisher."),
+    "demo": Lazy("demo_cmd", "demo", "Rehearse the whole programme: nothing is published, no "
+                 "account is needed."),
+    "doctor": Lazy("doctor_cmd", "doctor", "Check now what could fail on release day: "
+                   "credentials, files, quota, disk, clock."),
+    "history": Lazy("attention_cmds", "history", "The interview's journal: what happened to "
+                    "it, when, and by which command or job."),
+    "init": Lazy("init_cmd", "init", "Create a home in DIR (default: --home or the current "
+                 "directory)."),
+    "plan": Lazy("plan_cmd", "plan", "Show the coming slots and which interview each gets."),
+    "preview": Lazy("preview_cmd", "preview", "Show exactly what each platform will receive, "
+                    "counted as each platform counts."),
+    "publish": Lazy("youtube_cmds", "publish", "Publish one interview immediately: upload (or "
+                    "finish uploading) and make it public."),
+    "published": Lazy("published_cmd", "published", "List everything that went out, newest "
+                      "first: each video once public on YouTube, and each post, with its "
+                      "address and when (in the campaign's time zone)."),
+    "queue": Lazy("queue_cmds", "queue", "The queue of interviews: add, import, list, show, "
+                  "edit, reorder, hold, cancel, restore, remove."),
+    "quota": Lazy("auth_cmds", "quota", "Show today's YouTube API quota: what publisher used, "
+                  "its limits and when they reset."),
+    "resolve": Lazy("attention_cmds", "resolve", "Record a post you found by hand (it exists, "
+                    "at URL), so it is never sent again."),
+    "retry": Lazy("attention_cmds", "retry", "Try again now: after fixing what needed "
+                  "attention, or to skip a retry's wait."),
+    "run": Lazy("run_cmds", "run_cmd", "Run the daemon in the foreground: keep the cadence "
+                "until stopped (SIGTERM/Ctrl-C)."),
+    "run-due": Lazy("run_cmds", "run_due_cmd", "Do everything that is due now, once, and exit "
+                    "(for cron or a systemd timer)."),
+    "sandbox": Lazy("sandbox_cmd", "sandbox", "The loopback platforms (YouTube, X, Mastodon, "
+                    "Bluesky, Telegram, Facebook)."),
+    "skip": Lazy("attention_cmds", "skip", "Do not post this interview to one platform (the "
+                 "others go on)."),
+    "status": Lazy("attention_cmds", "status", "The daemon's health, what is next, what is in "
+                   "flight, and what needs you."),
+    "sync": Lazy("sync_cmd", "sync", "Compare an interview with its video on YouTube, field by "
+                 "field, and apply its corrections now (one videos.update, 50 quota units)."),
+    "upload": Lazy("youtube_cmds", "upload", "Upload one interview now, as private with "
+                   "publishAt = its planned slot."),
+    "web": Lazy("web_cmds", "web", "Serve the organizers' console in the browser (until "
+                "Ctrl-C), or manage its accounts with `publisher web user …`."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is used: `publisher
+    queue list` imports the queue commands and nothing of the others; `publisher --help`
+    lists every command from COMMANDS' summaries and imports none."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        lazy = COMMANDS.get(cmd_name)
+        if lazy is None:
+            return super().get_command(ctx, cmd_name)
+        module = importlib.import_module(f"publisher.cli.{lazy.module}")
+        command = getattr(module, lazy.attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click lists them, from the summaries (a command's help is its own)."""
+        rows = [(name, click.Command(name, help=COMMANDS[name].summary) if name in COMMANDS
+                 else self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        shown = [(name, cmd) for name, cmd in rows if cmd is not None and not cmd.hidden]
+        if shown:
+            limit = formatter.width - 6 - max(len(name) for name, _ in shown)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit))
+                                    for name, cmd in shown])
+
+
+@click.group(cls=LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--home", "home", metavar="DIR", envvar=ENV_HOME, show_envvar=True,
               help="The instance folder (publisher.toml, credentials.json, schedules/). "
                    "Default: the current folder, or the nearest folder above it that holds "
@@ -38,50 +126,6 @@ def cli(ctx: click.Context, home: str | None, db_url: str | None, verbose: bool)
     ctx.obj = App(Home.resolve(home, db_url))
     ctx.meta["verbose"] = verbose
     ctx.call_on_close(ctx.obj.close)
-
-
-def _register() -> None:
-    from publisher.cli import (
-        attention_cmds,
-        auth_cmds,
-        db_cmds,
-        demo_cmd,
-        doctor_cmd,
-        init_cmd,
-        plan_cmd,
-        preview_cmd,
-        published_cmd,
-        queue_cmds,
-        run_cmds,
-        sandbox_cmd,
-        sync_cmd,
-        web_cmds,
-        youtube_cmds,
-    )
-
-    cli.add_command(init_cmd.init)
-    cli.add_command(db_cmds.db)
-    cli.add_command(queue_cmds.queue)
-    cli.add_command(plan_cmd.plan)
-    cli.add_command(preview_cmd.preview)
-    cli.add_command(published_cmd.published)
-    cli.add_command(youtube_cmds.upload)
-    cli.add_command(youtube_cmds.publish)
-    cli.add_command(sync_cmd.sync)
-    cli.add_command(run_cmds.run_due_cmd)
-    cli.add_command(run_cmds.run_cmd)
-    cli.add_command(demo_cmd.demo)
-    cli.add_command(doctor_cmd.doctor)
-    cli.add_command(sandbox_cmd.sandbox)
-    cli.add_command(auth_cmds.auth)
-    cli.add_command(auth_cmds.quota)
-    cli.add_command(web_cmds.web)
-    for command in (attention_cmds.status, attention_cmds.history, attention_cmds.retry,
-                    attention_cmds.resolve, attention_cmds.skip):
-        cli.add_command(command)
-
-
-_register()
 
 
 def _fail(exc: Exception) -> NoReturn:

@@ -53,21 +53,24 @@ def is_tty() -> bool:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_width: int = 60) -> None:
-    """Aligned columns; long cells are shortened with … so a row stays on one line."""
-    def cell(value: Any) -> str:
-        text = "" if value is None else str(value)
+    """Aligned columns; long cells are shortened with … so a row stays on one line.
+
+    Built column by column and printed with one format string per line: `queue list` prints
+    10,000 rows."""
+    def fit(text: str) -> str:
         if "\n" in text:
             text = text.replace("\n", " ")
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
-    cells = [[cell(v) for v in row] for row in rows]
-    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
-    tty = is_tty()
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(v.ljust(widths[i]) for i, v in enumerate(values)).rstrip()
-
-    head = line(list(headers))
-    out = [click.style(head, bold=True) if tty else head]
-    out.extend(line(row) for row in cells)
+    columns = []
+    for i in range(len(headers)):
+        texts = ["" if row[i] is None else str(row[i]) for row in rows]
+        if any(len(t) > max_width or "\n" in t for t in texts):
+            texts = [fit(t) for t in texts]
+        columns.append(texts)
+    widths = [max([len(h), *map(len, col)]) for h, col in zip(headers, columns, strict=True)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths).format
+    head = line(*headers).rstrip()
+    out = [click.style(head, bold=True) if is_tty() else head]
+    out.extend(line(*cells).rstrip() for cells in zip(*columns, strict=True))
     click.echo("\n".join(out))

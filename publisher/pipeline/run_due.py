@@ -33,10 +33,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from publisher.cadence import PlanEntry
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, set_publication
 from publisher.pipeline import authorisation, waiting_decorations
-from publisher.pipeline.planning import upcoming
+from publisher.pipeline.planning import FIRST_READ, QueueSnapshot, planned, read_snapshot
 from publisher.pipeline.records import record
 from publisher.pipeline.runtime import Runtime
 from publisher.pipeline.youtube_stage import StageResult, stage
@@ -47,6 +48,10 @@ from publisher.store.models import Interview, Publication, PublicationState, Sta
 log = logging.getLogger(__name__)
 DEFAULT_GRACE = dt.timedelta(hours=6)
 RELEASE_RECHECK = dt.timedelta(minutes=5)
+# How far past the longest lead time run_due plans: to stage (what is due now, or in the
+# grace) and to say when the next thing is due.
+STAGE_AHEAD = dt.timedelta(days=1)
+NEXT_AHEAD = dt.timedelta(days=8)
 
 
 @dataclass
@@ -76,18 +81,51 @@ class RunReport:
         return [a for a in self.actions if a.outcome == "needs_attention"]
 
 
+class WakeQueue:
+    """The queue as one wake-up sees it: the head the planner needs (planning.QueueSnapshot),
+    read once, and read again only after this wake-up did something (an action in its
+    report), since what it did may have moved an interview."""
+
+    def __init__(self, rt: Runtime, now: dt.datetime, report: RunReport) -> None:
+        self.rt, self.now, self.report = rt, now, report
+        self.until = now + longest_lead(rt) + NEXT_AHEAD  # no plan of a wake goes further
+        self.limit = FIRST_READ
+        self.snapshot: QueueSnapshot | None = None
+        self.actions_seen = 0
+
+    def plan(self, horizon: dt.timedelta, *, since: dt.datetime | None = None,
+             quota: bool = False) -> list[PlanEntry]:
+        """The filled slots of the plan from `since` (default: now) to now + horizon."""
+        while True:
+            if self.snapshot is None or self.actions_seen != len(self.report.actions):
+                self.actions_seen = len(self.report.actions)
+                with self.rt.transaction() as s:
+                    self.snapshot = read_snapshot(s, self.now, self.until, self.limit)
+            entries = planned(self.snapshot, self.rt, self.now, horizon, since=since,
+                              quota=quota)
+            if entries is not None:
+                return entries
+            self.limit *= 4  # a head too short to be sure: read a longer one
+            self.snapshot = None
+
+
+def longest_lead(rt: Runtime) -> dt.timedelta:
+    return max((s.lead_time for s in rt.schedules.values()), default=dt.timedelta(0))
+
+
 def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRACE
             ) -> RunReport:
     report = RunReport(now)
-    _report_missed(rt, now, grace, report)
+    queue = WakeQueue(rt, now, report)
+    _report_missed(rt, now, grace, report, queue)
     _resume_staging(rt, now, report)
-    _stage_due(rt, now, grace, report)
+    _stage_due(rt, now, grace, report, queue)
     _release_due(rt, now, grace, report)
     _decorations_due(rt, now, report)
     _crosspost_due(rt, now, report)
     _corrections_due(rt, now, report)
     _chores(rt, now, report)
-    found = next_event(rt, now)
+    found = next_event(rt, now, queue)
     if found is not None:
         report.next_wake, report.next_what = found
     return report
@@ -120,7 +158,7 @@ def _corrections_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
 
 
 def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
-                   report: RunReport) -> None:
+                   report: RunReport, queue: WakeQueue) -> None:
     """Slots that passed beyond the grace since the last run, while something could have
     gone out: nothing is published late for them (the interview takes the next free slot),
     but organizers are told."""
@@ -129,15 +167,13 @@ def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
     with rt.transaction() as s:
         last = state.get(s, "run_due").get("last_now")
         previous = dt.datetime.fromisoformat(last) if last else None
-        # The slots from the last run up to `now - grace` (a horizon before now): those a
-        # running publisher would have filled.
-        past = (upcoming(s, rt, now, -grace, since=previous)
-                if previous is not None and now - previous > grace else None)
         state.put(s, "run_due", {"last_now": max(now, previous).isoformat()
                                  if previous is not None else now.isoformat()}, now)
-    if past is None:
+    if previous is None or now - previous <= grace:
         return
-    for entry in past.entries:
+    # The slots from the last run up to `now - grace` (a horizon before now): those a
+    # running publisher would have filled.
+    for entry in queue.plan(-grace, since=previous):
         if entry.interview is None or entry.interview.slot_at is not None:
             continue
         detail = (f"the slot {entry.slot.local:%a %Y-%m-%d %H:%M %Z} passed while publisher "
@@ -216,15 +252,14 @@ def _resume_staging(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
         _stage_all(rt, now, report, due)
 
 
-def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunReport) -> None:
-    longest = max((s.lead_time for s in rt.schedules.values()), default=dt.timedelta(0))
+def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunReport,
+               queue: WakeQueue) -> None:
+    entries = queue.plan(longest_lead(rt) + STAGE_AHEAD, since=now - grace, quota=True)
     with rt.transaction() as s:
-        plan = upcoming(s, rt, now, longest + dt.timedelta(days=1), since=now - grace,
-                        quota=True)
         waits = _video_waits(s, now)
     caught_up: set[str] = set()
     due: list[tuple[str, int, dt.datetime | None]] = []
-    for entry in plan.entries:
+    for entry in entries:
         item = entry.interview
         if item is None or item.slot_at is not None:
             continue
@@ -345,12 +380,13 @@ def _attention(rt: Runtime, interview_id: int, why: str, now: dt.datetime) -> Ac
     return Action(interview_id, "release", "needs_attention", why)
 
 
-def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
+def next_event(rt: Runtime, now: dt.datetime, queue: WakeQueue | None = None
+               ) -> tuple[dt.datetime, str] | None:
     """(when, what) of the next thing due, e.g. 'stage "Intervista" (slot …)'."""
     candidates: list[tuple[dt.datetime, str]] = []
-    longest = max((s.lead_time for s in rt.schedules.values()), default=dt.timedelta(0))
+    entries = (queue or WakeQueue(rt, now, RunReport(now))).plan(
+        longest_lead(rt) + NEXT_AHEAD, quota=True)
     with rt.transaction() as s:
-        plan = upcoming(s, rt, now, longest + dt.timedelta(days=8), quota=True)
         retries = s.execute(
             select(Publication.next_attempt_at, Publication.platform, Interview.title)
             .join(Interview).where(
@@ -368,7 +404,7 @@ def next_event(rt: Runtime, now: dt.datetime) -> tuple[dt.datetime, str] | None:
     # changes, which the daemon sees at its next wake).
     gate = (None if authorisation.may_try(fact, now, authorisation.token_stamp(rt))
             else authorisation.look_again_at(fact))
-    for entry in plan.entries:
+    for entry in entries:
         if entry.interview is not None and entry.interview.slot_at is None:
             when = max(entry.upload_at, now, waits.get(entry.interview.id, now))
             what = (f'stage "{entry.interview.title}" for the slot '

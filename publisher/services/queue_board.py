@@ -62,11 +62,12 @@ def queue_board(app: App, state: str, now: dt.datetime) -> Board:
     with app.transaction(needs_config=False) as session:
         extra = {r.id: (r.slot_at, r.attention_reason) for r in session.execute(
             select(Interview.id, Interview.slot_at, Interview.attention_reason)
-            .where(in_state(state)))}
+            .where(in_state(state, Interview.state)))}
         speakers: dict[int, list[tuple[str, str | None]]] = {}
         for interview_id, name, role in session.execute(
                 select(Speaker.interview_id, Speaker.name, Speaker.role).join(Interview)
-                .where(in_state(state)).order_by(Speaker.interview_id, Speaker.position)):
+                .where(in_state(state, Interview.state))
+                .order_by(Speaker.interview_id, Speaker.position)):
             speakers.setdefault(interview_id, []).append((name, role))
     board = Board(rows=[])
     slots: dict[int, tuple[dt.datetime, str | None]] = {}

@@ -16,18 +16,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 from publisher.errors import DatabaseError, SchemaBehindError
 from publisher.home import redact_database_url
 
 # The newest revision in alembic/versions. Bump it with every new migration.
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # How long a SQLite transaction waits for another process's write lock, in seconds (tests and
 # impatient machines); the default is SQLITE_BUSY_TIMEOUT_MS.
@@ -200,5 +202,7 @@ def check_schema(engine: Engine) -> None:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """A session whose work is committed together when the block ends, or not at all."""
+    from sqlalchemy.orm import Session  # not at the top: `queue list` reads without the ORM
+
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session

@@ -4,7 +4,6 @@ publication records and the YouTube quota ledger."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -24,7 +23,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from publisher.store.states import ACTIVE, CorrectionState, PublicationState, Role, State
 from publisher.store.types import UTCDateTime, utcnow
+
+__all__ = ["ACTIVE", "Base", "CaptionTrack", "Correction", "CorrectionState", "Event",
+           "Interview", "Localization", "Publication", "PublicationState", "QuotaUsage", "Role",
+           "RuntimeState", "Speaker", "State", "WebUser"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -40,22 +44,6 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dt.datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
-
-class State(enum.StrEnum):
-    """Where an interview stands. See DESIGN.md, "State of an interview"."""
-
-    QUEUED = "queued"
-    HELD = "held"
-    STAGING = "staging"          # upload running; session URI saved
-    STAGED = "staged"            # private on YouTube with publishAt, decorated
-    RELEASED = "released"        # confirmed public
-    PUBLISHED = "published"      # every cross-post done
-    NEEDS_ATTENTION = "needs_attention"
-    CANCELLED = "cancelled"
-
-
-# States that still occupy a place in the queue (shown by `queue list` by default).
-ACTIVE = frozenset(set(State) - {State.CANCELLED, State.PUBLISHED})
 
 _state_values = ", ".join(f"'{s.value}'" for s in State)
 
@@ -202,18 +190,6 @@ class Event(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class PublicationState(enum.StrEnum):
-    """Where one side effect stands. See DESIGN.md: intent → act → record."""
-
-    PENDING = "pending"
-    IN_FLIGHT = "in_flight"            # the handle is saved; the request may have been sent
-    DONE = "done"                      # remote id and URL recorded
-    UNKNOWN = "unknown"                # sent, outcome not known: reconcile before retrying
-    FAILED = "failed"                  # failed for now; retried at next_attempt_at
-    NEEDS_ATTENTION = "needs_attention"
-    SKIPPED = "skipped"                # an organizer chose to skip it
-
-
 _pub_state_values = ", ".join(f"'{s.value}'" for s in PublicationState)
 
 
@@ -234,32 +210,21 @@ class Publication(Base):
     platform: Mapped[str] = mapped_column(String(20))
     step: Mapped[str] = mapped_column(String(40), default="post")
     account: Mapped[str] = mapped_column(String(100), default="")
-    state: Mapped[str] = mapped_column(String(20), default=PublicationState.PENDING.value)
+    state: Mapped[str] = mapped_column(String(20), default=PublicationState.PENDING.value,
+                                       index=True)
     handle: Mapped[str | None] = mapped_column(Text)      # session URI, idempotency key, rkey
     remote_id: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int | None] = mapped_column(BigInteger)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                     onupdate=utcnow)
 
     interview: Mapped[Interview] = relationship(back_populates="publications")
-
-
-class CorrectionState(enum.StrEnum):
-    """Where a correction of what is already on YouTube stands (intent → act → record).
-    See publisher/lifecycle.py's CORRECTION_ALLOWED and docs/architecture.md."""
-
-    PENDING = "pending"                # recorded by an edit; the next tick or `sync` applies it
-    IN_FLIGHT = "in_flight"            # what will be sent is saved; videos.update may be sent
-    DONE = "done"                      # YouTube holds the corrected values
-    WAITING = "waiting"                # quota or a passing failure: tried again at next_attempt_at
-    CONFLICT = "conflict"              # a field was changed in YouTube Studio: waits for people
-    NEEDS_ATTENTION = "needs_attention"  # YouTube refused it for good: the reason says the fix
 
 
 _correction_state_values = ", ".join(f"'{s.value}'" for s in CorrectionState)
@@ -318,13 +283,6 @@ class RuntimeState(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class Role(enum.StrEnum):
-    """What a console account may do: an organizer changes the queue, a viewer only sees."""
-
-    ORGANIZER = "organizer"
-    VIEWER = "viewer"
 
 
 _role_values = ", ".join(f"'{r.value}'" for r in Role)
