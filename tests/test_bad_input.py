@@ -540,6 +540,10 @@ import av, jinja2.sandbox, langcodes, sqlalchemy.dialects.sqlite, yaml
 import publisher.cli, publisher.config, publisher.media, publisher.queue
 import publisher.schedules, publisher.store.db, publisher.store.migrate
 import publisher.text.youtube_text
+# The CLI imports a command's module (and what it needs) when the command runs: load them
+# all now, while the interpreter's own files can still be read.
+import publisher.cli.hints, publisher.cli.logs, publisher.cli.output, publisher.cli.queue_cmds
+import publisher.store.models, shlex
 langcodes.tag_is_valid("it")
 os.setgroups([])
 os.setgid(gid)
