@@ -252,13 +252,15 @@ def test_markup_in_titles_speakers_roles_and_reasons_is_shown_as_text(
     _sql(console.home, "UPDATE interviews SET state = 'needs_attention', "
                        f"attention_reason = '{MARKUP}' WHERE id = 2")
     anna = console.logged_in("anna")
-    pages = [anna.get("/queue"), anna.get("/needs-you"), anna.get("/queue/1/remove")]
+    pages = [anna.get("/queue"), anna.get("/needs-you"), anna.get("/queue/1/remove"),
+             anna.get("/interviews/1")]
     for page in pages:
         assert page.status_code == 200
         assert "<script>" not in page.text and "<img src=x" not in page.text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in pages[0].text
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages[0].text
     assert "&lt;script&gt;" in pages[1].text and "&lt;script&gt;" in pages[2].text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages[3].text
     done = anna.post("/queue/1/hold")
     assert "<script>" not in anna.follow(done).text
 

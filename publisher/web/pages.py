@@ -14,7 +14,13 @@ from starlette.responses import HTMLResponse
 
 from publisher.web import context
 from publisher.web.i18n import LOCALE_NAMES, LOCALES, format_day, format_moment, translations
-from publisher.web.labels import FILTER_LABELS, ROLE_LABELS, STATE_LABELS
+from publisher.web.labels import (
+    EVENT_LABELS,
+    FILTER_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    UNIT_LABELS,
+)
 
 
 def make_environment(locale: str) -> Environment:
@@ -71,6 +77,8 @@ class Pages:
             "state_label": lambda value: _label(gettext, STATE_LABELS, value),
             "role_label": lambda value: _label(gettext, ROLE_LABELS, value),
             "filter_label": lambda value: _label(gettext, FILTER_LABELS, value),
+            "event_label": lambda value: _label(gettext, EVENT_LABELS, value),
+            "unit_label": lambda value: _label(gettext, UNIT_LABELS, value),
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         }
         html = self.environments[locale].get_template(template).render(**common, **values)

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from publisher.web.routes import account, health, needs_you, queue
+    from publisher.web.routes import account, health, interview, needs_you, queue
 
-    return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *needs_you.ROUTES]
+    return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *interview.ROUTES,
+            *needs_you.ROUTES]
