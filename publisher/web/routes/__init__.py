@@ -6,7 +6,7 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from publisher.web.routes import account, health, interview, needs_you, queue
+    from publisher.web.routes import account, health, interview, needs_you, published, queue
 
     return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *interview.ROUTES,
-            *needs_you.ROUTES]
+            *needs_you.ROUTES, *published.ROUTES]
