@@ -6,7 +6,15 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from publisher.web.routes import account, health, interview, needs_you, published, queue
+    from publisher.web.routes import (
+        account,
+        calendar,
+        health,
+        interview,
+        needs_you,
+        published,
+        queue,
+    )
 
     return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *interview.ROUTES,
-            *needs_you.ROUTES, *published.ROUTES]
+            *needs_you.ROUTES, *published.ROUTES, *calendar.ROUTES]
