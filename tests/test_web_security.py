@@ -114,6 +114,30 @@ def test_every_post_refuses_a_missing_or_wrong_csrf_token(console: Console) -> N
     assert anna.get("/queue").status_code == 200  # still logged in: it was the form
 
 
+def test_every_post_refuses_a_multipart_form_without_its_token_first(console: Console) -> None:
+    """Forms with files: the token must come first (a file before it, a wrong one, or none
+    in the body's first 64 KiB is refused), and nothing is kept of a refused upload."""
+    anna = console.logged_in("anna")
+    token = anna.token()
+    before = console.home.snapshot()
+    video = ("clip.mp4", b"\0" * 1024)
+    for path in console.post_routes():
+        cases = {
+            "wrong token": ({"csrftoken": "forged", "title": "x"}, {"video_file": video}),
+            "file first": ({}, {"video_file": video, "csrftoken": (None, token)}),
+            "no token, a long field": ({"title": "x" * 70_000}, {"video_file": video}),
+        }
+        for name, (data, files) in cases.items():
+            response = anna.client.post(path, data=data, files=files)
+            assert response.status_code == 403, (path, name)
+    assert console.home.snapshot() == before
+    assert not (console.home.path / "media").exists()
+    # The same form with its token first goes through (refused later, for its content).
+    ok = anna.client.post("/interviews/new", data={"csrftoken": token, "title": "x"},
+                          files={"video_file": video})
+    assert ok.status_code == 422
+
+
 # ---- viewers ------------------------------------------------------------------------------
 
 def test_a_viewer_sees_everything_and_changes_nothing(console: Console) -> None:

@@ -11,10 +11,12 @@ def all_routes() -> list[BaseRoute]:
         calendar,
         health,
         interview,
+        interview_form,
         needs_you,
         published,
         queue,
     )
 
-    return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *interview.ROUTES,
+    return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *interview_form.ROUTES,
+            *interview.ROUTES,
             *needs_you.ROUTES, *published.ROUTES, *calendar.ROUTES]
