@@ -289,6 +289,33 @@ def test_markup_in_titles_speakers_roles_and_reasons_is_shown_as_text(
     assert "<script>" not in anna.follow(done).text
 
 
+def test_every_page_shows_markup_as_text(console: Console) -> None:
+    """Every page of the console (new ones too: the routes are read from the app), with an
+    interview whose title, speaker, role and reason carry markup, and that went out."""
+    import datetime as dt
+
+    from tests.helpers.went_out import went_out
+
+    went_out(console.home, 2, "vid2", dt.datetime(2026, 12, 8, 17, tzinfo=dt.UTC),
+             {"mastodon": ("https://mastodon.example/@s/1", dt.datetime(2026, 12, 8, 17, 5,
+                                                                       tzinfo=dt.UTC))})
+    for interview_id in (1, 2):
+        _sql(console.home, f"UPDATE interviews SET title = '{MARKUP}' WHERE id = {interview_id}")
+        _sql(console.home, "UPDATE speakers SET name = '<img src=x onerror=alert(1)>', "
+                           f"role = '{MARKUP}' WHERE interview_id = {interview_id}")
+    anna = console.logged_in("anna")
+    pages = 0
+    for path in console.get_routes():
+        response = anna.get(path)
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            continue
+        pages += 1
+        assert "<script>" not in response.text and "<img src=x" not in response.text, path
+    assert pages >= 8
+    for path in ("/published", "/interviews/1", "/interviews/1/edit"):
+        assert "&lt;script&gt;" in anna.get(path).text, path
+
+
 def test_security_headers_on_every_response(console: Console) -> None:
     anna = console.logged_in("anna")
     responses = {
