@@ -116,6 +116,7 @@ def _store(received: Received, media: Path) -> dict[str, Path]:
             stored[name] = target
     except BaseException:
         _discard(stored)
+        received.discard()  # those not moved yet
         raise
     return stored
 
