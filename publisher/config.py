@@ -119,6 +119,18 @@ class Posts:
 
 
 @dataclass(frozen=True)
+class ConsoleFiles:
+    """`[web]`: the console's uploads. Folders are relative to the home."""
+
+    #: An uploaded file larger than this is refused while it streams.
+    max_upload_mib: int = 4096
+    #: The folder whose files the console offers to pick instead of uploading.
+    inbox: str = "inbox"
+    #: Where uploads are written.
+    media: str = "media"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     campaign: Campaign
@@ -129,6 +141,7 @@ class Config:
     platforms: dict[str, PlatformSettings] = field(default_factory=dict)
     # [notifications] on_release: a message for every release (the rest always go out).
     notify_on_release: bool = False
+    web: ConsoleFiles = field(default_factory=ConsoleFiles)
 
     def api_root(self, platform: str) -> str | None:
         """The platform's API root from publisher.toml (its environment variable wins over
@@ -156,7 +169,7 @@ def load_config(path: Path) -> Config:
     """Load and validate publisher.toml; every problem names the file and the key."""
     doc = Section(path, load_toml(path))
     platforms = crosspost_platforms()
-    doc.reject_unknown({"campaign", "templates", "youtube", "posts", "notifications",
+    doc.reject_unknown({"campaign", "templates", "youtube", "posts", "notifications", "web",
                         *platforms})
     notifications = doc.table("notifications")
     notifications.reject_unknown({"on_release"})
@@ -172,7 +185,23 @@ def load_config(path: Path) -> Config:
                   templates=_templates(doc.table("templates")),
                   youtube=_youtube(doc.table("youtube")), posts=_posts(posts),
                   platforms=settings,
-                  notify_on_release=notifications.boolean("on_release", False))
+                  notify_on_release=notifications.boolean("on_release", False),
+                  web=_web(doc.table("web")))
+
+
+def _web(sec: Section) -> ConsoleFiles:
+    sec.reject_unknown({"max_upload_mib", "inbox", "media"})
+    d = ConsoleFiles()
+    folders = {}
+    for key, default in (("inbox", d.inbox), ("media", d.media)):
+        value = (sec.text(key, default) or default).strip()
+        if Path(value).is_absolute() or ".." in Path(value).parts or not value:
+            raise sec.error(key, f"expected a folder inside the home (e.g. {default!r}), "
+                                 f"found {value!r}")
+        folders[key] = value
+    return ConsoleFiles(max_upload_mib=_int(sec, "max_upload_mib", d.max_upload_mib, 1,
+                                           256 * 1024),
+                       inbox=folders["inbox"], media=folders["media"])
 
 
 def _adapter_choices(platform: str) -> dict[str, tuple[str, ...]]:

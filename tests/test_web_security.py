@@ -114,6 +114,30 @@ def test_every_post_refuses_a_missing_or_wrong_csrf_token(console: Console) -> N
     assert anna.get("/queue").status_code == 200  # still logged in: it was the form
 
 
+def test_every_post_refuses_a_multipart_form_without_its_token_first(console: Console) -> None:
+    """Forms with files: the token must come first (a file before it, a wrong one, or none
+    in the body's first 64 KiB is refused), and nothing is kept of a refused upload."""
+    anna = console.logged_in("anna")
+    token = anna.token()
+    before = console.home.snapshot()
+    video = ("clip.mp4", b"\0" * 1024)
+    for path in console.post_routes():
+        cases = {
+            "wrong token": ({"csrftoken": "forged", "title": "x"}, {"video_file": video}),
+            "file first": ({}, {"video_file": video, "csrftoken": (None, token)}),
+            "no token, a long field": ({"title": "x" * 70_000}, {"video_file": video}),
+        }
+        for name, (data, files) in cases.items():
+            response = anna.client.post(path, data=data, files=files)
+            assert response.status_code == 403, (path, name)
+    assert console.home.snapshot() == before
+    assert not (console.home.path / "media").exists()
+    # The same form with its token first goes through (refused later, for its content).
+    ok = anna.client.post("/interviews/new", data={"csrftoken": token, "title": "x"},
+                          files={"video_file": video})
+    assert ok.status_code == 422
+
+
 # ---- viewers ------------------------------------------------------------------------------
 
 def test_a_viewer_sees_everything_and_changes_nothing(console: Console) -> None:
@@ -252,15 +276,44 @@ def test_markup_in_titles_speakers_roles_and_reasons_is_shown_as_text(
     _sql(console.home, "UPDATE interviews SET state = 'needs_attention', "
                        f"attention_reason = '{MARKUP}' WHERE id = 2")
     anna = console.logged_in("anna")
-    pages = [anna.get("/queue"), anna.get("/needs-you"), anna.get("/queue/1/remove")]
+    pages = [anna.get("/queue"), anna.get("/needs-you"), anna.get("/queue/1/remove"),
+             anna.get("/interviews/1")]
     for page in pages:
         assert page.status_code == 200
         assert "<script>" not in page.text and "<img src=x" not in page.text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in pages[0].text
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages[0].text
     assert "&lt;script&gt;" in pages[1].text and "&lt;script&gt;" in pages[2].text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages[3].text
     done = anna.post("/queue/1/hold")
     assert "<script>" not in anna.follow(done).text
+
+
+def test_every_page_shows_markup_as_text(console: Console) -> None:
+    """Every page of the console (new ones too: the routes are read from the app), with an
+    interview whose title, speaker, role and reason carry markup, and that went out."""
+    import datetime as dt
+
+    from tests.helpers.went_out import went_out
+
+    went_out(console.home, 2, "vid2", dt.datetime(2026, 12, 8, 17, tzinfo=dt.UTC),
+             {"mastodon": ("https://mastodon.example/@s/1", dt.datetime(2026, 12, 8, 17, 5,
+                                                                       tzinfo=dt.UTC))})
+    for interview_id in (1, 2):
+        _sql(console.home, f"UPDATE interviews SET title = '{MARKUP}' WHERE id = {interview_id}")
+        _sql(console.home, "UPDATE speakers SET name = '<img src=x onerror=alert(1)>', "
+                           f"role = '{MARKUP}' WHERE interview_id = {interview_id}")
+    anna = console.logged_in("anna")
+    pages = 0
+    for path in console.get_routes():
+        response = anna.get(path)
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            continue
+        pages += 1
+        assert "<script>" not in response.text and "<img src=x" not in response.text, path
+    assert pages >= 8
+    for path in ("/published", "/interviews/1", "/interviews/1/edit"):
+        assert "&lt;script&gt;" in anna.get(path).text, path
 
 
 def test_security_headers_on_every_response(console: Console) -> None:

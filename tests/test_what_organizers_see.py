@@ -10,12 +10,9 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
-from publisher.lifecycle import EventKind, Step
-from publisher.store.db import make_engine
-from publisher.store.models import Event, Publication, PublicationState
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.went_out import went_out
 
 ROME_WINTER = dt.timezone(dt.timedelta(hours=1))
 
@@ -91,27 +88,6 @@ def test_journal_instants_are_shown_in_the_campaigns_zone() -> None:
 
 # --- what went out ----------------------------------------------------------------------------
 
-def _went_out(home: HomeFixture, interview_id: int, video_id: str, at: dt.datetime,
-              posts: dict[str, tuple[str, dt.datetime]]) -> None:
-    """Record, as the pipeline does, a video made public at `at` and posts done."""
-    engine = make_engine(home.db_url)
-    done = PublicationState.DONE.value
-    with Session(engine) as s, s.begin():
-        s.add(Publication(interview_id=interview_id, platform="youtube", step=Step.VIDEO.value,
-                          state=done, remote_id=video_id,
-                          url=f"https://www.youtube.com/watch?v={video_id}"))
-        s.add(Publication(interview_id=interview_id, platform="youtube",
-                          step=Step.RELEASE.value, state=done, remote_id=video_id))
-        s.add(Event(interview_id=interview_id, kind=EventKind.RELEASED.value, actor="daemon",
-                    at=at, detail={"video_id": video_id}))
-        for platform, (url, when) in posts.items():
-            s.add(Publication(interview_id=interview_id, platform=platform,
-                              step=Step.POST.value, state=done, remote_id=url[-4:], url=url))
-            s.add(Event(interview_id=interview_id, kind=EventKind.POSTED.value, actor="daemon",
-                        at=when, detail={"platform": platform, "url": url}))
-    engine.dispose()
-
-
 DEC_8 = dt.datetime(2026, 12, 8, 17, 0, tzinfo=dt.UTC)
 JAN_12 = dt.datetime(2027, 1, 12, 17, 0, tzinfo=dt.UTC)
 
@@ -120,9 +96,9 @@ JAN_12 = dt.datetime(2027, 1, 12, 17, 0, tzinfo=dt.UTC)
 def two_out(sqlite_home: HomeFixture, media: Media) -> HomeFixture:
     _queue(sqlite_home, media, title="Maria Rossi")
     _queue(sqlite_home, media, title="Luca Bianchi")
-    _went_out(sqlite_home, 1, "vid1", DEC_8, {
+    went_out(sqlite_home, 1, "vid1", DEC_8, {
         "mastodon": ("https://mastodon.example/@s/1001", DEC_8 + dt.timedelta(minutes=5))})
-    _went_out(sqlite_home, 2, "vid2", JAN_12, {
+    went_out(sqlite_home, 2, "vid2", JAN_12, {
         "mastodon": ("https://mastodon.example/@s/1002", JAN_12 + dt.timedelta(minutes=5)),
         "bluesky": ("https://bsky.app/profile/s/post/2", JAN_12 + dt.timedelta(minutes=6))})
     return sqlite_home

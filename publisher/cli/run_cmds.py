@@ -96,18 +96,46 @@ def run_due_cmd(app: App, at: str | None, as_json: bool, sandbox: bool) -> None:
               metavar="SECONDS",
               help="Wake at least this often to see interviews queued meanwhile.")
 @click.option("--sandbox", is_flag=True, help=SANDBOX_HELP)
+@click.option("--web", is_flag=True,
+              help="Serve the console in the browser too, in this process (as `publisher "
+                   "web` does; its accounts: `publisher web user add`).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="With --web: the address the console listens on (see `publisher web "
+                   "--help`).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
+              help="With --web: the port the console listens on.")
 @click.pass_obj
-def run_cmd(app: App, max_sleep: int, sandbox: bool) -> None:
+def run_cmd(app: App, max_sleep: int, sandbox: bool, web: bool, host: str, port: int
+            ) -> None:
     """Run the daemon in the foreground: keep the cadence until stopped (SIGTERM/Ctrl-C).
 
     It wakes for each upload start, slot and retry, and calls the same logic as
     `publisher run-due`. Stopping lets an upload save its place; the next start resumes it.
-    One daemon per home: a second one refuses, naming the first (exit status 4).
+    One daemon per home: a second one refuses, naming the first (exit status 4). With
+    --web the console runs in the same process and stops with it.
     """
     from publisher.cli.logs import setup_logging
     from publisher.daemon import Daemon
 
+    if web and sandbox:
+        raise click.UsageError("--web shows the real queue: rehearse without it")
     setup_logging(app)
     with runtime_for(app, "daemon", sandbox, None) as rt:
-        Daemon(rt, max_sleep=dt.timedelta(seconds=max_sleep),
-               describe=lambda r: describe_next(app, r)).run()
+        daemon = Daemon(rt, max_sleep=dt.timedelta(seconds=max_sleep),
+                        describe=lambda r: describe_next(app, r))
+        if not web:
+            daemon.run()
+            return
+        from publisher.web.serve import is_loopback, start_in_thread
+
+        if not is_loopback(host):
+            click.secho(f"warning: listening on {host}: the console answers other machines "
+                        "in plain HTTP; put it behind a reverse proxy with TLS (see the "
+                        "README).", err=True, fg="yellow")
+        click.echo(f"The console is at http://{host if ':' not in host else f'[{host}]'}:"
+                   f"{port}/ (Ctrl-C stops it and the daemon).", err=True)
+        console = start_in_thread(app, host=host, port=port)
+        try:
+            daemon.run()
+        finally:
+            console.stop()

@@ -53,6 +53,31 @@ def check_month(raw: str) -> str:
     return raw.strip()
 
 
+def as_csv(rows: list[Published], zone: Zone) -> str:
+    """`publisher published --csv`'s text: a header row of CSV_COLUMNS, then one row each; a
+    cell a spreadsheet could run as a formula (= + - @ first) gets a leading apostrophe."""
+    import csv
+    import io
+
+    from publisher.season_import import quote_formula
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        data = row.as_json(zone)
+        writer.writerow([quote_formula("" if data[c] is None else str(data[c]))
+                         for c in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def platform_names() -> tuple[str, ...]:
+    """Every platform something can go out on (the filter's choices)."""
+    from publisher.platforms.spec import names
+
+    return names()
+
+
 def published(app: App, *, month: str | None = None, platform: str | None = None
               ) -> list[Published]:
     """Everything that went out, newest first; `month` (YYYY-MM, in the campaign's time

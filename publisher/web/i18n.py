@@ -12,6 +12,7 @@ import datetime as dt
 import io
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 from babel.dates import format_skeleton, format_time, get_datetime_format
 from babel.messages.mofile import write_mo
@@ -88,3 +89,32 @@ def format_moment(at: dt.datetime, zone: dt.tzinfo, locale: str) -> str:
 def format_day(at: dt.datetime, zone: dt.tzinfo, locale: str) -> str:
     """A day in `zone`, as the language writes it: `mar 8 dic 2026`."""
     return format_skeleton("yMMMEd", at.astimezone(zone), locale=locale)
+
+
+def format_clock(at: dt.datetime, zone: dt.tzinfo, locale: str) -> str:
+    """A time of day in `zone`, as the language writes it: `18:00`, `6:00 PM`."""
+    return str(format_time(at.astimezone(zone), "short", locale=locale))
+
+
+def format_month(day: dt.date, locale: str) -> str:
+    """A month and its year: `dicembre 2026`, `December 2026`, `décembre 2026`."""
+    return str(format_skeleton("yMMMM", day, locale=locale))
+
+
+def format_date(day: dt.date, locale: str) -> str:
+    """A calendar day (no time zone to apply): `mar 8 dic 2026`."""
+    return str(format_skeleton("yMMMEd", day, locale=locale))
+
+
+def format_short_date(day: dt.date, locale: str) -> str:
+    """A day of a week's view: `mar 8 dic`, `Tue, Dec 8`."""
+    return str(format_skeleton("MMMEd", day, locale=locale))
+
+
+def weekday_names(locale: str,
+                  width: Literal["abbreviated", "wide"] = "abbreviated") -> list[str]:
+    """Monday to Sunday, as the language names them."""
+    from babel.dates import get_day_names
+
+    names = get_day_names(width, locale=locale)
+    return [str(names[i]) for i in range(7)]

@@ -34,3 +34,46 @@ FILTER_LABELS: dict[str, str] = {
     "all": N_("all"),
     **STATE_LABELS,
 }
+
+#: What each journal entry says happened: publisher/lifecycle.py's EventKind values (the
+#: console does not import the lifecycle; tests/test_web_interview.py checks every kind is here).
+EVENT_LABELS: dict[str, str] = {
+    "queued": N_("queued"),
+    "edited": N_("edited"),
+    "moved": N_("moved"),
+    "held": N_("held"),
+    "unheld": N_("released from hold"),
+    "cancelled": N_("cancelled"),
+    "removed": N_("removed"),
+    "restored": N_("restored"),
+    "retry": N_("retry asked"),
+    "resolved": N_("recorded by hand"),
+    "skipped": N_("platform skipped"),
+    "staging": N_("upload started"),
+    "staged": N_("uploaded, private until its slot"),
+    "released": N_("public on YouTube"),
+    "published": N_("published"),
+    "needs_attention": N_("needs attention"),
+    "slot_missed": N_("slot missed"),
+    "upload_session_started": N_("upload session opened"),
+    "uploaded": N_("video uploaded"),
+    "youtube_retry": N_("YouTube: will try again"),
+    "youtube_waiting": N_("YouTube: waiting"),
+    "youtube_needs_attention": N_("YouTube: needs attention"),
+    "youtube_step": N_("YouTube: a decoration"),
+    "posted": N_("posted"),
+    "post_found": N_("post found after a lost answer"),
+    "post_skipped": N_("post skipped"),
+    "post_retry": N_("post: will try again"),
+    "post_waiting": N_("post: waiting"),
+    "post_needs_attention": N_("post: needs attention"),
+}
+
+#: The units texts are counted in (publisher/platforms/spec.py's TextRule, YouTube's limits).
+UNIT_LABELS: dict[str, str] = {
+    "characters": N_("characters"),
+    "bytes": N_("bytes"),
+    "weighted characters": N_("weighted characters"),
+    "graphemes": N_("graphemes"),
+    "UTF-16 units": N_("UTF-16 units"),
+}

@@ -13,8 +13,24 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from publisher.web import context
-from publisher.web.i18n import LOCALE_NAMES, LOCALES, format_day, format_moment, translations
-from publisher.web.labels import FILTER_LABELS, ROLE_LABELS, STATE_LABELS
+from publisher.web.i18n import (
+    LOCALE_NAMES,
+    LOCALES,
+    format_clock,
+    format_date,
+    format_day,
+    format_moment,
+    format_month,
+    format_short_date,
+    translations,
+)
+from publisher.web.labels import (
+    EVENT_LABELS,
+    FILTER_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    UNIT_LABELS,
+)
 
 
 def make_environment(locale: str) -> Environment:
@@ -68,9 +84,15 @@ class Pages:
             "locale_names": LOCALE_NAMES, "account": context.account(request),
             "csrf_token": context.csrf_token(request), "flashes": context.take_flashes(request),
             "moment": moment, "day": day, "path": path, "zone_name": str(zone),
+            "clock": lambda at: format_clock(at, zone, locale),
+            "date_label": lambda d: format_date(d, locale),
+            "short_date": lambda d: format_short_date(d, locale),
+            "month_label": lambda d: format_month(d, locale),
             "state_label": lambda value: _label(gettext, STATE_LABELS, value),
             "role_label": lambda value: _label(gettext, ROLE_LABELS, value),
             "filter_label": lambda value: _label(gettext, FILTER_LABELS, value),
+            "event_label": lambda value: _label(gettext, EVENT_LABELS, value),
+            "unit_label": lambda value: _label(gettext, UNIT_LABELS, value),
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         }
         html = self.environments[locale].get_template(template).render(**common, **values)

@@ -6,6 +6,17 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from publisher.web.routes import account, health, needs_you, queue
+    from publisher.web.routes import (
+        account,
+        calendar,
+        health,
+        interview,
+        interview_form,
+        needs_you,
+        published,
+        queue,
+    )
 
-    return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *needs_you.ROUTES]
+    return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *interview_form.ROUTES,
+            *interview.ROUTES,
+            *needs_you.ROUTES, *published.ROUTES, *calendar.ROUTES]

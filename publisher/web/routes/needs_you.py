@@ -1,6 +1,8 @@
-"""The Needs-you page (read-only for now): the daemon's health, what goes out next, what is
-in flight, and everything that needs a person with its reason and the command that
-resolves it — `publisher status`'s data (publisher/services/status.py)."""
+"""The Needs-you page: the daemon's health, what goes out next, what is in flight, and
+everything that needs a person with its reason — `publisher status`'s data
+(publisher/services/status.py) — and the buttons that resolve it: retry, skip a platform,
+record a post found by hand (`publisher retry`, `skip`, `resolve`, through
+publisher/services/attention_actions.py)."""
 
 from __future__ import annotations
 
@@ -9,19 +11,39 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from publisher.errors import PublisherError
+from publisher.errors import InputError, PublisherError
+from publisher.services.attention_actions import AttentionAction, apply
 from publisher.services.status import gather_status
 from publisher.web import context
+from publisher.web.labels import N_
+
+#: What each action says when it is done.
+DONE_MESSAGES = {
+    AttentionAction.RETRY: N_("Interview %(id)s will be tried again at once."),
+    AttentionAction.SKIP: N_("Interview %(id)s will not be posted to %(platform)s."),
+    AttentionAction.RESOLVE: N_("Recorded: interview %(id)s is on %(platform)s at %(url)s; "
+                                "it will not be sent again."),
+}
 
 
 def _instant(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
-async def needs_you(request: Request) -> Response:
+def _with_actions(need: dict[str, Any]) -> dict[str, Any]:
+    """Which buttons resolve it: a retry where `publisher retry` is the fix (the whole
+    interview, or one platform's post); skip and record-by-hand for a post."""
+    fix = str(need["fix"])
+    retry = fix.startswith("publisher retry")
+    post = retry and "--platform" in fix
+    return {**need, "retry": retry, "post": post}
+
+
+async def needs_you(request: Request, *, status_code: int = 200,
+                    refusal: str | None = None) -> Response:
     console = context.console(request)
     now = console.settings.clock()
     try:
@@ -41,7 +63,38 @@ async def needs_you(request: Request) -> Response:
         heartbeat=_instant(daemon["last_heartbeat"]),
         next_item=nxt, next_slot=_instant(nxt["slot"]) if nxt else None,
         next_upload=_instant(nxt["upload_at"]) if nxt else None,
-        in_flight=in_flight, needs=status["needs_attention"])
+        in_flight=in_flight, needs=[_with_actions(n) for n in status["needs_attention"]],
+        status_code=status_code, refusal=refusal,
+        can_change=(user := context.account(request)) is not None and user.can_change)
 
 
-ROUTES = [Route("/needs-you", needs_you, methods=["GET"], name="needs_you")]
+async def act(request: Request) -> Response:
+    console = context.console(request)
+    user = context.account(request)
+    assert user is not None  # publisher/web/auth.py lets no one else this far
+    _ = context.translator(request).gettext
+    try:
+        action = AttentionAction(request.path_params["action"])
+    except ValueError:
+        from publisher.web.routes.errors import not_found
+
+        return not_found(request)
+    form = await request.form()
+    platform = str(form.get("platform", "")) or None
+    url = str(form.get("url", ""))
+    interview_id = int(request.path_params["interview_id"])
+    try:
+        await run_in_threadpool(lambda: apply(console.app, action, interview_id,
+                                              f"web:{user.name}", platform=platform, url=url))
+    except InputError as exc:
+        return await needs_you(request, status_code=409, refusal=str(exc))
+    context.flash(request, "done", _(DONE_MESSAGES[action]) % {
+        "id": interview_id, "platform": platform or "youtube", "url": url.strip()})
+    return RedirectResponse(str(request.app.url_path_for("needs_you")), status_code=303)
+
+
+ROUTES = [
+    Route("/needs-you", needs_you, methods=["GET"], name="needs_you"),
+    Route("/needs-you/{interview_id:int}/{action}", act, methods=["POST"],
+          name="attention_action"),
+]

@@ -76,16 +76,23 @@ async def _change(request: Request, action: QueueAction) -> Response:
     form = await request.form()
     shown = _filter(str(form.get("shown", "")) or None)
     interview_id = int(request.path_params["interview_id"])
+    # Another page's form (the calendar's) comes back to that page, refusals included.
+    back = context.local_path(str(form.get("next", "")), "") or None
+    _ = context.translator(request).gettext
     try:
         done: Done = await run_in_threadpool(apply, console.app, action, interview_id,
                                              f"web:{user.name}")
-    except NotFoundError as exc:
-        return await queue_page(request, status_code=404, refusal=str(exc), state=shown)
     except InputError as exc:
-        return await queue_page(request, status_code=409, refusal=str(exc), state=shown)
-    _ = context.translator(request).gettext
+        if back is not None:
+            context.flash(request, "error", _("The change was refused; nothing was changed:")
+                          + " " + str(exc))
+            return RedirectResponse(back, status_code=303)
+        code = 404 if isinstance(exc, NotFoundError) else 409
+        return await queue_page(request, status_code=code, refusal=str(exc), state=shown)
     context.flash(request, "done", _(DONE_MESSAGES[action]) % {
         "id": done.interview_id, "title": done.title, "position": done.position})
+    if back is not None:
+        return RedirectResponse(back, status_code=303)
     target = str(request.app.url_path_for("queue"))
     if shown != "active":
         target += f"?state={shown}"
