@@ -67,6 +67,11 @@ EVENT_LABELS: dict[str, str] = {
     "post_retry": N_("post: will try again"),
     "post_waiting": N_("post: waiting"),
     "post_needs_attention": N_("post: needs attention"),
+    "correction_recorded": N_("correction recorded"),
+    "correction_applied": N_("correction applied on YouTube"),
+    "correction_waiting": N_("correction: waiting"),
+    "correction_conflict": N_("correction: changed in YouTube Studio"),
+    "correction_needs_attention": N_("correction: needs attention"),
 }
 
 #: The units texts are counted in (publisher/platforms/spec.py's TextRule, YouTube's limits).
