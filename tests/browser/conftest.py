@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from publisher.sandbox.youtube import FakeYouTube
 from tests.browser.harness import ConsoleProcess, Page, missing_binaries, start_driver
 from tests.conftest import HomeFixture
 from tests.helpers.web_console import add_user
@@ -50,3 +51,10 @@ def page(driver: WebDriver, console: ConsoleProcess) -> Page:
     driver.get("about:blank")
     driver.get_log("browser")  # the previous test's console lines
     return Page(driver, console.base_url)
+
+
+@pytest.fixture
+def youtube() -> Iterator[FakeYouTube]:
+    """The loopback YouTube, for what needs an upload."""
+    with FakeYouTube() as fake:
+        yield fake
