@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver import Chrome
 
 from publisher.sandbox.youtube import FakeYouTube
 from tests.browser.harness import ConsoleProcess, Page, missing_binaries, start_driver
@@ -18,7 +18,7 @@ from tests.helpers.web_console import add_user
 
 
 @pytest.fixture(scope="session")
-def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chrome]:
     missing = missing_binaries()
     if missing:
         why = (f"{' and '.join(missing)} not installed "
@@ -45,7 +45,7 @@ def console(sqlite_home: HomeFixture, tmp_path: Path) -> Iterator[ConsoleProcess
 
 
 @pytest.fixture
-def page(driver: WebDriver, console: ConsoleProcess) -> Page:
+def page(driver: Chrome, console: ConsoleProcess) -> Page:
     """The browser, its cookies cleared, on the console."""
     driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
     driver.get("about:blank")

@@ -29,11 +29,11 @@ from typing import Any
 
 from PIL import Image
 from selenium import webdriver
+from selenium.webdriver import Chrome
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -60,7 +60,7 @@ def missing_binaries() -> list[str]:
     return [name for name in ("chromium", "chromedriver") if shutil.which(name) is None]
 
 
-def start_driver(user_data_dir: Path) -> WebDriver:
+def start_driver(user_data_dir: Path) -> Chrome:
     """Headless chromium with a fresh profile, English as the browser's language."""
     chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
     assert chromium and chromedriver, "chromium and chromedriver must be installed"
@@ -180,7 +180,7 @@ axe.run(document, {resultTypes: ['violations']})
 class Page:
     """One browser on one console. Every navigation through it ends with `audit()`."""
 
-    def __init__(self, driver: WebDriver, base_url: str) -> None:
+    def __init__(self, driver: Chrome, base_url: str) -> None:
         self.driver = driver
         self.base_url = base_url
         self.audits: list[Audit] = []
@@ -240,7 +240,7 @@ class Page:
 
     def queue_ids(self) -> list[int]:
         """The interviews in the Queue page's table, in the order shown."""
-        return [int(row.get_attribute("id").removeprefix("interview-"))
+        return [int(str(row.get_attribute("id")).removeprefix("interview-"))
                 for row in self.driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")]
 
     def queue_row(self, interview_id: int) -> WebElement:

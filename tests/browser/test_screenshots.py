@@ -18,7 +18,10 @@ from tests.browser.scenes import SEASON, make_it_need_attention, queue_interview
 from tests.conftest import HomeFixture, Media
 from tests.helpers.web_console import PASSWORD
 
-pytestmark = pytest.mark.browser
+README = Path(__file__).resolve().parents[2] / "README.md"
+SHOTS = README.parent / "docs" / "screenshots"
+COMMAND = ("PUBLISHER_SCREENSHOTS=docs/screenshots .venv/bin/python -m pytest tests/browser "
+           "-k screenshots")
 
 
 @pytest.fixture
@@ -31,6 +34,7 @@ def media() -> Iterator[Media]:
         shutil.rmtree(folder)
 
 
+@pytest.mark.browser
 def test_screenshots_of_the_main_pages(page: Page, sqlite_home: HomeFixture, media: Media,
                                        youtube: FakeYouTube, tmp_path: Path) -> None:
     folder = Path(os.environ.get("PUBLISHER_SCREENSHOTS") or tmp_path / "screenshots")
@@ -52,3 +56,11 @@ def test_screenshots_of_the_main_pages(page: Page, sqlite_home: HomeFixture, med
 
     for shot in shots:
         assert png_size(shot) == WINDOW, shot
+
+
+def test_the_readme_shows_the_queue_and_the_command_that_takes_the_pictures_again() -> None:
+    readme = README.read_text(encoding="utf-8")
+    assert "](docs/screenshots/queue.png)" in readme
+    assert COMMAND in readme
+    for name in ("login.png", "queue.png", "needs-you.png"):
+        assert png_size(SHOTS / name) == WINDOW, name
