@@ -10,6 +10,7 @@ error in the browser's console (a blocked inline script would show there).
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import shutil
@@ -21,6 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,7 +50,7 @@ CHROMIUM_FLAGS = (
 #: The viewport, so the screenshots' size: small enough to keep in the repository.
 WINDOW = (1280, 800)
 AXE_SCRIPT = Path(axe_module.__file__).parent / "axe-core" / "axe.min.js"
-#: The axe-core impacts that fail a test; "minor" and "moderate" ones are only reported.
+#: The axe-core impacts that fail a test; "minor" and "moderate" ones are pytest warnings.
 FAILING_IMPACTS = frozenset({"serious", "critical"})
 #: What an organizer can reach with Tab: links, buttons, form fields.
 INTERACTIVE = ('a[href], button, input:not([type="hidden"]), select, textarea, '
@@ -169,6 +171,11 @@ return Array.from(document.querySelectorAll('{INTERACTIVE}'))
   .filter(el => !el.disabled && el.getClientRects().length > 0);
 """
 
+@functools.cache
+def _axe_script() -> str:
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
 _RUN_AXE = """
 const done = arguments[arguments.length - 1];
 axe.run(document, {resultTypes: ['violations']})
@@ -183,7 +190,6 @@ class Page:
     def __init__(self, driver: Chrome, base_url: str) -> None:
         self.driver = driver
         self.base_url = base_url
-        self.audits: list[Audit] = []
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -252,7 +258,7 @@ class Page:
         return self.driver.switch_to.active_element
 
     def tab_to(self, target: WebElement, limit: int = 200) -> int:
-        """Press Tab from the top of the page until `target` has the focus; the presses."""
+        """Press Tab until `target` has the focus (round the page if need be); the presses."""
         self.driver.execute_script("if (document.activeElement) document.activeElement.blur();"
                                    "window.scrollTo(0, 0);")
         for presses in range(1, limit + 1):
@@ -311,12 +317,15 @@ class Page:
         found = Audit(self.path)
         had_focus = self.focused()
         found.console_errors = self._console_errors()
-        self.driver.execute_script(AXE_SCRIPT.read_text(encoding="utf-8"))
+        self.driver.execute_script(_axe_script())
         found.violations = self.driver.execute_async_script(_RUN_AXE)
         found.unlabelled = self.driver.execute_script(_UNLABELLED_FIELDS)
         found.unreachable = self._unreachable()
         self.driver.execute_script("arguments[0].focus()", had_focus)  # as the page left it
-        self.audits.append(found)
+        for v in found.violations:
+            if v["impact"] not in FAILING_IMPACTS:
+                warnings.warn(f"{found.url}: axe {v['impact']}: {v['id']} ({v['help']})",
+                              stacklevel=2)
         failures = found.failures()
         assert not failures, f"{found.url}:\n" + "\n".join(failures)
         return found
