@@ -74,7 +74,7 @@ def show(console: Console, interview_id: int) -> dict[str, Any]:
 
 
 def field_errors(page: str, name: str) -> list[str]:
-    found = re.search(rf'<ul class="field-error" id="error-{name}" role="alert">(.*?)</ul>',
+    found = re.search(rf'<div role="alert"><ul class="field-error" id="error-{name}">(.*?)</ul>',
                       page, re.S)
     return re.findall(r"<li>(.*?)</li>", found.group(1), re.S) if found else []
 

@@ -277,6 +277,20 @@ class Page:
         with self.navigating():
             self.press(key)
 
+    def type_into(self, field: WebElement, text: str) -> None:
+        """Tab to a text field, and type `text` over what it holds."""
+        self.tab_to(field)
+        ActionChains(self.driver).key_down(Keys.CONTROL).send_keys("a").key_up(
+            Keys.CONTROL).send_keys(Keys.DELETE).perform()
+        self.press(text)
+
+    def attach(self, file_input: WebElement, path: Path) -> None:
+        """Choose a file in a file field, as its dialog would (WebDriver types the path
+        into the field: no dialog opens in a headless browser); the field must be
+        reachable with Tab."""
+        self.tab_to(file_input)
+        file_input.send_keys(str(path))
+
     def choose(self, select: WebElement, visible_text: str) -> None:
         """Pick an option of a drop-down with the keyboard: Tab to it, then the arrow
         keys until the option is selected."""
