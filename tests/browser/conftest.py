@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from selenium.webdriver import Chrome
 
+from publisher.sandbox.mastodon import FakeMastodon
+from publisher.sandbox.telegram import FakeTelegram
 from publisher.sandbox.youtube import FakeYouTube
 from tests.browser.harness import ConsoleProcess, Page, missing_binaries, start_driver
 from tests.conftest import HomeFixture
@@ -57,4 +59,18 @@ def page(driver: Chrome, console: ConsoleProcess) -> Page:
 def youtube() -> Iterator[FakeYouTube]:
     """The loopback YouTube, for what needs an upload."""
     with FakeYouTube() as fake:
+        yield fake
+
+
+@pytest.fixture
+def mastodon() -> Iterator[FakeMastodon]:
+    """The loopback Mastodon, for what is posted."""
+    with FakeMastodon() as fake:
+        yield fake
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    """The loopback Telegram, for what is posted."""
+    with FakeTelegram() as fake:
         yield fake
