@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from publisher.sandbox.youtube import FakeYouTube
+from publisher.web.i18n import format_month
 from tests.browser.harness import WINDOW, Page, png_size
-from tests.browser.scenes import SEASON, make_it_need_attention, queue_interview
+from tests.browser.scenes import SEASON, make_it_need_attention, queue_interview, slot_of
 from tests.conftest import HomeFixture, Media
 from tests.helpers.web_console import PASSWORD
 
@@ -50,6 +51,16 @@ def test_screenshots_of_the_main_pages(page: Page, sqlite_home: HomeFixture, med
     page.log_in("anna", PASSWORD)
     assert page.h1() == "Queue" and len(page.queue_ids()) == len(SEASON)
     shots.append(page.screenshot(folder / "queue.png"))
+    page.activate(page.button("Calendar"))
+    first = slot_of(sqlite_home, 1)
+    if page.by_id("period-heading").text != format_month(first.date(), "en"):
+        page.activate(page.button("Next month"))  # the season starts next month
+    title = SEASON[0][0]
+    assert f"1 {title}" in page.text()
+    shots.append(page.screenshot(folder / "calendar.png"))
+    page.activate(page.button(f"1 {title}"))
+    assert page.h1() == f"1 {title}"
+    shots.append(page.screenshot(folder / "interview.png"))
     page.activate(page.button("Needs you"))
     assert "changed since it was queued" in page.text()
     shots.append(page.screenshot(folder / "needs-you.png"))
@@ -58,9 +69,11 @@ def test_screenshots_of_the_main_pages(page: Page, sqlite_home: HomeFixture, med
         assert png_size(shot) == WINDOW, shot
 
 
-def test_the_readme_shows_the_queue_and_the_command_that_takes_the_pictures_again() -> None:
+def test_the_readme_shows_the_calendar_and_the_queue_and_the_command_that_takes_them_again(
+        ) -> None:
     readme = README.read_text(encoding="utf-8")
+    assert "](docs/screenshots/calendar.png)" in readme
     assert "](docs/screenshots/queue.png)" in readme
     assert COMMAND in readme
-    for name in ("login.png", "queue.png", "needs-you.png"):
+    for name in ("login.png", "queue.png", "calendar.png", "interview.png", "needs-you.png"):
         assert png_size(SHOTS / name) == WINDOW, name
