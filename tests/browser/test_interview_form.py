@@ -100,3 +100,27 @@ def test_a_file_that_is_not_a_video_is_refused_next_to_the_video_field(
     assert problems_at(form, "title") == [] and problems_at(form, "speakers") == []
     assert media_files(sqlite_home) == []
     assert sqlite_home.snapshot() == before
+
+
+@SLOW
+@pytest.mark.xfail(strict=True, reason="publisher/web/static/upload.js sets its submit handler "
+                   "once: the form it puts in place after a refusal is sent the plain way, "
+                   "without the progress bar")
+def test_the_try_after_a_refusal_is_uploaded_with_the_progress_bar_too(
+        form: Page, media: Media) -> None:
+    video = media.video()
+    form.attach(form.by_id("video-file"), video)
+    form.type_into(form.by_id("title"), LONG_TITLE)
+    form.type_into(form.by_id("speaker-name-1"), "Maria Rossi")
+    form.driver.execute_script("window.sentByScript = true")  # gone if the page is reloaded
+    form.activate(form.button("Add to the queue"))
+    assert form.driver.execute_script("return window.sentByScript === true"), \
+        "the first try was not sent by upload.js"
+    assert problems_at(form, "title")
+
+    form.attach(form.by_id("video-file"), video)
+    form.type_into(form.by_id("title"), "Maria Rossi nel suo studio")
+    form.activate(form.button("Add to the queue"))
+    assert form.path == "/interviews/1"
+    assert form.driver.execute_script("return window.sentByScript === true"), \
+        "the second try was sent as a plain form"
