@@ -103,9 +103,6 @@ def test_a_file_that_is_not_a_video_is_refused_next_to_the_video_field(
 
 
 @SLOW
-@pytest.mark.xfail(strict=True, reason="publisher/web/static/upload.js sets its submit handler "
-                   "once: the form it puts in place after a refusal is sent the plain way, "
-                   "without the progress bar")
 def test_the_try_after_a_refusal_is_uploaded_with_the_progress_bar_too(
         form: Page, media: Media) -> None:
     video = media.video()

@@ -2,6 +2,7 @@
 // (or without XMLHttpRequest) the form is sent as a plain form: it works the same.
 (function () {
   "use strict";
+  function attach() {
   document.querySelectorAll("form[data-upload-progress]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       var files = Array.prototype.some.call(
@@ -28,6 +29,7 @@
         document.replaceChild(document.adoptNode(page.documentElement),
                               document.documentElement);
         window.scrollTo(0, 0);
+        attach();  // a page put in place this way runs no script: its form needs us again
       });
       request.addEventListener("error", function () {
         if (box) { box.hidden = true; }
@@ -38,4 +40,6 @@
       request.send(new FormData(form));
     });
   });
+  }
+  attach();
 }());
