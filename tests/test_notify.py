@@ -69,6 +69,7 @@ def test_notify_delivers_and_survives_a_dead_target(receiver: Receiver) -> None:
 def test_needs_attention_is_notified_the_moment_it_happens(sqlite_home: HomeFixture,
                                                            media: Media,
                                                            receiver: Receiver) -> None:
+    english_campaign(sqlite_home)
     with FakeYouTube() as yt:
         connect(sqlite_home, yt)
         creds_file = sqlite_home.path / "credentials.json"
@@ -88,7 +89,16 @@ def test_needs_attention_is_notified_the_moment_it_happens(sqlite_home: HomeFixt
     assert "publisher retry 1" in message["message"]
 
 
+def english_campaign(home: HomeFixture) -> None:
+    """Notifications speak the campaign's language (test_notify_language.py): English here."""
+    toml = home.path / "publisher.toml"
+    text = toml.read_text()
+    assert '\nlanguage = "it"\n' in text
+    toml.write_text(text.replace('\nlanguage = "it"\n', '\nlanguage = "en"\n', 1))
+
+
 def with_receiver(home: HomeFixture, receiver: Receiver) -> None:
+    english_campaign(home)
     creds_file = home.path / "credentials.json"
     creds = json.loads(creds_file.read_text())
     creds["notifications"] = {"urls": [receiver.url]}
