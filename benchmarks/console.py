@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from daemon import quiet_home  # noqa: E402  (a sibling benchmark's home builder)
+from daemon import quiet_home  # a sibling benchmark's home builder
 
 Scope = MutableMapping[str, Any]
 ASGI = Callable[[Scope, Any, Any], Awaitable[None]]
