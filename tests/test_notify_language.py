@@ -14,8 +14,8 @@ import pytest
 from publisher.i18n import campaign_locale
 from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.notify_receiver import Receiver
 from tests.helpers.youtube import connect
-from tests.test_notify import Receiver
 
 
 @pytest.fixture
