@@ -147,10 +147,11 @@ def test_only_the_cli_and_the_console_import_the_console() -> None:
 
 
 # What the console may use of the product: the application layer, the queue's and the
-# attention's functions, the errors, and the names of states and roles.
+# attention's functions, the errors, the names of states and roles, and the gettext
+# catalogues it shares with the notifications (publisher/i18n.py).
 CONSOLE_MAY_IMPORT = ("publisher.web", "publisher.app", "publisher.services", "publisher.queue",
                       "publisher.attention", "publisher.errors", "publisher.store.models",
-                      "publisher.store.types")
+                      "publisher.store.types", "publisher.i18n")
 
 
 def test_the_console_calls_only_the_application_layer() -> None:

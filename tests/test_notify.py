@@ -6,9 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -16,32 +14,8 @@ import pytest
 from publisher.notify import notify
 from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, Result, add_args
+from tests.helpers.notify_receiver import Receiver
 from tests.helpers.youtube import connect
-
-
-class Receiver:
-    """An HTTP endpoint for apprise's json:// target, recording what it gets."""
-
-    def __init__(self) -> None:
-        received: list[dict[str, Any]] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                received.append(json.loads(self.rfile.read(length) or b"{}"))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.received = received
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"json://127.0.0.1:{self.server.server_address[1]}/notify"
 
 
 @pytest.fixture
@@ -69,6 +43,7 @@ def test_notify_delivers_and_survives_a_dead_target(receiver: Receiver) -> None:
 def test_needs_attention_is_notified_the_moment_it_happens(sqlite_home: HomeFixture,
                                                            media: Media,
                                                            receiver: Receiver) -> None:
+    english_campaign(sqlite_home)
     with FakeYouTube() as yt:
         connect(sqlite_home, yt)
         creds_file = sqlite_home.path / "credentials.json"
@@ -88,7 +63,16 @@ def test_needs_attention_is_notified_the_moment_it_happens(sqlite_home: HomeFixt
     assert "publisher retry 1" in message["message"]
 
 
+def english_campaign(home: HomeFixture) -> None:
+    """Notifications speak the campaign's language (test_notify_language.py): English here."""
+    toml = home.path / "publisher.toml"
+    text = toml.read_text()
+    assert '\nlanguage = "it"\n' in text
+    toml.write_text(text.replace('\nlanguage = "it"\n', '\nlanguage = "en"\n', 1))
+
+
 def with_receiver(home: HomeFixture, receiver: Receiver) -> None:
+    english_campaign(home)
     creds_file = home.path / "credentials.json"
     creds = json.loads(creds_file.read_text())
     creds["notifications"] = {"urls": [receiver.url]}

@@ -501,3 +501,56 @@ def scan_home(scanner: Scanner, home: Path) -> None:
             continue
         scanner.scan("home file", str(path.relative_to(home)),
                      path.read_bytes().decode("utf-8", errors="replace"))
+
+
+# ---- the console --------------------------------------------------------------------------
+
+def test_no_secret_on_any_console_page(sqlite_home: HomeFixture, media: Media,
+                                       platforms: Platforms, capture: Capture,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page and response of the console — each GET route as an organizer and as a
+    viewer (the Needs-you page with its checks run, which refresh the YouTube token and read
+    credentials.json), every POST route, the YouTube consent's redirect, the CSV — and every
+    log line meanwhile, searched for the secrets credentials.json is full of."""
+    from tests.helpers.web_console import add_user, cheap_hashes, console_for
+
+    home, p = sqlite_home, platforms
+    wire(home, p)
+    cheap_hashes(monkeypatch)
+    for key, value in home.env.items():
+        monkeypatch.setenv(key, value)
+    assert home.run(*add_args(media.video(), "Maria Rossi, ceramista", "--thumbnail",
+                              media.png())).exit_code == 0
+    assert home.run(*add_args(media.video(), "Luca Bianchi")).exit_code == 0
+    add_user(home, "anna")
+    add_user(home, "vera", role="viewer")
+    scanner = Scanner(static_secrets())
+    for console in console_for(home):
+        gets = console.get_routes()
+        assert {"/queue", "/needs-you", "/calendar", "/published", "/interviews/1",
+                "/auth/youtube/callback"} <= set(gets), gets
+        extra = ["/needs-you?checks=run", "/published.csv", "/calendar?view=week",
+                 "/auth/youtube/callback?state=forged&code=x"]
+        for name in ("anna", "vera"):
+            browser = console.logged_in(name)
+            for path in [*gets, *extra]:
+                answer = browser.get(path)
+                scanner.scan("page", f"{name} GET {path} ({answer.status_code})",
+                             answer.text + repr(dict(answer.headers)))
+            for path in console.post_routes():
+                if path in ("/logout", "/login"):
+                    continue
+                answer = browser.post(path, {"platform": "mastodon", "url": "https://x.test/1"})
+                scanner.scan("response", f"{name} POST {path} ({answer.status_code})",
+                             answer.text + repr(dict(answer.headers)))
+        # The consent's way out: Google's address carries the client's id, never its secret.
+        anna = console.logged_in("anna")
+        start = anna.post("/auth/youtube")
+        assert start.status_code == 303 and YT_CLIENT_ID in start.headers["location"]
+        scanner.scan("response", "POST /auth/youtube", repr(dict(start.headers)))
+        # The checks ran for real: the token was refreshed at the fake.
+        assert [r for r in p.yt.requests if r.path == "/token"]
+    for name, text in capture.texts:
+        scanner.scan("log", name, text)
+    assert scanner.scanned["page"] >= 2 * 12 and scanner.scanned["response"] >= 10
+    assert scanner.hits == [], "\n".join(scanner.hits)

@@ -8,7 +8,6 @@ endpoint answered (its error codes, never a token).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import click
 
@@ -52,33 +51,13 @@ def youtube(app: App, port: int, no_browser: bool) -> None:
     import sys
     import webbrowser
 
-    from publisher.errors import ConfigError, InputError
-    from publisher.platforms.errors import AuthError, TransientError
+    from publisher.errors import InputError
     from publisher.platforms.youtube import auth as yt_auth
-    from publisher.platforms.youtube.client import Endpoints
-    from publisher.services.accounts import in_home
+    from publisher.services.youtube_consent import consent_files
 
-    config = app.config  # a home, with a valid publisher.toml
-    creds_file = app.home.credentials_file
-    if not creds_file.exists():
-        raise ConfigError(creds_file, None, "not found: `publisher init` writes one to fill "
-                                            "in (its shape: credentials.example.json)")
-    section = app.credentials.section("youtube")
-    secrets_name = section.get("client_secrets_file")
-    if not secrets_name:
-        raise ConfigError(creds_file, "youtube.client_secrets_file",
-                          "not set: name the JSON file of a \"Desktop app\" OAuth client from "
-                          "Google Cloud Console (relative to the home), e.g. "
-                          "\"client_secret.json\"")
-    token_name = section.get("token_file")
-    if not token_name:
-        raise ConfigError(creds_file, "youtube.token_file",
-                          "not set: name the file the YouTube token is to be saved to "
-                          "(relative to the home), e.g. \"youtube-token.json\"")
-    secrets_file = in_home(app, secrets_name)
-    token_file = in_home(app, token_name)
-    _check_client_file(creds_file, secrets_file)
-    endpoints = Endpoints.resolve(config.youtube.api_root, config.youtube.token_uri)
+    files = consent_files(app)
+    secrets_file, token_file, endpoints = (files.client_secrets_file, files.token_file,
+                                           files.endpoints)
 
     # The flow print()s the address and then waits: make it reach the person at once even
     # when stdout is a pipe (`ssh server publisher auth youtube --no-browser`).
@@ -97,70 +76,19 @@ def youtube(app: App, port: int, no_browser: bool) -> None:
         raise InputError("no web browser was found on this machine: run again with "
                          "--no-browser and open the printed address yourself") from None
     except Exception as exc:
-        from oauthlib.oauth2.rfc6749.errors import (  # type: ignore[import-untyped]
-            InsecureTransportError,
-            OAuth2Error,
-        )
-        from requests.exceptions import RequestException
-
-        if isinstance(exc, InsecureTransportError):
-            raise AuthError(f"the token endpoint {endpoints.token_uri} is not https, which "
-                            "the authorisation flow refuses (for a local test server only, "
-                            "set OAUTHLIB_INSECURE_TRANSPORT=1)", platform="youtube") from None
-        if isinstance(exc, OAuth2Error):
-            what = exc.error + (f": {exc.description}" if exc.description else "")
-            raise AuthError(f"Google did not authorise publisher ({what}): run `publisher "
-                            "auth youtube` again and accept on the consent page",
-                            platform="youtube", reason=exc.error) from None
-        if isinstance(exc, RequestException):
-            raise TransientError(f"cannot reach the token endpoint {endpoints.token_uri}: "
-                                 f"{type(exc).__name__}", platform="youtube") from None
         if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
             raise InputError(f"port {port} is already in use on this machine: choose "
                              "another with --port N") from None
-        raise
-    if not creds.refresh_token:
-        raise AuthError("Google sent no refresh token, so the authorisation would not "
-                        "last: remove publisher's access at "
-                        "https://myaccount.google.com/permissions, then run `publisher auth "
-                        "youtube` again", platform="youtube")
-    token_file.parent.mkdir(parents=True, exist_ok=True)
-    yt_auth.save_credentials(creds, token_file)
+        failure = yt_auth.consent_failure(exc, endpoints)
+        if failure is exc:
+            raise
+        raise failure from None
+    yt_auth.save_authorisation(creds, token_file)
     click.echo(f"YouTube is authorised: the token is saved in {token_file} (mode 0600; it "
                "gives access to the channel, keep it private).")
     click.echo("If the Google Cloud project's OAuth consent screen is in \"Testing\", Google "
                "expires the token after 7 days: publish the app \"In production\" to avoid "
                "it. `publisher auth status` checks the token.")
-
-
-def _check_client_file(creds_file: Path, secrets_file: Path) -> None:
-    """The OAuth client file exists and is a Desktop app client (never echoes its values)."""
-    import json
-
-    from publisher.errors import ConfigError
-
-    if not secrets_file.is_file():
-        raise ConfigError(creds_file, "youtube.client_secrets_file",
-                          f"names {secrets_file}, which does not exist: in Google Cloud "
-                          "Console (APIs & Services > Credentials) create an OAuth client of "
-                          "type \"Desktop app\", download its JSON and save it there")
-    try:
-        doc = json.loads(secrets_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problem = exc.strerror if isinstance(exc, OSError) else type(exc).__name__
-        raise ConfigError(secrets_file, None, f"cannot be read as JSON ({problem}): download "
-                                              "the OAuth client's JSON again") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("installed"), dict):
-        if isinstance(doc, dict) and "web" in doc:
-            raise ConfigError(secrets_file, "web", "this is a \"Web application\" OAuth "
-                              "client: publisher needs one of type \"Desktop app\" (its JSON "
-                              "starts with {\"installed\": …})")
-        raise ConfigError(secrets_file, None, "not an OAuth client file: expected the JSON of "
-                          "a \"Desktop app\" client, with an \"installed\" section")
-    for key in ("client_id", "client_secret"):
-        if not doc["installed"].get(key):
-            raise ConfigError(secrets_file, f"installed.{key}",
-                              "missing: download the OAuth client's JSON again")
 
 
 @auth.command("status")
@@ -208,24 +136,20 @@ def quota(app: App, as_json: bool) -> None:
     Google Cloud project are not counted. The quotas reset at midnight Pacific time, shown
     in the campaign's time zone.
     """
-    from publisher.platforms.youtube.errors import next_quota_reset
-    from publisher.quota import UNITS, UPLOADS, pacific_day, used_today
-
-    now = dt.datetime.now(dt.UTC)
-    with app.transaction() as session:
-        used = used_today(session, now)
-    limits = {UPLOADS: app.config.youtube.daily_uploads, UNITS: app.config.youtube.daily_units}
+    from publisher.quota import UNITS, UPLOADS
+    from publisher.services.quota_today import quota_today
     from publisher.services.times import moment
 
-    reset = next_quota_reset(now)
+    today = quota_today(app, dt.datetime.now(dt.UTC))
+    reset = today.resets_at
     local = reset.astimezone(app.zone)
-    buckets = {b: {"used": used[b], "limit": limits[b], "remaining": max(0, limits[b] - used[b])}
-               for b in (UPLOADS, UNITS)}
+    buckets = {b.name: {"used": b.used, "limit": b.limit, "remaining": b.remaining}
+               for b in today.buckets}
     if as_json:
-        print_json({"day": pacific_day(now).isoformat(), "buckets": buckets,
+        print_json({"day": today.day.isoformat(), "buckets": buckets,
                     "resets_at": reset.isoformat(), "resets_at_local": local.isoformat()})
         return
-    click.echo(f"YouTube quota for {pacific_day(now):%Y-%m-%d} (Pacific time), as counted by "
+    click.echo(f"YouTube quota for {today.day:%Y-%m-%d} (Pacific time), as counted by "
                "publisher:")
     labels = {UPLOADS: "uploads (videos.insert)", UNITS: "units (every other call)"}
     table(["bucket", "used", "limit", "remaining"],

@@ -1,6 +1,6 @@
 """run_due's daily and weekly chores: a pre-release check of what is planned soon, and a
-digest for the organizers. Each runs at most once per day (or week), remembered in
-runtime_state, so run_due stays idempotent."""
+digest for the organizers, in the campaign's language (publisher/i18n.py). Each runs at
+most once per day (or week), remembered in runtime_state, so run_due stays idempotent."""
 
 from __future__ import annotations
 
@@ -44,13 +44,14 @@ def due_chores(rt: Runtime, now: dt.datetime) -> list[Finding]:
         found += [f for f in pre_release_check(rt, now) if f.interview_id not in seen]
         found += doctor
         if found:
-            rt.notify("Check before release",
-                      "\n".join(f"- {f.text}" for f in found)
-                      + "\n\nRun `publisher doctor` for the whole picture.")
+            _ = rt.translator().gettext
+            rt.notify(_("Check before release"),
+                      "\n".join(f"- {f.text}" for f in found) + "\n\n"
+                      + _("Run `publisher doctor` for the whole picture."))
         done["daily"] = today
         track_youtube_grant(rt, now)
     if done.get("weekly") != week:
-        rt.notify("Weekly digest", digest(rt, now))
+        rt.notify(rt.translator().gettext("Weekly digest"), digest(rt, now))
         done["weekly"] = week
     with rt.transaction() as s:
         state.put(s, "chores", done, now)
@@ -86,16 +87,21 @@ def track_youtube_grant(rt: Runtime, now: dt.datetime) -> dt.date | None:
 
 def credentials_outlook(rt: Runtime, now: dt.datetime) -> list[str]:
     """What the digest says about credentials that will (or may) expire."""
+    from publisher.i18n import campaign_locale, format_date
+
     granted = track_youtube_grant(rt, now)
     if granted is None:
         return []
+    _ = rt.translator().gettext
+    locale = campaign_locale(rt.config.campaign.language)
     age = (now.date() - granted).days
     ends = granted + dt.timedelta(days=TESTING_GRANT_DAYS)
-    line = f"YouTube authorisation: granted {age} day(s) ago (first seen {granted:%d %b})."
+    line = _("YouTube authorisation: granted %(age)s day(s) ago (first seen %(day)s).") % {
+        "age": age, "day": format_date(granted, locale)}
     if age < TESTING_GRANT_DAYS:
-        line += (f" If the OAuth app's consent screen is in \"Testing\", Google ends it on "
-                 f"{ends:%a %d %b}: publish the app \"In production\", or run `publisher "
-                 "auth youtube` again before then.")
+        line += " " + _("If the OAuth app's consent screen is in \"Testing\", Google ends it "
+                        "on %(day)s: publish the app \"In production\", or run `publisher auth "
+                        "youtube` again before then.") % {"day": format_date(ends, locale)}
     return [line]
 
 
@@ -162,20 +168,31 @@ def digest(rt: Runtime, now: dt.datetime) -> str:
             select(QuotaUsage.bucket, func.sum(QuotaUsage.units)).where(
                 QuotaUsage.day > pacific_day(now) - dt.timedelta(days=7)).group_by(
                 QuotaUsage.bucket))}
-    planned = [f"{e.slot.local:%a %d %b %H:%M}: {e.interview.title}" for e in plan.entries
+    from publisher.i18n import campaign_locale, format_moment
+
+    _ = rt.translator().gettext
+    locale = campaign_locale(rt.config.campaign.language)
+
+    def when(at: dt.datetime) -> str:
+        return format_moment(at, at.tzinfo or dt.UTC, locale)  # a slot: in its zone
+
+    planned = [f"{when(e.slot.local)}: {e.interview.title}" for e in plan.entries
                if e.interview is not None]
     dry = plan.runs_dry()
-    lines = [f"Published in the last 7 days: {len(published)}"]
+    lines = [_("Published in the last 7 days: %(num)s") % {"num": len(published)}]
     lines += [f"  - {t}" for t in published]
-    lines += [f"Planned for the next two weeks: {len(planned)}"]
+    lines += [_("Planned for the next two weeks: %(num)s") % {"num": len(planned)}]
     lines += [f"  - {p}" for p in planned]
-    lines.append(f"Queued: {depth}. " + (f"The queue runs dry at "
-                                         f"{dry.slot.local:%a %d %b %H:%M}." if dry
-                                         else "It lasts beyond two weeks."))
+    lines.append(_("Queued: %(num)s.") % {"num": depth} + " " + (
+        _("The queue runs dry at %(when)s.") % {"when": when(dry.slot.local)} if dry
+        else _("It lasts beyond two weeks.")))
     if attention:
-        lines.append(f"Needing attention: {attention} (see `publisher status`).")
-    lines.append(f"YouTube quota used in the last 7 days: {quota.get(UPLOADS, 0)} uploads, "
-                 f"{quota.get(UNITS, 0)} units (a day allows {rt.config.youtube.daily_uploads}"
-                 f" and {rt.config.youtube.daily_units}).")
+        lines.append(_("Needing attention: %(num)s (see `publisher status`).")
+                     % {"num": attention})
+    lines.append(_("YouTube quota used in the last 7 days: %(uploads)s uploads, %(units)s "
+                   "units (a day allows %(daily_uploads)s and %(daily_units)s).") % {
+        "uploads": quota.get(UPLOADS, 0), "units": quota.get(UNITS, 0),
+        "daily_uploads": rt.config.youtube.daily_uploads,
+        "daily_units": rt.config.youtube.daily_units})
     lines += credentials_outlook(rt, now)
     return "\n".join(lines)

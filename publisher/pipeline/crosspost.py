@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, all_posted, is_settled, set_publication
+from publisher.pipeline.notices import needs_attention
 from publisher.pipeline.records import record
 from publisher.pipeline.retry import RETRY_BASE, next_attempt
 from publisher.pipeline.runtime import Runtime
@@ -275,7 +276,7 @@ def _attention(rt: Runtime, item: Interview, pub_id: int, platform: str,
         assert pub is not None
         set_publication(pub, PublicationState.NEEDS_ATTENTION, last_error=why)
         rt.journal(s, item.id, EventKind.POST_NEEDS_ATTENTION, platform=platform, reason=why)
-    rt.notify(f"Interview {item.id} needs attention on {platform}", why)
+    needs_attention(rt, item.id, why, platform=platform)
     return PostOutcome(item.id, platform, "needs_attention", why)
 
 
@@ -303,6 +304,6 @@ def _failed(rt: Runtime, item: Interview, pub_id: int, platform: str, exc: Platf
         rt.journal(s, item.id, _OUTCOME_KIND[outcome], platform=platform, error=str(exc))
         reason = pub.last_error or str(exc)
     if outcome == "needs_attention":
-        rt.notify(f"Interview {item.id} needs attention on {platform}", reason)
+        needs_attention(rt, item.id, reason, platform=platform)
         return PostOutcome(item.id, platform, outcome, reason)
     return PostOutcome(item.id, platform, outcome, str(exc))

@@ -375,8 +375,10 @@ def _attention(rt: Runtime, interview_id: int, why: str, now: dt.datetime) -> Ac
     with rt.transaction() as s:
         rt.transition(s, interview_id, State.NEEDS_ATTENTION, EventKind.NEEDS_ATTENTION,
                       end_lease=True, attention=f"{why}. To fix: look at it in YouTube Studio")
-    rt.notify(f"Interview {interview_id} needs attention", f"{why}. To fix: look at it in "
-              "YouTube Studio, then `publisher retry` or `publisher queue cancel`")
+    from publisher.pipeline.notices import needs_attention
+
+    needs_attention(rt, interview_id, why, "look at it in YouTube Studio, then `publisher "
+                    "retry` or `publisher queue cancel`")
     return Action(interview_id, "release", "needs_attention", why)
 
 

@@ -21,6 +21,8 @@ from publisher.progress import NoProgress, Progress
 from publisher.store.models import State
 
 if TYPE_CHECKING:
+    from babel.support import Translations
+
     from publisher.platforms.base import CrossPoster
     from publisher.platforms.youtube.api import YouTubeApi
     from publisher.schedules import Schedule
@@ -99,6 +101,12 @@ class Runtime:
                                                 subject, body)
             return
         notify(subject, body, self.notify_urls)
+
+    def translator(self) -> Translations:
+        """The catalogue of the campaign's language, for what organizers are told."""
+        from publisher.i18n import campaign_translations
+
+        return campaign_translations(self.config.campaign.language)
 
     def path(self, relative: str) -> Path:
         p = Path(relative).expanduser()

@@ -400,7 +400,9 @@ def _needs_attention(rt: Runtime, interview_id: int, reason: str, fix: str) -> S
     with rt.transaction() as s:
         rt.transition(s, interview_id, State.NEEDS_ATTENTION, EventKind.NEEDS_ATTENTION,
                       end_lease=True, attention=f"{reason}. To fix: {fix}", fix=fix)
-    rt.notify(f"Interview {interview_id} needs attention", f"{reason}. To fix: {fix}")
+    from publisher.pipeline.notices import needs_attention
+
+    needs_attention(rt, interview_id, reason, fix)
     return StageResult(interview_id, "needs_attention", reason)
 
 

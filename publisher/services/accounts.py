@@ -57,23 +57,25 @@ def in_home(app: App, name: str) -> Path:
     return path if path.is_absolute() else app.home.path / path
 
 
-def check_accounts(app: App) -> AccountsReport:
-    """Every platform's account (YouTube's token proved by a refresh, the others only checked
-    for filled-in values), and the secret files readable by others."""
+def check_accounts(app: App, *, prove: bool = True) -> AccountsReport:
+    """Every platform's account (YouTube's token proved by a refresh, unless `prove` is
+    False: then no call is made; the others only checked for filled-in values), and the
+    secret files readable by others."""
     _ = app.config  # a home with a valid publisher.toml, before anything else
     credentials = app.credentials
     warnings: list[str] = []
     if not credentials.path.exists():
         warnings.append(f"{credentials.path} does not exist: no platform is configured "
                         "(`publisher init` writes one to fill in)")
-    statuses = [youtube_status(app)]
+    statuses = [youtube_status(app, prove=prove)]
     statuses += [platform_status(name, credentials.section(name)) for name in sections()[1:]]
     warnings += mode_warnings(secret_files(app, credentials))
     return AccountsReport(statuses, warnings)
 
 
-def youtube_status(app: App) -> AccountStatus:
-    """The YouTube token, proved by refreshing it at the token endpoint (no API quota)."""
+def youtube_status(app: App, *, prove: bool = True) -> AccountStatus:
+    """The YouTube token, proved by refreshing it at the token endpoint (no API quota); with
+    `prove` False only read from its file (state "saved"), with no call."""
     from publisher.platforms.errors import AuthError, TransientError
     from publisher.platforms.youtube import auth as yt_auth
     from publisher.platforms.youtube.client import Endpoints, make_http
@@ -105,6 +107,9 @@ def youtube_status(app: App) -> AccountStatus:
         creds = yt_auth.load_credentials(token_file, endpoints)
     except AuthError as exc:  # unreadable or incomplete: the message names the file only
         return AccountStatus("youtube", True, "unreadable", str(exc), needs_person=True)
+    if not prove:
+        return AccountStatus("youtube", True, "saved",
+                             "authorised (a token is saved; not checked with Google now)")
     try:
         yt_auth.refresh(creds, make_http(None, timeout=yt.timeout_s))
     except AuthError:

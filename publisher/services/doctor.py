@@ -130,16 +130,15 @@ def _thumbnail_check(app: App, now: dt.datetime) -> Check:
 
 
 def _quota_check(app: App, now: dt.datetime) -> Check:
-    from publisher.quota import UNITS, UPLOADS, used_today
+    from publisher.services.quota_today import quota_today
 
-    yt = app.config.youtube
-    with app.transaction() as s:
-        used = used_today(s, now)
+    today = quota_today(app, now)
+    up, units = today.uploads, today.units
     # One staged interview costs 1 upload and up to ~1,000 units (captions are 400 each).
-    room = yt.daily_uploads - used[UPLOADS] >= 1 and yt.daily_units - used[UNITS] >= 1000
+    room = up.remaining >= 1 and units.limit - units.used >= 1000
     return Check("youtube quota", "pass" if room else "warn",
-                 f"today: {used[UPLOADS]} of {yt.daily_uploads} uploads, {used[UNITS]} of "
-                 f"{yt.daily_units} units")
+                 f"today: {up.used} of {up.limit} uploads, {units.used} of "
+                 f"{units.limit} units")
 
 
 def _clock_check(now: dt.datetime, zone: Zone) -> Check:

@@ -1,6 +1,7 @@
 """The console's gettext catalogues as data: the messages its code and templates use
-(extracted with Babel, as `pybabel extract -F publisher/web/babel.cfg` does) and those each
-catalogue translates. `tests/test_web_i18n.py` compares them; for developers,
+(extracted with Babel, as `pybabel extract -F publisher/web/babel.cfg` does), with those of
+the notifications (publisher/i18n.py's NOTIFYING_MODULES), and those each catalogue
+translates. `tests/test_web_i18n.py` compares them; for developers,
 `python -m publisher.web.catalogues` writes messages.pot and adds each new message to the
 .po files (untranslated, for a translator to fill in).
 """
@@ -10,13 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
+from publisher.i18n import NOTIFYING_MODULES
 from publisher.web.i18n import DOMAIN, LOCALES, catalogue_path
 
 WEB = Path(__file__).resolve().parent
+PACKAGE = WEB.parent
 
 
 def extract() -> Catalog:
@@ -28,6 +31,11 @@ def extract() -> Catalog:
             str(WEB), method_map, options_map, strip_comment_tags=True):
         catalogue.add(message, None, [(f"publisher/web/{filename}", lineno)],
                       auto_comments=comments, context=context)
+    for module in NOTIFYING_MODULES:  # the notifications organizers receive
+        for lineno, message, comments, context in extract_from_file(
+                "python", str(PACKAGE / module), strip_comment_tags=True):
+            catalogue.add(message, None, [(f"publisher/{module}", lineno)],
+                          auto_comments=comments, context=context)
     return catalogue
 
 

@@ -3,7 +3,8 @@ renderer, the login throttle), the visitor's account, language, CSRF token and m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -29,6 +30,9 @@ class Console:
     settings: WebSettings
     pages: Pages
     throttle: LoginThrottle
+    #: YouTube consents under way, by their state: (Consent, when it started); the PKCE
+    #: verifier stays here, on the server (publisher/web/routes/youtube_auth.py).
+    consents: dict[str, tuple[Any, dt.datetime]] = field(default_factory=dict)
 
 
 def console(request: Request) -> Console:

@@ -1,48 +1,35 @@
 """The console's languages: gettext catalogues (Babel) for it, en and fr, the choice of
 language (the visitor's, else the browser's), and dates in the language's own format.
 
-The catalogues ship as .po files inside the package and are compiled in memory when the
-console starts (Babel's `write_mo`): nothing to build, nothing to keep in step by hand.
+The catalogues (publisher/i18n.py loads them, for the notifications too) ship as .po files
+inside the package and are compiled in memory on first use: nothing to build.
 `tests/test_web_i18n.py` fails when a catalogue lacks a message the console uses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-from functools import cache
-from importlib import resources
 from typing import Literal
 
-from babel.dates import format_skeleton, format_time, get_datetime_format
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
+from babel.dates import format_skeleton, format_time
 
-#: The languages of the console, in the order the language switch offers them.
-LOCALES = ("it", "en", "fr")
-DEFAULT_LOCALE = "en"
+from publisher.i18n import (
+    DEFAULT_LOCALE,
+    DOMAIN,
+    LOCALES,
+    catalogue_path,
+    format_date,
+    format_moment,
+    translations,
+)
+
+__all__ = ["DEFAULT_LOCALE", "DOMAIN", "LOCALES", "catalogue_path", "format_date",
+           "format_moment", "translations"]
+
 #: Each language's name in itself, for the language switch.
 LOCALE_NAMES = {"it": "Italiano", "en": "English", "fr": "Français"}
 #: The cookie that keeps a visitor's choice of language (it outlives a logout).
 LANG_COOKIE = "lang"
-DOMAIN = "messages"
-
-
-def catalogue_path(locale: str) -> str:
-    return f"locale/{locale}/LC_MESSAGES/{DOMAIN}.po"
-
-
-@cache
-def translations(locale: str) -> Translations:
-    """The compiled catalogue of `locale` (fuzzy entries left out, as msgfmt does)."""
-    source = resources.files("publisher.web").joinpath(catalogue_path(locale))
-    with source.open("rb") as po:
-        catalogue = read_po(po, locale=locale, domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalogue)
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
 
 
 def parse_accept_language(header: str) -> list[str]:
@@ -76,16 +63,6 @@ def choose_locale(chosen: str | None, accept_language: str | None) -> str:
     return DEFAULT_LOCALE
 
 
-def format_moment(at: dt.datetime, zone: dt.tzinfo, locale: str) -> str:
-    """A moment in `zone`, as the language writes it: `mar 8 dic 2026, 18:00`,
-    `Tue, Dec 8, 2026, 6:00 PM`, `mar. 8 déc. 2026, 18:00`."""
-    local = at.astimezone(zone)
-    date = format_skeleton("yMMMEd", local, locale=locale)
-    time = format_time(local, "short", locale=locale)
-    pattern = get_datetime_format("medium", locale=locale)
-    return str(pattern).replace("{1}", date).replace("{0}", time)
-
-
 def format_day(at: dt.datetime, zone: dt.tzinfo, locale: str) -> str:
     """A day in `zone`, as the language writes it: `mar 8 dic 2026`."""
     return format_skeleton("yMMMEd", at.astimezone(zone), locale=locale)
@@ -99,11 +76,6 @@ def format_clock(at: dt.datetime, zone: dt.tzinfo, locale: str) -> str:
 def format_month(day: dt.date, locale: str) -> str:
     """A month and its year: `dicembre 2026`, `December 2026`, `décembre 2026`."""
     return str(format_skeleton("yMMMM", day, locale=locale))
-
-
-def format_date(day: dt.date, locale: str) -> str:
-    """A calendar day (no time zone to apply): `mar 8 dic 2026`."""
-    return str(format_skeleton("yMMMEd", day, locale=locale))
 
 
 def format_short_date(day: dt.date, locale: str) -> str:

@@ -138,3 +138,93 @@ def run_installed_flow(client_secrets_file: Path, endpoints: Endpoints, *, port:
 
     assert isinstance(creds, Credentials)
     return creds
+
+
+def _web_flow(client_secrets_file: Path, endpoints: Endpoints, redirect_uri: str,
+              **kwargs: Any) -> Any:
+    """google-auth-oauthlib's Flow for a consent that comes back to `redirect_uri` (the
+    console's), with the configured token endpoint."""
+    from google_auth_oauthlib.flow import Flow
+
+    try:
+        flow = Flow.from_client_secrets_file(str(client_secrets_file), list(SCOPES),
+                                             redirect_uri=redirect_uri, **kwargs)
+    except FileNotFoundError:
+        raise AuthError(f"the OAuth client file {client_secrets_file} does not exist",
+                        platform="youtube") from None
+    except ValueError as exc:
+        raise AuthError(f"{client_secrets_file} is not an OAuth client file: {exc}",
+                        platform="youtube") from None
+    flow.client_config["token_uri"] = endpoints.token_uri
+    return flow
+
+
+def consent_address(client_secrets_file: Path, endpoints: Endpoints,
+                    redirect_uri: str) -> tuple[str, str, str]:
+    """Google's consent page for the least scope that covers our calls, asking for a
+    refresh token, with a fresh `state` and a PKCE (S256) verifier: (address, state,
+    verifier). The verifier stays with the caller; only its challenge is in the address."""
+    flow = _web_flow(client_secrets_file, endpoints, redirect_uri,
+                     autogenerate_code_verifier=True)
+    url, state = flow.authorization_url(access_type="offline", prompt="consent")
+    return str(url), str(state), str(flow.code_verifier)
+
+
+def exchange_code(client_secrets_file: Path, endpoints: Endpoints, redirect_uri: str, *,
+                  code: str, verifier: str) -> Credentials:
+    """The consent's code exchanged at the token endpoint for credentials (the caller has
+    checked the redirect's state against the one it kept)."""
+    import logging
+
+    # requests-oauthlib logs the request's headers and body at DEBUG: the client's secret
+    # (in Basic auth) and the verifier. Never: whatever level the root logger is at.
+    logging.getLogger("requests_oauthlib").setLevel(logging.INFO)
+    flow = _web_flow(client_secrets_file, endpoints, redirect_uri, code_verifier=verifier,
+                     autogenerate_code_verifier=False)
+    try:
+        flow.fetch_token(code=code)
+    except Exception as exc:
+        raise consent_failure(exc, endpoints) from None
+    creds = flow.credentials
+    from google.oauth2.credentials import Credentials
+
+    assert isinstance(creds, Credentials)
+    _register(creds)
+    return creds
+
+
+def consent_failure(exc: Exception, endpoints: Endpoints) -> Exception:
+    """An authorisation flow's failure in our error kinds (the CLI's and the console's)."""
+    from oauthlib.oauth2.rfc6749.errors import (  # type: ignore[import-untyped]
+        InsecureTransportError,
+        OAuth2Error,
+    )
+    from requests.exceptions import RequestException
+
+    if isinstance(exc, InsecureTransportError):
+        return AuthError(f"the token endpoint {endpoints.token_uri} is not https, which "
+                         "the authorisation flow refuses (for a local test server only, "
+                         "set OAUTHLIB_INSECURE_TRANSPORT=1)", platform="youtube")
+    if isinstance(exc, OAuth2Error):
+        what = exc.error + (f": {exc.description}" if exc.description else "")
+        return AuthError(f"Google did not authorise publisher ({what}): authorise again "
+                         "and accept on the consent page", platform="youtube",
+                         reason=exc.error)
+    if isinstance(exc, RequestException):
+        return TransientError(f"cannot reach the token endpoint {endpoints.token_uri}: "
+                              f"{type(exc).__name__}", platform="youtube")
+    return exc
+
+
+NO_REFRESH_TOKEN = ("Google sent no refresh token, so the authorisation would not last: "
+                    "remove publisher's access at https://myaccount.google.com/permissions, "
+                    "then authorise again")
+
+
+def save_authorisation(creds: Credentials, token_file: Path) -> None:
+    """Save a new authorisation as `publisher auth youtube` and the console both do: only
+    one that will last (a refresh token), 0600, atomically."""
+    if not creds.refresh_token:
+        raise AuthError(NO_REFRESH_TOKEN, platform="youtube")
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    save_credentials(creds, token_file)

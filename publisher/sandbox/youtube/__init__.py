@@ -43,7 +43,11 @@ re-applied after loading the token file.
 
 What is modelled (YouTube facts: shared/platform-facts/youtube-api.md §1, §2, §4)
 ------------------------------------------------------------------------------------
-* ``POST /token``: ``grant_type=refresh_token`` → ``{"access_token", "expires_in",
+* ``GET /o/oauth2/auth`` (``yt.auth_uri``): the consent page; the fake user consents at once
+  (302 back to ``redirect_uri`` with a code and the ``state``; PKCE S256 required).
+* ``POST /token``: ``grant_type=authorization_code`` (the code, its ``redirect_uri`` and PKCE
+  verifier; client by form or HTTP Basic) → tokens with a ``refresh_token``;
+  ``grant_type=refresh_token`` → ``{"access_token", "expires_in",
   "token_type": "Bearer", "scope"}``; after :meth:`FakeYouTube.revoke_tokens` → 400
   ``{"error": "invalid_grant", "error_description": "Token has been expired or revoked."}``.
   API calls need ``Authorization: Bearer <a token this fake issued>`` (401 otherwise, which

@@ -1,17 +1,32 @@
-"""Google's OAuth token endpoint (``POST /token``, refresh grant only) and the check of the
-access tokens it issued that every API call passes."""
+"""Google's OAuth consent page (``GET /o/oauth2/auth``: the fake user consents at once) and
+token endpoint (``POST /token``: the refresh grant, and the authorization-code grant with
+PKCE), and the check of the access tokens it issued that every API call passes."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from publisher.sandbox.http import Request, Response
 from publisher.sandbox.youtube.errors import ApiError
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A consent's authorization code: single use, for the client and address it was
+    given to, redeemable only with the PKCE verifier of its challenge."""
+
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    scopes: frozenset[str]
 
 
 @dataclass
@@ -20,6 +35,21 @@ class AccessToken:
     scopes: frozenset[str]
     expires_at: datetime
     refresh_token: str | None
+
+
+def _client_of(request: Request, form: dict[str, str]) -> tuple[str | None, str | None]:
+    """The client's id and secret: in the form, or in HTTP Basic auth (both are Google's)."""
+    auth = request.header("authorization") or ""
+    if auth.lower().startswith("basic "):
+        from urllib.parse import unquote
+
+        try:
+            pair = base64.b64decode(auth[6:].strip()).decode("utf-8")
+        except ValueError:
+            return None, None
+        name, _, secret = pair.partition(":")
+        return unquote(name), unquote(secret)
+    return form.get("client_id"), form.get("client_secret")
 
 
 class TokenAuthority:
@@ -45,6 +75,10 @@ class TokenAuthority:
         self.revoked = False
         self.tokens: dict[str, AccessToken] = {}
         self.refresh_tokens_seen: set[str] = set()
+        #: Authorization codes the consent page gave and the token endpoint not yet redeemed.
+        self.grants: dict[str, Grant] = {}
+        #: Refresh tokens issued by the authorization-code grant.
+        self.refresh_tokens_issued: list[str] = []
         self._faults: list[tuple[int, dict[str, Any]]] = []
 
     def authorized_user_info(self, token_uri: str, *, refresh_token: str,
@@ -75,15 +109,18 @@ class TokenAuthority:
                 status, payload = self._faults.pop(0)
                 request.notes.append(f"fault: {status}")
                 return Response.json(status, payload)
-            if form.get("grant_type") != "refresh_token":
+            grant_type = form.get("grant_type")
+            if grant_type not in ("refresh_token", "authorization_code"):
                 return Response.json(400, {"error": "unsupported_grant_type",
                                            "error_description": "Invalid grant_type: "
                                            + form.get("grant_type", "")})
-            if (self.client_id is not None and form.get("client_id") != self.client_id) or (
-                    self.client_secret is not None
-                    and form.get("client_secret") != self.client_secret):
+            client_id, client_secret = _client_of(request, form)
+            if (self.client_id is not None and client_id != self.client_id) or (
+                    self.client_secret is not None and client_secret != self.client_secret):
                 return Response.json(401, {"error": "invalid_client",
                                            "error_description": "Unauthorized"})
+            if grant_type == "authorization_code":
+                return self._redeem(form, client_id)
             refresh_token = form.get("refresh_token", "")
             if not refresh_token or self.revoked:
                 return Response.json(400, {"error": "invalid_grant",
@@ -97,6 +134,48 @@ class TokenAuthority:
             self.refresh_tokens_seen.add(refresh_token)
             token = self._mint(scopes, self.lifetime, refresh_token)
         return Response.json(200, {"access_token": token, "expires_in": self.lifetime,
+                                   "scope": " ".join(sorted(scopes)), "token_type": "Bearer"})
+
+    def consent_endpoint(self, request: Request) -> Response:
+        """Google's consent page, where the fake user says yes at once: a redirect back to
+        ``redirect_uri`` with a code and the request's ``state`` (PKCE S256 required)."""
+        request.tag = "oauth2.auth"
+        client_id = request.param("client_id") or ""
+        redirect_uri = request.param("redirect_uri") or ""
+        challenge = request.param("code_challenge") or ""
+        if (not redirect_uri or request.param("response_type") != "code"
+                or (self.client_id is not None and client_id != self.client_id)):
+            return Response.json(400, {"error": "invalid_request"})
+        if not challenge or request.param("code_challenge_method") != "S256":
+            return Response.json(400, {"error": "invalid_request",
+                                       "error_description": "code_challenge_method S256"})
+        scopes = frozenset((request.param("scope") or "").split()) & self.granted_scopes
+        code = "4/sandbox-" + secrets.token_urlsafe(18)
+        with self._lock:
+            self.grants[code] = Grant(client_id, redirect_uri, challenge, scopes)
+        back = {"code": code, "scope": " ".join(sorted(scopes))}
+        if request.param("state") is not None:
+            back["state"] = request.param("state") or ""
+        joiner = "&" if "?" in redirect_uri else "?"
+        return Response.empty(302, [("Location", redirect_uri + joiner + urlencode(back))])
+
+    def _redeem(self, form: dict[str, str], client_id: str | None) -> Response:
+        """The authorization-code grant (called under the lock)."""
+        grant = self.grants.pop(form.get("code", ""), None)
+        verifier = form.get("code_verifier", "")
+        challenge = base64.urlsafe_b64encode(
+            hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        if (grant is None or grant.redirect_uri != form.get("redirect_uri")
+                or client_id not in (None, grant.client_id)
+                or challenge != grant.code_challenge):
+            return Response.json(400, {"error": "invalid_grant",
+                                       "error_description": "Bad Request"})
+        refresh_token = "1//sandbox-" + secrets.token_urlsafe(24)
+        self.refresh_tokens_issued.append(refresh_token)
+        scopes = grant.scopes or self.granted_scopes
+        token = self._mint(scopes, self.lifetime, refresh_token)
+        return Response.json(200, {"access_token": token, "expires_in": self.lifetime,
+                                   "refresh_token": refresh_token,
                                    "scope": " ".join(sorted(scopes)), "token_type": "Bearer"})
 
     def authenticate(self, request: Request, scopes: frozenset[str]) -> None:

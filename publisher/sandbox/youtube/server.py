@@ -185,6 +185,11 @@ class FakeYouTube(LoopbackServer):
     def token_uri(self) -> str:
         return self.root + "token"
 
+    @property
+    def auth_uri(self) -> str:
+        """The consent page (the fake user consents at once and is sent back)."""
+        return self.root + "o/oauth2/auth"
+
     # ---- time ----------------------------------------------------------------------------
 
     def now(self) -> datetime:
@@ -378,6 +383,8 @@ class FakeYouTube(LoopbackServer):
                 if method != "POST":
                     return Response.json(405, {"error": "invalid_request"})
                 return self.oauth.token_endpoint(request)
+            if path == "/o/oauth2/auth" and method == "GET":
+                return self.oauth.consent_endpoint(request)
             if path.startswith("/upload/") and "upload_id" in request.query:
                 if method != "PUT":
                     raise ApiError(405, "methodNotAllowed", "Method Not Allowed")

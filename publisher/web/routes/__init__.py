@@ -15,8 +15,10 @@ def all_routes() -> list[BaseRoute]:
         needs_you,
         published,
         queue,
+        youtube_auth,
     )
 
     return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *interview_form.ROUTES,
             *interview.ROUTES,
-            *needs_you.ROUTES, *published.ROUTES, *calendar.ROUTES]
+            *needs_you.ROUTES, *published.ROUTES, *calendar.ROUTES,
+            *youtube_auth.ROUTES]

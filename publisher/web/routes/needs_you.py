@@ -1,6 +1,8 @@
 """The Needs-you page: the daemon's health, what goes out next, what is in flight, and
 everything that needs a person with its reason — `publisher status`'s data
-(publisher/services/status.py) — and the buttons that resolve it: retry, skip a platform,
+(publisher/services/status.py) — each account's authorisation, today's quota and, when
+asked for (`?checks=run`: they call the network), `doctor`'s checks
+(publisher/services/needs_you.py); and the buttons that resolve it: retry, skip a platform,
 record a post found by hand (`publisher retry`, `skip`, `resolve`, through
 publisher/services/attention_actions.py)."""
 
@@ -16,7 +18,7 @@ from starlette.routing import Route
 
 from publisher.errors import InputError, PublisherError
 from publisher.services.attention_actions import AttentionAction, apply
-from publisher.services.status import gather_status
+from publisher.services.needs_you import needs_you as gather
 from publisher.web import context
 from publisher.web.labels import N_
 
@@ -46,12 +48,15 @@ async def needs_you(request: Request, *, status_code: int = 200,
                     refusal: str | None = None) -> Response:
     console = context.console(request)
     now = console.settings.clock()
+    run_checks = request.query_params.get("checks") == "run"
     try:
-        status: dict[str, Any] = await run_in_threadpool(gather_status, console.app, now)
+        board = await run_in_threadpool(
+            lambda: gather(console.app, now, run_checks=run_checks))
     except PublisherError as exc:
         _ = context.translator(request).gettext
         return console.pages.render(request, "error.html", status_code=503,
                                     title=_("The status cannot be shown"), message=str(exc))
+    status = board.status
     daemon = status["daemon"]
     nxt = status["next"]
     in_flight = [{**f, "slot_at": _instant(f["slot"]),
@@ -64,6 +69,9 @@ async def needs_you(request: Request, *, status_code: int = 200,
         next_item=nxt, next_slot=_instant(nxt["slot"]) if nxt else None,
         next_upload=_instant(nxt["upload_at"]) if nxt else None,
         in_flight=in_flight, needs=[_with_actions(n) for n in status["needs_attention"]],
+        board=board, quota=board.quota, accounts=board.accounts.statuses,
+        account_warnings=board.accounts.warnings, checks=board.checks,
+        checks_error=board.checks_error, all_well=board.all_well,
         status_code=status_code, refusal=refusal,
         can_change=(user := context.account(request)) is not None and user.can_change)
 

@@ -1,0 +1,132 @@
+"""The console: server time per page with 10,000 interviews in the queue (and 10,000 more
+that went out, each with its five publication records) and a year of slots, as the ratio
+to a static file served by the same application in the same run.
+
+The real application (`create_app`, every middleware: security headers, session, CSRF,
+login) is driven in this process by Starlette's TestClient, logged in as an organizer; a
+timing wrapper around the ASGI application measures each request's server time (from the
+request entering the middleware stack to the last byte of the answer leaving it; the
+client's own work is not counted). Each page is requested --repeat times after one
+untimed request; the row is the median. Reference: `/static/console.css` (StaticFiles,
+through the same middleware).
+
+Target (issue 14): ≤ 100 ms per page.
+
+    python benchmarks/console.py [--rows 10000] [--repeat 15] [--json-out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from daemon import quiet_home  # a sibling benchmark's home builder
+
+Scope = MutableMapping[str, Any]
+ASGI = Callable[[Scope, Any, Any], Awaitable[None]]
+PASSWORD = "benchmark password"
+
+
+class Timed:
+    """The application, with each request's server time recorded."""
+
+    def __init__(self, app: ASGI) -> None:
+        self.app = app
+        self.last = 0.0
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        start = time.perf_counter()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.last = time.perf_counter() - start
+
+
+def pages(now: dt.datetime, middle_id: int) -> dict[str, str]:
+    month = now.strftime("%Y-%m")
+    return {"Queue": "/queue", "Calendar month": f"/calendar?month={month}",
+            "Needs you": "/needs-you", "Interview": f"/interviews/{middle_id}",
+            "Published": "/published"}
+
+
+def measure(rows: int, repeat: int) -> dict[str, Any]:
+    from argon2 import PasswordHasher
+
+    from publisher.app import App
+    from publisher.home import Home
+    from publisher.services import web_users
+    from publisher.web.factory import create_app
+    from publisher.web.settings import WebSettings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    now = dt.datetime.now(dt.UTC)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        # 2 × rows: the first half went out long ago, the second half is the queue.
+        home = quiet_home(work, 2 * rows, now, part="console")
+        toml = home / "publisher.toml"
+        app = App(Home.resolve(home, f"sqlite:///{home / 'publisher.db'}"), actor="web")
+        web_users._hasher = lambda: PasswordHasher(  # type: ignore[assignment]
+            time_cost=1, memory_cost=1024, parallelism=1)
+        web_users.add_user(app, "bench", "organizer", PASSWORD)
+        timed = Timed(create_app(app, WebSettings(secret="benchmark", secure_cookies=False,
+                                                  idle_timeout=dt.timedelta(hours=1))))
+        assert toml.is_file()
+        with TestClient(timed, base_url="http://testserver", follow_redirects=False) as client:
+            login = client.get("/login").text
+            token = login.split('name="csrftoken" value="', 1)[1].split('"', 1)[0]
+            answer = client.post("/login", data={"csrftoken": token, "name": "bench",
+                                                 "password": PASSWORD, "next": ""})
+            assert answer.status_code == 303, answer.text
+            targets = {"static file": "/static/console.css",
+                       **pages(now, rows + rows // 2)}
+            out: dict[str, Any] = {}
+            for name, path in targets.items():
+                times = []
+                for n in range(repeat + 1):
+                    answer = client.get(path)
+                    assert answer.status_code == 200, (path, answer.status_code)
+                    if n:
+                        times.append(timed.last)
+                out[name] = {"path": path, "median_s": statistics.median(times),
+                             "bytes": len(answer.content)}
+        app.close()
+    static = out["static file"]["median_s"]
+    for row in out.values():
+        row["ratio"] = row["median_s"] / static
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000,
+                        help="interviews in the queue (as many again went out; default 10000)")
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--json-out", type=Path)
+    args = parser.parse_args()
+    result = measure(args.rows, args.repeat)
+    print(f"{'page':<16} {'median ms':>10} {'× static':>9} {'KiB':>7}  target ≤ 100 ms")
+    for name, row in result.items():
+        verdict = "" if name == "static file" else (
+            "ok" if row["median_s"] <= 0.1 else "MISSED")
+        print(f"{name:<16} {1000 * row['median_s']:>10.1f} {row['ratio']:>9.1f} "
+              f"{row['bytes'] / 1024:>7.0f}  {verdict}")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
