@@ -187,3 +187,41 @@ def test_needs_you_shows_what_needs_attention_with_its_reason_and_fix(
     assert "needs attention" in row and "the video file is gone" in row
     anna.post("/language", {"lang": "it"})
     assert "Cosa richiede il tuo intervento" in anna.get("/needs-you").text
+
+
+def test_the_queue_is_paged_in_publishing_order_with_the_plans_slots(
+        console: Console, anna: Browser, media: Media, monkeypatch: pytest.MonkeyPatch) -> None:
+    from publisher.services import queue_board
+
+    monkeypatch.setattr(queue_board, "PAGE_SIZE", 2)
+    for title in ("Quattro", "Cinque"):
+        console.home.ok(*add_args(media.video(), title))
+    console.home.ok("queue", "hold", 1)
+    queue = _queue(console.home)
+    plan = json.loads(console.home.ok("plan", "--weeks", "52", "--json").stdout)
+    slots = {e["interview_id"]: dt.datetime.fromisoformat(e["slot_utc"]) for e in plan
+             if e["interview_id"] is not None}
+    second = anna.get("/queue?page=2")
+    assert second.status_code == 200
+    assert _titles_in_page(second.text) == [r["title"] for r in queue[2:4]]
+    assert "Rows 3–4 of 5" in second.text
+    assert 'href="/queue"' in second.text and 'href="/queue?page=3"' in second.text
+    for r in queue[2:4]:  # the slot the whole queue's plan gives it
+        row = second.text.split(f'id="interview-{r["id"]}"')[1].split("</tr>")[0]
+        assert format_moment(slots[r["id"]], console.app.zone, "en") in row
+    # Past the last page: the last; not a number: the first.
+    last = anna.get("/queue?page=99")
+    assert _titles_in_page(last.text) == [queue[4]["title"]]
+    assert "Rows 5–5 of 5" in last.text and "Next page" not in last.text
+    assert _titles_in_page(anna.get("/queue?page=x").text) == [r["title"] for r in queue[:2]]
+    # The filter is kept from page to page.
+    held = anna.get("/queue?state=held&page=1")
+    assert _titles_in_page(held.text) == [queue[0]["title"]]
+    assert 'href="/queue?state=all&amp;page=2"' in anna.get("/queue?state=all").text
+    # Moving the first row of page 2 up takes it, and the page shown, to page 1.
+    first_of_two = queue[2]["id"]
+    moved = anna.post(f"/queue/{first_of_two}/up", {"page": "2"})
+    assert moved.headers["location"] == f"/queue#interview-{first_of_two}"
+    assert [r["id"] for r in _queue(console.home)][1] == first_of_two
+    back = anna.post(f"/queue/{first_of_two}/down", {"page": "1"})
+    assert back.headers["location"] == f"/queue?page=2#interview-{first_of_two}"

@@ -2,8 +2,8 @@
 the interview each gets (or why it stays empty), the blackout days, today, and the day the
 queue runs dry.
 
-Slots from now on come from the planner query every other view uses (`plan_ahead`, hence
-publisher/pipeline/planning.py's `upcoming`, a year ahead or to the range's end); slots
+Slots from now on come from the plan every other view sees (`upcoming`'s, read from the
+head of the queue by publisher/services/head_plan.py, a year ahead or to the range's end); slots
 already past are the interviews that held them (their `slot_at`). Days are the campaign's
 time zone's days.
 """
@@ -94,7 +94,7 @@ def calendar(app: App, first: dt.date, last: dt.date, now: dt.datetime) -> Calen
     from sqlalchemy import select
 
     from publisher.errors import ConfigError
-    from publisher.services.planning import plan_ahead
+    from publisher.services.head_plan import plan_ahead_fast
     from publisher.store.models import Interview
 
     zone = app.zone
@@ -123,7 +123,7 @@ def calendar(app: App, first: dt.date, last: dt.date, now: dt.datetime) -> Calen
                 place(CalendarSlot(r.slot_at, r.schedule or "", SlotKind.PAST, r.id, r.title,
                                    r.state))
     try:
-        plan = plan_ahead(app, now, max(HORIZON, end - now))
+        plan = plan_ahead_fast(app, now, max(HORIZON, end - now))
         schedules = app.schedules
     except ConfigError as exc:
         cal.problem = str(exc)

@@ -31,7 +31,7 @@ def planned_slot(app: App, interview_id: int, now: dt.datetime) -> dt.datetime |
     """The slot the plan gives this interview (searching a year ahead); an interview whose
     upload already started keeps the slot it started with."""
     from publisher.errors import InputError
-    from publisher.pipeline.planning import upcoming
+    from publisher.services.head_plan import head_plan
     from publisher.store.models import Interview, State
 
     with app.transaction() as session:
@@ -44,7 +44,7 @@ def planned_slot(app: App, interview_id: int, now: dt.datetime) -> dt.datetime |
         if item.state != State.QUEUED.value:
             raise InputError(f"interview {interview_id} is {item.state}: only queued "
                              "interviews can be uploaded")
-        plan = upcoming(session, app, now, dt.timedelta(weeks=52), quota=True)
+        plan = head_plan(session, app, now, dt.timedelta(weeks=52), quota=True)
     for entry in plan.entries:
         if entry.interview is not None and entry.interview.id == interview_id:
             return entry.slot.at

@@ -1,8 +1,10 @@
 """The queue as the console's Queue page shows it: each interview in publishing order with
-its state, speakers, the slot the plan gives it and what to know about it.
+its state, speakers, the slot the plan gives it and what to know about it, a page
+(PAGE_SIZE rows) at a time.
 
-The slots come from the planner query every other view uses (`plan_ahead`, hence
-publisher/pipeline/planning.py's `upcoming`), a year ahead, within YouTube's daily quota.
+The slots come from the plan every other view sees (`upcoming`'s, over the whole queue, a
+year ahead, within YouTube's daily quota), read from the head of the queue by
+publisher/services/head_plan.py; only the page's rows and speakers are read.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from publisher.services.queue_queries import QueueRow, in_state, list_queue
+from publisher.services.queue_queries import QueueRow, count_queue, list_queue
 from publisher.store.models import State
 
 if TYPE_CHECKING:
     from publisher.app import App
 
 HORIZON = dt.timedelta(weeks=52)
+PAGE_SIZE = 100
 # States that keep the slot their upload started with.
 _COMMITTED = frozenset({State.STAGING.value, State.STAGED.value, State.RELEASED.value})
 
@@ -48,32 +51,52 @@ class Board:
     notes: list[str] = field(default_factory=list)   # the plan's own notes
     runs_dry: dt.datetime | None = None   # the first slot left empty for want of interviews
     problem: str | None = None            # why there is no plan (publisher.toml, schedules)
+    total: int = 0                        # rows in the whole list (every page)
+    page: int = 1                         # this page, from 1
+    pages: int = 1                        # how many pages the list has (at least 1)
+    first: int = 0                        # the number of this page's first row, from 1
+
+    @property
+    def last(self) -> int:
+        """The number of this page's last row."""
+        return self.first + len(self.rows) - 1 if self.rows else self.first
 
 
-def queue_board(app: App, state: str, now: dt.datetime) -> Board:
-    """The interviews of `list_queue(app, state)` with their place in the plan."""
+def page_of(index: int) -> int:
+    """The page (from 1) that shows the row at `index` (from 0)."""
+    return index // PAGE_SIZE + 1
+
+
+def queue_board(app: App, state: str, now: dt.datetime, page: int = 1) -> Board:
+    """Page `page` (from 1; one beyond the last shows the last) of the interviews of
+    `list_queue(app, state)`, with their place in the plan."""
     from sqlalchemy import select
 
     from publisher.errors import ConfigError
-    from publisher.services.planning import plan_ahead
+    from publisher.services.head_plan import plan_ahead_fast
     from publisher.store.models import Interview, Speaker
 
-    rows = list_queue(app, state)
+    total = count_queue(app, state)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    rows = list_queue(app, state, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    ids = [r.id for r in rows]
     with app.transaction(needs_config=False) as session:
         extra = {r.id: (r.slot_at, r.attention_reason) for r in session.execute(
             select(Interview.id, Interview.slot_at, Interview.attention_reason)
-            .where(in_state(state, Interview.state)))}
+            .where(Interview.id.in_(ids)))}
         speakers: dict[int, list[tuple[str, str | None]]] = {}
         for interview_id, name, role in session.execute(
-                select(Speaker.interview_id, Speaker.name, Speaker.role).join(Interview)
-                .where(in_state(state, Interview.state))
+                select(Speaker.interview_id, Speaker.name, Speaker.role)
+                .where(Speaker.interview_id.in_(ids))
                 .order_by(Speaker.interview_id, Speaker.position)):
             speakers.setdefault(interview_id, []).append((name, role))
-    board = Board(rows=[])
+    board = Board(rows=[], total=total, page=page, pages=pages,
+                  first=(page - 1) * PAGE_SIZE + 1 if rows else 0)
     slots: dict[int, tuple[dt.datetime, str | None]] = {}
     held: set[int] = set()
     try:
-        plan = plan_ahead(app, now, HORIZON)
+        plan = plan_ahead_fast(app, now, HORIZON)
     except ConfigError as exc:
         board.problem = str(exc)
     else:

@@ -38,10 +38,12 @@ class QueueRow(NamedTuple):
                 "created_at": iso(self.created_at, zones.campaign)}
 
 
-def list_queue(app: App, state: str) -> list[QueueRow]:
+def list_queue(app: App, state: str, *, offset: int = 0, limit: int | None = None
+               ) -> list[QueueRow]:
     """The interviews in publishing order: those in `state`, or 'active' (not yet published
-    or cancelled), or 'all'. Needs only the database, not a valid configuration; reads
-    through SQLAlchemy Core, without the ORM (a listing must start fast)."""
+    or cancelled), or 'all'; with `offset` and `limit`, only that part of the list (a page).
+    Needs only the database, not a valid configuration; reads through SQLAlchemy Core,
+    without the ORM (a listing must start fast)."""
     from sqlalchemy import select
 
     from publisher.store.light import interviews as t
@@ -49,8 +51,40 @@ def list_queue(app: App, state: str) -> list[QueueRow]:
     query = (select(t.c.id, t.c.position, t.c.state, t.c.title, t.c.schedule, t.c.not_before,
                     t.c.video_duration_s, t.c.video_path, t.c.created_at)
              .where(in_state(state)).order_by(t.c.position, t.c.id))
+    if offset or limit is not None:
+        query = query.offset(offset).limit(limit)
     with app.reading() as conn:
         return list(map(QueueRow._make, conn.execute(query).all()))
+
+
+def count_queue(app: App, state: str) -> int:
+    """How many interviews `list_queue(app, state)` lists."""
+    from sqlalchemy import func, select
+
+    from publisher.store.light import interviews as t
+
+    with app.reading() as conn:
+        return int(conn.execute(select(func.count()).select_from(t)
+                                .where(in_state(state))).scalar_one())
+
+
+def rank_in_queue(app: App, state: str, interview_id: int) -> int | None:
+    """The index (from 0) of the interview in `list_queue(app, state)`, or None when that
+    list does not hold it: the page it is on."""
+    from sqlalchemy import and_, func, or_, select
+
+    from publisher.store.light import interviews as t
+
+    with app.reading() as conn:
+        found = conn.execute(select(t.c.position).where(
+            t.c.id == interview_id, in_state(state))).first()
+        if found is None:
+            return None
+        position = found[0]
+        return int(conn.execute(select(func.count()).select_from(t).where(
+            in_state(state), or_(t.c.position < position,
+                                 and_(t.c.position == position, t.c.id < interview_id)))
+        ).scalar_one())
 
 
 def in_state(state: str, column: Any = None) -> ColumnElement[bool]:

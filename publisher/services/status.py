@@ -45,15 +45,15 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
     from sqlalchemy import select
 
     from publisher.pipeline import authorisation, state
-    from publisher.pipeline.planning import upcoming
     from publisher.services.corrections import corrections_status
+    from publisher.services.head_plan import head_plan
     from publisher.store.models import Interview, Publication, PublicationState, State
 
     with app.transaction() as s:
         daemon = state.get(s, "daemon")
         unauthorised = authorisation.get(s)
         last_run = state.get(s, "run_due").get("last_now")
-        plan = upcoming(s, app, now, dt.timedelta(weeks=2))
+        plan = head_plan(s, app, now, dt.timedelta(weeks=2))
         in_flight = s.execute(
             select(Interview.id, Interview.title, Interview.state, Interview.slot_at,
                    Publication.progress, Publication.total, Publication.last_error,

@@ -12,7 +12,13 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from publisher.errors import InputError, PublisherError
-from publisher.services.published import as_csv, check_month, platform_names, published
+from publisher.services.published import (
+    Published,
+    as_csv,
+    check_month,
+    platform_names,
+    published,
+)
 from publisher.web import context
 
 
@@ -25,10 +31,45 @@ class Filters:
 
     @property
     def query(self) -> str:
+        return self.page_query(1)
+
+    def page_query(self, page: int) -> str:
+        """The query string of these filters at page `page` (from 1)."""
         from urllib.parse import urlencode
 
-        given = {k: v for k, v in (("month", self.month), ("platform", self.platform)) if v}
+        given = {k: v for k, v in (("month", self.month), ("platform", self.platform),
+                                   ("page", str(page) if page > 1 else "")) if v}
         return f"?{urlencode(given)}" if given else ""
+
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the list: its rows, which page it is, and where it stands in the list."""
+
+    rows: list[Published]
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def page_of(rows: list[Published], raw: str | None) -> Page:
+    """Page ?page=N of `rows` (anything not a number: the first; past the last: the last)."""
+    text = raw or ""
+    wanted = int(text) if text.isdigit() and 0 < len(text) < 9 else 1
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(1, wanted), pages)
+    return Page(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(rows), page, pages)
 
 
 def _filters(request: Request) -> Filters:
@@ -62,8 +103,9 @@ async def published_page(request: Request) -> Response:
                                     title=_("What went out cannot be shown"),
                                     message=str(exc))
     return console.pages.render(
-        request, "published.html", status_code=400 if bad else 200, rows=rows,
-        filters=filters, platforms=platform_names())
+        request, "published.html", status_code=400 if bad else 200,
+        board=page_of(rows, request.query_params.get("page")), filters=filters,
+        platforms=platform_names())
 
 
 async def published_csv(request: Request) -> Response:

@@ -11,7 +11,8 @@ from starlette.routing import Route
 
 from publisher.errors import InputError, NotFoundError, PublisherError
 from publisher.services.queue_actions import Done, QueueAction, apply, check_removable
-from publisher.services.queue_board import Placement, queue_board
+from publisher.services.queue_board import Placement, page_of, queue_board
+from publisher.services.queue_queries import rank_in_queue
 from publisher.web import context
 from publisher.web.labels import FILTER_LABELS, N_
 
@@ -33,13 +34,30 @@ def _filter(value: str | None) -> str:
     return value if value in FILTER_LABELS else "active"
 
 
+def _page(value: object) -> int:
+    """?page=N: a page number from 1 (anything else: the first page; one beyond the last:
+    the last, as queue_board decides)."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and 0 < len(text) < 9 else 1
+
+
+def page_query(shown: str, page: int) -> str:
+    """The query string of the Queue page showing filter `shown` at page `page`."""
+    from urllib.parse import urlencode
+
+    given = {k: v for k, v in (("state", shown if shown != "active" else ""),
+                                ("page", str(page) if page > 1 else "")) if v}
+    return f"?{urlencode(given)}" if given else ""
+
+
 async def queue_page(request: Request, *, status_code: int = 200, refusal: str | None = None,
-                     state: str | None = None) -> Response:
+                     state: str | None = None, page: int | None = None) -> Response:
     console = context.console(request)
     shown = _filter(state or request.query_params.get("state"))
+    wanted = page if page is not None else _page(request.query_params.get("page"))
     now = console.settings.clock()
     try:
-        board = await run_in_threadpool(queue_board, console.app, shown, now)
+        board = await run_in_threadpool(queue_board, console.app, shown, now, wanted)
     except PublisherError as exc:
         _ = context.translator(request).gettext
         return console.pages.render(request, "error.html", status_code=503,
@@ -48,7 +66,7 @@ async def queue_page(request: Request, *, status_code: int = 200, refusal: str |
     return console.pages.render(
         request, "queue.html", status_code=status_code, board=board, shown=shown,
         filters=list(FILTER_LABELS), refusal=refusal, Placement=Placement,
-        can_change=user is not None and user.can_change)
+        can_change=user is not None and user.can_change, page_query=page_query)
 
 
 async def change(request: Request) -> Response:
@@ -75,6 +93,7 @@ async def _change(request: Request, action: QueueAction) -> Response:
     assert user is not None  # publisher/web/auth.py lets no one else this far
     form = await request.form()
     shown = _filter(str(form.get("shown", "")) or None)
+    page = _page(form.get("page"))
     interview_id = int(request.path_params["interview_id"])
     # Another page's form (the calendar's) comes back to that page, refusals included.
     back = context.local_path(str(form.get("next", "")), "") or None
@@ -88,14 +107,16 @@ async def _change(request: Request, action: QueueAction) -> Response:
                           + " " + str(exc))
             return RedirectResponse(back, status_code=303)
         code = 404 if isinstance(exc, NotFoundError) else 409
-        return await queue_page(request, status_code=code, refusal=str(exc), state=shown)
+        return await queue_page(request, status_code=code, refusal=str(exc), state=shown,
+                                page=page)
     context.flash(request, "done", _(DONE_MESSAGES[action]) % {
         "id": done.interview_id, "title": done.title, "position": done.position})
     if back is not None:
         return RedirectResponse(back, status_code=303)
-    target = str(request.app.url_path_for("queue"))
-    if shown != "active":
-        target += f"?state={shown}"
+    # Back to the page that now shows the interview (a move may take it to the next page).
+    index = await run_in_threadpool(rank_in_queue, console.app, shown, interview_id)
+    target = str(request.app.url_path_for("queue")) + page_query(
+        shown, page if index is None else page_of(index))
     return RedirectResponse(f"{target}#interview-{interview_id}", status_code=303)
 
 
@@ -103,14 +124,17 @@ async def confirm_remove(request: Request) -> Response:
     console = context.console(request)
     interview_id = int(request.path_params["interview_id"])
     shown = _filter(request.query_params.get("state"))
+    page = _page(request.query_params.get("page"))
     try:
         title = await run_in_threadpool(check_removable, console.app, interview_id)
     except NotFoundError as exc:
-        return await queue_page(request, status_code=404, refusal=str(exc), state=shown)
+        return await queue_page(request, status_code=404, refusal=str(exc), state=shown,
+                                page=page)
     except InputError as exc:
-        return await queue_page(request, status_code=409, refusal=str(exc), state=shown)
+        return await queue_page(request, status_code=409, refusal=str(exc), state=shown,
+                                page=page)
     return console.pages.render(request, "confirm_remove.html", interview_id=interview_id,
-                                title=title, shown=shown)
+                                title=title, shown=shown, page=page, page_query=page_query)
 
 
 ROUTES = [
