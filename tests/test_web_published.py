@@ -113,3 +113,26 @@ def test_nothing_out_yet_is_said_plainly(sqlite_home: HomeFixture, media: Media)
     for console in console_for(sqlite_home):
         page = console.logged_in("anna").get("/published").text
         assert "Nothing has gone out yet." in page
+
+
+def test_paged_newest_first_with_the_filters_kept_and_the_csv_whole(
+        console: Console, anna: Browser, monkeypatch: pytest.MonkeyPatch) -> None:
+    from publisher.web.routes import published as route
+
+    monkeypatch.setattr(route, "PAGE_SIZE", 2)
+    second = anna.get("/published?page=2").text
+    assert _addresses(second) == ["https://www.youtube.com/watch?v=vid2",
+                                  "https://mastodon.example/@s/1001"]
+    assert "Rows 3–4 of 5" in second
+    assert 'href="/published"' in second and 'href="/published?page=3"' in second
+    last = anna.get("/published?page=40").text  # past the last page: the last
+    assert _addresses(last) == ["https://www.youtube.com/watch?v=vid1"]
+    assert "Rows 5–5 of 5" in last and "Next page" not in last
+    mastodon = anna.get("/published?platform=mastodon&page=1").text
+    assert "Rows 1–2 of 2" in mastodon and "Next page" not in mastodon
+    january = anna.get("/published?month=2027-01").text
+    assert "Rows 1–2 of 3" in january and 'href="/published?month=2027-01&amp;page=2"' in january
+    assert _addresses(anna.get("/published?month=2027-01&page=2").text) == [
+        "https://www.youtube.com/watch?v=vid2"]
+    everything = anna.get("/published.csv").text  # every row, whatever the page size
+    assert len(everything.strip().splitlines()) == 1 + 5
