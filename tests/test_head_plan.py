@@ -17,7 +17,7 @@ from publisher.pipeline.planning import upcoming
 from publisher.services.head_plan import head_plan
 from publisher.store.db import make_engine, transaction
 from publisher.store.models import Base, Interview
-from tests.test_queue_snapshot import NOW, context, rows
+from tests.helpers.random_queues import NOW, context, rows
 
 
 def shown(plan: Plan) -> tuple[object, ...]:
