@@ -190,3 +190,72 @@ def test_a_crash_at_each_point_then_resuming_edits_once(
     assert len(platforms.mastodon.statuses[-1].edits) == 1  # edited once on the platform
     assert len(_posts(platforms, "telegram")[0]["edits"]) == 1
     assert len(_posts(platforms, "facebook")[0]["edits"]) == 1
+
+
+# ---- each adapter's edit against its fake, through the platform's real client -------------
+
+def _content(text: str, link: str = "https://www.youtube.com/watch?v=abc") -> Any:
+    from publisher.platforms.base import PostContent
+
+    return PostContent(text=text, link=link, title="t", description="d")
+
+
+def test_mastodon_edits_its_own_status_and_not_another_accounts() -> None:
+    from publisher.platforms.base import PostGone
+    from publisher.platforms.mastodon import MastodonPoster
+    from publisher.sandbox.mastodon import FakeMastodon
+
+    with FakeMastodon() as fake:
+        poster = MastodonPoster({"api_base_url": fake.root, "access_token": fake.access_token})
+        posted = poster.publish(_content("Prima https://www.youtube.com/watch?v=abc"),
+                                poster.new_handle())
+        poster.edit(posted.remote_id, _content("Dopo https://www.youtube.com/watch?v=abc"))
+        poster.edit(posted.remote_id, _content("Dopo https://www.youtube.com/watch?v=abc"))
+        status = fake.statuses[-1]
+        assert status.text.startswith("Dopo") and status.edits == [
+            "Prima https://www.youtube.com/watch?v=abc"]  # the repeat made no new edit
+        other = fake.add_account("someone")
+        theirs = fake.seed_status("Non nostro", account=other)
+        with pytest.raises(PostGone, match="403"):
+            poster.edit(theirs.id, _content("Dopo"))
+        fake.delete_by_hand(posted.remote_id)
+        with pytest.raises(PostGone, match="404"):
+            poster.edit(posted.remote_id, _content("Ancora"))
+
+
+def test_facebook_edits_a_page_post_and_a_deleted_one_is_gone() -> None:
+    from publisher.platforms.base import PostGone
+    from publisher.platforms.facebook import FacebookPoster
+    from publisher.sandbox.facebook import FakeFacebook
+
+    with FakeFacebook() as fake:
+        poster = FacebookPoster({"page_id": fake.page_id, "page_access_token": fake.token},
+                                api_root=fake.api_root)
+        posted = poster.publish(_content("Prima https://x.test/v"), poster.new_handle())
+        poster.edit(posted.remote_id, _content("Dopo https://x.test/v"))
+        poster.edit(posted.remote_id, _content("Dopo https://x.test/v"))  # same: success
+        post = fake.posts[-1]
+        assert post["message"] == "Dopo https://x.test/v" and post["link"]
+        assert post["edits"] == ["Prima https://x.test/v"]
+        fake.delete_by_hand(posted.remote_id)
+        with pytest.raises(PostGone, match="does not exist"):
+            poster.edit(posted.remote_id, _content("Ancora"))
+
+
+def test_telegram_takes_not_modified_as_done_and_not_found_as_gone() -> None:
+    from publisher.platforms.base import PostGone
+    from publisher.platforms.telegram import TelegramPoster
+    from publisher.sandbox.telegram import FakeTelegram
+
+    with FakeTelegram() as fake:
+        poster = TelegramPoster({"bot_token": fake.token, "chat_id": fake.chat_username},
+                                api_root=fake.api_root)
+        posted = poster.publish(_content("Prima"), poster.new_handle())
+        poster.edit(posted.remote_id, _content("Dopo"))
+        poster.edit(posted.remote_id, _content("Dopo"))  # "message is not modified": done
+        message = fake.posts[-1]
+        assert message["text"] == "Dopo" and message["edits"] == ["Prima"]
+        assert message["edit_date"]
+        fake.delete_by_hand(posted.remote_id)
+        with pytest.raises(PostGone, match="message to edit not found"):
+            poster.edit(posted.remote_id, _content("Ancora"))

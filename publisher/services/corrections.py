@@ -120,6 +120,10 @@ def corrections_status(session: Session, now: dt.datetime) -> tuple[list[dict[st
             fix = (f"publisher sync {row.interview_id} --dry-run"
                    if row.state == CorrectionState.CONFLICT
                    else f"publisher sync {row.interview_id}")
+            if row.platform != "youtube" and "`publisher resolve" in reason:
+                # The post is gone: syncing again cannot edit it (the reason says what can).
+                fix = (f"publisher resolve {row.interview_id} --platform {row.platform} "
+                       "--url URL")
             needs.append({"interview_id": row.interview_id, "title": title,
                           "platform": row.platform,
                           "reason": f"correction of {', '.join(names)}: {reason}",
