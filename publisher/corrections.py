@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -33,6 +33,8 @@ from publisher.lifecycle import (
     set_correction,
 )
 from publisher.platforms.youtube.fields import SPEC, Field, wanted
+from publisher.post_corrections import PostChange, posted_texts
+from publisher.post_corrections import record as record_post_changes
 from publisher.store.models import (
     Correction,
     CorrectionState,
@@ -100,8 +102,9 @@ def wanted_fields(config: Config, schedules: dict[str, Schedule], session: Sessi
 
 
 def open_corrections(session: Session, interview_id: int) -> list[Correction]:
+    """The interview's open corrections of YouTube (those of posts: post_corrections.py)."""
     return list(session.scalars(select(Correction).where(
-        Correction.interview_id == interview_id,
+        Correction.interview_id == interview_id, Correction.platform == "youtube",
         Correction.state.in_([s.value for s in OPEN_CORRECTION])).order_by(Correction.id)))
 
 
@@ -112,6 +115,7 @@ class Recorded:
     item: Interview
     correction_id: int | None  # None: nothing changes on YouTube
     changes: dict[str, dict[str, Any]]  # field → {"old", "new"} on YouTube
+    posts: list[PostChange] = field(default_factory=list)  # what changes in the posts out
 
 
 def record_edit(session: Session, ctx: Context, item_id: int, prepared: Prepared, *,
@@ -132,22 +136,25 @@ def record_edit(session: Session, ctx: Context, item_id: int, prepared: Prepared
     now = utcnow()
     config, schedules = ctx.config, ctx.schedules
     before = wanted_fields(config, schedules, session, item, now)
+    posts_before = posted_texts(session, config, schedules, item)
     _apply(item, prepared)
     item.updated_at = now
     session.flush()
     after = wanted_fields(config, schedules, session, item, now)
+    posts_after = posted_texts(session, config, schedules, item)
     changed = [f for f in Field if before[f] != after[f]]
     changes = {f.value: {"old": before[f], "new": after[f]} for f in changed}
     edited = sorted(set(prepared.values) | {k for k in ("speakers", "captions",
                                                          "localizations")
                                              if getattr(prepared, k) is not None})
     journal(session, item.id, EventKind.EDITED, ctx.actor, fields=edited, youtube=changes)
+    posts = record_post_changes(session, item.id, ctx.actor, posts_before, posts_after)
     if not changed:
-        return Recorded(item, None, {})
+        return Recorded(item, None, {}, posts)
     correction = _merge(session, ctx, item.id, before, changed)
     journal(session, item.id, EventKind.CORRECTION_RECORDED, ctx.actor,
             correction=correction.id, fields=[f.value for f in changed])
-    return Recorded(item, correction.id, changes)
+    return Recorded(item, correction.id, changes, posts)
 
 
 def _merge(session: Session, ctx: Context, interview_id: int, before: Mapping[Field, Any],

@@ -120,11 +120,13 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                 echo(f"  {f['interview_id']} {f['title']}: {f['state']}, slot "
                      f"{_when(f['slot'], app)}{progress}{wait}")
         if data["corrections"]:
-            click.echo("Corrections for YouTube:")
+            click.echo("Corrections (YouTube, and posts edited in place):")
             for c in data["corrections"]:
                 wait = (f"; waiting until {_when(c['next_attempt'], app)}: {c['waiting']}"
                         if c["waiting"] and c["next_attempt"] else "")
-                echo(f"  {c['interview_id']} {c['title']}: {', '.join(c['fields'])} "
+                where = "" if c.get("platform", "youtube") == "youtube" \
+                    else f" on {c['platform']}"
+                echo(f"  {c['interview_id']} {c['title']}: {', '.join(c['fields'])}{where} "
                      f"({c['state'].replace('_', ' ')}{wait})")
         if data["needs_attention"]:
             click.secho("Needs you:", fg="red", bold=True)

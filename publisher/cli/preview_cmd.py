@@ -41,6 +41,8 @@ def preview(app: App, item_id: int, as_json: bool) -> None:
             if p.missing:
                 notes.append(f"not configured in credentials.json ({', '.join(p.missing)} "
                              "empty or a placeholder): will be skipped")
+            if p.correction:
+                notes.append(p.correction)
             _block(label, p.text, p.length, p.limit, p.unit,
                    "; ".join(n for n in notes if n) or None)
         if found.placeholder_link:

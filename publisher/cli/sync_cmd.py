@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from publisher.app import App
 from publisher.cli.output import echo, print_json, table
+
+if TYPE_CHECKING:
+    from publisher.pipeline.correct_posts import PostEdit
 
 
 @click.command()
@@ -22,6 +27,10 @@ from publisher.cli.output import echo, print_json, table
 def sync(app: App, item_id: int, dry_run: bool, force: bool, as_json: bool) -> None:
     """Compare an interview with its video on YouTube, field by field, and apply its
     corrections now (one videos.update, 50 quota units).
+
+    Then its posts are edited in place where a correction changed their text and the
+    platform allows it (Mastodon, Telegram, Facebook); posts on X and Bluesky stay as
+    they were, and the output says so.
 
     Reads the video back first: a field changed by hand in YouTube Studio since publisher
     last set it is shown and left as it is, unless --force. Exit status 4 when something
@@ -54,5 +63,31 @@ def sync(app: App, item_id: int, dry_run: bool, force: bool, as_json: bool) -> N
                                             Outcome.DRY_RUN) else "yellow"
         echo(f"Interview {item_id}: {report.outcome.value.replace('_', ' ')}: "
              f"{report.detail}", err=colour is not None, fg=colour)
-    if report.outcome not in (Outcome.APPLIED, Outcome.UP_TO_DATE, Outcome.DRY_RUN):
+        _posts(report.posts)
+    if report.outcome not in (Outcome.APPLIED, Outcome.UP_TO_DATE, Outcome.DRY_RUN) \
+            or any(p.needs_someone for p in report.posts):
         raise SystemExit(4)
+
+
+def _posts(posts: list[PostEdit]) -> None:
+    """What happened (or would happen) to each post out."""
+    from publisher.platforms.spec import get
+
+    for p in posts:
+        label = get(p.platform).label
+        if p.outcome == "kept":
+            echo(p.detail)
+        else:
+            what = {"edited": "edited in place", "would_edit": p.detail,
+                    "up_to_date": p.detail}.get(p.outcome, f"{p.outcome.replace('_', ' ')}: "
+                                                           f"{p.detail}")
+            echo(f"{label} post: {what}", err=p.needs_someone,
+                 fg="yellow" if p.needs_someone else None)
+        if p.old is not None and p.new is not None and p.old != p.new \
+                and p.outcome in ("would_edit", "kept", "edited"):
+            echo(f"   it said:   {_one_line(p.old)}")
+            echo(f"   corrected: {_one_line(p.new)}")
+
+
+def _one_line(text: str) -> str:
+    return " ⏎ ".join(text.splitlines())

@@ -36,6 +36,7 @@ from publisher import leases
 from publisher.corrections import open_corrections, wanted_fields
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, set_correction, video_record
+from publisher.pipeline.correct_posts import PostEdit
 from publisher.pipeline.retry import next_attempt
 from publisher.pipeline.runtime import Runtime
 from publisher.platforms.errors import (
@@ -105,6 +106,8 @@ class SyncReport:
     video_id: str | None = None
     fields: list[FieldDiff] = field(default_factory=list)
     corrections: list[int] = field(default_factory=list)
+    #: What the sync did (or would do) to the posts out (pipeline/correct_posts.py).
+    posts: list[PostEdit] = field(default_factory=list)
 
     @property
     def sent(self) -> list[Field]:
@@ -113,7 +116,8 @@ class SyncReport:
     def as_json(self) -> dict[str, Any]:
         return {"id": self.interview_id, "outcome": self.outcome.value, "detail": self.detail,
                 "video_id": self.video_id, "corrections": self.corrections,
-                "fields": [d.as_json() for d in self.fields]}
+                "fields": [d.as_json() for d in self.fields],
+                "posts": [p.as_json() for p in self.posts]}
 
 
 def release_reserve(rt: Runtime, now: dt.datetime) -> int:
@@ -381,6 +385,7 @@ def due_interviews(rt: Runtime, now: dt.datetime) -> list[int]:
     waiting and due again. Conflicts and refusals wait for people."""
     with rt.transaction() as s:
         rows = s.execute(select(Correction.interview_id).where(
+            Correction.platform == "youtube",
             (Correction.state.in_([CorrectionState.PENDING.value,
                                    CorrectionState.IN_FLIGHT.value]))
             | ((Correction.state == CorrectionState.WAITING.value)

@@ -155,6 +155,11 @@ def _corrections_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
         outcome = "needs_attention" if r.outcome in (Outcome.NEEDS_ATTENTION,
                                                      Outcome.CONFLICT) else r.outcome.value
         report.actions.append(Action(r.interview_id, "correct", outcome, r.detail))
+    from publisher.pipeline.correct_posts import post_corrections_due
+
+    for interview_id, edit in post_corrections_due(rt, now):
+        report.actions.append(Action(interview_id, f"correct:{edit.platform}",
+                                     edit.outcome, edit.detail))
 
 
 def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,

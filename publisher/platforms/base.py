@@ -10,6 +10,11 @@ Exactly once, the adapter's part:
   anything else: a post found is recorded, not repeated; `None` means it surely does not
   exist, so `publish` may run again with the same handle; a platform with no way to check
   raises `CannotCheck`, and the post needs a person instead of a blind retry.
+
+After a correction (publisher/pipeline/correct_posts.py), a platform whose spec `can_edit`
+changes a post already out in place: `edit(remote_id, post)` replaces its text. An edit with
+the same text again is harmless (the pipeline re-applies one a crash interrupted), so an
+edit never raises `UnknownOutcome`; a post deleted by hand, or not ours, raises `PostGone`.
 """
 
 from __future__ import annotations
@@ -22,13 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from publisher.credentials import is_placeholder
-from publisher.platforms.errors import PlatformError, TransientError
+from publisher.platforms.errors import PermanentError, PlatformError, TransientError
 
 if TYPE_CHECKING:
     from publisher.platforms.spec import TextRule
 
-__all__ = ["CannotCheck", "CrossPoster", "PostContent", "Posted", "UnknownOutcome",
-           "is_placeholder"]
+__all__ = ["CannotCheck", "CrossPoster", "PostContent", "PostGone", "Posted",
+           "UnknownOutcome", "is_placeholder"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,10 @@ class UnknownOutcome(TransientError):
 
 class CannotCheck(PlatformError):
     """The platform offers no way to find out whether a post exists."""
+
+
+class PostGone(PermanentError):
+    """The post to change is no longer there (deleted by hand) or is not ours to change."""
 
 
 class CrossPoster(abc.ABC):
@@ -135,3 +144,11 @@ class CrossPoster(abc.ABC):
     def lookup(self, post: PostContent, handle: str) -> Posted | None:
         """Find the post made with this handle (or for this link); None if it surely does not
         exist. Raises CannotCheck where the platform gives no way to know."""
+
+    def edit(self, remote_id: str, post: PostContent) -> None:
+        """Replace the text of the post `remote_id` with `post.text`, in place (only where
+        the spec `can_edit`). Sending the same text again is no error. Raises PostGone
+        (deleted, or not ours), TransientError (with retry_at), AuthError or
+        PermanentError."""
+        raise PermanentError(f"{self.label} posts cannot be edited", platform=self.name,
+                             reason="cannot_edit")

@@ -10,6 +10,10 @@ Facts (shared/platform-facts/social-platforms.md §2.5):
 * A duplicate is refused with `(#506) Duplicate status message` or code 368 "You've already
   posted this": the post is looked up and returned. koala#422 reports a 368 with nothing on
   the page, so a duplicate we cannot find is a PermanentError for a person, never a loop.
+* An edit is `POST {root}/{page_post_id}` with the new `message` (the link stays): the
+  answer is `{"success": true}`; the same message again succeeds too. A post deleted by hand
+  (or not the Page's) is code 100 subcode 33 "Unsupported post request. Object with ID ...
+  does not exist".
 * Throttling: codes 4, 17, 32, 613, 80001; `X-Business-Use-Case-Usage` (and `X-Page-Usage`)
   carry `estimated_time_to_regain_access` in minutes.
 
@@ -49,6 +53,7 @@ from publisher.platforms.base import (
     CrossPoster,
     PostContent,
     Posted,
+    PostGone,
     UnknownOutcome,
     is_placeholder,
 )
@@ -120,6 +125,20 @@ class FacebookPoster(CrossPoster):
 
     def lookup(self, post: PostContent, handle: str) -> Posted | None:
         return self._find(post, cutoff=_handle_time(handle))
+
+    def edit(self, remote_id: str, post: PostContent) -> None:
+        try:
+            body = self._graph("POST", remote_id, data={"message": post.text}, acting=False)
+        except AuthError as exc:
+            if exc.reason == "unknown_page":  # code 100/33 on the post's own node
+                raise PostGone(f"Facebook has no post {remote_id} any more (it was deleted, "
+                               f"or is not the Page's): {exc}", platform=self.name,
+                               reason="not_found") from None
+            raise
+        if body.get("success") is not True:
+            raise TransientError(f"Facebook answered the edit of {remote_id} without "
+                                 "success", platform=self.name, reason="malformed_answer")
+        log.info("facebook: edited %s", remote_id)
 
     # ---- plumbing ------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ from publisher.platforms.base import (
     CrossPoster,
     PostContent,
     Posted,
+    PostGone,
     UnknownOutcome,
     is_placeholder,
 )
@@ -278,6 +279,33 @@ class MastodonPoster(CrossPoster):
                           f"{self.lookup_pages * self.page_size} statuses; check the account "
                           f"by hand before posting {post.link} again", platform=self.name,
                           reason="lookup_too_deep")
+
+    def edit(self, remote_id: str, post: PostContent) -> None:
+        """``PUT /api/v1/statuses/:id`` (Mastodon.py's ``status_update``) with the new text.
+
+        Mastodon's ``UpdateStatusService`` replaces the media with the ``media_ids`` sent
+        (none: our posts have none), keeps the language and visibility, and adds an edit to
+        the history only when something changed: the same text again is a harmless 200. A
+        status deleted meanwhile is 404 "Record not found"; another account's is 403 "This
+        action is not allowed" (a token without write scope is 403 too, "outside the
+        authorized scopes": that one is the credentials')."""
+        from mastodon import MastodonError, MastodonNotFoundError
+
+        api = self._client()
+        self._seen = _Seen()
+        try:
+            api.status_update(remote_id, status=post.text)
+        except MastodonNotFoundError:
+            raise PostGone(f"{self.label} has no status {remote_id} any more (404): it was "
+                           "deleted", platform=self.name, reason="not_found") from None
+        except MastodonError as exc:
+            status = exc.args[1] if len(exc.args) >= 2 else None
+            message = self._server_message(exc)
+            if status == 403 and "scope" not in message.lower():
+                raise PostGone(f"{self.label} refused to edit status {remote_id} (403: "
+                               f"{message}): it is not this account's", platform=self.name,
+                               reason="not_ours") from None
+            raise self._classify(exc, sending=False) from None
 
     @staticmethod
     def _carries(status: Mapping[str, Any], link: str) -> bool:

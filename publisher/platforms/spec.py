@@ -91,6 +91,9 @@ class PlatformSpec:
     daily_cap: int | None = None
     #: Whether a post whose outcome is unknown can be looked up (else it needs a person).
     can_lookup: bool = True
+    #: Whether a post already out can be edited in place (`CrossPoster.edit`): a correction
+    #: of its text is then applied to it; elsewhere the post stays as it was.
+    can_edit: bool = False
     #: The server reports its own post limit (Mastodon instances): the check at the door
     #: uses the last one seen, else `text.limit`.
     reports_limit: bool = False
@@ -168,6 +171,7 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
         text=TextRule(500, mastodon_length, "characters",
                       count_with_url_length=mastodon_length, url_length=23),
         env_root="PUBLISHER_MASTODON_API_ROOT", reports_limit=True,
+        can_edit=True,  # PUT /api/v1/statuses/:id
         adapter="publisher.platforms.mastodon:MastodonPoster",
         fake="publisher.sandbox.mastodon:FakeMastodon"),
     PlatformSpec(
@@ -184,6 +188,7 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
         text=TextRule(4096, utf16_units, "UTF-16 units"),
         env_root="PUBLISHER_TELEGRAM_API_ROOT", default_root="https://api.telegram.org",
         can_lookup=False,  # the Bot API cannot read a channel's history
+        can_edit=True,  # editMessageText
         adapter="publisher.platforms.telegram:TelegramPoster",
         fake="publisher.sandbox.telegram:FakeTelegram"),
     PlatformSpec(
@@ -196,6 +201,7 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
         text=TextRule(63206, utf16_units, "UTF-16 units"),
         env_root="PUBLISHER_FACEBOOK_GRAPH_ROOT",
         default_root="https://graph.facebook.com/v24.0",
+        can_edit=True,  # POST /{page-post-id} with `message`
         adapter="publisher.platforms.facebook:FacebookPoster",
         fake="publisher.sandbox.facebook:FakeFacebook"),
 )

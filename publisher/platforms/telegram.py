@@ -9,6 +9,10 @@ Facts (shared/platform-facts/social-platforms.md §2.4):
   units, so we count UTF-16 units: conservative (an emoji outside the BMP counts 2).
 * No idempotency and no way for a bot to read channel history: `lookup` raises `CannotCheck`,
   and an unknown outcome needs a person (the pipeline's at-most-once choice).
+* `editMessageText` (`chat_id`, `message_id`, `text`, the same `link_preview_options`)
+  returns the edited Message. The same text again is 400 "message is not modified" (so a
+  repeat after a crash is done already); a message deleted by hand, or not in this chat, is
+  400 "message to edit not found".
 * A bot without the right to post answers 400 "need administrator rights in the channel
   chat" (a channel) or "not enough rights to send text messages to the chat" (a group): an
   `AuthError` telling to make the bot an administrator with the right to post messages.
@@ -28,7 +32,14 @@ from typing import Any
 
 import httpx
 
-from publisher.platforms.base import CannotCheck, CrossPoster, PostContent, Posted, UnknownOutcome
+from publisher.platforms.base import (
+    CannotCheck,
+    CrossPoster,
+    PostContent,
+    Posted,
+    PostGone,
+    UnknownOutcome,
+)
 from publisher.platforms.errors import AuthError, PermanentError, PlatformError, TransientError
 from publisher.platforms.httpx_errors import json_or_none, transport_error
 
@@ -66,6 +77,26 @@ class TelegramPoster(CrossPoster):
         chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
         log.info("telegram: sent message %s to %s", message_id, self._chat_id)
         return Posted(remote_id=str(message_id), url=_message_url(chat or {}, message_id))
+
+    def edit(self, remote_id: str, post: PostContent) -> None:
+        payload: dict[str, Any] = {
+            "chat_id": self._chat_id,
+            "message_id": int(remote_id) if remote_id.lstrip("-").isdigit() else remote_id,
+            "text": post.text,
+            "link_preview_options": {"url": post.link, "prefer_large_media": True},
+        }
+        try:
+            self._call("editMessageText", payload, acting=False)
+        except PermanentError as exc:
+            said = str(exc).lower()
+            if "message is not modified" in said:
+                return  # it already says this: an edit repeated after a crash
+            if "message to edit not found" in said:
+                raise PostGone(f"Telegram has no message {remote_id} in {self._chat_id} any "
+                               "more (\"message to edit not found\"): it was deleted",
+                               platform=self.name, reason="not_found") from None
+            raise
+        log.info("telegram: edited message %s in %s", remote_id, self._chat_id)
 
     def lookup(self, post: PostContent, handle: str) -> Posted | None:
         raise CannotCheck("A Telegram bot cannot read its channel's history: check the channel "

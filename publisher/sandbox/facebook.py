@@ -33,6 +33,10 @@ What is modelled (shared/platform-facts/social-platforms.md §2.5)
 * `GET /{page_id}/published_posts` (also `/feed`, `/posts`): newest first, only the `fields`
   asked for (plus `id`), `limit` (25 by default, at most 100), `after` cursors; like Graph,
   `paging.next` embeds the access token. `GET /{post_id}`, `GET /me`, `GET /{page_id}`.
+* `POST /{post_id}` (`message`): the Page post's text is replaced, `updated_time` set,
+  `{"success": true}` answered (the same message again too); no message → code 100; a post
+  that is not there (deleted by hand: :meth:`FakeFacebook.delete_by_hand`) → code 100
+  subcode 33, as for any unknown object.
 * Every authenticated answer carries `X-Business-Use-Case-Usage` for the Page.
 
 Fault injection (one-shot, applied to the next feed post that passes authentication):
@@ -271,6 +275,12 @@ class FakeFacebook(PostFaults, LoopbackServer):
         if node == self.page_id and len(parts) == 1 and verb == "get":
             request.tag = "graph.page"
             return Response.json(200, {"id": self.page_id, "name": self.page_name})
+        if len(parts) == 1 and verb == "post" and node != self.page_id:
+            with self.lock:
+                found = next((p for p in self._posts if p["id"] == node), None)
+            if found is not None:
+                request.tag = "graph.post.update"
+                return self._update_post(found, params)
         if len(parts) == 1 and verb == "get":
             with self.lock:
                 found = next((p for p in self._posts if p["id"] == node), None)
@@ -312,6 +322,28 @@ class FakeFacebook(PostFaults, LoopbackServer):
         elif fault is not None:
             return _fault_answer(fault)
         return Response.json(200, {"id": post["id"]})
+
+    def _update_post(self, post: dict[str, Any], params: dict[str, Any]) -> Response:
+        with self.lock:
+            if "pages_manage_posts" not in self._permissions:
+                raise GraphError(403, 200, "(#200) If posting to a page, requires both "
+                                 "pages_read_engagement and pages_manage_posts permission")
+            message = str(params.get("message") or "")
+            if not message.strip():
+                raise GraphError(400, 100, "(#100) Missing message")
+            if len(message) > MAX_MESSAGE_CHARS:
+                raise GraphError(400, 100, f"(#100) Param message must be at most "
+                                 f"{MAX_MESSAGE_CHARS} characters long")
+            if message != post["message"]:
+                post.setdefault("edits", []).append(post["message"])
+                post["message"] = message
+                post["updated_time"] = graph_time(datetime.now(UTC))
+        return Response.json(200, {"success": True})
+
+    def delete_by_hand(self, post_id: str) -> None:
+        """An administrator deleted the post on the Page."""
+        with self.lock:
+            self._posts = [p for p in self._posts if p["id"] != post_id]
 
     def _validate(self, fields: dict[str, str]) -> None:
         message, link = fields.get("message", ""), fields.get("link", "")

@@ -280,6 +280,9 @@ class FakeStatus:
     reblog_of: FakeStatus | None = None
     form: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    edited_at: datetime | None = None
+    #: The texts it had before each edit, oldest first.
+    edits: list[str] = field(default_factory=list)
 
     @property
     def links(self) -> list[str]:
@@ -466,6 +469,10 @@ class FakeMastodon(PostFaults, LoopbackServer):
             if request.method == "POST" and path == "/api/v1/statuses":
                 request.tag = "statuses.create"
                 return self._post_status(request)
+            match = re.fullmatch(r"/api/v1/statuses/([^/]+)", path)
+            if request.method == "PUT" and match:
+                request.tag = "statuses.update"
+                return self._update_status(request, match.group(1))
             raise _ApiError(404, "Record not found")
         except _ApiError as exc:
             request.notes.append(f"error: {exc.status} {exc.message}")
@@ -527,6 +534,46 @@ class FakeMastodon(PostFaults, LoopbackServer):
                 return self._fault_answer(fault)
         request.notes.append("created" if created else "idempotent repeat")
         return Response.json(200, self._status_json(status), headers)
+
+    def _update_status(self, request: Request, status_id: str) -> Response:
+        """``PUT /api/v1/statuses/:id`` as Mastodon's StatusesController#update does it:
+        404 for a status that is not there (deleted), 403 "This action is not allowed" for
+        another account's; ``status`` replaces the text (validated like a new post); media
+        not named in ``media_ids`` are dropped (we model none); language, visibility and
+        the idempotency key stay. An edit is recorded (``edited_at``, the history) only when
+        the text changed: the same text again is a plain 200."""
+        account, headers = self._authenticate(request, WRITE_SCOPES)
+        form = self._body(request)
+        with self.lock:
+            status = next((s for s in self._statuses if s.id == status_id
+                           and s.reblog_of is None), None)
+            if status is None:
+                raise _ApiError(404, "Record not found")
+            if status.account_id != account.id:
+                raise _ApiError(403, "This action is not allowed")
+            text = str(form.get("status") or "")
+            spoiler = str(form.get("spoiler_text") or status.spoiler_text)
+            if not text.strip():
+                raise _ApiError(422, "Validation failed: Text can't be blank")
+            if status_length(text, spoiler, self.characters_reserved_per_url) \
+                    > self.max_characters:
+                raise _ApiError(422, "Validation failed: Text character limit of "
+                                     f"{self.max_characters} exceeded")
+            if text != status.text:
+                status.edits.append(status.text)
+                status.text = text
+                status.edited_at = self.now()
+                links = status.links
+                status.card_url = links[0] if links else None  # reset_preview_card!
+                request.notes.append("edited")
+            else:
+                request.notes.append("no change")
+            return Response.json(200, self._status_json(status), headers)
+
+    def delete_by_hand(self, status_id: str) -> None:
+        """Someone deleted the status in the web interface."""
+        with self.lock:
+            self._statuses = [s for s in self._statuses if s.id != status_id]
 
     def _fault_answer(self, fault: PostFault) -> Response | Drop:
         if fault.kind == "drop":
@@ -719,7 +766,8 @@ class FakeMastodon(PostFaults, LoopbackServer):
             "visibility": status.visibility, "language": status.language,
             "uri": f"{self.root}users/{account.username}/statuses/{status.id}",
             "url": None if status.reblog_of else url,
-            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "edited_at": None,
+            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+            "edited_at": _iso_ms(status.edited_at) if status.edited_at else None,
             "favourited": False, "reblogged": False, "muted": False, "bookmarked": False,
             "pinned": False,
             "content": format_content(status.text, self.root) if status.text else "",

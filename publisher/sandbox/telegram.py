@@ -29,6 +29,12 @@ What is modelled (shared/platform-facts/social-platforms.md §2.4)
   `sender_chat` (`from` in a group), `chat`, `date`, `text`, `link_preview_options` and
   `url`/`hashtag` `entities` with offsets in UTF-16 units, as Telegram counts them.
 
+* `editMessageText` (`chat_id`, `message_id`, `text`, optional `link_preview_options`): a
+  message not in the chat (deleted by hand: :meth:`FakeTelegram.delete_by_hand`) → 400
+  `message to edit not found`; no `message_id` → 400 `message identifier is not
+  specified`; the same text and preview → 400 `message is not modified: ...`; else the text
+  is replaced, `edit_date` set, and the edited Message returned.
+
 Fault injection (one-shot, applied to the next `sendMessage` that passes authentication):
 :meth:`~FakeTelegram.fail_next_post` (an error status, before or after storing the message),
 :meth:`~FakeTelegram.drop_next_post` (close the connection without answering),
@@ -177,7 +183,8 @@ class FakeTelegram(PostFaults, LoopbackServer):
             method = match["method"].lower()
             request.tag = f"telegram.{method}"
             handler = {"getme": self._get_me, "getchat": self._get_chat,
-                       "sendmessage": self._send_message}.get(method)
+                       "sendmessage": self._send_message,
+                       "editmessagetext": self._edit_message_text}.get(method)
             if handler is None:
                 raise BotApiError(404, "Not Found")
             with self.lock:
@@ -253,6 +260,47 @@ class FakeTelegram(PostFaults, LoopbackServer):
             time.sleep(fault.seconds)
         elif fault is not None:
             return _fault_answer(fault)
+        return Response.json(200, {"ok": True, "result": message})
+
+    def delete_by_hand(self, message_id: int | str) -> None:
+        """An administrator deleted the message in the channel."""
+        with self.lock:
+            self._posts = [p for p in self._posts if str(p["message_id"]) != str(message_id)]
+
+    def _edit_message_text(self, request: Request) -> Response:
+        params = self._params(request)
+        self._resolve_chat(params.get("chat_id"))
+        raw_id = params.get("message_id")
+        if raw_id is None or raw_id == "":
+            raise BotApiError(400, "Bad Request: message identifier is not specified")
+        text = params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise BotApiError(400, "Bad Request: message text is empty")
+        if utf16_len(text) > MAX_TEXT_UTF16:
+            raise BotApiError(400, "Bad Request: message is too long")
+        preview = _link_preview_options(params.get("link_preview_options"))
+        with self.lock:
+            if not self._bot_in_channel:
+                raise BotApiError(403, f"Forbidden: bot is not a member of the "
+                                       f"{self.chat_type} chat")
+            stored = next((p for p in self._posts if str(p["message_id"]) == str(raw_id)),
+                          None)
+            if stored is None:
+                raise BotApiError(400, "Bad Request: message to edit not found")
+            if stored["text"] == text and (preview is None or
+                                           stored.get("link_preview_options") == preview):
+                raise BotApiError(400, "Bad Request: message is not modified: specified new "
+                                       "message content and reply markup are exactly the "
+                                       "same as a current content and reply markup of the "
+                                       "message")
+            stored.setdefault("edits", []).append(stored["text"])
+            stored["text"] = text
+            stored["entities"] = entities(text)
+            stored["edit_date"] = int(time.time())
+            if preview:
+                stored["link_preview_options"] = preview
+            message = {k: copy.deepcopy(v) for k, v in stored.items()
+                       if k not in ("request", "content_type", "edits")}
         return Response.json(200, {"ok": True, "result": message})
 
     def _store(self, params: dict[str, Any], content_type: str) -> dict[str, Any]:

@@ -74,8 +74,8 @@ def edit_interview(app: App, item_id: int, spec: InterviewSpec, *,
         session.flush()
         warnings = list(prepared.warnings)
         if recorded.correction_id is None:
-            warnings.append("nothing changes on YouTube; posts already out are left as they "
-                            "are (correcting posts is not supported yet)")
+            warnings.append("nothing changes on YouTube")
+        warnings += [change.note(item_id) for change in recorded.posts]
         return EditResult(recorded.item, warnings, recorded.correction_id, recorded.changes)
 
 
@@ -83,8 +83,12 @@ def sync_interview(app: App, item_id: int, *, dry_run: bool = False, force: bool
                    ) -> SyncReport:
     """`publisher sync ID`: compare with YouTube, and (unless dry_run) apply."""
     from publisher.pipeline.correct import sync
+    from publisher.pipeline.correct_posts import sync_posts
 
-    return sync(app.runtime("sync"), item_id, dry_run=dry_run, force=force)
+    rt = app.runtime("sync")
+    report = sync(rt, item_id, dry_run=dry_run, force=force)
+    report.posts = sync_posts(rt, item_id, dry_run=dry_run)
+    return report
 
 
 def corrections_status(session: Session, now: dt.datetime) -> tuple[list[dict[str, Any]],
@@ -105,7 +109,8 @@ def corrections_status(session: Session, now: dt.datetime) -> tuple[list[dict[st
     for row, title in rows:
         names = [label(f) for f in row.fields or []]
         pending.append({"interview_id": row.interview_id, "title": title,
-                        "correction": row.id, "state": row.state, "fields": names,
+                        "correction": row.id, "platform": row.platform,
+                        "state": row.state, "fields": names,
                         "next_attempt": row.next_attempt_at.isoformat()
                         if row.next_attempt_at else None,
                         "waiting": row.last_error if row.state == CorrectionState.WAITING
@@ -115,8 +120,12 @@ def corrections_status(session: Session, now: dt.datetime) -> tuple[list[dict[st
             fix = (f"publisher sync {row.interview_id} --dry-run"
                    if row.state == CorrectionState.CONFLICT
                    else f"publisher sync {row.interview_id}")
+            if row.platform != "youtube" and "`publisher resolve" in reason:
+                # The post is gone: syncing again cannot edit it (the reason says what can).
+                fix = (f"publisher resolve {row.interview_id} --platform {row.platform} "
+                       "--url URL")
             needs.append({"interview_id": row.interview_id, "title": title,
-                          "platform": "youtube",
+                          "platform": row.platform,
                           "reason": f"correction of {', '.join(names)}: {reason}",
                           "fix": fix})
     return pending, needs

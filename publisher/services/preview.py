@@ -42,6 +42,9 @@ class PostPreview(Counted):
     limit_seen_at: dt.datetime | None = None
     configured: bool = True
     missing: tuple[str, ...] = ()  # credential keys empty or placeholders
+    #: For a post already out that a correction changed: what happens to it (edited in
+    #: place, or it stays as it was where the platform cannot edit).
+    correction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ class Preview:
             "posts": [{"platform": p.platform, "text": p.text, "length": p.length,
                        "limit": p.limit, "unit": p.unit, "variant": p.variant,
                        "problem": p.problem, "limit_source": p.limit_source,
-                       "configured": p.configured} for p in self.posts]}
+                       "configured": p.configured, "correction": p.correction}
+                      for p in self.posts]}
 
 
 def preview(app: App, interview_id: int) -> Preview:
@@ -90,6 +94,7 @@ def preview(app: App, interview_id: int) -> Preview:
             Publication.step == "video")) or PLACEHOLDER_URL
         platforms = q.crosspost_platforms(app.queue_context(), item.schedule)
         reported = known(session)
+        notes = _correction_notes(app, session, item)
     yt = render_youtube(app.config, text)
     youtube = {
         "title": Counted("title", yt.title, limits.title_length(yt.title),
@@ -111,6 +116,20 @@ def preview(app: App, interview_id: int) -> Preview:
             reports_limit=get(platform).reports_limit,
             limit_seen_at=seen.seen_at if seen is not None else None,
             configured=app.credentials.configured(platform),
-            missing=tuple(app.credentials.missing(platform))))
+            missing=tuple(app.credentials.missing(platform)),
+            correction=notes.get(platform)))
     return Preview(interview_id, url, url == PLACEHOLDER_URL, youtube, tuple(yt.problems),
                    tuple(posts))
+
+
+def _correction_notes(app: App, session: Any, item: Any) -> dict[str, str]:
+    """Per platform, what happens to a post already out that a correction changed."""
+    from publisher.platforms.spec import get
+    from publisher.post_corrections import kept_note, kept_posts, open_post_corrections
+
+    notes = {p: kept_note(p) for p in kept_posts(session, app.config, app.schedules, item)}
+    for row in open_post_corrections(session, item.id):
+        label = get(row.platform).label
+        notes[row.platform] = (f"{label}: the post out will be edited in place to this text "
+                               f"(`publisher sync {item.id}` does it now)")
+    return notes

@@ -1,0 +1,192 @@
+"""Corrections of the posts already out: what an edit of an interview changes in them.
+
+A post says what `text/posts.py` rendered from the interview when it went out. An edit of an
+interview on YouTube (publisher/corrections.py's `record_edit`) renders each post that is out
+before and after the edit, exactly as the cross-post did (`post_text`): where the text
+changes,
+
+- on a platform whose spec `can_edit` (Mastodon, Telegram, Facebook), a pending correction
+  is recorded for that platform (a `corrections` row, `platform` = the platform, its one
+  field "post", `known` = the text publisher last put there), which
+  publisher/pipeline/correct_posts.py applies: the post is edited in place;
+- elsewhere (X, Bluesky) the post stays as it was: the edit's journal entry says so, with
+  the text out there and the corrected one, and `preview` / `sync --dry-run` tell it
+  (`kept_posts`).
+
+One open correction per (interview, platform) gathers the edits, keeping the oldest known
+text; one being sent right now (in flight) is left alone and a new one is opened beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from publisher.lifecycle import OPEN_CORRECTION, EventKind, Step, journal, set_correction
+from publisher.store.models import (
+    Correction,
+    CorrectionState,
+    Event,
+    Interview,
+    Publication,
+    PublicationState,
+)
+
+if TYPE_CHECKING:
+    from publisher.config import Config
+    from publisher.platform_limits import PlatformLimits
+    from publisher.schedules import Schedule
+    from publisher.text.posts import RenderedPost
+
+#: The one field of a post correction.
+POST_FIELD = "post"
+#: Open post corrections an edit may add to (one in flight is being sent now).
+_MERGEABLE = frozenset(OPEN_CORRECTION - {CorrectionState.IN_FLIGHT})
+
+
+def post_text(config: Config, schedules: dict[str, Schedule], item: Interview,
+              platform: str, link: str, limits: PlatformLimits | None) -> RenderedPost:
+    """The post for `platform`, rendered exactly as pipeline/crosspost.py renders it."""
+    from publisher.queue import text_of
+    from publisher.text.posts import render_post
+
+    return render_post(config, text_of(item, schedules, config.campaign.default_schedule),
+                       platform, link, limits=limits)
+
+
+def posts_out(session: Session, interview_id: int) -> dict[str, Publication]:
+    """The interview's posts that went out (done, with their remote id), by platform."""
+    return {p.platform: p for p in session.scalars(select(Publication).where(
+        Publication.interview_id == interview_id, Publication.step == Step.POST.value,
+        Publication.state == PublicationState.DONE.value,
+        Publication.remote_id.is_not(None)))}
+
+
+def video_link(session: Session, interview_id: int) -> str:
+    return session.scalar(select(Publication.url).where(
+        Publication.interview_id == interview_id, Publication.platform == "youtube",
+        Publication.step == Step.VIDEO.value)) or ""
+
+
+def posted_texts(session: Session, config: Config, schedules: dict[str, Schedule],
+                 item: Interview) -> dict[str, str]:
+    """What each post out says, as the interview stands now (call it before an edit)."""
+    from publisher.platform_limits import known
+
+    out = posts_out(session, item.id)
+    if not out:
+        return {}
+    link = video_link(session, item.id)
+    limits = known(session)
+    return {platform: post_text(config, schedules, item, platform, link,
+                                limits.get(platform)).text for platform in out}
+
+
+@dataclass(frozen=True)
+class PostChange:
+    """What an edit changes in one post that is out."""
+
+    platform: str
+    old: str
+    new: str
+    editable: bool
+    correction_id: int | None  # the correction that edits it (None: it stays as it was)
+
+    def note(self, interview_id: int) -> str:
+        from publisher.platforms.spec import get
+
+        label = get(self.platform).label
+        if self.editable:
+            return (f"{label}: the post will be edited to the corrected text (at the "
+                    f"daemon's next run, or now with `publisher sync {interview_id}`)")
+        return kept_note(self.platform)
+
+
+def kept_note(platform: str) -> str:
+    from publisher.platforms.spec import get
+
+    label = get(platform).label
+    return (f"{label}: the post stays as it was ({label} posts cannot be edited); delete it "
+            f"on {label} and post the corrected text by hand if it matters")
+
+
+def record(session: Session, interview_id: int, actor: str, before: dict[str, str],
+           after: dict[str, str]) -> list[PostChange]:
+    """Record what the edit changes in each post out (see the module docstring), in the
+    caller's transaction."""
+    from publisher.platforms.spec import get
+
+    changes = []
+    for platform, old in before.items():
+        new = after.get(platform, old)
+        if new == old:
+            continue
+        editable = get(platform).can_edit
+        correction_id = _merge(session, interview_id, platform, old, actor).id \
+            if editable else None
+        journal(session, interview_id, EventKind.CORRECTION_RECORDED, actor,
+                correction=correction_id, platform=platform, fields=[POST_FIELD],
+                changes={POST_FIELD: {"old": old, "new": new}},
+                kept_as_it_was=not editable)
+        changes.append(PostChange(platform, old, new, editable, correction_id))
+    return changes
+
+
+def open_post_corrections(session: Session, interview_id: int,
+                          platform: str | None = None) -> list[Correction]:
+    """The interview's open corrections of posts (of `platform`, or of every one), oldest
+    first."""
+    query = select(Correction).where(
+        Correction.interview_id == interview_id, Correction.platform != "youtube",
+        Correction.state.in_([s.value for s in OPEN_CORRECTION]))
+    if platform is not None:
+        query = query.where(Correction.platform == platform)
+    return list(session.scalars(query.order_by(Correction.id)))
+
+
+def _merge(session: Session, interview_id: int, platform: str, old: str,
+           actor: str) -> Correction:
+    found = next((c for c in open_post_corrections(session, interview_id, platform)
+                  if CorrectionState(c.state) in _MERGEABLE), None)
+    if found is None:
+        found = Correction(interview_id=interview_id, platform=platform,
+                           state=CorrectionState.PENDING.value, fields=[POST_FIELD],
+                           known={POST_FIELD: old}, attempts=0, actor=actor)
+        session.add(found)
+    set_correction(found, CorrectionState.PENDING, next_attempt_at=None, last_error=None)
+    session.flush()
+    return found
+
+
+def kept_posts(session: Session, config: Config, schedules: dict[str, Schedule],
+               item: Interview) -> dict[str, tuple[str, str]]:
+    """The posts out on platforms that cannot edit whose text a correction changed since
+    they went out: platform → (what the post says, what it would say now)."""
+    from publisher.platform_limits import known
+    from publisher.platforms.spec import get
+
+    out = {p: pub for p, pub in posts_out(session, item.id).items() if not get(p).can_edit}
+    if not out:
+        return {}
+    link = video_link(session, item.id)
+    limits = known(session)
+    found: dict[str, tuple[str, str]] = {}
+    for event in session.scalars(select(Event).where(
+            Event.interview_id == item.id,
+            Event.kind == EventKind.CORRECTION_RECORDED.value).order_by(Event.id)):
+        detail = event.detail or {}
+        platform = detail.get("platform")
+        pub = out.get(str(platform))
+        if platform is None or pub is None or platform in found:
+            continue
+        if pub.updated_at is not None and event.at < pub.updated_at:
+            continue  # an edit before this post went out: the post has it
+        posted = str(((detail.get("changes") or {}).get(POST_FIELD) or {}).get("old") or "")
+        now = post_text(config, schedules, item, str(platform), link,
+                        limits.get(str(platform))).text
+        if posted and posted != now:
+            found[str(platform)] = (posted, now)
+    return found
