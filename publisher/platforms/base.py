@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from publisher.credentials import is_placeholder
-from publisher.platforms.errors import PlatformError, TransientError
+from publisher.platforms.errors import PermanentError, PlatformError, TransientError
 
 if TYPE_CHECKING:
     from publisher.platforms.spec import TextRule
 
-__all__ = ["CannotCheck", "CrossPoster", "PostContent", "Posted", "UnknownOutcome",
-           "is_placeholder"]
+__all__ = ["CannotCheck", "CannotDelete", "CrossPoster", "PostContent", "Posted",
+           "UnknownOutcome", "is_placeholder"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,11 @@ class UnknownOutcome(TransientError):
 
 class CannotCheck(PlatformError):
     """The platform offers no way to find out whether a post exists."""
+
+
+class CannotDelete(PermanentError):
+    """The platform will not delete this post (Telegram, once it is 48 hours old): a person
+    must delete it by hand."""
 
 
 class CrossPoster(abc.ABC):
@@ -135,3 +140,11 @@ class CrossPoster(abc.ABC):
     def lookup(self, post: PostContent, handle: str) -> Posted | None:
         """Find the post made with this handle (or for this link); None if it surely does not
         exist. Raises CannotCheck where the platform gives no way to know."""
+
+    def delete(self, remote_id: str) -> bool:
+        """Delete our post `remote_id` (what `publish` returned). True: deleted now; False:
+        it was already gone (the platform answered "not found"), so deleting twice is
+        harmless. Raises CannotDelete where the platform will not delete it, TransientError
+        (try again later), AuthError or PermanentError."""
+        raise CannotDelete(f"{self.label} offers no way to delete a post: delete it by hand",
+                           platform=self.name, reason="no_delete")

@@ -279,6 +279,22 @@ class MastodonPoster(CrossPoster):
                           f"by hand before posting {post.link} again", platform=self.name,
                           reason="lookup_too_deep")
 
+    def delete(self, remote_id: str) -> bool:
+        """``DELETE /api/v1/statuses/:id``: the deleted status comes back; 404 "Record not
+        found" for a status that is gone (or not the account's: the server looks among the
+        account's own statuses only)."""
+        from mastodon import MastodonError, MastodonNotFoundError
+
+        api = self._client()
+        self._seen = _Seen()
+        try:
+            api.status_delete(remote_id)
+        except MastodonNotFoundError:
+            return False
+        except MastodonError as exc:
+            raise self._classify(exc, sending=False) from None
+        return True
+
     @staticmethod
     def _carries(status: Mapping[str, Any], link: str) -> bool:
         if status.get("reblog"):
