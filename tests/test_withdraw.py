@@ -22,15 +22,21 @@ import publisher.faults
 import publisher.pipeline.withdraw as withdraw_module
 from publisher.pipeline.run_due import run_due
 from publisher.pipeline.withdraw import withdraw
-from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.clock import Clock
-from tests.helpers.corrections import events, runtime
-from tests.test_crosspost import Platforms, posts, state, wire
-
 from publisher.sandbox.bluesky import FakeBluesky
 from publisher.sandbox.mastodon import FakeMastodon
 from publisher.sandbox.telegram import FakeTelegram
 from publisher.sandbox.youtube import FakeYouTube
+from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.clock import Clock
+from tests.helpers.corrections import events, runtime
+from tests.helpers.withdraw import (
+    BLUESKY_HANDLE,
+    BLUESKY_PASSWORD,
+    Platforms,
+    posts,
+    state,
+    wire,
+)
 
 REASON = "the artist withdrew consent"
 
@@ -38,7 +44,7 @@ REASON = "the artist withdrew consent"
 @pytest.fixture
 def platforms() -> Iterator[Platforms]:
     with FakeYouTube() as yt, FakeMastodon() as ma, \
-            FakeBluesky(handle="studi.bsky.social", app_password="abcd-efgh-ijkl-mnop") as bs, \
+            FakeBluesky(handle=BLUESKY_HANDLE, app_password=BLUESKY_PASSWORD) as bs, \
             FakeTelegram() as tg:
         yield Platforms(yt, ma, bs, tg)
 
@@ -186,7 +192,7 @@ def test_dying_at_each_point_then_resuming_deletes_each_post_once(
 
     clock = Clock(dt.datetime.now(dt.UTC))
     with FakeYouTube() as yt, FakeMastodon() as ma, \
-            FakeBluesky(handle="studi.bsky.social", app_password="abcd-efgh-ijkl-mnop") as bs, \
+            FakeBluesky(handle=BLUESKY_HANDLE, app_password=BLUESKY_PASSWORD) as bs, \
             FakeTelegram() as tg:
         home, _ = world(Platforms(yt, ma, bs, tg))
         trace = _points(monkeypatch, None)
@@ -200,8 +206,8 @@ def test_dying_at_each_point_then_resuming_deletes_each_post_once(
     failures = []
     for target in points:
         with FakeYouTube() as yt, FakeMastodon() as ma, \
-                FakeBluesky(handle="studi.bsky.social",
-                            app_password="abcd-efgh-ijkl-mnop") as bs, FakeTelegram() as tg:
+                FakeBluesky(handle=BLUESKY_HANDLE,
+                            app_password=BLUESKY_PASSWORD) as bs, FakeTelegram() as tg:
             fakes = Platforms(yt, ma, bs, tg)
             home, link = world(fakes)
             _points(monkeypatch, target)
@@ -213,7 +219,7 @@ def test_dying_at_each_point_then_resuming_deletes_each_post_once(
             _points(monkeypatch, None)
             # The daemon's tick finishes it (or a second `publisher withdraw` would).
             run_due(runtime(home, monkeypatch, clock), clock.now)
-            withdraw(runtime(home, monkeypatch, clock), 1, "")
+            withdraw(runtime(home, monkeypatch, clock), 1, REASON)
             video = next(iter(yt.videos.values()))
             verdict = {
                 "died": died, "private": video.privacy_status,

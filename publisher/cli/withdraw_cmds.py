@@ -54,8 +54,12 @@ def withdraw(app: App, item_id: int, reason: str, by_hand: str | None, as_json: 
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @click.pass_obj
 def republish(app: App, item_id: int, as_json: bool) -> None:
-    """Undo `publisher withdraw`: the video public again (or private until its slot, if
-    that is still ahead), and the deleted posts posted again as new posts."""
+    """Undo `publisher withdraw`: the video public again and the deleted posts posted
+    again as new posts.
+
+    A video whose slot is still ahead goes back to private with its scheduled publishing.
+    A post that could not be deleted (still out) is not posted a second time.
+    """
     from publisher.cli.logs import setup_logging
     from publisher.services.withdrawals import republish_interview
 
