@@ -98,7 +98,10 @@ def wanted_fields(config: Config, schedules: dict[str, Schedule], session: Sessi
     slot = item.slot_at
     publish_at = slot if (slot is not None and slot > now
                           and not released(session, item)) else None
-    return wanted(video_meta(config, schedules, item), publish_at)
+    fields = wanted(video_meta(config, schedules, item), publish_at)
+    if item.state == State.WITHDRAWN.value:  # taken down: private until `republish`
+        fields.update({Field.PRIVACY: "private", Field.PUBLISH_AT: None})
+    return fields
 
 
 def open_corrections(session: Session, interview_id: int) -> list[Correction]:

@@ -56,10 +56,19 @@ class Step(enum.StrEnum):
     PLAYLIST = "playlist"
     CAPTIONS = "captions"      # stored as "captions:<language>", one record per language
     POST = "post"              # a cross-post
+    # A withdrawal's and a republishing's change of the video's privacy, one record each,
+    # stored as "withdrawal:<n>" / "republish:<n>" (the n-th of the interview).
+    WITHDRAWAL = "withdrawal"
+    REPUBLISH = "republish"
 
 
 def caption_step(language: str) -> str:
     return f"{Step.CAPTIONS.value}:{language}"
+
+
+def numbered_step(step: Step, n: int) -> str:
+    """The n-th withdrawal's or republishing's record (`Step.WITHDRAWAL`, `REPUBLISH`)."""
+    return f"{step.value}:{n}"
 
 
 class EventKind(enum.StrEnum):
@@ -105,6 +114,14 @@ class EventKind(enum.StrEnum):
     CORRECTION_WAITING = "correction_waiting"
     CORRECTION_CONFLICT = "correction_conflict"
     CORRECTION_NEEDS_ATTENTION = "correction_needs_attention"
+    # A withdrawal (publisher/pipeline/withdraw.py): detail `reason`, `platform`, ...
+    WITHDRAWN = "withdrawn"                        # the organizer's; the interview's state
+    VIDEO_MADE_PRIVATE = "video_made_private"
+    POST_DELETED = "post_deleted"                  # `already_gone` when it was not there
+    POST_DELETE_WAITING = "post_delete_waiting"
+    POST_DELETE_NEEDS_ATTENTION = "post_delete_needs_attention"
+    POST_DELETED_BY_HAND = "post_deleted_by_hand"
+    REPUBLISHED = "republished"
 
 
 class IllegalTransition(PublisherError):
@@ -121,27 +138,43 @@ ALLOWED: dict[State, frozenset[State]] = {
     State.STAGING: frozenset({State.STAGING, State.STAGED, State.RELEASED, State.QUEUED,
                               State.NEEDS_ATTENTION, State.CANCELLED}),
     State.STAGED: frozenset({State.STAGING, State.RELEASED, State.NEEDS_ATTENTION,
-                             State.CANCELLED}),
-    State.RELEASED: frozenset({State.PUBLISHED, State.NEEDS_ATTENTION, State.CANCELLED}),
+                             State.CANCELLED, State.WITHDRAWN}),
+    State.RELEASED: frozenset({State.PUBLISHED, State.NEEDS_ATTENTION, State.CANCELLED,
+                               State.WITHDRAWN}),
     State.NEEDS_ATTENTION: frozenset({State.QUEUED, State.STAGING, State.STAGED,
                                       State.RELEASED, State.PUBLISHED, State.CANCELLED,
                                       State.NEEDS_ATTENTION}),
-    State.PUBLISHED: frozenset(),
+    State.PUBLISHED: frozenset({State.WITHDRAWN}),
+    # `publisher republish`: back to where its records say it is (staged before its
+    # release, else released until every post is out again, else published).
+    State.WITHDRAWN: frozenset({State.STAGED, State.RELEASED, State.PUBLISHED}),
     # Only for one that never reached YouTube (`queue.restore` checks `reached_youtube`).
     State.CANCELLED: frozenset({State.QUEUED}),
 }
 
+_P = PublicationState
+#: Only a post that is out (done) can be deleted, and only a deleted one posted again.
+_DELETION = frozenset({_P.DELETING, _P.DELETED})
+
 #: A publication record's allowed moves (intent → act → record).
 PUBLICATION_ALLOWED: dict[PublicationState, frozenset[PublicationState]] = {
-    PublicationState.PENDING: frozenset(set(PublicationState) - {PublicationState.PENDING}),
-    PublicationState.IN_FLIGHT: frozenset(set(PublicationState)),
-    PublicationState.UNKNOWN: frozenset(set(PublicationState)),
-    PublicationState.FAILED: frozenset(set(PublicationState)),
+    PublicationState.PENDING: frozenset(set(PublicationState) - {PublicationState.PENDING}
+                                        - _DELETION),
+    PublicationState.IN_FLIGHT: frozenset(set(PublicationState) - _DELETION),
+    PublicationState.UNKNOWN: frozenset(set(PublicationState) - _DELETION),
+    PublicationState.FAILED: frozenset(set(PublicationState) - _DELETION),
     PublicationState.NEEDS_ATTENTION: frozenset({
         PublicationState.PENDING, PublicationState.DONE, PublicationState.SKIPPED,
-        PublicationState.NEEDS_ATTENTION, PublicationState.UNKNOWN}),
-    # Done is final but for an organizer's skip of a post recorded by hand: never undone.
-    PublicationState.DONE: frozenset({PublicationState.DONE}),
+        PublicationState.NEEDS_ATTENTION, PublicationState.UNKNOWN,
+        # a delete that needed a person: tried again, or done by hand
+        PublicationState.DELETING, PublicationState.DELETED}),
+    # Done is final but for a withdrawal's delete: never undone, never posted twice.
+    PublicationState.DONE: frozenset({PublicationState.DONE, PublicationState.DELETING}),
+    # Sent or not, a crash leaves it deleting: the delete is sent again ("not found" is gone).
+    PublicationState.DELETING: frozenset({PublicationState.DELETING, PublicationState.DELETED,
+                                          PublicationState.NEEDS_ATTENTION}),
+    # `publisher republish`: posted anew, as a new post (its old id is in the journal).
+    PublicationState.DELETED: frozenset({PublicationState.DELETED, PublicationState.PENDING}),
     PublicationState.SKIPPED: frozenset({PublicationState.SKIPPED, PublicationState.PENDING,
                                          PublicationState.DONE}),
 }

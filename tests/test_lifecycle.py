@@ -91,7 +91,8 @@ def test_journal_kinds_are_enum_members_not_strings() -> None:
 def test_the_table_knows_every_state() -> None:
     assert set(ALLOWED) == set(State)
     assert set(PUBLICATION_ALLOWED) == set(PublicationState)
-    assert ALLOWED[State.PUBLISHED] == frozenset()
+    # Published is an end but for `publisher withdraw` (undone by `publisher republish`).
+    assert ALLOWED[State.PUBLISHED] == frozenset({State.WITHDRAWN})
     # Cancelled is an end but for `queue restore` of one that never reached YouTube.
     assert ALLOWED[State.CANCELLED] == frozenset({State.QUEUED})
     assert {s.value for s in Step} >= {"video", "release", "post", "thumbnail", "playlist"}

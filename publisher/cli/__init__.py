@@ -58,6 +58,8 @@ COMMANDS: dict[str, Lazy] = {
                   "attention, or to skip a retry's wait."),
     "run": Lazy("run_cmds", "run_cmd", "Run the daemon in the foreground: keep the cadence "
                 "until stopped (SIGTERM/Ctrl-C)."),
+    "republish": Lazy("withdraw_cmds", "republish", "Undo `publisher withdraw`: the video "
+                      "public again and the deleted posts posted again as new posts."),
     "run-due": Lazy("run_cmds", "run_due_cmd", "Do everything that is due now, once, and exit "
                     "(for cron or a systemd timer)."),
     "sandbox": Lazy("sandbox_cmd", "sandbox", "The loopback platforms (YouTube, X, Mastodon, "
@@ -70,6 +72,9 @@ COMMANDS: dict[str, Lazy] = {
                  "field, and apply its corrections now (one videos.update, 50 quota units)."),
     "upload": Lazy("youtube_cmds", "upload", "Upload one interview now, as private with "
                    "publishAt = its planned slot."),
+    "withdraw": Lazy("withdraw_cmds", "withdraw", "Take an interview down at once: its video "
+                     "becomes private on YouTube (never deleted), every post is deleted where "
+                     "the platform allows it, the organizers are told."),
     "web": Lazy("web_cmds", "web", "Serve the organizers' console in the browser (until "
                 "Ctrl-C), or manage its accounts with `publisher web user …`."),
 }

@@ -128,6 +128,13 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                     else f" on {c['platform']}"
                 echo(f"  {c['interview_id']} {c['title']}: {', '.join(c['fields'])}{where} "
                      f"({c['state'].replace('_', ' ')}{wait})")
+        if data["withdrawn"]:
+            click.echo("Withdrawn:")
+            for w in data["withdrawn"]:
+                since = f" since {_when(w['since'], app)}" if w["since"] else ""
+                echo(f"  {w['interview_id']} {w['title']}: withdrawn{since}"
+                     + (f" ({w['reason']})" if w["reason"] else "")
+                     + f"; `publisher republish {w['interview_id']}` puts it back")
         if data["needs_attention"]:
             click.secho("Needs you:", fg="red", bold=True)
             for n in data["needs_attention"]:

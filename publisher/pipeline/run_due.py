@@ -124,6 +124,7 @@ def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRAC
     _decorations_due(rt, now, report)
     _crosspost_due(rt, now, report)
     _corrections_due(rt, now, report)
+    _withdrawals_due(rt, now, report)
     _chores(rt, now, report)
     found = next_event(rt, now, queue)
     if found is not None:
@@ -160,6 +161,18 @@ def _corrections_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
     for interview_id, edit in post_corrections_due(rt, now):
         report.actions.append(Action(interview_id, f"correct:{edit.platform}",
                                      edit.outcome, edit.detail))
+
+
+def _withdrawals_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
+    """Finish the withdrawals (and republishings) a crash or a passing failure left."""
+    from publisher.pipeline.withdraw import WithdrawReport, resume_due
+
+    for r in resume_due(rt, now):
+        done = not isinstance(r, WithdrawReport) or r.finished
+        report.actions.append(Action(r.interview_id, "withdraw",
+                                     "done" if done else "needs_attention"
+                                     if isinstance(r, WithdrawReport) and r.needs_you
+                                     else "waiting"))
 
 
 def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,

@@ -32,7 +32,7 @@ from publisher.platforms.errors import PermanentError, PlatformError, TransientE
 if TYPE_CHECKING:
     from publisher.platforms.spec import TextRule
 
-__all__ = ["CannotCheck", "CrossPoster", "PostContent", "PostGone", "Posted",
+__all__ = ["CannotCheck", "CannotDelete", "CrossPoster", "PostContent", "PostGone", "Posted",
            "UnknownOutcome", "is_placeholder"]
 
 
@@ -64,6 +64,11 @@ class CannotCheck(PlatformError):
 
 class PostGone(PermanentError):
     """The post to change is no longer there (deleted by hand) or is not ours to change."""
+
+
+class CannotDelete(PermanentError):
+    """The platform will not delete this post (Telegram, once it is 48 hours old): a person
+    must delete it by hand."""
 
 
 class CrossPoster(abc.ABC):
@@ -152,3 +157,11 @@ class CrossPoster(abc.ABC):
         PermanentError."""
         raise PermanentError(f"{self.label} posts cannot be edited", platform=self.name,
                              reason="cannot_edit")
+
+    def delete(self, remote_id: str) -> bool:
+        """Delete our post `remote_id` (what `publish` returned). True: deleted now; False:
+        it was already gone (the platform answered "not found"), so deleting twice is
+        harmless. Raises CannotDelete where the platform will not delete it, TransientError
+        (try again later), AuthError or PermanentError."""
+        raise CannotDelete(f"{self.label} offers no way to delete a post: delete it by hand",
+                           platform=self.name, reason="no_delete")

@@ -152,6 +152,29 @@ class BlueskyPoster(CrossPoster):
         found = self._run(get, acting=False)
         return None if found is None else self._posted(str(found.uri))
 
+    def delete(self, remote_id: str) -> bool:
+        """`com.atproto.repo.deleteRecord` of the post's record (its at:// URI). The server
+        answers a record that is not there as a success: deleting is idempotent (True
+        either way). A URI in another repository is not ours and is refused unsent."""
+        did, _, rest = remote_id.removeprefix("at://").partition("/")
+        collection, _, rkey = rest.partition("/")
+        if collection != POST_COLLECTION or not rkey:
+            raise PermanentError(f"{self.label}: {remote_id!r} is not a post's address",
+                                 platform=self.name, reason="bad_uri")
+
+        def delete(client: Any) -> Any:
+            repo = self._repo()
+            if did != repo:
+                raise PermanentError(f"{self.label}: {remote_id} is not in this account's "
+                                     f"repository ({repo})", platform=self.name,
+                                     reason="foreign_post")
+            return client.com.atproto.repo.delete_record(
+                models.ComAtprotoRepoDeleteRecord.Data(repo=repo, collection=collection,
+                                                       rkey=rkey))
+
+        self._run(delete, acting=False)
+        return True
+
     # ---- the record --------------------------------------------------------------------
 
     def _record(self, post: PostContent, thumb: Any) -> Any:

@@ -140,6 +140,22 @@ class FacebookPoster(CrossPoster):
                                  "success", platform=self.name, reason="malformed_answer")
         log.info("facebook: edited %s", remote_id)
 
+    def delete(self, remote_id: str) -> bool:
+        """`DELETE /{post-id}`: `{"success": true}`. A post that is gone is answered with
+        code 100/33 ("does not exist, cannot be loaded due to missing permissions"): for
+        an id we posted, gone."""
+        try:
+            body = self._graph("DELETE", remote_id, acting=False)
+        except AuthError as exc:
+            if exc.reason == "unknown_page":  # code 100/33 on the post's own id
+                return False
+            raise
+        if body.get("success") is not True:
+            raise TransientError(f"Facebook answered the delete of {remote_id} without "
+                                 "success", platform=self.name, reason="not_deleted")
+        log.info("facebook: deleted %s", remote_id)
+        return True
+
     # ---- plumbing ------------------------------------------------------------------------
 
     def _find(self, post: PostContent, *, cutoff: dt.datetime | None) -> Posted | None:

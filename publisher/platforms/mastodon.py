@@ -307,6 +307,22 @@ class MastodonPoster(CrossPoster):
                                reason="not_ours") from None
             raise self._classify(exc, sending=False) from None
 
+    def delete(self, remote_id: str) -> bool:
+        """``DELETE /api/v1/statuses/:id``: the deleted status comes back; 404 "Record not
+        found" for a status that is gone (or not the account's: the server looks among the
+        account's own statuses only)."""
+        from mastodon import MastodonError, MastodonNotFoundError
+
+        api = self._client()
+        self._seen = _Seen()
+        try:
+            api.status_delete(remote_id)
+        except MastodonNotFoundError:
+            return False
+        except MastodonError as exc:
+            raise self._classify(exc, sending=False) from None
+        return True
+
     @staticmethod
     def _carries(status: Mapping[str, Any], link: str) -> bool:
         if status.get("reblog"):

@@ -12,6 +12,7 @@ on first use (each pulls in a client library or an HTTP server).
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -97,6 +98,9 @@ class PlatformSpec:
     #: The server reports its own post limit (Mastodon instances): the check at the door
     #: uses the last one seen, else `text.limit`.
     reports_limit: bool = False
+    #: How long after posting the platform lets a post be deleted (Telegram: 48 hours);
+    #: None: any time. Past it, a withdrawal asks a person to delete the post by hand.
+    delete_window: dt.timedelta | None = None
     adapter: str | None = None               # "module:Class" of the CrossPoster
     fake: str | None = None                  # "module:Class" of the loopback fake
 
@@ -189,6 +193,7 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
         env_root="PUBLISHER_TELEGRAM_API_ROOT", default_root="https://api.telegram.org",
         can_lookup=False,  # the Bot API cannot read a channel's history
         can_edit=True,  # editMessageText
+        delete_window=dt.timedelta(hours=48),  # deleteMessage's limit
         adapter="publisher.platforms.telegram:TelegramPoster",
         fake="publisher.sandbox.telegram:FakeTelegram"),
     PlatformSpec(

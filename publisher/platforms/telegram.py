@@ -34,6 +34,7 @@ import httpx
 
 from publisher.platforms.base import (
     CannotCheck,
+    CannotDelete,
     CrossPoster,
     PostContent,
     Posted,
@@ -102,6 +103,26 @@ class TelegramPoster(CrossPoster):
         raise CannotCheck("A Telegram bot cannot read its channel's history: check the channel "
                           f"{self._chat_id} by hand for a post with {post.link}",
                           platform=self.name, reason="no_history_api")
+
+    def delete(self, remote_id: str) -> bool:
+        """`deleteMessage`: `true`; 400 "message to delete not found" when it is gone; 400
+        "message can't be deleted" once it is 48 hours old (the Bot API's limit), which
+        only a person can do, in the channel."""
+        try:
+            self._call("deleteMessage", {"chat_id": self._chat_id,
+                                         "message_id": int(remote_id)}, acting=False)
+        except PermanentError as exc:
+            said = str(exc).lower()
+            if "message to delete not found" in said:
+                return False
+            if "can't be deleted" in said or "can not be deleted" in said:
+                raise CannotDelete(f"Telegram will not let the bot delete message {remote_id} "
+                                   f"in {self._chat_id} ({exc}): a bot may delete a message "
+                                   "only within 48 hours of sending it", platform=self.name,
+                                   reason="too_old_to_delete") from None
+            raise
+        log.info("telegram: deleted message %s in %s", remote_id, self._chat_id)
+        return True
 
     def get_me(self) -> dict[str, Any]:
         """The bot's own profile (`getMe`): a cheap check that the token works."""

@@ -110,6 +110,21 @@ class XPoster(CrossPoster):
                 return Posted(str(tweet["id"]), post_url(str(tweet["id"])))
         return None
 
+    def delete(self, remote_id: str) -> bool:
+        """`DELETE /2/tweets/:id`: `{"data": {"deleted": true}}`; 404 for a post that is
+        gone."""
+        client = self._api()
+        try:
+            answer = client.delete_tweet(remote_id, user_auth=True)
+        except tweepy.NotFound:
+            return False
+        except (tweepy.TweepyException, requests.RequestException) as exc:
+            raise self._translate(exc, sent=False) from exc
+        if _dig(answer, "data", "deleted") is not True:
+            raise TransientError(f"X answered the delete of {remote_id} without deleting it",
+                                 platform=self.name, reason="not_deleted")
+        return True
+
     def _own_user_id(self, client: Any) -> str:
         if self._user_id is None:
             user_id = _dig(client.get_me(user_auth=True), "data", "id")

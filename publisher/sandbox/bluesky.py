@@ -227,6 +227,8 @@ class FakeBluesky(LoopbackServer):
         self._key = secrets.token_bytes(32)
         self._tokens: dict[str, _Token] = {}
         self._posts: dict[str, FakePost] = {}
+        #: Records deleted through deleteRecord, in the order they went.
+        self.deleted: list[FakePost] = []
         self._blobs: dict[str, _Blob] = {}
         self._faults: dict[str, list[_Fault]] = {}
         self._login_windows: dict[tuple[str, int], _LoginWindow] = {}
@@ -391,6 +393,7 @@ class FakeBluesky(LoopbackServer):
             "com.atproto.repo.uploadBlob": ("POST", self._upload_blob),
             "com.atproto.repo.createRecord": ("POST", self._create_record),
             "com.atproto.repo.getRecord": ("GET", self._get_record),
+            "com.atproto.repo.deleteRecord": ("POST", self._delete_record),
         }
 
     def _before(self, request: Request, nsid: str) -> _Fault | Drop | None:
@@ -608,6 +611,34 @@ class FakeBluesky(LoopbackServer):
             "uri": uri, "cid": cid,
             "commit": {"cid": make_cid(rev.encode(), 0x71), "rev": rev},
             "validationStatus": "valid"})
+
+    def _delete_record(self, request: Request) -> Response | Drop:
+        """com.atproto.repo.deleteRecord: the commit that deleted it; a record that is not
+        there is a no-op answered 200 without a commit (the PDS's "no-op if record already
+        doesn't exist"). Another account's repository: 401, as for createRecord."""
+        token = self._bearer(request)
+        fault = self._before(request, "com.atproto.repo.deleteRecord")
+        if isinstance(fault, Drop):
+            return fault
+        body = _json_object(request)
+        repo = str(body.get("repo") or "")
+        if repo.lower() not in (token.did, self.account.handle.lower()):
+            raise XrpcError(401, "AuthenticationRequired", "Authentication Required")
+        rkey = str(body.get("rkey") or "")
+        if body.get("collection") != POST_COLLECTION or not rkey:
+            raise XrpcError(400, "InvalidRequest", 'Input must have the properties '
+                            '"collection" and "rkey"')
+        with self.lock:
+            post = self._posts.pop(rkey, None)
+            if post is None:
+                request.notes.append("no such record: no-op")
+                answer: dict[str, Any] = {}
+            else:
+                self.deleted.append(post)
+                self._rev += 1
+                rev = self._next_tid()
+                answer = {"commit": {"cid": make_cid(rev.encode(), 0x71), "rev": rev}}
+        return self._after(request, fault) or Response.json(200, answer)
 
     def _get_record(self, request: Request) -> Response | Drop:
         fault = self._before(request, "com.atproto.repo.getRecord")  # reads act on nothing

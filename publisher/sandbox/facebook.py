@@ -130,6 +130,8 @@ class FakeFacebook(PostFaults, LoopbackServer):
         self._permissions = set(PERMISSIONS)
         self._token_subcode: int | None = None   # set once revoked
         self._posts: list[dict[str, Any]] = []   # oldest first
+        #: Posts deleted through the API, in the order they went.
+        self.deleted: list[dict[str, Any]] = []
         self._faults: list[PostFault] = []
         self._ids = itertools.count(122100000000000001)
         self._calls = 0
@@ -262,7 +264,7 @@ class FakeFacebook(PostFaults, LoopbackServer):
         path = _VERSION.sub("", request.path).strip("/")
         parts = path.split("/") if path else []
         node = self.page_id if parts[:1] == ["me"] else (parts[0] if parts else "")
-        verb = "post" if request.method == "POST" else "get"
+        verb = {"POST": "post", "DELETE": "delete"}.get(request.method, "get")
         if node == self.page_id and len(parts) == 2 and parts[1] == "feed" and verb == "post":
             request.tag = "graph.page.feed.post"
             return self._create_post(request, params, auth)
@@ -281,6 +283,17 @@ class FakeFacebook(PostFaults, LoopbackServer):
             if found is not None:
                 request.tag = "graph.post.update"
                 return self._update_post(found, params)
+        if len(parts) == 1 and verb == "delete":
+            # DELETE /{post-id}: {"success": true}; a post that is gone (or not the Page's)
+            # falls through to code 100/33 below, as Graph answers both.
+            with self.lock:
+                found = next((p for p in self._posts if p["id"] == node), None)
+                if found is not None:
+                    self._posts.remove(found)
+                    self.deleted.append(found)
+            if found is not None:
+                request.tag = "graph.post.delete"
+                return Response.json(200, {"success": True})
         if len(parts) == 1 and verb == "get":
             with self.lock:
                 found = next((p for p in self._posts if p["id"] == node), None)

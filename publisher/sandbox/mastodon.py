@@ -347,6 +347,8 @@ class FakeMastodon(PostFaults, LoopbackServer):
         self._last_status_id = 0
         self._accounts: dict[str, FakeAccount] = {}
         self._statuses: list[FakeStatus] = []
+        #: Statuses deleted through the API, in the order they went.
+        self.deleted: list[FakeStatus] = []
         self._idempotency: dict[tuple[str, str], tuple[str, datetime]] = {}
         self._faults: list[PostFault] = []
         self._api_window = _Window(rate_limit, rate_period)
@@ -473,6 +475,9 @@ class FakeMastodon(PostFaults, LoopbackServer):
             if request.method == "PUT" and match:
                 request.tag = "statuses.update"
                 return self._update_status(request, match.group(1))
+            if request.method == "DELETE" and match:
+                request.tag = "statuses.delete"
+                return self._delete_status(request, match.group(1))
             raise _ApiError(404, "Record not found")
         except _ApiError as exc:
             request.notes.append(f"error: {exc.status} {exc.message}")
@@ -574,6 +579,22 @@ class FakeMastodon(PostFaults, LoopbackServer):
         """Someone deleted the status in the web interface."""
         with self.lock:
             self._statuses = [s for s in self._statuses if s.id != status_id]
+
+    def _delete_status(self, request: Request, status_id: str) -> Response:
+        """DELETE /api/v1/statuses/:id: the deleted status, with its source ``text`` (for a
+        delete-and-redraft). The server looks among the caller's own statuses only, so a
+        status that is gone and another account's both answer 404 "Record not found"."""
+        account, headers = self._authenticate(request, WRITE_SCOPES)
+        with self.lock:
+            status = next((s for s in self._statuses
+                           if s.id == status_id and s.account_id == account.id), None)
+            if status is None:
+                raise _ApiError(404, "Record not found")
+            body = {**self._status_json(status), "text": status.text}
+            self._statuses.remove(status)
+            self.deleted.append(status)
+        request.notes.append("deleted")
+        return Response.json(200, body, headers)
 
     def _fault_answer(self, fault: PostFault) -> Response | Drop:
         if fault.kind == "drop":

@@ -48,6 +48,7 @@ import copy
 import json
 import re
 import time
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -85,6 +86,10 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+#: A bot may delete a message only this long after it was sent (deleteMessage).
+DELETE_WINDOW_S = 48 * 3600
+
+
 class FakeTelegram(PostFaults, LoopbackServer):
     """The Bot API for one bot that administers one channel."""
 
@@ -110,6 +115,7 @@ class FakeTelegram(PostFaults, LoopbackServer):
         self._posts: list[dict[str, Any]] = []
         self._faults: list[PostFault] = []
         self._next_message_id = 100
+        self._deleted: list[dict[str, Any]] = []
 
     @property
     def api_root(self) -> str:
@@ -124,6 +130,19 @@ class FakeTelegram(PostFaults, LoopbackServer):
         and `content_type` as they arrived on the wire."""
         with self.lock:
             return copy.deepcopy(self._posts)
+
+    @property
+    def deleted(self) -> list[dict[str, Any]]:
+        """The messages deleted with deleteMessage, in the order they went."""
+        with self.lock:
+            return copy.deepcopy(self._deleted)
+
+    def age_post(self, message_id: int, delta: timedelta) -> None:
+        """Make a stored message `delta` older (past 48 hours, it can no longer be deleted)."""
+        with self.lock:
+            for post in self._posts:
+                if post["message_id"] == message_id:
+                    post["date"] -= int(delta.total_seconds())
 
     # ---- the sandbox's view (publisher/sandbox/platforms.py) ------------------------------
 
@@ -184,7 +203,8 @@ class FakeTelegram(PostFaults, LoopbackServer):
             request.tag = f"telegram.{method}"
             handler = {"getme": self._get_me, "getchat": self._get_chat,
                        "sendmessage": self._send_message,
-                       "editmessagetext": self._edit_message_text}.get(method)
+                       "editmessagetext": self._edit_message_text,
+                       "deletemessage": self._delete_message}.get(method)
             if handler is None:
                 raise BotApiError(404, "Not Found")
             with self.lock:
@@ -302,6 +322,27 @@ class FakeTelegram(PostFaults, LoopbackServer):
             message = {k: copy.deepcopy(v) for k, v in stored.items()
                        if k not in ("request", "content_type", "edits")}
         return Response.json(200, {"ok": True, "result": message})
+
+    def _delete_message(self, request: Request) -> Response:
+        """deleteMessage: `true`; "message to delete not found" for one that is not there
+        (never sent, or deleted already); "message can't be deleted" once it is 48 hours
+        old (the Bot API's limit, whatever the bot's rights)."""
+        params = self._params(request)
+        self._resolve_chat(params.get("chat_id"))
+        raw = params.get("message_id")
+        try:
+            message_id = int(str(raw))
+        except ValueError:
+            raise BotApiError(400, "Bad Request: message identifier is not specified") from None
+        with self.lock:
+            found = next((p for p in self._posts if p["message_id"] == message_id), None)
+            if found is None:
+                raise BotApiError(400, "Bad Request: message to delete not found")
+            if time.time() - found["date"] >= DELETE_WINDOW_S:
+                raise BotApiError(400, "Bad Request: message can't be deleted")
+            self._posts.remove(found)
+            self._deleted.append(found)
+        return Response.json(200, {"ok": True, "result": True})
 
     def _store(self, params: dict[str, Any], content_type: str) -> dict[str, Any]:
         text = params.get("text")

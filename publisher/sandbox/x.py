@@ -78,6 +78,7 @@ TWEET_FIELDS = {"article", "attachments", "author_id", "card_uri", "community_id
                 "reply_settings", "source", "text", "withheld"}
 HASHTAG_RE = re.compile(r"(?<![\w&/])[#＃](\w*[^\W\d_]\w*)")
 USERS_TWEETS_RE = re.compile(r"^/2/users/(\d+)/tweets$")
+TWEET_RE = re.compile(r"^/2/tweets/(\d+)$")
 OAUTH_PARAM_RE = re.compile(r'([\w-]+)="([^"]*)"')
 
 
@@ -136,6 +137,8 @@ class FakeX(LoopbackServer):
         self.username = username
         self.check_signatures = check_signatures
         self._posts: list[_Post] = []
+        #: Posts deleted through the API, in the order they went.
+        self.deleted: list[_Post] = []
         self._post_faults: list[_Fault] = []
         self._read_faults: list[int] = []
         self._revoked = False
@@ -211,6 +214,10 @@ class FakeX(LoopbackServer):
         if request.method == "POST" and request.path == "/2/tweets":
             request.tag = "x.tweets.create"
             return self._create(request)
+        delete = TWEET_RE.match(request.path)
+        if request.method == "DELETE" and delete:
+            request.tag = "x.tweets.delete"
+            return self._delete(request, delete.group(1))
         if request.method == "GET":
             with self.lock:
                 read_fault = self._read_faults.pop(0) if self._read_faults else None
@@ -312,6 +319,24 @@ class FakeX(LoopbackServer):
         return self._json(201, {"data": {"id": post.id, "text": post.text,
                                          "edit_history_tweet_ids": [post.id]}},
                           posting=True)
+
+    def _delete(self, request: Request, tweet_id: str) -> Response:
+        """DELETE /2/tweets/:id: ``{"data": {"deleted": true}}``; another user's post is
+        refused 403, one that is not there (never made, or deleted already) is answered
+        404 "resource-not-found" [unverified: X's reference documents only the success]."""
+        with self.lock:
+            post = next((p for p in self._posts if p.id == tweet_id), None)
+            if post is not None and post.author_id != self.user_id:
+                return _problem(403, detail="You are not allowed to delete a Tweet you did "
+                                "not create.")
+            if post is None:
+                return _problem(404, detail=f"Could not find tweet with id: [{tweet_id}].",
+                                type_="https://api.twitter.com/2/problems/resource-not-found",
+                                title="Not Found Error")
+            self._posts.remove(post)
+            self.deleted.append(post)
+        request.notes.append("deleted")
+        return self._json(200, {"data": {"deleted": True}})
 
     def _store(self, text: str, body: dict[str, Any], headers: dict[str, str]) -> _Post:
         shown, entities = _render(text)

@@ -47,6 +47,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
     from publisher.pipeline import authorisation, state
     from publisher.services.corrections import corrections_status
     from publisher.services.head_plan import head_plan
+    from publisher.services.withdrawals import withdrawals_status
     from publisher.store.models import Interview, Publication, PublicationState, State
 
     with app.transaction() as s:
@@ -69,7 +70,9 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
             select(Publication.interview_id, Interview.title, Publication.platform,
                    Publication.step, Publication.last_error)
             .join(Interview).where(
-                Publication.state == PublicationState.NEEDS_ATTENTION.value)).all()
+                Publication.state == PublicationState.NEEDS_ATTENTION.value,
+                # a withdrawn interview's posts: withdrawals_status says what to do
+                Interview.state != State.WITHDRAWN.value)).all()
         # Interviews waiting for `publisher auth youtube` (pipeline/authorisation.py).
         waiting_auth = s.execute(
             select(Interview.id, Interview.title).where(
@@ -84,6 +87,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
         states: dict[int, str] = {r.id: r.state for r in s.execute(
             select(Interview.id, Interview.state).where(Interview.id.in_(committed)))}
         corrections, correction_needs = corrections_status(s, now)
+        withdrawn, withdrawal_needs = withdrawals_status(s)
     nxt = next((e for e in plan.entries if e.interview is not None and (
         e.interview.slot_at is None
         or states.get(e.interview.id) in (State.STAGING.value, State.STAGED.value))), None)
@@ -113,6 +117,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
                               f"{missing}; its upload is due {starts}"),
                           "fix": authorisation.FIX})
     needs += correction_needs
+    needs += withdrawal_needs
     return {
         "now": now.isoformat(),
         "daemon": {"alive": alive, "last_heartbeat": beat.isoformat() if beat else None,
@@ -130,6 +135,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
                        "next_attempt": r.next_attempt_at.isoformat() if r.next_attempt_at
                        else None} for r in in_flight],
         "corrections": corrections,
+        "withdrawn": withdrawn,
         "needs_attention": needs,
     }
 

@@ -17,10 +17,11 @@ class State(enum.StrEnum):
     PUBLISHED = "published"      # every cross-post done
     NEEDS_ATTENTION = "needs_attention"
     CANCELLED = "cancelled"
+    WITHDRAWN = "withdrawn"      # taken down after release: video private, posts deleted
 
 
 # States that still occupy a place in the queue (shown by `queue list` by default).
-ACTIVE = frozenset(set(State) - {State.CANCELLED, State.PUBLISHED})
+ACTIVE = frozenset(set(State) - {State.CANCELLED, State.PUBLISHED, State.WITHDRAWN})
 
 
 class PublicationState(enum.StrEnum):
@@ -33,6 +34,10 @@ class PublicationState(enum.StrEnum):
     FAILED = "failed"                  # failed for now; retried at next_attempt_at
     NEEDS_ATTENTION = "needs_attention"
     SKIPPED = "skipped"                # an organizer chose to skip it
+    # A post taken down by a withdrawal (publisher/pipeline/withdraw.py): its remote id is
+    # kept; `publisher republish` makes it pending again, so it is posted anew, once.
+    DELETING = "deleting"              # the delete is wanted and may have been sent
+    DELETED = "deleted"                # gone from the platform (by us, or already gone)
 
 
 class CorrectionState(enum.StrEnum):

@@ -21,6 +21,7 @@ STATE_LABELS: dict[str, str] = {
     State.PUBLISHED.value: N_("published"),
     State.NEEDS_ATTENTION.value: N_("needs attention"),
     State.CANCELLED.value: N_("cancelled"),
+    State.WITHDRAWN.value: N_("withdrawn"),
 }
 
 ROLE_LABELS: dict[str, str] = {
@@ -72,6 +73,13 @@ EVENT_LABELS: dict[str, str] = {
     "correction_waiting": N_("correction: waiting"),
     "correction_conflict": N_("correction: changed in YouTube Studio"),
     "correction_needs_attention": N_("correction: needs attention"),
+    "withdrawn": N_("withdrawn"),
+    "video_made_private": N_("video made private"),
+    "post_deleted": N_("post deleted"),
+    "post_delete_waiting": N_("post deletion: waiting"),
+    "post_delete_needs_attention": N_("post deletion: needs attention"),
+    "post_deleted_by_hand": N_("post deleted by hand"),
+    "republished": N_("republished"),
 }
 
 #: The units texts are counted in (publisher/platforms/spec.py's TextRule, YouTube's limits).
