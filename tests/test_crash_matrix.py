@@ -48,6 +48,7 @@ REDUCED = [
     Case(2, "crosspost.facebook.sent@1"),
     Case(2, "db.before_commit@20"),
     Case(2, "correction.sent@1"),
+    Case(2, "correction.recorded@1"),  # recorded, killed before its lease was given back
     Case(1, mid_chunk=3),
 ]
 

@@ -278,6 +278,9 @@ def _record(rt: Runtime, report: SyncReport, to_send: dict[Field, Any],
     kept_fields = {d.field.value for d in kept}
     conflicts: list[str] = []
     with rt.transaction() as s:
+        # The lease ends with the record, in one write: a crash between two commits must
+        # not leave an interview leased by a process that is gone.
+        leases.release(s, report.interview_id, rt.owner)
         rows = open_corrections(s, report.interview_id)
         # Sent before a crash, found on YouTube now: journaled as applied, once.
         found = {} if to_send else {
