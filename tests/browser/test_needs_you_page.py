@@ -69,7 +69,11 @@ def test_retry_after_the_fix_takes_it_off_the_list(
     assert page.path == "/needs-you"
     assert "Interview 1 will be tried again at once." in page.messages()
     assert attention_rows(page) == []
-    assert "Nothing needs you." in page.messages()
+    assert "Nothing in the queue needs you." in page.driver.find_element(
+        By.CSS_SELECTOR, "section[aria-labelledby=attention-heading]").text
+    # What still waits on the organizer is said at the top: here, the daemon is not running.
+    assert any(m.startswith("Something waits on you:") and "daemon is not running" in m
+               for m in page.messages())
     assert sqlite_home.run("status").exit_code == 0
 
 
