@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -43,20 +44,57 @@ class Timed:
     def __init__(self, app: ASGI) -> None:
         self.app = app
         self.last = 0.0
+        self.last_cpu = 0.0
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             await self.app(scope, receive, send)
         finally:
             self.last = time.perf_counter() - start
+            # The process's CPU over the request: the server's (the client thread waits).
+            self.last_cpu = time.process_time() - cpu
 
 
 def pages(now: dt.datetime, middle_id: int) -> dict[str, str]:
     month = now.strftime("%Y-%m")
     return {"Queue": "/queue", "Calendar month": f"/calendar?month={month}",
             "Needs you": "/needs-you", "Interview": f"/interviews/{middle_id}",
-            "Published": "/published"}
+            "Published": "/published",
+            "Published month": f"/published?month={(now - dt.timedelta(days=365)):%Y-%m}"}
+
+
+def add_journal(home: Path) -> None:
+    """The journal a real home would have: each published interview's life (queued, its
+    upload, staged, released, each post, published: eight entries), and each queued one's
+    `queued` entry. The Published page takes each time from it."""
+    from sqlalchemy import create_engine, insert, select
+
+    from publisher.store.models import Event, Interview
+
+    engine = create_engine(f"sqlite:///{home / 'publisher.db'}")
+    with engine.begin() as conn:
+        events: list[dict[str, Any]] = []
+        for iid, state, slot in conn.execute(select(Interview.id, Interview.state,
+                                                    Interview.slot_at)):
+            if state != "published":
+                events.append({"interview_id": iid, "at": dt.datetime.now(dt.UTC),
+                               "kind": "queued", "actor": "cli", "detail": {}})
+                continue
+            day = dt.timedelta(days=1)
+            for at, kind, detail in (
+                    (slot - 20 * day, "queued", {}),
+                    (slot - day, "upload_session_started", {}),
+                    (slot - day, "uploaded", {"video_id": f"v{iid}"}),
+                    (slot - day, "staged", {}),
+                    (slot, "released", {"video_id": f"v{iid}"}),
+                    (slot + dt.timedelta(minutes=1), "posted", {"platform": "mastodon"}),
+                    (slot + dt.timedelta(minutes=2), "posted", {"platform": "bluesky"}),
+                    (slot + dt.timedelta(minutes=2), "published", {})):
+                events.append({"interview_id": iid, "at": at, "kind": kind,
+                               "actor": "daemon", "detail": detail})
+        conn.execute(insert(Event.__table__), events)  # type: ignore[arg-type]
+    engine.dispose()
 
 
 def measure(rows: int, repeat: int) -> dict[str, Any]:
@@ -77,6 +115,7 @@ def measure(rows: int, repeat: int) -> dict[str, Any]:
         work = Path(tmp)
         # 2 × rows: the first half went out long ago, the second half is the queue.
         home = quiet_home(work, 2 * rows, now, part="console")
+        add_journal(home)
         toml = home / "publisher.toml"
         app = App(Home.resolve(home, f"sqlite:///{home / 'publisher.db'}"), actor="web")
         web_users._hasher = lambda: PasswordHasher(  # type: ignore[assignment]
@@ -95,14 +134,15 @@ def measure(rows: int, repeat: int) -> dict[str, Any]:
                        **pages(now, rows + rows // 2)}
             out: dict[str, Any] = {}
             for name, path in targets.items():
-                times = []
+                times, cpu = [], []
                 for n in range(repeat + 1):
                     answer = client.get(path)
                     assert answer.status_code == 200, (path, answer.status_code)
                     if n:
                         times.append(timed.last)
+                        cpu.append(timed.last_cpu)
                 out[name] = {"path": path, "median_s": statistics.median(times),
-                             "bytes": len(answer.content)}
+                             "cpu_s": statistics.median(cpu), "bytes": len(answer.content)}
         app.close()
     static = out["static file"]["median_s"]
     for row in out.values():
@@ -117,13 +157,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
     result = measure(args.rows, args.repeat)
-    print(f"{'page':<16} {'median ms':>10} {'× static':>9} {'KiB':>7}  target ≤ 100 ms")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    print(f"{'page':<16} {'median ms':>10} {'CPU ms':>7} {'× static':>9} {'KiB':>7}"
+          "  target ≤ 100 ms")
     for name, row in result.items():
         verdict = "" if name == "static file" else (
             "ok" if row["median_s"] <= 0.1 else "MISSED")
-        print(f"{name:<16} {1000 * row['median_s']:>10.1f} {row['ratio']:>9.1f} "
-              f"{row['bytes'] / 1024:>7.0f}  {verdict}")
+        print(f"{name:<16} {1000 * row['median_s']:>10.1f} {1000 * row['cpu_s']:>7.1f} "
+              f"{row['ratio']:>9.1f} {row['bytes'] / 1024:>7.0f}  {verdict}")
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=2))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +61,7 @@ def campaign_translations(language: str) -> Translations:
     return translations(campaign_locale(language))
 
 
+@lru_cache(maxsize=4096)  # a page shows the same slots again and again
 def format_moment(at: dt.datetime, zone: dt.tzinfo, locale: str) -> str:
     """A moment in `zone`, as the language writes it: `mar 8 dic 2026, 18:00`,
     `Tue, Dec 8, 2026, 6:00 PM`, `mar. 8 déc. 2026, 18:00`."""

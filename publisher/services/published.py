@@ -18,6 +18,7 @@ from publisher.services.times import Zone, iso
 from publisher.store.models import PublicationState, State
 
 if TYPE_CHECKING:
+    from sqlalchemy import Subquery
     from sqlalchemy.orm import Session
 
     from publisher.app import App
@@ -82,30 +83,114 @@ def published(app: App, *, month: str | None = None, platform: str | None = None
               ) -> list[Published]:
     """Everything that went out, newest first; `month` (YYYY-MM, in the campaign's time
     zone) and `platform` narrow it."""
-    from sqlalchemy import select
+    return published_page(app, month=month, platform=platform)[0]
 
-    from publisher.store.models import Interview, Publication
 
-    zone = app.zone
+def published_page(app: App, *, month: str | None = None, platform: str | None = None,
+                   offset: int = 0, limit: int | None = None) -> tuple[list[Published], int]:
+    """`published(…)`'s rows from `offset`, at most `limit` of them (None: all), and how
+    many rows the whole list has. Ordered, filtered and cut in SQL: a page of the console
+    reads its 100 rows, not every one that went out."""
+    from sqlalchemy import func, select
+
+    from publisher.platforms.youtube.api import watch_url
+
+    went_out = _went_out(app.zone, month, platform)
+    query = select(went_out).order_by(went_out.c.at.desc(), went_out.c.interview_id.desc(),
+                                      went_out.c.platform.desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
     with app.transaction(needs_config=False) as session:
-        pubs = session.execute(select(Publication, Interview.title, Interview.state,
-                                      Interview.slot_at)
-                               .join(Interview, Interview.id == Publication.interview_id)
-                               .where(Publication.state == _DONE)).all()
-        times = _recorded_times(session, None)
-        out = []
-        by_interview: dict[int, dict[tuple[str, str], Publication]] = {}
-        for pub, _title, _state, _slot in pubs:
-            by_interview.setdefault(pub.interview_id, {})[(pub.platform, pub.step)] = pub
-        for pub, title, state, slot_at in pubs:
-            row = _row(pub, title, state, slot_at, by_interview[pub.interview_id], times)
-            if row is not None:
-                out.append(row)
-    if platform:
-        out = [r for r in out if r.platform == platform]
-    if month:
-        out = [r for r in out if f"{r.at.astimezone(zone):%Y-%m}" == month]
-    return sorted(out, key=lambda r: (r.at, r.interview_id, r.platform), reverse=True)
+        rows = [Published(r.at, r.interview_id, r.title, r.platform,
+                          watch_url(r.address) if r.platform == "youtube" else r.address)
+                for r in session.execute(query)]
+        if limit is None and offset == 0:
+            total = len(rows)
+        else:  # without a month, counting needs no times
+            counted = went_out if month else _went_out(app.zone, None, platform, timed=False)
+            total = session.execute(select(func.count()).select_from(counted)).scalar_one()
+    return rows, total
+
+
+def _went_out(zone: Zone, month: str | None, platform: str | None, *, timed: bool = True
+              ) -> Subquery:
+    """Everything that went out as rows of (at, interview_id, title, platform, address):
+    each video made public (address: its video id) and each post done (its URL, else its
+    remote id). `at` is the journal's time for it (the last release, post, post found or
+    resolve recorded for that platform), else the slot (videos) or the record's last change.
+    `timed=False`: the same rows with no `at` (for counting them).
+    """
+    from sqlalchemy import String, and_, func, literal, or_, select, type_coerce, union_all
+    from sqlalchemy.orm import aliased
+
+    from publisher.store.models import Event, Interview, Publication
+    from publisher.store.types import UTCDateTime
+
+    video, release = aliased(Publication), aliased(Publication)
+    post = aliased(Publication)
+
+    def journal(interview_id: Any, platform: Any, *, released: bool) -> Any:
+        if not timed:
+            return literal(None)
+        said = and_(Event.kind.in_(_POST_KINDS),
+                    Event.detail["platform"].as_string() == platform)
+        return (select(func.max(Event.at)).where(
+            Event.interview_id == interview_id,
+            or_(Event.kind == _RELEASED, said) if released else said)
+            .scalar_subquery())
+
+    release_done = and_(release.interview_id == video.interview_id,
+                        release.platform == "youtube", release.step == Step.RELEASE.value,
+                        release.state == _DONE)
+    public = or_(select(release.id).where(release_done).exists(),
+                 Interview.state.in_(_OUT_STATES))
+    released_at = select(func.max(release.updated_at)).where(release_done).scalar_subquery()
+    videos = (
+        select(type_coerce(func.coalesce(
+                   journal(video.interview_id, "youtube", released=True),
+                   Interview.slot_at, released_at, video.updated_at),
+                   UTCDateTime()).label("at"),
+               video.interview_id.label("interview_id"), Interview.title.label("title"),
+               literal("youtube", String).label("platform"),
+               video.remote_id.label("address"))
+        .join(Interview, Interview.id == video.interview_id)
+        .where(video.platform == "youtube", video.step == Step.VIDEO.value,
+               video.state == _DONE, video.remote_id.is_not(None), video.remote_id != "",
+               public))
+    posts = (
+        select(type_coerce(func.coalesce(journal(post.interview_id, post.platform,
+                                                 released=False), post.updated_at),
+                           UTCDateTime()).label("at"),
+               post.interview_id.label("interview_id"), Interview.title.label("title"),
+               post.platform.label("platform"),
+               func.coalesce(func.nullif(post.url, ""), func.nullif(post.remote_id, ""),
+                             "").label("address"))
+        .join(Interview, Interview.id == post.interview_id)
+        .where(post.step == Step.POST.value, post.state == _DONE))
+    if platform == "youtube":
+        parts = [videos]
+    elif platform:
+        parts = [posts.where(post.platform == platform)]
+    else:
+        parts = [videos, posts]
+    every = union_all(*parts).subquery("every") if len(parts) > 1 else parts[0].subquery("every")
+    if month is None:
+        return every
+    # Materialized: else the month's test and the answer would each work out the times.
+    timed_rows = (union_all(*parts) if len(parts) > 1 else parts[0]).cte("timed_rows")
+    if timed:
+        timed_rows = timed_rows.prefix_with("MATERIALIZED")
+    start, end = _month_bounds(month, zone)
+    return select(timed_rows).where(timed_rows.c.at >= start, timed_rows.c.at < end
+                                    ).subquery("in_month")
+
+
+def _month_bounds(month: str, zone: Zone) -> tuple[dt.datetime, dt.datetime]:
+    """The month YYYY-MM in the campaign's time zone, as [start, end) in UTC."""
+    year, number = (int(part) for part in month.split("-"))
+    after = (year + 1, 1) if number == 12 else (year, number + 1)
+    return (dt.datetime(year, number, 1, tzinfo=zone).astimezone(dt.UTC),
+            dt.datetime(*after, 1, tzinfo=zone).astimezone(dt.UTC))
 
 
 def links_of(session: Session, item: Interview, zone: Zone) -> dict[str, Any]:
@@ -136,8 +221,10 @@ def links_of(session: Session, item: Interview, zone: Zone) -> dict[str, Any]:
 
 
 _DONE = PublicationState.DONE.value
-_WENT_OUT = (EventKind.RELEASED.value, EventKind.POSTED.value, EventKind.POST_FOUND.value,
-             EventKind.RESOLVED.value)
+_RELEASED = EventKind.RELEASED.value
+_POST_KINDS = (EventKind.POSTED.value, EventKind.POST_FOUND.value, EventKind.RESOLVED.value)
+_WENT_OUT = (_RELEASED, *_POST_KINDS)
+_OUT_STATES = (State.RELEASED.value, State.PUBLISHED.value)
 
 
 def _recorded_times(session: Session, interview_id: int | None

@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from publisher.web import context
 from publisher.web.i18n import (
@@ -61,6 +62,14 @@ def campaign_zone(console: context.Console) -> dt.tzinfo:
 class Pages:
     def __init__(self) -> None:
         self.environments = {locale: make_environment(locale) for locale in LOCALES}
+        self._routes: dict[str, Route] | None = None
+
+    def _routes_by_name(self, request: Request) -> dict[str, Route]:
+        """The application's routes by name (Starlette's own lookup tries every route in
+        turn, each failing with an exception)."""
+        if self._routes is None:
+            self._routes = {r.name: r for r in request.app.routes if isinstance(r, Route)}
+        return self._routes
 
     def render(self, request: Request, template: str, status_code: int = 200,
                **values: Any) -> HTMLResponse:
@@ -75,9 +84,14 @@ class Pages:
         def day(at: dt.datetime | None) -> str:
             return format_day(at, zone, locale) if at is not None else ""
 
+        root = str(request.scope.get("root_path", ""))
+        routes = self._routes_by_name(request)
+
         def path(name: str, **params: Any) -> str:
-            root = str(request.scope.get("root_path", ""))
-            return root + str(request.app.url_path_for(name, **params))
+            route = routes.get(name)  # straight to the route: a page builds hundreds
+            found = route.url_path_for(name, **params) if route is not None else \
+                request.app.url_path_for(name, **params)
+            return root + str(found)
 
         common = {
             "request": request, "locale": locale, "locales": LOCALES,

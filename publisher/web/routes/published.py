@@ -5,6 +5,7 @@ month and platform, and the same list as CSV — `publisher published`'s data
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -19,7 +20,13 @@ from publisher.services.published import (
     platform_names,
     published,
 )
+from publisher.services.published import (
+    published_page as went_out_page,
+)
 from publisher.web import context
+
+if TYPE_CHECKING:
+    from publisher.app import App
 
 
 @dataclass(frozen=True)
@@ -63,13 +70,17 @@ class Page:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def page_of(rows: list[Published], raw: str | None) -> Page:
-    """Page ?page=N of `rows` (anything not a number: the first; past the last: the last)."""
+def page_of(app: App, filters: Filters, raw: str | None) -> Page:
+    """Page ?page=N of what went out with these filters (anything not a number: the first;
+    past the last: the last), read a page at a time."""
     text = raw or ""
     wanted = int(text) if text.isdigit() and 0 < len(text) < 9 else 1
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(1, wanted), pages)
-    return Page(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(rows), page, pages)
+    rows, total = went_out_page(app, month=filters.month, platform=filters.platform,
+                                offset=(wanted - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if wanted > pages:  # past the last page: read the last
+        return page_of(app, filters, str(pages))
+    return Page(rows, total, wanted, pages)
 
 
 def _filters(request: Request) -> Filters:
@@ -95,8 +106,8 @@ async def published_page(request: Request) -> Response:
     filters = _filters(request)
     bad = filters.month_error is not None or filters.platform_error is not None
     try:
-        rows = [] if bad else await run_in_threadpool(
-            published, console.app, month=filters.month, platform=filters.platform)
+        board = Page([], 0, 1, 1) if bad else await run_in_threadpool(
+            page_of, console.app, filters, request.query_params.get("page"))
     except PublisherError as exc:
         _ = context.translator(request).gettext
         return console.pages.render(request, "error.html", status_code=503,
@@ -104,7 +115,7 @@ async def published_page(request: Request) -> Response:
                                     message=str(exc))
     return console.pages.render(
         request, "published.html", status_code=400 if bad else 200,
-        board=page_of(rows, request.query_params.get("page")), filters=filters,
+        board=board, filters=filters,
         platforms=platform_names())
 
 
