@@ -107,6 +107,31 @@ def test_changes_in_the_console_are_the_clis_and_journaled_as_the_user(
     assert actors == {"web:anna"}
 
 
+def test_a_row_dropped_before_or_after_another_moves_there_as_queue_move_does(
+        console: Console, anna: Browser) -> None:
+    page = anna.get("/queue").text
+    assert 'data-reorder' in page and '<script src="/static/reorder.js" defer></script>' in page
+    assert 'data-move="/queue/3/move"' in page
+    dropped = anna.post("/queue/3/move", {"before": "1", "page": "1"})
+    assert dropped.status_code == 303 and dropped.headers["location"] == "/queue#interview-3"
+    assert "Interview 3 “Tre” is now at position 1." in anna.follow(dropped).text
+    assert [r["title"] for r in _queue(console.home)] == ["Tre", "Uno", "Due"]
+    anna.post("/queue/3/move", {"after": "2"})
+    assert [r["title"] for r in _queue(console.home)] == ["Uno", "Due", "Tre"]
+    anna.post("/queue/1/move", {"after": "2"})
+    assert [r["title"] for r in _queue(console.home)] == ["Due", "Uno", "Tre"]
+    for refused in ({}, {"before": "1", "after": "2"}, {"before": "x"}, {"after": "1"},
+                    {"before": "99"}):
+        answer = anna.post("/queue/1/move", refused)
+        assert answer.status_code in (404, 409), refused
+        assert "The change was refused; nothing was changed:" in answer.text
+    assert [r["title"] for r in _queue(console.home)] == ["Due", "Uno", "Tre"]
+    # Only the queue's own order can be dragged: not the other lists, not by a viewer.
+    assert "data-reorder" not in anna.get("/queue?state=all").text
+    add_user(console.home, "vera", "viewer")
+    assert "data-reorder" not in console.logged_in("vera").get("/queue").text
+
+
 def test_remove_asks_for_confirmation_first(console: Console, anna: Browser) -> None:
     confirm = anna.get("/queue/2/remove")
     assert confirm.status_code == 200

@@ -30,6 +30,7 @@ class QueueAction(enum.StrEnum):
     REMOVE = "remove"
     UP = "up"        # one place earlier in the queue
     DOWN = "down"    # one place later
+    MOVE = "move"    # just before or just after another (the Queue page's drag and drop)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,7 +47,10 @@ def _context(app: App, actor: str) -> Context:
     return dataclasses.replace(app.queue_context(), actor=actor)
 
 
-def apply(app: App, action: QueueAction, interview_id: int, actor: str) -> Done:
+def apply(app: App, action: QueueAction, interview_id: int, actor: str, *,
+          before: int | None = None, after: int | None = None) -> Done:
+    """Do `action`; MOVE takes exactly one of `before` and `after` (another interview's
+    id: the place it is dropped next to)."""
     from publisher import queue as q
 
     ctx = _context(app, actor)
@@ -62,6 +66,8 @@ def apply(app: App, action: QueueAction, interview_id: int, actor: str) -> Done:
         elif action is QueueAction.REMOVE:
             item = q.remove(session, ctx, interview_id)
             return Done(action, interview_id, item.title, None)
+        elif action is QueueAction.MOVE:
+            item = _move_next_to(session, ctx, interview_id, before=before, after=after)
         else:
             item = _move_one(session, ctx, interview_id, up=action is QueueAction.UP)
         session.flush()
@@ -81,6 +87,26 @@ def _move_one(session: Session, ctx: Context, interview_id: int, *, up: bool) ->
     if not up and index == len(order) - 1:
         raise InputError(f"interview {interview_id} is already the last in the queue")
     return q.move(session, ctx, interview_id, to=index if up else index + 2)
+
+
+def _move_next_to(session: Session, ctx: Context, interview_id: int, *,
+                  before: int | None, after: int | None) -> Interview:
+    """Just before `before`, or just after `after`, through `queue.move` (`queue move
+    --before`; after one is before the one that follows it, or the last place)."""
+    from publisher import queue as q
+
+    if (before is None) == (after is None):
+        raise InputError("say where to move it: before or after another interview")
+    if before is not None:
+        return q.move(session, ctx, interview_id, before=before)
+    assert after is not None
+    if after == interview_id:
+        raise InputError("an interview cannot be moved after itself")
+    order = [i.id for i in q.active_order(session) if i.id != interview_id]
+    if after not in order:
+        q.get(session, after)  # NotFoundError for an unknown id
+        raise InputError(f"interview {after} has no place in the queue to move after")
+    return q.move(session, ctx, interview_id, to=order.index(after) + 2)
 
 
 def check_removable(app: App, interview_id: int) -> str:

@@ -4,6 +4,8 @@ hold and release, removal after a confirmation, and a refusal with its reason.""
 from __future__ import annotations
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.browser.harness import Page
@@ -60,6 +62,28 @@ def test_move_down_with_enter_and_up_with_space(anna: Page, queued: HomeFixture)
     assert "Interview 3 “Tre” is now at position 2." in anna.messages()
     listed = queued.ok("queue", "list").stdout
     assert listed.index("Due") < listed.index("Tre") < listed.index("Uno"), listed
+
+
+def test_a_row_dragged_by_its_handle_moves_and_the_cli_agrees(
+        anna: Page, queued: HomeFixture) -> None:
+    handle = anna.queue_row(3).find_element(By.CSS_SELECTOR, ".drag-handle")
+    assert handle.get_attribute("aria-hidden") == "true"  # the keyboard has the buttons
+    first = anna.queue_row(1)
+    with anna.navigating():  # dropped on the upper half of the first row: before it
+        ActionChains(anna.driver).click_and_hold(handle).move_by_offset(0, -10) \
+            .move_to_element_with_offset(first, 0, -first.size["height"] // 4) \
+            .release().perform()
+    assert anna.queue_ids() == [3, 1, 2]
+    assert "Interview 3 “Tre” is now at position 1." in anna.messages()
+    handle = anna.queue_row(3).find_element(By.CSS_SELECTOR, ".drag-handle")
+    last = anna.queue_row(2)
+    with anna.navigating():  # on the lower half of the last row: after it
+        ActionChains(anna.driver).click_and_hold(handle).move_by_offset(0, 10) \
+            .move_to_element_with_offset(last, 0, last.size["height"] // 4) \
+            .release().perform()
+    assert anna.queue_ids() == [1, 2, 3]
+    listed = queued.ok("queue", "list").stdout
+    assert listed.index("Uno") < listed.index("Due") < listed.index("Tre"), listed
 
 
 @SLOW

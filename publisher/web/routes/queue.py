@@ -4,7 +4,10 @@ publisher/services/queue_actions.py, so the CLI's rules decide)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -27,7 +30,19 @@ DONE_MESSAGES = {
     QueueAction.REMOVE: N_("Interview %(id)s “%(title)s” is removed."),
     QueueAction.UP: N_("Interview %(id)s “%(title)s” is now at position %(position)s."),
     QueueAction.DOWN: N_("Interview %(id)s “%(title)s” is now at position %(position)s."),
+    QueueAction.MOVE: N_("Interview %(id)s “%(title)s” is now at position %(position)s."),
 }
+
+
+def _other(form: FormData, name: str) -> int | None:
+    """The id in form field `name` (the drag and drop's "before" or "after"), if any;
+    InputError when it is not an id."""
+    raw = str(form.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        raise InputError(f"{name}: expected an interview's id, found {raw[:40]!r}")
+    return int(raw)
 
 
 def _filter(value: str | None) -> str:
@@ -99,8 +114,10 @@ async def _change(request: Request, action: QueueAction) -> Response:
     back = context.local_path(str(form.get("next", "")), "") or None
     _ = context.translator(request).gettext
     try:
-        done: Done = await run_in_threadpool(apply, console.app, action, interview_id,
-                                             f"web:{user.name}")
+        where = {"before": _other(form, "before"), "after": _other(form, "after")} \
+            if action is QueueAction.MOVE else {}
+        done: Done = await run_in_threadpool(partial(apply, console.app, action, interview_id,
+                                                     f"web:{user.name}", **where))
     except InputError as exc:
         if back is not None:
             context.flash(request, "error", _("The change was refused; nothing was changed:")
