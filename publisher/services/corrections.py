@@ -129,3 +129,10 @@ def corrections_status(session: Session, now: dt.datetime) -> tuple[list[dict[st
                           "reason": f"correction of {', '.join(names)}: {reason}",
                           "fix": fix})
     return pending, needs
+
+
+def field_text(value: Any) -> str:
+    """A YouTube field's value in one line, as `sync` shows it (for the console)."""
+    from publisher.platforms.youtube.fields import shown
+
+    return shown(value)

@@ -90,3 +90,33 @@ UNIT_LABELS: dict[str, str] = {
     "graphemes": N_("graphemes"),
     "UTF-16 units": N_("UTF-16 units"),
 }
+
+#: The fields of a video on YouTube a sync compares (publisher/platforms/youtube/fields.py's
+#: Field values; tests/web/test_interview_youtube.py checks every one is here).
+YOUTUBE_FIELD_LABELS: dict[str, str] = {
+    "title": N_("Title"),
+    "description": N_("Description"),
+    "tags": N_("Tags"),
+    "category": N_("category"),
+    "default_language": N_("default language"),
+    "localizations": N_("localizations"),
+    "license": N_("license"),
+    "embeddable": N_("embeddable"),
+    "made_for_kids": N_("made for kids"),
+    "synthetic_media": N_("altered or synthetic content"),
+    "recording_date": N_("recording date"),
+    "privacy": N_("privacy"),
+    "publish_at": N_("scheduled publishing"),
+}
+
+#: What a sync with YouTube came to (publisher/pipeline/correct.py's Outcome values).
+SYNC_OUTCOME_LABELS: dict[str, str] = {
+    "applied": N_("the changes were sent to YouTube"),
+    "up_to_date": N_("YouTube already shows what publisher holds"),
+    "dry_run": N_("compared only"),
+    "conflict": N_("a field was changed in YouTube Studio"),
+    "waiting": N_("waiting"),
+    "needs_attention": N_("needs attention"),
+    "busy": N_("another worker is busy with it"),
+    "not_on_youtube": N_("not on YouTube"),
+}

@@ -12,6 +12,7 @@ def all_routes() -> list[BaseRoute]:
         health,
         interview,
         interview_form,
+        interview_youtube,
         needs_you,
         published,
         queue,
@@ -20,5 +21,6 @@ def all_routes() -> list[BaseRoute]:
 
     return [*health.ROUTES, *account.ROUTES, *queue.ROUTES, *interview_form.ROUTES,
             *interview.ROUTES,
+            *interview_youtube.ROUTES,
             *needs_you.ROUTES, *published.ROUTES, *calendar.ROUTES,
             *youtube_auth.ROUTES]
