@@ -5,7 +5,7 @@ compiled in memory on first use (Babel's `write_mo`): nothing to build.
 
 The console picks a visitor's language (publisher/web/i18n.py); the notifications speak the
 campaign's (publisher.toml's `[campaign] language`), through `campaign_translations`.
-`tests/test_web_i18n.py` fails when a catalogue lacks a message the console or a
+`tests/web/test_web_i18n.py` fails when a catalogue lacks a message the console or a
 notification uses (publisher/web/catalogues.py extracts both).
 """
 

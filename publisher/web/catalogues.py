@@ -1,7 +1,7 @@
 """The console's gettext catalogues as data: the messages its code and templates use
 (extracted with Babel, as `pybabel extract -F publisher/web/babel.cfg` does), with those of
 the notifications (publisher/i18n.py's NOTIFYING_MODULES), and those each catalogue
-translates. `tests/test_web_i18n.py` compares them; for developers,
+translates. `tests/web/test_web_i18n.py` compares them; for developers,
 `python -m publisher.web.catalogues` writes messages.pot and adds each new message to the
 .po files (untranslated, for a translator to fill in).
 """

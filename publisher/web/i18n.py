@@ -3,7 +3,7 @@ language (the visitor's, else the browser's), and dates in the language's own fo
 
 The catalogues (publisher/i18n.py loads them, for the notifications too) ship as .po files
 inside the package and are compiled in memory on first use: nothing to build.
-`tests/test_web_i18n.py` fails when a catalogue lacks a message the console uses.
+`tests/web/test_web_i18n.py` fails when a catalogue lacks a message the console uses.
 """
 
 from __future__ import annotations

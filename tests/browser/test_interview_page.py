@@ -10,7 +10,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from publisher.sandbox.mastodon import FakeMastodon
 from publisher.sandbox.telegram import FakeTelegram
 from publisher.sandbox.youtube import FakeYouTube
-from tests.browser.harness import Page
+from tests.browser.harness import ConsoleProcess, Page
 from tests.browser.scenes import connect_posting, publish_now, queue_interview
 from tests.conftest import HomeFixture, Media
 from tests.helpers.marks import SLOW
@@ -93,3 +93,35 @@ def test_once_published_it_links_to_the_video_and_each_post(
     assert f"mastodon: {mastodon.root.rstrip('/')}/@studiaperti/" in out, out
     assert "telegram: https://t.me/studiaperti_sandbox/" in out, out
     assert "published" in interview.driver.find_element(By.CSS_SELECTOR, ".state").text
+
+
+def test_an_organizer_compares_withdraws_and_republishes_from_the_page(
+        page: Page, console: ConsoleProcess, sqlite_home: HomeFixture, media: Media,
+        youtube: FakeYouTube, mastodon: FakeMastodon, telegram: FakeTelegram) -> None:
+    queue_interview(sqlite_home, media.video(), TITLE)
+    connect_posting(sqlite_home, youtube, mastodon, telegram)
+    said = publish_now(sqlite_home, 1)
+    video = youtube.videos[said["video_id"]]
+    console.stop()  # again, now that its environment names the loopback platforms
+    page.base_url = console.start().base_url
+    page.open("/interviews/1")
+    page.log_in("anna", PASSWORD)
+
+    page.activate(page.button("Compare with YouTube"))
+    assert page.path == "/interviews/1/sync"
+    assert page.h1() == "Interview 1 and YouTube"
+    assert "compared only" in page.text() and "will change" not in page.text()
+    rows = page.driver.find_elements(By.CSS_SELECTOR, "table.sync tbody tr")
+    assert rows and rows[0].find_element(By.TAG_NAME, "th").text == "Title"
+    assert all(r.find_elements(By.TAG_NAME, "td")[-1].text == "the same" for r in rows)
+    page.activate(page.button("Back to the interview"))
+
+    page.type_into(page.by_id("withdraw-reason"), "the artist withdrew consent")
+    page.activate(page.button("Withdraw: video private, posts deleted"))
+    assert any("Interview 1 is withdrawn." in m for m in page.messages()), page.messages()
+    assert video.privacy_status == "private"
+    assert "withdrawn" in sqlite_home.ok("queue", "show", 1).stdout
+
+    page.activate(page.button("Republish: video public again, posts posted again"))
+    assert any("Interview 1 is back:" in m for m in page.messages()), page.messages()
+    assert video.privacy_status == "public"

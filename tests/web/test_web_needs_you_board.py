@@ -17,12 +17,7 @@ from publisher.quota import spend
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.web_console import Console, add_user, cheap_hashes, console_for
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_hashes(monkeypatch)
+from tests.helpers.web_console import Console, add_user, console_for
 
 
 @pytest.fixture
@@ -32,8 +27,7 @@ def yt() -> Iterator[FakeYouTube]:
 
 
 @pytest.fixture
-def console(sqlite_home: HomeFixture) -> Iterator[Console]:
-    add_user(sqlite_home, "anna")
+def console(sqlite_home: HomeFixture, anna_account: str) -> Iterator[Console]:
     add_user(sqlite_home, "vera", role="viewer")
     yield from console_for(sqlite_home)
 

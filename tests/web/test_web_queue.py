@@ -19,25 +19,14 @@ from publisher.store.db import make_engine
 from publisher.store.models import Event, Publication
 from publisher.web.i18n import format_moment
 from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.web_console import Browser, Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import Browser, Console, add_user, console_for
 
 
 @pytest.fixture
-def console(sqlite_home: HomeFixture, media: Media) -> Iterator[Console]:
+def console(sqlite_home: HomeFixture, media: Media, anna_account: str) -> Iterator[Console]:
     for title in ("Uno", "Due", "Tre"):
         sqlite_home.ok(*add_args(media.video(), title))
-    add_user(sqlite_home, "anna")
     yield from console_for(sqlite_home)
-
-
-@pytest.fixture
-def anna(console: Console) -> Browser:
-    return console.logged_in("anna")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_hashes(monkeypatch)
 
 
 def _queue(home: HomeFixture, state: str = "active") -> list[dict[str, Any]]:

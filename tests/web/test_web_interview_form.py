@@ -22,26 +22,15 @@ from starlette.requests import Request
 from publisher.store.db import make_engine
 from publisher.web.uploads import UploadTooLarge, receive_form
 from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.web_console import Browser, Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import Browser, Console, add_user, console_for
 from tests.helpers.went_out import went_out
 
 
 @pytest.fixture
-def console(sqlite_home: HomeFixture, media: Media) -> Iterator[Console]:
+def console(sqlite_home: HomeFixture, media: Media, anna_account: str) -> Iterator[Console]:
     sqlite_home.ok(*add_args(media.video(), "Uno"))
-    add_user(sqlite_home, "anna")
     add_user(sqlite_home, "vera", role="viewer")
     yield from console_for(sqlite_home)
-
-
-@pytest.fixture
-def anna(console: Console) -> Browser:
-    return console.logged_in("anna")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_hashes(monkeypatch)
 
 
 def send(browser: Browser, path: str, fields: dict[str, Any],

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from publisher.store.db import make_engine
 from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.web_console import Browser, Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import Browser, Console, console_for
 from tests.helpers.went_out import went_out
 
 DEC_8 = dt.datetime(2026, 12, 8, 17, 0, tzinfo=dt.UTC)
@@ -22,7 +22,7 @@ JAN_12 = dt.datetime(2027, 1, 12, 17, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def console(sqlite_home: HomeFixture, media: Media) -> Iterator[Console]:
+def console(sqlite_home: HomeFixture, media: Media, anna_account: str) -> Iterator[Console]:
     sqlite_home.ok(*add_args(media.video(), "Maria Rossi"))
     sqlite_home.ok(*add_args(media.video(), "Luca Bianchi"))
     engine = make_engine(sqlite_home.db_url)
@@ -34,18 +34,7 @@ def console(sqlite_home: HomeFixture, media: Media) -> Iterator[Console]:
     went_out(sqlite_home, 2, "vid2", JAN_12, {
         "mastodon": ("https://mastodon.example/@s/1002", JAN_12 + dt.timedelta(minutes=5)),
         "bluesky": ("https://bsky.app/profile/s/post/2", JAN_12 + dt.timedelta(minutes=6))})
-    add_user(sqlite_home, "anna")
     yield from console_for(sqlite_home)
-
-
-@pytest.fixture
-def anna(console: Console) -> Browser:
-    return console.logged_in("anna")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_hashes(monkeypatch)
 
 
 def _addresses(page: str) -> list[str]:
@@ -108,8 +97,8 @@ def test_the_csv_is_the_clis_csv(console: Console, anna: Browser) -> None:
         "/published?month=2026-12&platform=youtube").text
 
 
-def test_nothing_out_yet_is_said_plainly(sqlite_home: HomeFixture, media: Media) -> None:
-    add_user(sqlite_home, "anna")
+def test_nothing_out_yet_is_said_plainly(sqlite_home: HomeFixture, anna_account: str
+                                         ) -> None:
     for console in console_for(sqlite_home):
         page = console.logged_in("anna").get("/published").text
         assert "Nothing has gone out yet." in page

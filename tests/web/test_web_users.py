@@ -15,6 +15,9 @@ from publisher.store.models import WebUser
 from tests.conftest import HomeFixture
 from tests.helpers.web_console import cheap_hashes
 
+#: Argon2 at its real cost here (tests/web/conftest.py): the accounts' hashes are checked.
+pytestmark = pytest.mark.real_hashes
+
 SECRET = "a long enough secret"
 
 

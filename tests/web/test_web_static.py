@@ -5,19 +5,8 @@ anywhere, so a long path cannot widen the table past a 1280 px window."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
-
-from tests.conftest import HomeFixture
-from tests.helpers.web_console import Console, add_user, cheap_hashes, console_for
-
-
-@pytest.fixture
-def console(sqlite_home: HomeFixture, monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
-    cheap_hashes(monkeypatch)
-    add_user(sqlite_home, "anna")
-    yield from console_for(sqlite_home)
+from tests.helpers.web_console import Console
 
 
 def test_every_page_names_a_favicon_that_is_served(console: Console) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,8 +14,7 @@ from babel.messages.catalog import Catalog
 
 from publisher.web.catalogues import extract, read
 from publisher.web.i18n import LOCALES, choose_locale, format_moment
-from tests.conftest import HomeFixture
-from tests.helpers.web_console import Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import Console
 
 COMPLETE = ("it", "en")  # French may be partial, but its catalogue exists and is sound
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -95,13 +93,6 @@ def test_dates_are_written_the_languages_way() -> None:
 def test_the_language_is_the_choice_else_the_browsers(chosen: str | None, header: str | None,
                                                       expected: str) -> None:
     assert choose_locale(chosen, header) == expected
-
-
-@pytest.fixture
-def console(sqlite_home: HomeFixture, monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
-    cheap_hashes(monkeypatch)
-    add_user(sqlite_home, "anna")
-    yield from console_for(sqlite_home)
 
 
 def test_pages_follow_the_browser_then_the_choice_and_it_outlives_a_logout(

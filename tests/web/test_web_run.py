@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import HomeFixture
-from tests.helpers.web_console import PASSWORD, add_user
+from tests.helpers.web_console import PASSWORD
 
 
 def free_port() -> int:
@@ -49,8 +49,7 @@ def wait_healthy(base: str, proc: subprocess.Popen[str], timeout: float = 60.0) 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_run_web_serves_the_console_beside_the_daemon_and_stops_cleanly(
-        sqlite_home: HomeFixture, stop: signal.Signals) -> None:
-    add_user(sqlite_home, "anna")
+        sqlite_home: HomeFixture, anna_account: str, stop: signal.Signals) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = start(sqlite_home, "run", "--web", "--port", str(port), "--max-sleep", "10")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.web_console import Browser, Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import Browser, Console, add_user, console_for
 
 
 def _released_with_posts(home: HomeFixture, states: dict[str, str]) -> None:
@@ -41,22 +41,11 @@ def _states(home: HomeFixture) -> tuple[dict[int, str], dict[str, str]]:
 
 
 @pytest.fixture
-def console(sqlite_home: HomeFixture, media: Media) -> Iterator[Console]:
+def console(sqlite_home: HomeFixture, media: Media, anna_account: str) -> Iterator[Console]:
     sqlite_home.ok(*add_args(media.video(), "Uno"))
     sqlite_home.ok(*add_args(media.video(), "Due"))
-    add_user(sqlite_home, "anna")
     add_user(sqlite_home, "vera", role="viewer")
     yield from console_for(sqlite_home)
-
-
-@pytest.fixture
-def anna(console: Console) -> Browser:
-    return console.logged_in("anna")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_hashes(monkeypatch)
 
 
 def test_each_post_that_needs_you_has_its_buttons(console: Console, anna: Browser) -> None:

@@ -1,7 +1,7 @@
 """The Interview page's actions on what is on YouTube, through the CLI's own code: the
 comparison of `publisher sync ID --dry-run` with its confirm buttons (sync, and --force for
 what was changed in YouTube Studio), withdraw with a reason and republish; for organizers
-only, each with its CSRF token (tests/test_web_security.py tries every POST route without
+only, each with its CSRF token (tests/web/test_web_security.py tries every POST route without
 one, and as a viewer)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from publisher.sandbox.youtube import FakeYouTube
 from publisher.sandbox.youtube.model import FakeVideo
 from publisher.web.labels import SYNC_OUTCOME_LABELS, YOUTUBE_FIELD_LABELS
 from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.web_console import Browser, Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import Browser, Console, add_user, console_for
 from tests.helpers.withdraw import state
 from tests.helpers.youtube import connect
 
@@ -45,17 +45,10 @@ def video(sqlite_home: HomeFixture, media: Media, yt: FakeYouTube,
 
 
 @pytest.fixture
-def console(sqlite_home: HomeFixture, video: FakeVideo,
-            monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
-    cheap_hashes(monkeypatch)
-    add_user(sqlite_home, "anna")
+def console(sqlite_home: HomeFixture, video: FakeVideo, anna_account: str
+            ) -> Iterator[Console]:
     add_user(sqlite_home, "vera", "viewer")
     yield from console_for(sqlite_home)
-
-
-@pytest.fixture
-def anna(console: Console) -> Browser:
-    return console.logged_in("anna")
 
 
 def _rows(page: str) -> dict[str, str]:
@@ -95,8 +88,8 @@ def test_the_comparison_shows_a_studio_change_and_sends_only_when_confirmed(
 
     # A correction of a field changed in Studio since: a conflict, unless forced.
     console.home.ok("queue", "edit", 1, "--description", "Una ceramista di Faenza.")
-    page = anna.get("/interviews/1/sync").text
-    assert _rows(page)["Description"].startswith("changed in YouTube Studio")
+    again = anna.get("/interviews/1/sync").text
+    assert _rows(again)["Description"].startswith("changed in YouTube Studio")
     conflict = anna.follow(anna.post("/interviews/1/sync")).text
     assert "YouTube: a field was changed in YouTube Studio." in conflict
     assert video.snippet["description"] == STUDIO_TEXT
@@ -104,8 +97,8 @@ def test_the_comparison_shows_a_studio_change_and_sends_only_when_confirmed(
     forced = anna.follow(anna.post("/interviews/1/sync", {"force": "yes"}))
     assert "the changes were sent to YouTube" in forced.text
     assert "Faenza" in video.snippet["description"]
-    again = anna.get("/interviews/1/sync").text
-    assert "Send these changes to YouTube" not in again  # nothing left to send
+    done = anna.get("/interviews/1/sync").text
+    assert "Send these changes to YouTube" not in done  # nothing left to send
 
 
 def test_withdraw_needs_a_reason_then_republish_puts_it_back(

@@ -20,7 +20,7 @@ import pytest
 from publisher.credentials import write_private
 from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.web_console import Browser, Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import Browser, Console, add_user, console_for
 
 CLIENT_ID = "2718-console.apps.googleusercontent.com"
 CLIENT_SECRET = "GOCSPX-console-secret-9d1e"
@@ -32,14 +32,9 @@ def yt() -> Iterator[FakeYouTube]:
         yield fake
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_hashes(monkeypatch)
-
-
 @pytest.fixture
-def console(sqlite_home: HomeFixture, yt: FakeYouTube, monkeypatch: pytest.MonkeyPatch
-            ) -> Iterator[Console]:
+def console(sqlite_home: HomeFixture, yt: FakeYouTube, monkeypatch: pytest.MonkeyPatch,
+            anna_account: str) -> Iterator[Console]:
     """A home whose client file (a "Desktop app" client, as Google's) names the fake's
     consent page; the endpoints by environment, as for `publisher auth youtube`."""
     write_private(sqlite_home.path / "client_secret.json", json.dumps({"installed": {
@@ -54,7 +49,6 @@ def console(sqlite_home: HomeFixture, yt: FakeYouTube, monkeypatch: pytest.Monke
     toml = sqlite_home.path / "publisher.toml"
     toml.write_text(toml.read_text().replace("[youtube]\n", "[youtube]\nchunk_size_mib = 1\n",
                                              1))
-    add_user(sqlite_home, "anna")
     add_user(sqlite_home, "vera", role="viewer")
     yield from console_for(sqlite_home)
 

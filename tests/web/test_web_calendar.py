@@ -16,7 +16,7 @@ from sqlalchemy import text
 from publisher.store.db import make_engine
 from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.clock import Clock
-from tests.helpers.web_console import Browser, Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import Browser, Console, add_user, console_for
 
 # Tuesday 1 December 2026, 09:00 in Rome; the example cadence: Tuesday and Friday at 18:00,
 # a blackout from 24 December to 6 January.
@@ -24,22 +24,11 @@ NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def console(sqlite_home: HomeFixture, media: Media) -> Iterator[Console]:
+def console(sqlite_home: HomeFixture, media: Media, anna_account: str) -> Iterator[Console]:
     for title in ("Uno", "Due", "Tre"):
         sqlite_home.ok(*add_args(media.video(), title))
-    add_user(sqlite_home, "anna")
     add_user(sqlite_home, "vera", role="viewer")
     yield from console_for(sqlite_home, clock=Clock(NOW))
-
-
-@pytest.fixture
-def anna(console: Console) -> Browser:
-    return console.logged_in("anna")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_hashes(monkeypatch)
 
 
 def _cell(page: str, day: str) -> str:

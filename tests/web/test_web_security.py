@@ -15,21 +15,15 @@ from sqlalchemy import text
 from publisher.store.db import make_engine
 from publisher.web.auth import PUBLIC_PATHS
 from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.web_console import PASSWORD, Console, add_user, cheap_hashes, console_for
+from tests.helpers.web_console import PASSWORD, Console, add_user, console_for
 
 
 @pytest.fixture
-def console(sqlite_home: HomeFixture, media: Media) -> Iterator[Console]:
+def console(sqlite_home: HomeFixture, media: Media, anna_account: str) -> Iterator[Console]:
     sqlite_home.ok(*add_args(media.video(), "Uno"))
     sqlite_home.ok(*add_args(media.video(), "Due"))
-    add_user(sqlite_home, "anna")
     add_user(sqlite_home, "vera", role="viewer")
     yield from console_for(sqlite_home)
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_hashes(monkeypatch)
 
 
 def _sql(home: HomeFixture, statement: str) -> None:
@@ -171,8 +165,7 @@ def test_the_session_cookie_is_signed_httponly_and_samesite(console: Console) ->
     assert forged.get("/queue").status_code == 303
 
 
-def test_cookies_are_secure_behind_tls(sqlite_home: HomeFixture) -> None:
-    add_user(sqlite_home, "anna")
+def test_cookies_are_secure_behind_tls(sqlite_home: HomeFixture, anna_account: str) -> None:
     console = Console(sqlite_home)
     browser = console.browser("https://testserver")
     page = browser.get("/login")
