@@ -37,7 +37,8 @@ FILTER_LABELS: dict[str, str] = {
 }
 
 #: What each journal entry says happened: publisher/lifecycle.py's EventKind values (the
-#: console does not import the lifecycle; tests/web/test_web_interview.py checks every kind is here).
+#: console does not import the lifecycle; tests/web/test_web_interview.py checks every kind
+#: is here).
 EVENT_LABELS: dict[str, str] = {
     "queued": N_("queued"),
     "edited": N_("edited"),
