@@ -129,7 +129,7 @@ def _went_out(zone: Zone, month: str | None, platform: str | None, *, timed: boo
     video, release = aliased(Publication), aliased(Publication)
     post = aliased(Publication)
 
-    def journal(interview_id: Any, platform: Any, *, released: bool) -> Any:
+    def journal_time(interview_id: Any, platform: Any, *, released: bool) -> Any:
         if not timed:
             return literal(None)
         said = and_(Event.kind.in_(_POST_KINDS),
@@ -147,7 +147,7 @@ def _went_out(zone: Zone, month: str | None, platform: str | None, *, timed: boo
     released_at = select(func.max(release.updated_at)).where(release_done).scalar_subquery()
     videos = (
         select(type_coerce(func.coalesce(
-                   journal(video.interview_id, "youtube", released=True),
+                   journal_time(video.interview_id, "youtube", released=True),
                    Interview.slot_at, released_at, video.updated_at),
                    UTCDateTime()).label("at"),
                video.interview_id.label("interview_id"), Interview.title.label("title"),
@@ -158,8 +158,8 @@ def _went_out(zone: Zone, month: str | None, platform: str | None, *, timed: boo
                video.state == _DONE, video.remote_id.is_not(None), video.remote_id != "",
                public))
     posts = (
-        select(type_coerce(func.coalesce(journal(post.interview_id, post.platform,
-                                                 released=False), post.updated_at),
+        select(type_coerce(func.coalesce(journal_time(post.interview_id, post.platform,
+                                                      released=False), post.updated_at),
                            UTCDateTime()).label("at"),
                post.interview_id.label("interview_id"), Interview.title.label("title"),
                post.platform.label("platform"),
