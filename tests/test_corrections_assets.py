@@ -194,7 +194,7 @@ def test_a_track_deleted_in_studio_is_not_deleted_again_and_a_missing_one_is_upl
     assert not calls(yt, "captions.update")
 
 
-# ---- thumbnail ------------------------------------------------------------------------------------
+# ---- thumbnail -----------------------------------------------------------------------------
 
 def test_the_thumbnail_is_replaced_and_cannot_be_removed(
         sqlite_home: HomeFixture, media: Media, yt: FakeYouTube, clock: Clock,

@@ -143,7 +143,7 @@ def _verdict(yt: FakeYouTube, home: HomeFixture) -> list[str]:
         problems.append(f"corrections {states}")
     applied = collections.Counter(name for e in events(home, "correction_applied")
                                   for name in e["changes"])
-    if applied != {name: 1 for name in ASSETS}:
+    if applied != dict.fromkeys(ASSETS, 1):
         problems.append(f"journaled {dict(applied)}")
     return problems
 
