@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from publisher import asset_corrections as assets
 from publisher.corrections import open_corrections
 from publisher.faults import crash_point
@@ -256,7 +258,7 @@ def _intent(rt: Runtime, interview_id: int, diff: AssetDiff) -> dict[str, Any]:
         rows = [r for r in open_corrections(s, interview_id) if diff.name in (r.fields or [])]
         if language is not None:
             ctx_handles = {p.step: p.handle for p in s.scalars(_steps(interview_id))}
-            title = s.get(Interview, interview_id).title  # type: ignore[union-attr]
+            title = _title(s, interview_id)
             previous = intents_of(rows).get(diff.name, {})
             extra["track"] = (ctx_handles.get(caption_step(language)) or previous.get("track")
                               or caption_name(title, language))
@@ -265,6 +267,12 @@ def _intent(rt: Runtime, interview_id: int, diff: AssetDiff) -> dict[str, Any]:
         for row in rows:
             _save_intent(row, diff.name, extra)
     return extra
+
+
+def _title(s: Session, interview_id: int) -> str:
+    item = s.get(Interview, interview_id)
+    assert item is not None
+    return item.title
 
 
 def _steps(interview_id: int) -> Any:
@@ -351,7 +359,7 @@ def _found_handle(rt: Runtime, interview_id: int, diff: AssetDiff) -> str | None
         with rt.transaction() as s:
             rows = open_corrections(s, interview_id)
             handle = record(s, interview_id, "youtube", caption_step(language)).handle
-            title = s.get(Interview, interview_id).title  # type: ignore[union-attr]
+            title = _title(s, interview_id)
             return handle or intents_of(rows).get(diff.name, {}).get("track") or \
                 caption_name(title, language)
     if diff.name == assets.PLAYLIST:
