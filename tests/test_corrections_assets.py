@@ -279,3 +279,28 @@ def test_an_asset_edit_waits_for_the_decoration_to_be_over() -> None:
     assert problems and "still decorating" in problems[0]
     assert check_recordable(3, {}, {"captions:en": {"path": "a.vtt"}}, ["captions:en"],
                             decorated=True) == []
+
+
+def test_a_thumbnail_edit_while_the_upload_decorates_is_refused_with_the_reason(
+        sqlite_home: HomeFixture, media: Media, yt: FakeYouTube, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Uploaded, its caption waiting for a retry: the decoration will send whatever the
+    interview says when it gets there, so a correction of its assets would be a second
+    source of truth; it is refused until the interview is staged."""
+    from publisher.pipeline.run_due import run_due
+    from tests.conftest import add_args
+    from tests.helpers.corrections import TUESDAY_SLOT
+    from tests.helpers.youtube import connect
+
+    home = sqlite_home
+    connect(home, yt)
+    home.ok(*add_args(media.video(), "Maria Rossi", "--captions", f"it={media.srt()}"))
+    yt.fail_next("captions.insert", 503, "backendError", times=10)
+    clock.now = TUESDAY_SLOT - dt.timedelta(hours=8)
+    run_due(runtime(home, monkeypatch, clock), clock.now)
+    assert yt.videos  # on YouTube: an edit is a correction now
+    before = home.snapshot()
+    refused = home.run("queue", "edit", 1, "--thumbnail", media.png())
+    assert refused.exit_code == 2 and "still decorating" in refused.stderr
+    assert home.snapshot() == before
+    home.ok("queue", "edit", 1, "--title", "Maria Rossi, corretto")  # fields still can

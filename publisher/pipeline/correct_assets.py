@@ -269,6 +269,12 @@ def _intent(rt: Runtime, interview_id: int, diff: AssetDiff) -> dict[str, Any]:
     return extra
 
 
+def _handle(s: Session, interview_id: int, step: str) -> str | None:
+    """The handle of a decoration's record, if it has one (no record is made)."""
+    handles = {p.step: p.handle for p in s.scalars(_steps(interview_id))}
+    return handles.get(step)
+
+
 def _title(s: Session, interview_id: int) -> str:
     item = s.get(Interview, interview_id)
     assert item is not None
@@ -329,7 +335,7 @@ def _move_playlist(rt: Runtime, api: YouTubeApi, interview_id: int, video_id: st
                    diff: AssetDiff) -> str | None:
     """Out of the old playlist, into the new one (made if none has its title)."""
     with rt.transaction() as s:
-        old = record(s, interview_id, "youtube", assets.PLAYLIST).handle
+        old = _handle(s, interview_id, assets.PLAYLIST)
     new_id = diff.target
     if diff.wanted_value is not None and new_id is None:
         new_id = api.find_playlist(str(diff.wanted_value)) or api.create_playlist(
@@ -358,7 +364,7 @@ def _found_handle(rt: Runtime, interview_id: int, diff: AssetDiff) -> str | None
     if language is not None:
         with rt.transaction() as s:
             rows = open_corrections(s, interview_id)
-            handle = record(s, interview_id, "youtube", caption_step(language)).handle
+            handle = _handle(s, interview_id, caption_step(language))
             title = _title(s, interview_id)
             return handle or intents_of(rows).get(diff.name, {}).get("track") or \
                 caption_name(title, language)
