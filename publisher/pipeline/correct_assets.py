@@ -239,15 +239,33 @@ def apply_assets(rt: Runtime, api: YouTubeApi, interview_id: int, video_id: str,
         if diff.verdict == AssetVerdict.CHANGE:
             room(diff.methods)
             extra = _intent(rt, interview_id, diff)
-            kind = "captions" if assets.caption_language(diff.name) is not None else diff.name
-            crash_point(f"correction.{kind}.before")
+            _crash_before(diff.name)
             handle = _act(rt, api, interview_id, video_id, diff, extra)
-            crash_point(f"correction.{kind}.sent")
+            _crash_sent(diff.name)
             diff.sent = True
             _record(rt, interview_id, video_id, diff, handle, found=False)
         else:
             _record(rt, interview_id, video_id, diff, _found_handle(rt, interview_id, diff),
                     found=True)
+
+
+# The crash points, each named literally (the crash matrix finds them in the source).
+def _crash_before(name: str) -> None:
+    if name == assets.THUMBNAIL:
+        crash_point("correction.thumbnail.before")
+    elif name == assets.PLAYLIST:
+        crash_point("correction.playlist.before")
+    else:
+        crash_point("correction.captions.before")
+
+
+def _crash_sent(name: str) -> None:
+    if name == assets.THUMBNAIL:
+        crash_point("correction.thumbnail.sent")
+    elif name == assets.PLAYLIST:
+        crash_point("correction.playlist.sent")
+    else:
+        crash_point("correction.captions.sent")
 
 
 def _intent(rt: Runtime, interview_id: int, diff: AssetDiff) -> dict[str, Any]:
