@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 @click.pass_obj
 def sync(app: App, item_id: int, dry_run: bool, force: bool, as_json: bool) -> None:
     """Compare an interview with its video on YouTube, field by field, and apply its
-    corrections now (one videos.update, 50 quota units; a thumbnail 50, a caption track
-    400 to add, 450 to replace, 50 to remove; a playlist change 50 per item moved).
+    corrections now (one videos.update, 50 quota units).
+
+    A new thumbnail costs 50 units more, a caption track 400 to add, 450 to replace and 50
+    to remove (only tracks publisher uploaded, never YouTube's automatic ones), a playlist
+    change 50 per item removed or added.
 
     Then its posts are edited in place where a correction changed their text and the
     platform allows it (Mastodon, Telegram, Facebook); posts on X and Bluesky stay as
