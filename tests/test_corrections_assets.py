@@ -304,3 +304,29 @@ def test_a_thumbnail_edit_while_the_upload_decorates_is_refused_with_the_reason(
     assert refused.exit_code == 2 and "still decorating" in refused.stderr
     assert home.snapshot() == before
     home.ok("queue", "edit", 1, "--title", "Maria Rossi, corretto")  # fields still can
+
+
+def test_a_caption_correction_never_spends_what_todays_releases_need(
+        sqlite_home: HomeFixture, media: Media, yt: FakeYouTube, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """480 units left: enough for the caption's list and insert (450), not once the 51 a
+    release due today needs are kept aside. It waits; nothing is uploaded."""
+    import publisher.pipeline.correct as correct
+
+    home = sqlite_home
+    video = published(home, media, yt, clock, monkeypatch)
+    home.ok("queue", "edit", 1, "--captions", f"en={media.vtt()}")
+    rt = runtime(home, monkeypatch, clock)
+    with rt.transaction() as s:
+        used = used_today(s, clock.now)["units"]
+        spend(s, clock.now, "videos.list", 10_000 - 480 - used)
+    monkeypatch.setattr(correct, "release_reserve", lambda rt, now: correct.RELEASE_UNITS)
+    report = sync(rt, 1)
+    assert report.outcome == Outcome.WAITING and "kept for today's releases" in report.detail
+    assert tracks(yt, video.id) == {} and not calls(yt, "captions.insert")
+    # Without the reserve the same 480 units would have paid for it.
+    assert 10_000 - 480 + 1 + 50 + 400 <= 10_000
+    clock.now += dt.timedelta(days=1)  # after the reset, the release gone out
+    monkeypatch.setattr(correct, "release_reserve", lambda rt, now: 0)
+    assert sync(rt, 1).outcome == Outcome.APPLIED
+    assert sorted(tracks(yt, video.id)) == ["en"]
