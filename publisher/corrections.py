@@ -5,7 +5,9 @@ interview, whose columns always hold what the organizers want. What YouTube must
 decided by comparing what YouTube should hold before and after the edit (the same function
 the upload uses, `wanted_fields`): each field that differs is recorded as pending on an open
 correction, with the value publisher last set there (`known`), so that a later change made
-by hand in YouTube Studio can be told apart. `pipeline/correct.py` applies it.
+by hand in YouTube Studio can be told apart. `pipeline/correct.py` applies it. The thumbnail,
+the caption tracks and the playlist are recorded on the same correction, by name
+(publisher/asset_corrections.py).
 
 One open correction per interview gathers the edits (fields are merged, the oldest known
 value of a field is kept: it is what YouTube last received from us); one being sent right
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from publisher import asset_corrections as assets
 from publisher.errors import InputError
 from publisher.lifecycle import (
     OPEN_CORRECTION,
@@ -53,12 +56,6 @@ if TYPE_CHECKING:
 NOT_CORRECTABLE: dict[str, str] = {
     "video": "the video file cannot be replaced once uploaded (YouTube keeps the video it "
              "received); queue the new file as another interview",
-    "thumbnail": "the thumbnail cannot be corrected after the upload yet (a later version "
-                 "will replace it with thumbnails.set); change it in YouTube Studio",
-    "captions": "captions cannot be corrected after the upload yet (a later version will "
-                "add and replace our tracks); add them in YouTube Studio",
-    "playlist": "the playlist cannot be corrected after the upload yet; change it in "
-                "YouTube Studio",
     "schedule": "its slot was fixed when its upload started; to move a slot not yet "
                 "passed, use --publish-at",
     "not_before": "its slot was fixed when its upload started; to move a slot not yet "
@@ -139,14 +136,29 @@ def record_edit(session: Session, ctx: Context, item_id: int, prepared: Prepared
     now = utcnow()
     config, schedules = ctx.config, ctx.schedules
     before = wanted_fields(config, schedules, session, item, now)
+    assets_before = assets.wanted_assets(item)
+    decorated = assets.decoration_over(session, item)
     posts_before = posted_texts(session, config, schedules, item)
     _apply(item, prepared)
     item.updated_at = now
     session.flush()
     after = wanted_fields(config, schedules, session, item, now)
+    assets_after = assets.wanted_assets(item)
     posts_after = posted_texts(session, config, schedules, item)
-    changed = [f for f in Field if before[f] != after[f]]
-    changes = {f.value: {"old": before[f], "new": after[f]} for f in changed}
+    changed_assets = assets.changed_assets(assets_before, assets_after)
+    problems = assets.check_recordable(item_id, assets_before, assets_after, changed_assets,
+                                       decorated)
+    if problems:
+        raise InputError(f"interview {item_id} is on YouTube, so this edit would be a "
+                         "correction, but:\n" + "\n".join(problems))
+    changed_fields = [f for f in Field if before[f] != after[f]]
+    changes = {f.value: {"old": before[f], "new": after[f]} for f in changed_fields}
+    changes.update({name: {"old": assets.shown(assets_before.get(name)),
+                           "new": assets.shown(assets_after.get(name))}
+                    for name in changed_assets})
+    changed = [f.value for f in changed_fields] + changed_assets
+    known_before: dict[str, Any] = {f.value: before[f] for f in changed_fields}
+    known_before.update({name: assets_before.get(name) for name in changed_assets})
     edited = sorted(set(prepared.values) | {k for k in ("speakers", "captions",
                                                          "localizations")
                                              if getattr(prepared, k) is not None})
@@ -154,14 +166,14 @@ def record_edit(session: Session, ctx: Context, item_id: int, prepared: Prepared
     posts = record_post_changes(session, item.id, ctx.actor, posts_before, posts_after)
     if not changed:
         return Recorded(item, None, {}, posts)
-    correction = _merge(session, ctx, item.id, before, changed)
+    correction = _merge(session, ctx, item.id, known_before, changed)
     journal(session, item.id, EventKind.CORRECTION_RECORDED, ctx.actor,
-            correction=correction.id, fields=[f.value for f in changed])
+            correction=correction.id, fields=changed)
     return Recorded(item, correction.id, changes, posts)
 
 
-def _merge(session: Session, ctx: Context, interview_id: int, before: Mapping[Field, Any],
-           changed: list[Field]) -> Correction:
+def _merge(session: Session, ctx: Context, interview_id: int, before: Mapping[str, Any],
+           changed: list[str]) -> Correction:
     """Add the changed fields to the interview's open correction (or a new one)."""
     found = next((c for c in open_corrections(session, interview_id)
                   if CorrectionState(c.state) in _MERGEABLE), None)
@@ -172,13 +184,14 @@ def _merge(session: Session, ctx: Context, interview_id: int, before: Mapping[Fi
         session.add(found)
     fields = list(found.fields or [])
     known = dict(found.known or {})
-    for f in changed:
-        if f.value not in fields:
-            fields.append(f.value)
-            known[f.value] = before[f]
+    for name in changed:
+        if name not in fields:
+            fields.append(name)
+            known[name] = before[name]
     order = {f.value: i for i, f in enumerate(Field)}
     set_correction(found, CorrectionState.PENDING,
-                   fields=sorted(fields, key=lambda name: order.get(name, 99)), known=known,
+                   fields=sorted(fields, key=lambda name: (order.get(name, 99), name)),
+                   known=known,
                    next_attempt_at=None, last_error=None)
     session.flush()
     return found
@@ -188,4 +201,4 @@ def label(field: str) -> str:
     try:
         return SPEC[Field(field)].label
     except ValueError:
-        return field
+        return assets.label(field)

@@ -29,8 +29,11 @@ COSTS: dict[str, tuple[str, int]] = {
     "playlists.insert": (UNITS, 50),
     "playlistItems.list": (UNITS, 1),
     "playlistItems.insert": (UNITS, 50),
+    "playlistItems.delete": (UNITS, 50),
     "captions.list": (UNITS, 50),
     "captions.insert": (UNITS, 400),
+    "captions.update": (UNITS, 450),
+    "captions.delete": (UNITS, 50),
     "channels.list": (UNITS, 1),
 }
 

@@ -18,7 +18,8 @@ third as many worlds):
 
 The killed run is started again at the same instant, the rest of the timeline follows, and
 then the judgement: on YouTube one video per interview with the file's bytes, title and
-publishAt, public, one thumbnail, one playlist entry, one caption track per language; on every
+publishAt, public, one thumbnail, one playlist entry, one caption track per language (the
+corrected interview: its new thumbnail, in the new playlist only, its captions corrected); on every
 other platform one post per interview linking to its video, or, where the platform offers no
 way to check (Telegram), a needs-attention record that the organizer resolves as they would
 (`resolve` when the post is there, `retry` when not), after which there is exactly one; every
@@ -71,9 +72,15 @@ CHILD_TIMEOUT_S = 90.0
 LANGUAGES = ["en", "it"]
 PLAYLIST = "Studi Aperti 2026"
 TITLES = ["Maria Rossi nel suo studio", "Il museo oltre il lockdown"]
-#: Before this run of the timeline, the organizer corrects the first interview.
+#: Before this run of the timeline, the organizer corrects the first interview: its
+#: description, its thumbnail, its playlist, and its captions (Italian replaced, English
+#: removed, French added).
 CORRECTION_RUN = 2
 CORRECTED = "Una ceramista di Carrara racconta il suo lavoro (corretto)."
+NEW_PLAYLIST = "Studi Aperti 2026: ceramica"
+CORRECTED_LANGUAGES = ["fr", "it"]
+CORRECTED_SRT = "1\n00:00:00,000 --> 00:00:01,500\nCiao, corretto\n"
+FRENCH_SRT = "1\n00:00:00,000 --> 00:00:01,500\nBonjour\n"
 CAMPAIGN_HASHTAGS = ["#StudiApertiOltreilLockdown", "#CarraraUnescoCreativeCity",
                      "#ItalyComestoYou"]
 SCHEDULE = """\
@@ -213,6 +220,9 @@ class World:
         media.mkdir(exist_ok=True)
         (media / "subs.it.srt").write_text(SAMPLE_SRT, encoding="utf-8")
         (media / "subs.en.vtt").write_text(SAMPLE_VTT, encoding="utf-8")
+        (media / "subs.it.v2.srt").write_text(CORRECTED_SRT, encoding="utf-8")
+        (media / "subs.fr.srt").write_text(FRENCH_SRT, encoding="utf-8")
+        make_png(media / "thumb-corrected.png", color=(30, 160, 200))
         for i, (sample, title) in enumerate(zip(self.samples, TITLES, strict=True)):
             video = media / f"interview-{i}.mp4"
             shutil.copyfile(sample.video, video)
@@ -228,7 +238,12 @@ class World:
         """What the organizer does before a run of the timeline: a correction (issue 15)."""
         assert self.home is not None
         if run == CORRECTION_RUN:
-            self.home.ok("queue", "edit", 1, "--description", CORRECTED)
+            media = self.folder / "media"
+            self.home.ok("queue", "edit", 1, "--description", CORRECTED,
+                         "--thumbnail", media / "thumb-corrected.png",
+                         "--playlist", NEW_PLAYLIST,
+                         "--captions", f"it={media / 'subs.it.v2.srt'}",
+                         "--captions", f"fr={media / 'subs.fr.srt'}")
 
     def _env(self, extra: dict[str, str]) -> dict[str, str]:
         assert self.home is not None
@@ -404,21 +419,34 @@ def judge(world: World, cases: list[Case], kills: int) -> Verdict:
         if video.privacy_status != "public":  # YouTube made it so at publishAt
             v.problems.append(f"{title!r} is {video.privacy_status}")
         # thumbnails.set has no lookup: a kill between sending it and committing its record
-        # (thumbnail.sent, or that commit) sets the same image again: idempotent, 50 more
-        # quota units. Counted, and allowed once per kill.
-        v.thumbnail_repeats += max(0, video.thumbnails_set - 1)
-        if not 1 <= video.thumbnails_set <= 1 + kills:
+        # (thumbnail.sent, correction.thumbnail.sent, or that commit) sets the same image
+        # again: idempotent, 50 more quota units. Counted, and allowed once per kill.
+        corrected = title == TITLES[0]
+        expected = 2 if corrected else 1  # the upload's, and the correction's
+        v.thumbnail_repeats += max(0, video.thumbnails_set - expected)
+        if not expected <= video.thumbnails_set <= expected + kills:
             v.problems.append(f"{title!r}: thumbnails.set {video.thumbnails_set}x")
-        if title == TITLES[0]:
+        if corrected:
             _judge_correction(video, v)
         tracks = sorted(c.language for c in yt.captions.values() if c.video_id == video.id)
-        if tracks != LANGUAGES:
+        if tracks != (CORRECTED_LANGUAGES if corrected else LANGUAGES):
             v.problems.append(f"{title!r}: caption tracks {tracks}")
-    playlists = [pl for pl in yt.playlists.values() if pl.title == PLAYLIST]
-    if len(playlists) != 1:
-        v.problems.append(f"{len(playlists)} playlists named {PLAYLIST!r}")
-    elif sorted(playlists[0].video_ids) != sorted(x.id for x in yt.videos.values()):
-        v.problems.append(f"playlist holds {playlists[0].video_ids}")
+        if corrected:
+            _judge_caption_correction(yt, video, v)
+    by_playlist = {}
+    for name in (PLAYLIST, NEW_PLAYLIST):
+        found_lists = [pl for pl in yt.playlists.values() if pl.title == name]
+        if len(found_lists) != 1:
+            v.problems.append(f"{len(found_lists)} playlists named {name!r}")
+        else:
+            by_playlist[name] = found_lists[0].video_ids
+    ids = {x.title: x.id for x in yt.videos.values()}
+    wanted_lists = {PLAYLIST: [ids.get(TITLES[1])], NEW_PLAYLIST: [ids.get(TITLES[0])]}
+    for name, held in by_playlist.items():
+        if held != wanted_lists[name]:
+            if len(held) > len(wanted_lists[name]):
+                v.duplicates += 1
+            v.problems.append(f"playlist {name!r} holds {held}")
     v.resent_bytes = sum(s.bytes_received for s in yt.sessions.values()
                          if s.kind == "video") - sum(s.size for s in world.samples)
     if v.resent_bytes > MIB * max(1, kills):
@@ -444,6 +472,22 @@ def _judge_correction(video: Any, v: Verdict) -> None:
     if len(sent) > 1:
         v.duplicates += len(sent) - 1
         v.problems.append(f"the correction was sent {len(sent)} times")
+
+
+def _judge_caption_correction(yt: Any, video: Any, v: Verdict) -> None:
+    """The corrected captions: the Italian track's file replaced once (same track), the
+    English one deleted once, the French one inserted once, YouTube's own never touched."""
+    italian = [c for c in yt.captions.values() if c.video_id == video.id
+               and c.language == "it"]
+    if italian and italian[0].updates != 1:
+        v.duplicates += max(0, italian[0].updates - 1)
+        v.problems.append(f"the Italian track was replaced {italian[0].updates} times")
+    if italian and italian[0].sha256 != hashlib.sha256(CORRECTED_SRT.encode()).hexdigest():
+        v.losses += 1
+        v.problems.append("the Italian track does not hold the corrected file")
+    deleted = [c.language for c in yt.deleted_captions if c.video_id == video.id]
+    if deleted != ["en"]:
+        v.problems.append(f"caption tracks deleted: {deleted}")
 
 
 def _posts(world: World) -> Iterator[tuple[int, str, str, list[dict[str, Any]]]]:

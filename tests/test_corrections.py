@@ -216,10 +216,10 @@ def test_what_a_correction_cannot_change_is_refused_with_the_reason(
         monkeypatch: pytest.MonkeyPatch) -> None:
     published(sqlite_home, media, yt, clock, monkeypatch)
     before = sqlite_home.snapshot()
-    refused = sqlite_home.run("queue", "edit", 1, "--thumbnail", media.png(),
+    refused = sqlite_home.run("queue", "edit", 1, "--video", media.video(),
                               "--schedule", "studi-aperti")
     assert refused.exit_code == 2
-    assert "thumbnail" in refused.stderr and "--publish-at" in refused.stderr
+    assert "video" in refused.stderr and "--publish-at" in refused.stderr
     bad = sqlite_home.run("queue", "edit", 1, "--title", "a <b> title")
     assert bad.exit_code == 2 and "title" in bad.stderr  # validated like `queue add`
     late = sqlite_home.run("queue", "edit", 1, "--publish-at", "2027-03-01")

@@ -49,6 +49,10 @@ REDUCED = [
     Case(2, "db.before_commit@20"),
     Case(2, "correction.sent@1"),
     Case(2, "correction.recorded@1"),  # recorded, killed before its lease was given back
+    Case(2, "correction.captions.sent@2"),  # French inserted, not recorded: found by name
+    Case(2, "correction.captions.sent@3"),  # Italian replaced, not recorded: lastUpdated
+    Case(2, "correction.playlist.sent@1"),  # moved, not recorded: found in the new one
+    Case(2, "correction.thumbnail.before@1"),
     Case(1, mid_chunk=3),
 ]
 

@@ -97,6 +97,9 @@ def interview_options(*, for_edit: bool) -> Callable[[F], F]:
         opts += [
             click.option("--video", metavar="VIDEO", help="Replace the video file."),
             click.option("--no-thumbnail", is_flag=True, help="Remove the thumbnail."),
+            click.option("--no-captions", is_flag=True, help="Remove every caption file."),
+            click.option("--no-playlist", is_flag=True,
+                         help="Take it out of its playlist."),
             click.option("--no-not-before", is_flag=True, help="Remove the not-before date."),
             click.option("--no-localizations", is_flag=True,
                          help="Remove every localized title and description."),
@@ -189,6 +192,14 @@ def build_spec(opts: dict[str, Any], *, for_edit: bool) -> InterviewSpec:
             if opts.get("thumbnail") is not None:
                 raise InputError("give --thumbnail or --no-thumbnail, not both")
             spec.thumbnail = None
+        if opts.get("no_captions"):
+            if opts["captions"]:
+                raise InputError("give --captions or --no-captions, not both")
+            spec.captions = {}
+        if opts.get("no_playlist"):
+            if opts.get("playlist") is not None:
+                raise InputError("give --playlist or --no-playlist, not both")
+            spec.playlist = None
         if opts.get("no_not_before"):
             if opts.get("not_before") is not None:
                 raise InputError("give --not-before or --no-not-before, not both")
@@ -421,7 +432,9 @@ def edit(app: App, /, item_id: int, allow_duplicate: bool, as_json: bool, **opts
     Only what you give changes. Before its upload starts the queue changes; once it is on
     YouTube, the edit is recorded as a correction, which the daemon applies at its next run
     (or `publisher sync ID` at once), without overwriting a change made in YouTube Studio.
-    The video, thumbnail, captions, playlist, schedule and not-before cannot be corrected.
+    A new thumbnail is set, caption tracks are added, replaced or removed per language
+    (only those publisher uploaded), and a new playlist replaces the old one. The video,
+    schedule and not-before cannot be corrected, nor a thumbnail removed.
     """
     from publisher.services.corrections import edit_interview
 

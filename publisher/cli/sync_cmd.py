@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 @click.argument("item_id", metavar="ID", type=int)
 @click.option("--dry-run", is_flag=True,
               help="Only compare: show what YouTube holds and what would change (one "
-                   "videos.list, 1 quota unit).")
+                   "videos.list, 1 quota unit; 50 more to list the caption tracks when "
+                   "captions are corrected).")
 @click.option("--force", is_flag=True,
               help="Also overwrite the fields changed by hand in YouTube Studio since "
                    "publisher set them.")
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 def sync(app: App, item_id: int, dry_run: bool, force: bool, as_json: bool) -> None:
     """Compare an interview with its video on YouTube, field by field, and apply its
     corrections now (one videos.update, 50 quota units).
+
+    A new thumbnail costs 50 units more, a caption track 400 to add, 450 to replace and 50
+    to remove (only tracks publisher uploaded, never YouTube's automatic ones), a playlist
+    change 50 per item removed or added.
 
     Then its posts are edited in place where a correction changed their text and the
     platform allows it (Mastodon, Telegram, Facebook); posts on X and Bluesky stay as
@@ -59,6 +64,11 @@ def sync(app: App, item_id: int, dry_run: bool, force: bool, as_json: bool) -> N
                              "" if d.verdict == Verdict.SAME else shown(d.wanted), what))
             table(["FIELD", "ON YOUTUBE" + (" (BEFORE)" if not dry_run else ""),
                    "PUBLISHER", "WHAT"], rows)
+        if report.assets:
+            table(["ALSO", "BEFORE", "NOW", "ON YOUTUBE", "WHAT"],
+                  [(a.label, a.known or "(none)", a.wanted or "(none)", a.live,
+                    ("sent: " if a.sent else "will " if dry_run else "") + a.action
+                    if a.action else "already on YouTube") for a in report.assets])
         colour = None if report.outcome in (Outcome.APPLIED, Outcome.UP_TO_DATE,
                                             Outcome.DRY_RUN) else "yellow"
         echo(f"Interview {item_id}: {report.outcome.value.replace('_', ' ')}: "

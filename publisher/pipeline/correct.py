@@ -17,6 +17,9 @@ A crash anywhere leaves the correction pending or in flight; the next run reads 
 back again, so a request that did reach YouTube is found there (its fields are "same") and
 the correction ends done, once. `videos.update` with the same body is idempotent anyway.
 
+The thumbnail, caption tracks and playlist follow the fields, each on its own
+(pipeline/correct_assets.py).
+
 Quota: a read costs 1 unit, an update 50, from the shared ledger; a correction never spends
 what a release due before the quota's reset needs (`release_reserve`), and waits for the
 reset when there is no room.
@@ -36,6 +39,14 @@ from publisher import leases
 from publisher.corrections import open_corrections, wanted_fields
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, set_correction, video_record
+from publisher.pipeline.correct_assets import (
+    INTENTS,
+    AssetDiff,
+    AssetVerdict,
+    apply_assets,
+    compare_assets,
+    pending_assets,
+)
 from publisher.pipeline.correct_posts import PostEdit
 from publisher.pipeline.retry import next_attempt
 from publisher.pipeline.runtime import Runtime
@@ -108,6 +119,8 @@ class SyncReport:
     corrections: list[int] = field(default_factory=list)
     #: What the sync did (or would do) to the posts out (pipeline/correct_posts.py).
     posts: list[PostEdit] = field(default_factory=list)
+    #: The thumbnail, caption tracks and playlist pending (pipeline/correct_assets.py).
+    assets: list[AssetDiff] = field(default_factory=list)
 
     @property
     def sent(self) -> list[Field]:
@@ -117,6 +130,7 @@ class SyncReport:
         return {"id": self.interview_id, "outcome": self.outcome.value, "detail": self.detail,
                 "video_id": self.video_id, "corrections": self.corrections,
                 "fields": [d.as_json() for d in self.fields],
+                "assets": [a.as_json() for a in self.assets],
                 "posts": [p.as_json() for p in self.posts]}
 
 
@@ -243,28 +257,38 @@ def _sync(rt: Runtime, report: SyncReport, *, dry_run: bool, force: bool) -> Syn
         wanted = wanted_fields(rt.config, rt.schedules, s, item, now)
         rows = open_corrections(s, interview_id)
         pending = _pending(rows)
+        pending_of_assets = pending_assets(rows)
         report.corrections = [r.id for r in rows]
     diffs = compare(live, wanted, pending)
     report.fields = diffs
+
+    def room(methods: list[str]) -> None:
+        _check_room(rt, rt.clock(), methods)
+
+    report.assets = compare_assets(rt, api, interview_id, video_id, pending_of_assets, room)
     to_send = {d.field: d.wanted for d in diffs
                if d.verdict == Verdict.CHANGE or (force and d.verdict == Verdict.STUDIO)}
     if dry_run:
         report.outcome = Outcome.DRY_RUN
-        report.detail = _summary(diffs, to_send, force)
+        report.detail = _summary(diffs, to_send, force, report.assets)
         return report
     if to_send:
-        # Intent: what will be sent, saved before the request.
+        # Intent: what will be sent, saved before the request (assets' intents kept).
         with rt.transaction() as s:
             for row in open_corrections(s, interview_id):
+                asset_intents = {k: v for k, v in (row.sent or {}).items()
+                                 if k == INTENTS}
                 set_correction(row, CorrectionState.IN_FLIGHT, attempts=row.attempts + 1,
-                               sent={f.value: v for f, v in to_send.items()
-                                     if f.value in (row.fields or [])} or None)
+                               sent={**{f.value: v for f, v in to_send.items()
+                                        if f.value in (row.fields or [])},
+                                     **asset_intents} or None)
         crash_point("correction.before_update")
         body, parts = update_request(resource, to_send)
         api.update_video(body, parts)
         crash_point("correction.sent")
     report.fields = [FieldDiff(d.field, d.label, d.live, d.wanted, d.known, d.pending,
                                d.verdict, d.field in to_send) for d in diffs]
+    apply_assets(rt, api, interview_id, video_id, report.assets, room)
     kept = [d for d in diffs if d.verdict == Verdict.STUDIO and not force]
     _record(rt, report, to_send, kept, live)
     crash_point("correction.recorded")
@@ -286,7 +310,7 @@ def _record(rt: Runtime, report: SyncReport, to_send: dict[Field, Any],
         found = {} if to_send else {
             name: {"old": (row.known or {}).get(name), "new": value}
             for row in rows if row.state == CorrectionState.IN_FLIGHT.value
-            for name, value in (row.sent or {}).items()}
+            for name, value in (row.sent or {}).items() if name != INTENTS}
         for row in rows:
             left = [name for name in row.fields or [] if name in kept_fields]
             if left:
@@ -308,15 +332,16 @@ def _record(rt: Runtime, report: SyncReport, to_send: dict[Field, Any],
             rt.journal(s, report.interview_id, EventKind.CORRECTION_APPLIED,
                        corrections=report.corrections, video_id=report.video_id,
                        changes=found, found_on_youtube=True)
-    if to_send:
+    sent = [SPEC[f].label for f in to_send] + [a.label for a in report.assets if a.sent]
+    if sent:
         report.outcome = Outcome.APPLIED
-        report.detail = "YouTube now holds: " + ", ".join(SPEC[f].label for f in to_send)
+        report.detail = "YouTube now holds: " + ", ".join(sent)
     else:
         report.outcome = Outcome.UP_TO_DATE
         report.detail = "YouTube already holds what the interview says"
     if conflicts:
         report.outcome = Outcome.CONFLICT
-        report.detail += ("; " if to_send else "; but ") + conflict_reason(
+        report.detail += ("; " if sent else "; but ") + conflict_reason(
             report.interview_id, sorted(set(conflicts)))
 
 
@@ -328,11 +353,14 @@ def conflict_reason(interview_id: int, fields: list[str]) -> str:
             f"edit {interview_id}` to the live value keeps YouTube's")
 
 
-def _summary(diffs: list[FieldDiff], to_send: dict[Field, Any], force: bool) -> str:
+def _summary(diffs: list[FieldDiff], to_send: dict[Field, Any], force: bool,
+             asset_diffs: list[AssetDiff]) -> str:
     studio = [d.label for d in diffs if d.verdict == Verdict.STUDIO]
     parts = []
-    if to_send:
-        parts.append("would change: " + ", ".join(SPEC[f].label for f in to_send))
+    changing = [SPEC[f].label for f in to_send] + [
+        a.label for a in asset_diffs if a.verdict == AssetVerdict.CHANGE]
+    if changing:
+        parts.append("would change: " + ", ".join(changing))
     if studio and not force:
         parts.append("changed in YouTube Studio, kept unless --force: " + ", ".join(studio))
     return "; ".join(parts) or "YouTube already holds what the interview says"

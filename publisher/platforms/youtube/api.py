@@ -39,6 +39,9 @@ class ListedCaption:
     #: `snippet.trackKind`: "standard" (uploaded), "ASR" (YouTube's speech recognition; the
     #: API answers it in lower case too) or "forced". Missing means "standard".
     kind: str
+    id: str = ""
+    #: `snippet.lastUpdated` (RFC 3339, whole seconds), when YouTube gives it.
+    last_updated: str | None = None
 
     @property
     def uploaded(self) -> bool:
@@ -140,16 +143,24 @@ class YouTubeApi:
             snippet = item.get("snippet") or {}
             tracks.append(ListedCaption(language=str(snippet.get("language") or ""),
                                        name=str(snippet.get("name") or ""),
-                                       kind=str(snippet.get("trackKind") or "standard")))
+                                       kind=str(snippet.get("trackKind") or "standard"),
+                                       id=str(item.get("id") or ""),
+                                       last_updated=snippet.get("lastUpdated")))
         return tracks
+
+    @staticmethod
+    def ours(tracks: list[ListedCaption], language: str, name: str) -> ListedCaption | None:
+        """Our track among `tracks`: uploaded ("standard"), in `language`, named `name`.
+        YouTube's automatic (ASR) and forced tracks are never ours, whatever their name."""
+        return next((t for t in tracks if t.uploaded
+                     and t.language.casefold() == language.casefold()
+                     and t.name == name[:CAPTION_NAME_MAX_CHARS]), None)
 
     def has_caption(self, video_id: str, language: str, name: str) -> bool:
         """Whether the video already holds our track: an uploaded ("standard") track in
         `language` named `name`. YouTube adds its own automatic track (trackKind ASR, no
         name) while it processes a video; that one, or a forced one, is never ours."""
-        return any(t.uploaded and t.language.casefold() == language.casefold()
-                   and t.name == name[:CAPTION_NAME_MAX_CHARS]
-                   for t in self.caption_tracks(video_id))
+        return self.ours(self.caption_tracks(video_id), language, name) is not None
 
     def insert_caption(self, video_id: str, language: str, path: Path, name: str) -> None:
         from googleapiclient.http import MediaFileUpload
@@ -160,3 +171,25 @@ class YouTubeApi:
                               "name": name[:CAPTION_NAME_MAX_CHARS],
                               "isDraft": False}},
             media_body=MediaFileUpload(str(path), mimetype="application/octet-stream")))
+
+    def update_caption(self, caption_id: str, path: Path) -> None:
+        """`captions.update` with a new file: the track keeps its id, language and name."""
+        from googleapiclient.http import MediaFileUpload
+
+        self._call("captions.update", self.service.captions().update(
+            part="snippet", body={"id": caption_id, "snippet": {"isDraft": False}},
+            media_body=MediaFileUpload(str(path), mimetype="application/octet-stream")))
+
+    def delete_caption(self, caption_id: str) -> None:
+        self._call("captions.delete", self.service.captions().delete(id=caption_id))
+
+    def playlist_items(self, playlist_id: str, video_id: str) -> list[str]:
+        """The ids of the playlist's items that are this video (none, one, or repeats)."""
+        result = self._call("playlistItems.list", self.service.playlistItems().list(
+            part="snippet", playlistId=playlist_id, videoId=video_id, maxResults=50))
+        return [str(i["id"]) for i in result.get("items") or []
+                if ((i.get("snippet") or {}).get("resourceId") or {}).get("videoId")
+                == video_id]
+
+    def remove_playlist_item(self, item_id: str) -> None:
+        self._call("playlistItems.delete", self.service.playlistItems().delete(id=item_id))

@@ -81,10 +81,17 @@ What is modelled (YouTube facts: shared/platform-facts/youtube-api.md §1, §2, 
   becomes ``public`` once processed.
 * ``captions.list`` shows, once a video is processed, YouTube's automatic track too
   (``trackKind: "asr"``, ``name: ""``, the video's audio language; ``asr_captions=False``
-  turns it off), beside the uploaded ones (``trackKind: "standard"``).
+  turns it off), beside the uploaded ones (``trackKind: "standard"``), each with its
+  ``lastUpdated``. ``captions.update`` (``PUT /upload/youtube/v3/captions``, a media upload)
+  replaces an uploaded track's file, keeping its id; ``captions.delete`` answers 204; both
+  answer 403 ``forbidden`` for YouTube's automatic track and 404 ``captionNotFound`` for an
+  id that names no track. ``playlistItems.delete`` answers 204, 404
+  ``playlistItemNotFound`` for an unknown item, 403 ``playlistItemsNotAccessible`` for one
+  of the channel's uploads playlist.
 * Quota (§1.1): ``videos.insert`` charges 1 to its own bucket (100/day); everything else
   charges the 10 000-unit bucket (list 1, update 50, thumbnails.set 50, playlists.insert 50,
-  playlistItems.insert 50, captions.insert 400, captions.list 50). Every authenticated call is
+  playlistItems.insert 50, playlistItems.delete 50, captions.insert 400, captions.update
+  450, captions.delete 50, captions.list 50). Every authenticated call is
   charged, valid or not; a call that would exceed a bucket gets 403 ``quotaExceeded`` (domain
   ``youtube.quota``). Buckets reset at midnight Pacific time of the fake clock.
 

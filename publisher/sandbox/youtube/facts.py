@@ -45,6 +45,9 @@ METHODS: dict[str, tuple[str, int, frozenset[str]]] = {
     "youtube.playlistItems.insert": (DEFAULT_BUCKET, 50, _MANAGE),
     "youtube.captions.insert": (DEFAULT_BUCKET, 400, _CAPTIONS),
     "youtube.captions.list": (DEFAULT_BUCKET, 50, _CAPTIONS),
+    "youtube.captions.update": (DEFAULT_BUCKET, 450, _CAPTIONS),
+    "youtube.captions.delete": (DEFAULT_BUCKET, 50, _CAPTIONS),
+    "youtube.playlistItems.delete": (DEFAULT_BUCKET, 50, _MANAGE),
     "youtube.channels.list": (DEFAULT_BUCKET, 1, _READ),
     "youtube.videoCategories.list": (DEFAULT_BUCKET, 1, _READ),
 }
@@ -69,7 +72,7 @@ Outcome = Literal["succeeded", "failed", "rejected"]
 #: What the fake keeps of uploaded bytes (see :class:`~.storage.MediaSink`).
 StorageMode = Literal["hash", "disk", "discard"]
 #: What a media upload creates or changes.
-MediaKind = Literal["video", "thumbnail", "caption"]
+MediaKind = Literal["video", "thumbnail", "caption", "caption_update"]
 
 
 def method_id(name: str) -> str:

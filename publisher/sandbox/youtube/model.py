@@ -29,6 +29,10 @@ class FakeCaption:
     path: Path | None = None
     #: ``snippet.trackKind``: "standard" (uploaded), "asr" (speech recognition) or "forced".
     track_kind: str = "standard"
+    #: ``snippet.lastUpdated``: when the track was made or its file last replaced.
+    last_updated: datetime | None = None
+    #: How many times ``captions.update`` replaced its file.
+    updates: int = 0
 
 
 @dataclass

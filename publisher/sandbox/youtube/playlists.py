@@ -1,5 +1,5 @@
-"""``playlists.list``/``insert`` and ``playlistItems.list``/``insert`` (the channel's uploads
-playlist included, newest first)."""
+"""``playlists.list``/``insert`` and ``playlistItems.list``/``insert``/``delete`` (the
+channel's uploads playlist included, newest first)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from publisher.sandbox.http import Request, Response
-from publisher.sandbox.youtube.errors import ApiError, missing_filter
+from publisher.sandbox.youtube.errors import ApiError, missing_filter, required_parameter
 from publisher.sandbox.youtube.gate import ApiGate
 from publisher.sandbox.youtube.metadata import check_playlist
 from publisher.sandbox.youtube.model import Channel, FakePlaylist, FakePlaylistItem
@@ -124,6 +124,32 @@ class PlaylistItems:
                 playlist.items.append(item)
             video.playlists.append(playlist.id)
             return Response.json(200, self._resource(item, playlist.items.index(item), parts))
+
+    def handle_delete(self, request: Request) -> Response:
+        """``playlistItems.delete`` (50 units): 204; 404 ``playlistItemNotFound`` for an id
+        in none of the channel's playlists (one already deleted included)."""
+        self._gate.begin(request, "youtube.playlistItems.delete")
+        item_id = request.param("id")
+        if not item_id:
+            raise required_parameter("id")
+        channel = self._channel
+        with channel.lock:
+            for playlist in channel.playlists.values():
+                item = next((i for i in playlist.items if i.id == item_id), None)
+                if item is None:
+                    continue
+                playlist.items.remove(item)
+                video = channel.videos.get(item.video_id)
+                if video is not None and playlist.id in video.playlists:
+                    video.playlists.remove(playlist.id)
+                return Response.empty(204)
+            if item_id.startswith("UU"):  # the uploads playlist is YouTube's own
+                raise ApiError(403, "playlistItemsNotAccessible", "The request is not "
+                               "properly authorized to delete the specified playlist item.",
+                               domain="youtube.playlistItem")
+        raise ApiError(404, "playlistItemNotFound", "The playlist item identified with the "
+                       "request's <code>id</code> parameter cannot be found.",
+                       domain="youtube.playlistItem", location="id")
 
     def handle_list(self, request: Request) -> Response:
         self._gate.begin(request, "youtube.playlistItems.list")

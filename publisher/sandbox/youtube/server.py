@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Generic, Self, TypeVar, cast, overload
 
 from publisher.sandbox.http import Drop, LoopbackServer, Request, Response
-from publisher.sandbox.youtube.captions import Captions
+from publisher.sandbox.youtube.captions import Captions, CaptionUpdates
 from publisher.sandbox.youtube.channels import Channels
 from publisher.sandbox.youtube.errors import ApiError
 from publisher.sandbox.youtube.facts import (
@@ -144,6 +144,8 @@ class FakeYouTube(LoopbackServer):
         videos = Videos(channel, gate, uploads, self.processing)
         thumbnails = Thumbnails(channel, gate, uploads)
         captions = Captions(channel, gate, uploads)
+        caption_updates = CaptionUpdates(channel, gate, uploads, captions)
+        self._captions = captions
         playlists = Playlists(channel, gate)
         playlist_items = PlaylistItems(channel, gate)
         channels = Channels(channel, gate)
@@ -161,6 +163,9 @@ class FakeYouTube(LoopbackServer):
             ("POST", "/upload/youtube/v3/captions"): captions.handle_insert,
             ("POST", "/youtube/v3/captions"): uploads.missing_media(captions.method),
             ("GET", "/youtube/v3/captions"): captions.handle_list,
+            ("PUT", "/upload/youtube/v3/captions"): caption_updates.handle_update,
+            ("DELETE", "/youtube/v3/captions"): captions.handle_delete,
+            ("DELETE", "/youtube/v3/playlistItems"): playlist_items.handle_delete,
             ("GET", "/youtube/v3/channels"): channels.handle_list,
             ("GET", "/youtube/v3/videoCategories"): channels.handle_video_categories,
         }
@@ -250,6 +255,12 @@ class FakeYouTube(LoopbackServer):
     def captions(self) -> dict[str, FakeCaption]:
         with self.lock:
             return dict(self.channel.captions)
+
+    @property
+    def deleted_captions(self) -> list[FakeCaption]:
+        """The tracks captions.delete removed, in order."""
+        with self.lock:
+            return list(self._captions.deleted)
 
     @property
     def uploads_playlist_id(self) -> str:
