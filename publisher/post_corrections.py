@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 
 #: The one field of a post correction.
 POST_FIELD = "post"
+#: The one field of a post's replacement (pipeline/replace_posts.py): asked for by an
+#: organizer where the post cannot be edited.
+REPLACE_FIELD = "replace"
 #: Open post corrections an edit may add to (one in flight is being sent now).
 _MERGEABLE = frozenset(OPEN_CORRECTION - {CorrectionState.IN_FLIGHT})
 
@@ -102,15 +105,16 @@ class PostChange:
         if self.editable:
             return (f"{label}: the post will be edited to the corrected text (at the "
                     f"daemon's next run, or now with `publisher sync {interview_id}`)")
-        return kept_note(self.platform)
+        return kept_note(self.platform, interview_id)
 
 
-def kept_note(platform: str) -> str:
+def kept_note(platform: str, interview_id: int) -> str:
     from publisher.platforms.spec import get
 
     label = get(platform).label
-    return (f"{label}: the post stays as it was ({label} posts cannot be edited); delete it "
-            f"on {label} and post the corrected text by hand if it matters")
+    return (f"{label}: the post stays as it was ({label} posts cannot be edited); "
+            f"`publisher sync {interview_id} --replace {platform}` deletes it and posts the "
+            "corrected text as a new post")
 
 
 def record(session: Session, interview_id: int, actor: str, before: dict[str, str],
@@ -150,7 +154,8 @@ def open_post_corrections(session: Session, interview_id: int,
 def _merge(session: Session, interview_id: int, platform: str, old: str,
            actor: str) -> Correction:
     found = next((c for c in open_post_corrections(session, interview_id, platform)
-                  if CorrectionState(c.state) in _MERGEABLE), None)
+                  if CorrectionState(c.state) in _MERGEABLE
+                  and REPLACE_FIELD not in (c.fields or [])), None)
     if found is None:
         found = Correction(interview_id=interview_id, platform=platform,
                            state=CorrectionState.PENDING.value, fields=[POST_FIELD],
