@@ -21,17 +21,19 @@ import publisher.faults
 import publisher.pipeline.correct_posts as correct_posts
 import publisher.pipeline.crosspost as crosspost
 import publisher.pipeline.replace_posts as replace_posts
-from publisher.credentials import write_private
 from publisher.pipeline.correct_posts import sync_posts
 from publisher.sandbox.platforms import SandboxPlatforms, post_text
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
-from tests.helpers.corrections import TITLE, corrections, events, published, runtime
+from tests.helpers.corrections import TITLE, corrections, events, runtime
+from tests.helpers.posts_out import posts as _posts
+from tests.helpers.posts_out import published_world
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)
 NEW_TITLE = "Maria Rossi nel suo laboratorio"
+PLATFORMS = ("x", "bluesky", "mastodon")
 _PATCHED = (publisher.faults, correct_posts, crosspost, replace_posts)
 
 
@@ -44,39 +46,12 @@ def clock() -> Clock:
     return Clock(START)
 
 
-@contextmanager
-def published_world(home: HomeFixture, media: Media, clock: Clock,
-                    monkeypatch: pytest.MonkeyPatch
-                    ) -> Iterator[tuple[HomeFixture, SandboxPlatforms]]:
-    """One interview published on YouTube, X, Bluesky and Mastodon, its title corrected."""
-    with SandboxPlatforms(clock=clock) as platforms:
-        schedule = home.path / "schedules" / "studi-aperti.toml"
-        text = "\n".join(
-            'platforms = ["youtube", "x", "bluesky", "mastodon"]'
-            if line.startswith("platforms =") else
-            'crosspost_delay = "0m"' if line.startswith("crosspost_delay =") else line
-            for line in schedule.read_text().splitlines())
-        schedule.write_text(text + "\n")
-        write_private(home.path / "credentials.json",
-                      json.dumps(platforms.credentials(home.path)).encode())
-        home.env.update(platforms.endpoints())
-        published(home, media, platforms.youtube, clock, monkeypatch)
-        for name in ("x", "bluesky", "mastodon"):
-            assert len(_posts(platforms, name)) == 1, name
-        home.ok("queue", "edit", 1, "--title", NEW_TITLE)
-        yield home, platforms
-
-
 @pytest.fixture
 def world(sqlite_home: HomeFixture, media: Media, clock: Clock,
           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[HomeFixture, SandboxPlatforms]]:
-    with published_world(sqlite_home, media, clock, monkeypatch) as found:
+    with published_world(sqlite_home, media, clock, monkeypatch, PLATFORMS,
+                         NEW_TITLE) as found:
         yield found
-
-
-def _posts(platforms: SandboxPlatforms, name: str) -> list[dict[str, Any]]:
-    video = next(iter(platforms.youtube.videos.values()))
-    return platforms.posts_with(name, f"https://www.youtube.com/watch?v={video.id}")
 
 
 def _record(home: HomeFixture, platform: str) -> tuple[str, str | None, str | None]:
@@ -221,8 +196,8 @@ def test_dying_at_each_point_then_resuming_replaces_once(
         assert invoke("init", str(path)).exit_code == 0
         home = HomeFixture(path, f"sqlite:///{path / 'publisher.db'}")
         clock = Clock(START)
-        with published_world(home, Media(path.parent / "media"), clock,
-                             monkeypatch) as (home_, platforms):
+        with published_world(home, Media(path.parent / "media"), clock, monkeypatch,
+                             PLATFORMS, NEW_TITLE) as (home_, platforms):
             yield home_, platforms, clock
 
     with fresh() as (home, platforms, clock):

@@ -126,11 +126,11 @@ def sync_posts(rt: Runtime, interview_id: int, *, dry_run: bool = False,
                 done.append(PostEdit(p, **said))
             else:
                 done.append(_apply(rt, interview_id, p, make, release_lease=last))
-        return done + reports
-    finally:
-        if len(done) < len(platforms):  # an error of ours: the lease must not outlive it
-            with rt.transaction() as s:
-                leases.release(s, interview_id, rt.owner)
+    except Exception:  # an error of ours: the lease must not outlive it
+        with rt.transaction() as s:
+            leases.release(s, interview_id, rt.owner)
+        raise
+    return done + reports
 
 
 def _would(rt: Runtime, interview_id: int, platform: str, replacing: bool = False
