@@ -68,6 +68,21 @@ def posts_out(session: Session, interview_id: int) -> dict[str, Publication]:
         Publication.remote_id.is_not(None)))}
 
 
+#: A post record whose request went out with an outcome not known yet (a crash, a lost
+#: answer, Telegram's "cannot check" that needs a person): the post may be out.
+_MAYBE_OUT = (PublicationState.IN_FLIGHT.value, PublicationState.UNKNOWN.value,
+              PublicationState.NEEDS_ATTENTION.value)
+
+
+def posts_maybe_out(session: Session, interview_id: int) -> dict[str, Publication]:
+    """The interview's posts that may be out without a record saying so yet (a handle
+    committed, the outcome unknown), by platform. An edit follows them too: once the
+    post is found or resolved, its correction edits it."""
+    return {p.platform: p for p in session.scalars(select(Publication).where(
+        Publication.interview_id == interview_id, Publication.step == Step.POST.value,
+        Publication.state.in_(_MAYBE_OUT), Publication.handle.is_not(None)))}
+
+
 def video_link(session: Session, interview_id: int) -> str:
     return session.scalar(select(Publication.url).where(
         Publication.interview_id == interview_id, Publication.platform == "youtube",
@@ -79,7 +94,7 @@ def posted_texts(session: Session, config: Config, schedules: dict[str, Schedule
     """What each post out says, as the interview stands now (call it before an edit)."""
     from publisher.platform_limits import known
 
-    out = posts_out(session, item.id)
+    out = {**posts_maybe_out(session, item.id), **posts_out(session, item.id)}
     if not out:
         return {}
     link = video_link(session, item.id)

@@ -45,6 +45,7 @@ from publisher.post_corrections import (
     kept_posts,
     open_post_corrections,
     post_text,
+    posts_maybe_out,
     posts_out,
     video_link,
 )
@@ -182,11 +183,14 @@ def _apply(rt: Runtime, interview_id: int, platform: str, factory: PosterFactory
         ids = [r.id for r in rows]
         old = str((rows[0].known or {}).get(POST_FIELD) or "")
         pub = posts_out(s, interview_id).get(platform)
+        maybe = posts_maybe_out(s, interview_id).get(platform) if pub is None else None
         item = s.get(Interview, interview_id)
         assert item is not None
         _ = (item.speakers, item.localizations)
         link = video_link(s, interview_id)
         remote_id, url = (pub.remote_id, pub.url) if pub is not None else (None, None)
+    if maybe is not None:
+        return _wait_for_post(rt, interview_id, ids, platform, old, release_lease)
     if remote_id is None:
         _finish(rt, interview_id, ids, None, old, None, "the post is not out",
                 release_lease)
@@ -258,6 +262,28 @@ def _finish(rt: Runtime, interview_id: int, ids: list[int], remote_id: str | Non
         log.info("interview %s: the %s post %s was edited", interview_id, platform, remote_id)
     elif why:
         log.info("interview %s: %s correction done: %s", interview_id, platform, why)
+
+
+#: How long a correction waits for its post's own outcome before looking again.
+POST_OUTCOME_WAIT = dt.timedelta(minutes=10)
+
+
+def _wait_for_post(rt: Runtime, interview_id: int, ids: list[int], platform: str, old: str,
+                   release_lease: bool) -> PostEdit:
+    """The post may be out, its outcome not known yet (looked up by the cross-post, or
+    resolved by a person): the correction waits for it, then edits it."""
+    now = rt.clock()
+    reason = ("the post's own outcome is not known yet (the cross-post looks it up, or "
+              "`publisher status` says what to do); the edit follows once it is recorded")
+    with rt.transaction() as s:
+        if release_lease:
+            leases.release(s, interview_id, rt.owner)
+        for row in s.scalars(select(Correction).where(Correction.id.in_(ids))):
+            set_correction(row, CorrectionState.WAITING, last_error=reason,
+                           next_attempt_at=now + POST_OUTCOME_WAIT)
+        rt.journal(s, interview_id, EventKind.CORRECTION_WAITING, corrections=ids,
+                   platform=platform, error=reason)
+    return PostEdit(platform, "waiting", reason, old)
 
 
 def _failed(rt: Runtime, interview_id: int, ids: list[int], platform: str,
