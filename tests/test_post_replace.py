@@ -148,6 +148,18 @@ def test_replace_refuses_what_it_cannot_do(
     assert unknown.exit_code != 0 and "not a platform that cross-posts" in unknown.output
 
 
+def test_a_post_recorded_by_hand_is_not_replaced(
+        world: tuple[HomeFixture, SandboxPlatforms]) -> None:
+    """A post an organizer recorded with `resolve --url` has no id the delete takes: X
+    would answer "not found" and the old post would stay beside the new one."""
+    home, platforms = world
+    url = _record(home, "x")[2]
+    home.ok("resolve", 1, "--platform", "x", "--url", url)
+    refused = home.run("sync", 1, "--replace", "x")
+    assert refused.exit_code != 0 and "recorded by hand" in refused.output
+    assert len(_posts(platforms, "x")) == 1 and platforms.x.deleted == []
+
+
 # ---- a death at every point ----------------------------------------------------------------
 
 def _patch(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
