@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 
 #: The one field of a post correction.
 POST_FIELD = "post"
+#: The one field of a post's replacement (pipeline/replace_posts.py): asked for by an
+#: organizer where the post cannot be edited.
+REPLACE_FIELD = "replace"
 #: Open post corrections an edit may add to (one in flight is being sent now).
 _MERGEABLE = frozenset(OPEN_CORRECTION - {CorrectionState.IN_FLIGHT})
 
@@ -65,6 +68,21 @@ def posts_out(session: Session, interview_id: int) -> dict[str, Publication]:
         Publication.remote_id.is_not(None)))}
 
 
+#: A post record whose request went out with an outcome not known yet (a crash, a lost
+#: answer, Telegram's "cannot check" that needs a person): the post may be out.
+_MAYBE_OUT = (PublicationState.IN_FLIGHT.value, PublicationState.UNKNOWN.value,
+              PublicationState.NEEDS_ATTENTION.value)
+
+
+def posts_maybe_out(session: Session, interview_id: int) -> dict[str, Publication]:
+    """The interview's posts that may be out without a record saying so yet (a handle
+    committed, the outcome unknown), by platform. An edit follows them too: once the
+    post is found or resolved, its correction edits it."""
+    return {p.platform: p for p in session.scalars(select(Publication).where(
+        Publication.interview_id == interview_id, Publication.step == Step.POST.value,
+        Publication.state.in_(_MAYBE_OUT), Publication.handle.is_not(None)))}
+
+
 def video_link(session: Session, interview_id: int) -> str:
     return session.scalar(select(Publication.url).where(
         Publication.interview_id == interview_id, Publication.platform == "youtube",
@@ -76,7 +94,7 @@ def posted_texts(session: Session, config: Config, schedules: dict[str, Schedule
     """What each post out says, as the interview stands now (call it before an edit)."""
     from publisher.platform_limits import known
 
-    out = posts_out(session, item.id)
+    out = {**posts_maybe_out(session, item.id), **posts_out(session, item.id)}
     if not out:
         return {}
     link = video_link(session, item.id)
@@ -102,15 +120,16 @@ class PostChange:
         if self.editable:
             return (f"{label}: the post will be edited to the corrected text (at the "
                     f"daemon's next run, or now with `publisher sync {interview_id}`)")
-        return kept_note(self.platform)
+        return kept_note(self.platform, interview_id)
 
 
-def kept_note(platform: str) -> str:
+def kept_note(platform: str, interview_id: int) -> str:
     from publisher.platforms.spec import get
 
     label = get(platform).label
-    return (f"{label}: the post stays as it was ({label} posts cannot be edited); delete it "
-            f"on {label} and post the corrected text by hand if it matters")
+    return (f"{label}: the post stays as it was ({label} posts cannot be edited); "
+            f"`publisher sync {interview_id} --replace {platform}` deletes it and posts the "
+            "corrected text as a new post")
 
 
 def record(session: Session, interview_id: int, actor: str, before: dict[str, str],
@@ -150,7 +169,8 @@ def open_post_corrections(session: Session, interview_id: int,
 def _merge(session: Session, interview_id: int, platform: str, old: str,
            actor: str) -> Correction:
     found = next((c for c in open_post_corrections(session, interview_id, platform)
-                  if CorrectionState(c.state) in _MERGEABLE), None)
+                  if CorrectionState(c.state) in _MERGEABLE
+                  and REPLACE_FIELD not in (c.fields or [])), None)
     if found is None:
         found = Correction(interview_id=interview_id, platform=platform,
                            state=CorrectionState.PENDING.value, fields=[POST_FIELD],

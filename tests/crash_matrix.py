@@ -3,28 +3,37 @@ every point of the publish path, restarted, and judged from the platforms' side.
 
 A *world* is a fresh home (SQLite) with two queued interviews and every platform enabled
 (YouTube, X, Mastodon, Bluesky, Telegram, Facebook), all loopback fakes served by this
-process on a clock it controls. Its *timeline* is three `run-due --at` instants: staging both
-uploads three hours before the first slot, the first slot (release and cross-posts), the
-second slot — before which an organizer corrects the first interview's description, which
-that run applies to YouTube (issue 15) —; then a settling run. A *case* kills one run of
-the timeline (a world plays up to three cases, one in each run, so the full matrix costs a
-third as many worlds):
+process on a clock it controls. Its *timeline* is six runs of a child `publisher`: three
+`run-due --at` instants — staging both uploads three hours before the first slot, the first
+slot (release and cross-posts), the second slot, before which an organizer corrects the
+first interview's description and its speaker's role, which that run applies to YouTube and
+to the posts that can be edited (issue 15) —; then three organizer commands after it:
+`sync 1 --replace x --replace bluesky` (those posts replaced by corrected ones, as the
+organizer asked), `withdraw 2` (the video
+private, every post deleted) and `republish 2` (the video back); then a settling run, which
+posts the second interview anew. A *case* kills one run of the timeline (a world plays up
+to six cases, one in each run, so the full matrix costs a sixth as many worlds):
 
 * at a named crash point (`PUBLISHER_CRASH_AT=name@N`, publisher/faults.py): every commit of
   the pipeline (`db.before_commit`, `db.after_commit`), every request of the upload,
-  decoration, release and cross-posts; the list comes from a traced run of the same
-  timeline (`PUBLISHER_CRASH_TRACE`), so a new step is in the matrix the day it is written;
+  decoration, release, cross-posts, corrections, post edits and replacement, withdrawal
+  and republishing; the list comes from a traced run of the same timeline
+  (`PUBLISHER_CRASH_TRACE`), so a new step is in the matrix the day it is written;
 * or from outside, at a random moment (seeded).
 
-The killed run is started again at the same instant, the rest of the timeline follows, and
-then the judgement: on YouTube one video per interview with the file's bytes, title and
+The killed run is started again at the same instant (an organizer's command: run again, as
+they would; `republish` then may answer that it is done), the rest of the timeline follows,
+and then the judgement: on YouTube one video per interview with the file's bytes, title and
 publishAt, public, one thumbnail, one playlist entry, one caption track per language (the
-corrected interview: its new thumbnail, in the new playlist only, its captions corrected); on every
-other platform one post per interview linking to its video, or, where the platform offers no
+corrected interview: its new thumbnail, in the new playlist only, its captions corrected); on
+every other platform one post per interview linking to its video, or, where the platform offers no
 way to check (Telegram), a needs-attention record that the organizer resolves as they would
 (`resolve` when the post is there, `retry` when not), after which there is exactly one; every
 interview published, no lease left; bytes re-sent after the kill no more than one chunk; the
-correction on YouTube, sent in exactly one `videos.update`.
+correction on YouTube, sent in exactly one `videos.update`; the first interview's posts on
+Mastodon, Telegram and Facebook edited to the corrected text once, its X and Bluesky posts
+the corrected ones (the old ones deleted, once); the second interview's video public
+again and its posts out once each, as new posts.
 
 `python -m tests.crash_matrix [--full] [--random N]` runs it standalone and prints the
 figures; tests/test_crash_matrix.py runs a reduced set in CI (`PUBLISHER_CRASH_MATRIX=full`
@@ -59,7 +68,7 @@ from sqlalchemy.orm import Session
 from publisher.faults import ENV as CRASH_ENV
 from publisher.faults import TRACE_ENV
 from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
-from publisher.sandbox.platforms import SandboxPlatforms, cross_posters
+from publisher.sandbox.platforms import SandboxPlatforms, cross_posters, post_text
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests import crash_harness as harness
@@ -81,6 +90,10 @@ NEW_PLAYLIST = "Studi Aperti 2026: ceramica"
 CORRECTED_LANGUAGES = ["fr", "it"]
 CORRECTED_SRT = "1\n00:00:00,000 --> 00:00:01,500\nCiao, corretto\n"
 FRENCH_SRT = "1\n00:00:00,000 --> 00:00:01,500\nBonjour\n"
+#: The speaker's role, corrected with the description: it is in every post's text.
+ROLE, CORRECTED_ROLE = "ceramista", "ceramista e scultrice"
+EDITED = ("mastodon", "telegram", "facebook")   # edited in place
+REPLACED = ("x", "bluesky")                     # replaced on the organizer's word
 CAMPAIGN_HASHTAGS = ["#StudiApertiOltreilLockdown", "#CarraraUnescoCreativeCity",
                      "#ItalyComestoYou"]
 SCHEDULE = """\
@@ -130,6 +143,24 @@ class Run(harness.Run):
     """A `run-due` child's end, and the instant it acted as."""
 
     at: dt.datetime = dt.datetime.min
+
+
+@dataclass(frozen=True)
+class Step:
+    """One run of the timeline: `publisher run-due --at AT`, or an organizer's command at
+    that instant (the fakes' clock)."""
+
+    at: dt.datetime
+    command: tuple[str, ...] = ()
+
+    def argv(self) -> list[str]:
+        return list(self.command) or ["run-due", "--at", self.at.isoformat(), "--json"]
+
+    def finished_before(self, run: Run) -> bool:
+        """Run again after a kill, the command may say its work is done: `republish` of an
+        interview the killed run had already republished."""
+        return (self.command[:1] == ("republish",) and run.returncode == 2
+                and "is not withdrawn" in run.output)
 
 
 @dataclass
@@ -182,10 +213,17 @@ class World:
         self.folder = folder
         self.samples = samples
         self.slot = first_tuesday_after(dt.datetime.now(dt.UTC))
-        self.timeline = [self.slot - dt.timedelta(hours=3), self.slot,
-                         self.slot + dt.timedelta(hours=2)]
+        after = self.slot + dt.timedelta(hours=2)
+        self.timeline = [
+            Step(self.slot - dt.timedelta(hours=3)), Step(self.slot), Step(after),
+            Step(after + dt.timedelta(minutes=10),
+                 ("sync", "1", *(a for p in REPLACED for a in ("--replace", p)))),
+            Step(after + dt.timedelta(minutes=20),
+                 ("withdraw", "2", "--reason", "the artist withdrew consent")),
+            Step(after + dt.timedelta(minutes=30), ("republish", "2")),
+        ]
         self.settle_at = self.slot + dt.timedelta(hours=3)
-        self.clock = Clock(self.timeline[0] - dt.timedelta(hours=1))
+        self.clock = Clock(self.timeline[0].at - dt.timedelta(hours=1))
         self.platforms = SandboxPlatforms(clock=self.clock)
         self.home: HomeFixture | None = None
         self.runs: list[Run] = []
@@ -228,7 +266,7 @@ class World:
             shutil.copyfile(sample.video, video)
             thumb = make_png(media / f"thumb-{i}.png", color=(120 + 40 * i, 90, 60))
             self.home.ok("queue", "add", video, "--title", title, "--speaker", "Maria Rossi",
-                         "--role", "ceramista", "--thumbnail", thumb, "--playlist", PLAYLIST,
+                         "--role", ROLE, "--thumbnail", thumb, "--playlist", PLAYLIST,
                          "--captions", f"it={media / 'subs.it.srt'}",
                          "--captions", f"en={media / 'subs.en.vtt'}")
 
@@ -240,6 +278,7 @@ class World:
         if run == CORRECTION_RUN:
             media = self.folder / "media"
             self.home.ok("queue", "edit", 1, "--description", CORRECTED,
+                         "--speaker", "Maria Rossi", "--role", CORRECTED_ROLE,
                          "--thumbnail", media / "thumb-corrected.png",
                          "--playlist", NEW_PLAYLIST,
                          "--captions", f"it={media / 'subs.it.v2.srt'}",
@@ -254,12 +293,13 @@ class World:
         env.update(extra)
         return env
 
-    def start(self, at: dt.datetime, extra: dict[str, str] | None = None
+    def start(self, step: Step | dt.datetime, extra: dict[str, str] | None = None
               ) -> subprocess.Popen[str]:
         assert self.home is not None
-        self.clock.now = at
+        step = step if isinstance(step, Step) else Step(step)
+        self.clock.now = step.at
         argv = [sys.executable, "-m", "publisher", "--home", str(self.home.path),
-                "--db", self.home.db_url, "run-due", "--at", at.isoformat(), "--json"]
+                "--db", self.home.db_url, *step.argv()]
         return subprocess.Popen(argv, cwd=REPO, env=self._env(extra or {}),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -275,13 +315,17 @@ class World:
         self.runs.append(run)
         return run
 
-    def run(self, at: dt.datetime, extra: dict[str, str] | None = None) -> Run:
+    def run(self, step: Step | dt.datetime, extra: dict[str, str] | None = None) -> Run:
+        step = step if isinstance(step, Step) else Step(step)
         started = time.monotonic()
-        return self.finish(self.start(at, extra), at, started)
+        return self.finish(self.start(step, extra), step.at, started)
 
-    def run_ok(self, at: dt.datetime) -> Run:
-        run = self.run(at)
-        assert run.returncode in (0, 4), f"run-due at {at} failed:\n{run.output}"
+    def run_ok(self, step: Step | dt.datetime, *, again: bool = False) -> Run:
+        """`again`: the restart of a killed run (its command may find its work done)."""
+        step = step if isinstance(step, Step) else Step(step)
+        run = self.run(step)
+        assert run.returncode in (0, 4) or (again and step.finished_before(run)), \
+            f"{' '.join(step.argv())} at {step.at} failed:\n{run.output}"
         return run
 
     # ---- reading the outcome -----------------------------------------------------------
@@ -317,10 +361,10 @@ def trace_timeline(world: World) -> list[list[str]]:
     """Run the whole timeline without a kill, recording every crash point each run passes
     through, in order: the raw material of the matrix (and a clean run to judge)."""
     traces: list[list[str]] = []
-    for at in world.timeline:
+    for step in world.timeline:
         world.organizer_before(len(traces))
         trace = world.folder / f"trace-{len(traces)}.txt"
-        run = world.run(at, {TRACE_ENV: str(trace)})
+        run = world.run(step, {TRACE_ENV: str(trace)})
         assert run.returncode in (0, 4), run.output
         traces.append(trace.read_text().split() if trace.exists() else [])
     return traces
@@ -344,51 +388,51 @@ def play(world: World, cases: list[Case]) -> Verdict:
     by_run = {c.run: c for c in cases}
     assert len(by_run) == len(cases), "at most one kill per run of the timeline"
     kills = 0
-    for i, at in enumerate(world.timeline):
+    for i, step in enumerate(world.timeline):
         world.organizer_before(i)
         case = by_run.get(i)
         if case is None:
-            world.run_ok(at)
+            world.run_ok(step)
             continue
         if case.point is not None:
-            crashed = world.run(at, {CRASH_ENV: case.point})
+            crashed = world.run(step, {CRASH_ENV: case.point})
         elif case.mid_chunk is not None:
-            crashed = _kill_mid_chunk(world, at, case.mid_chunk)
+            crashed = _kill_mid_chunk(world, step, case.mid_chunk)
         else:
             assert case.after_s is not None
             t0 = time.monotonic()
-            proc = world.start(at)
+            proc = world.start(step)
             try:
                 proc.wait(timeout=case.after_s)
             except subprocess.TimeoutExpired:
                 os.kill(proc.pid, signal.SIGKILL)
-            crashed = world.finish(proc, at, t0)
+            crashed = world.finish(proc, step.at, t0)
         if crashed.returncode == -signal.SIGKILL:
             kills += 1
         else:
             assert crashed.returncode in (0, 4), f"{case.label}:\n{crashed.output}"
-        world.run_ok(at)  # the restart, at the same instant
+        world.run_ok(step, again=True)  # the restart, at the same instant
     world.run_ok(world.settle_at)
     verdict = judge(world, cases, kills)
     verdict.seconds = time.monotonic() - started
     return verdict
 
 
-def _kill_mid_chunk(world: World, at: dt.datetime, n: int) -> Run:
+def _kill_mid_chunk(world: World, step: Step, n: int) -> Run:
     """YouTube stores the n-th chunk of the run's first upload and holds its answer; the
     child is killed then, so it never learns the chunk arrived."""
     yt = world.platforms.youtube
     before = set(yt.sessions)
     yt.delay_chunk(n, 10.0)  # far longer than the poll needs; the kill ends the wait
     started = time.monotonic()
-    proc = world.start(at)
+    proc = world.start(step)
 
     def chunk_in_flight() -> bool:
         return any(s.kind == "video" and s.data_puts >= n
                    for key, s in yt.sessions.items() if key not in before)
 
     harness.kill_when(proc, chunk_in_flight, timeout_s=CHILD_TIMEOUT_S)
-    return world.finish(proc, at, started)
+    return world.finish(proc, step.at, started)
 
 
 def judge(world: World, cases: list[Case], kills: int) -> Verdict:
@@ -453,6 +497,7 @@ def judge(world: World, cases: list[Case], kills: int) -> Verdict:
         v.problems.append(f"{v.resent_bytes} bytes re-sent after {kills} kill(s) (one chunk "
                           f"is {MIB})")
     _judge_posts(world, v)
+    _judge_post_corrections(world, v)
     for interview_id, state, lease in world.interviews():
         if state != "published":
             v.losses += 1
@@ -522,6 +567,40 @@ def _judge_posts(world: World, v: Verdict) -> None:
             v.problems.append(f"{platform} record of interview {interview_id} is {state}")
 
 
+def _judge_post_corrections(world: World, v: Verdict) -> None:
+    """Interview 1's posts after its correction: edited in place once where the platform
+    allows it, replaced (the old one deleted once) where the organizer asked for it."""
+    link = world.video_url(1)
+    if link is None:
+        return
+    for platform in (*EDITED, *REPLACED):
+        held = world.platforms.posts_with(platform, link)
+        if len(held) != 1:
+            continue  # counted by _judge_posts
+        text = post_text(held[0])
+        if CORRECTED_ROLE not in text:
+            v.losses += 1
+            v.problems.append(f"interview 1's {platform} post is not corrected: {text!r}")
+        if platform in EDITED:
+            edits = _edit_count(world, platform, held[0])
+            if edits > 1:
+                v.duplicates += edits - 1
+                v.problems.append(f"interview 1's {platform} post edited {edits} times")
+    old = {"x": [p for p in world.platforms.x.deleted if link in p.sent_text],
+           "bluesky": [p for p in world.platforms.bluesky.deleted if link in str(p.record)]}
+    for platform, deleted in old.items():
+        if len(deleted) != 1:
+            v.problems.append(f"{len(deleted)} {platform} posts of interview 1 deleted "
+                              "(one: the one replaced)")
+
+
+def _edit_count(world: World, platform: str, post: dict[str, Any]) -> int:
+    if platform == "mastodon":
+        status = next(s for s in world.platforms.mastodon.statuses if s.id == post.get("id"))
+        return len(status.edits)
+    return len(post.get("edits") or [])
+
+
 def _organizer_resolves(world: World, interview_id: int, platform: str,
                         held: list[dict[str, Any]]) -> None:
     assert world.home is not None
@@ -543,8 +622,8 @@ def run_case(samples: list[Sample], case: Case) -> Verdict:
 
 
 def worlds(cases: list[Case]) -> list[list[Case]]:
-    """Cases grouped into worlds of one kill per run of the timeline (three kills a world:
-    the same points, a third of the cost)."""
+    """Cases grouped into worlds of one kill per run of the timeline (up to six kills a
+    world: the same points, a sixth of the cost)."""
     by_run: dict[int, list[Case]] = collections.defaultdict(list)
     for case in cases:
         by_run[case.run].append(case)

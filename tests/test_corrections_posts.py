@@ -180,6 +180,7 @@ def test_a_crash_at_each_point_then_resuming_edits_once(
 
     monkeypatch.setattr(publisher.faults, "crash_point", lambda name: None)
     monkeypatch.setattr(correct_posts, "crash_point", lambda name: None)
+    clock.now += dt.timedelta(minutes=10)  # the dead process's lease, if it held one, expired
     resumed = sync_posts(runtime(home, monkeypatch, clock), 1)
     assert not any(e.needs_someone for e in resumed), resumed
     for name in EDITABLE:
@@ -259,3 +260,43 @@ def test_telegram_takes_not_modified_as_done_and_not_found_as_gone() -> None:
         fake.delete_by_hand(posted.remote_id)
         with pytest.raises(PostGone, match="message to edit not found"):
             poster.edit(posted.remote_id, _content("Ancora"))
+
+
+def test_a_post_whose_outcome_is_unknown_is_edited_once_it_is_resolved(
+        world: tuple[HomeFixture, SandboxPlatforms], clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Telegram post went out but its record needs a person (the Bot API cannot be asked
+    after a lost answer) when the title is corrected: the correction waits for the post's
+    outcome, and once the organizer resolves it, the post is edited (found by the crash
+    matrix: the edit was lost)."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from publisher.store.db import make_engine
+    from publisher.store.models import Publication
+
+    home, platforms = world
+    engine = make_engine(home.db_url)
+    with Session(engine) as s, s.begin():
+        s.execute(update(Publication).where(
+            Publication.interview_id == 1, Publication.platform == "telegram",
+            Publication.step == "post").values(state="needs_attention", remote_id=None,
+                                               url=None, last_error="look at the channel"))
+    engine.dispose()
+    home.ok("queue", "edit", 1, "--title", NEW_TITLE)
+    assert "telegram" in _post_corrections(home)
+    edits = {e.platform: e for e in sync_posts(runtime(home, monkeypatch, clock), 1)}
+    assert edits["telegram"].outcome == "waiting"
+    assert NEW_TITLE not in _text(platforms, "telegram")
+
+    message = _posts(platforms, "telegram")[0]
+    url = f"https://t.me/{platforms.telegram.chat_username.lstrip('@')}/{message['message_id']}"
+    home.ok("resolve", 1, "--platform", "telegram", "--url", url)
+    clock.now += dt.timedelta(minutes=11)
+    from publisher.pipeline.correct_posts import post_corrections_due
+
+    done = {e.platform: e.outcome for _, e in post_corrections_due(
+        runtime(home, monkeypatch, clock), clock.now)}
+    assert done["telegram"] == "edited", done
+    assert NEW_TITLE in _text(platforms, "telegram")
+    assert _post_corrections(home)["telegram"] == ["done"]

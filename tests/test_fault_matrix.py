@@ -80,10 +80,18 @@ EXTRA_CELLS = ("x-daily_cap_pipeline", "x-reset_after_then_lookup_503",
                "bluesky-reset_after_then_lookup_503", "bluesky-expired_access_token",
                "facebook-expired_token_463", "facebook-quota_4", "facebook-quota_17",
                "facebook-quota_32")
+#: The edit (a correction after release) and delete (a withdrawal) endpoints' faults: a 5xx
+#: before the platform acted, the connection dropped after it acted, its 429, and
+#: credentials that stopped working.
+CALL_FAULTS = ("503", "reset_after", "429", "revoked")
+EDITING = ("mastodon", "telegram", "facebook")
+DELETING = ("x", "mastodon", "bluesky", "telegram", "facebook")
+CALL_CELLS = ([f"{p}-edit_{f}" for p in EDITING for f in CALL_FAULTS]
+              + [f"{p}-delete_{f}" for p in DELETING for f in CALL_FAULTS])
 CELLS = ([f"youtube-{f}" for f in YOUTUBE_FAULTS]
          + [f"{p}-{f}" for p in ("x", "mastodon", "bluesky", "telegram", "facebook")
             for f in CROSSPOST_FAULTS]
-         + list(EXTRA_CELLS))
+         + list(EXTRA_CELLS) + CALL_CELLS)
 
 
 # ---- the world: a home, the fakes, the clock -------------------------------------------------
@@ -275,6 +283,10 @@ def test_fault_matrix(world: World) -> None:
         YOUTUBE[fault](world)
     elif fault == "daily_cap_pipeline":
         _x_daily_cap(world)
+    elif fault.startswith("edit_"):
+        _edit_cell(world, fault.removeprefix("edit_"))
+    elif fault.startswith("delete_"):
+        _delete_cell(world, fault.removeprefix("delete_"))
     else:
         _crosspost(world, fault)
 
@@ -656,6 +668,146 @@ def _x_daily_cap(w: World) -> None:
     assert only(w.run(midnight), "post:x").outcome == "posted"
     _published_once(w, 1)
     _published_once(w, 2)
+
+
+# ---- editing and deleting a post that is out --------------------------------------------------
+
+NEW_TITLE = "Maria Rossi nel suo laboratorio"
+CREDENTIAL_KEY = {"x": "access_token_secret", "mastodon": "access_token",
+                  "bluesky": "app_password", "telegram": "bot_token",
+                  "facebook": "page_access_token"}
+
+
+def _posted(w: World) -> None:
+    """An interview released and posted on the cell's platform."""
+    _released(w, "Maria Rossi nel suo studio")
+    assert only(w.run(dt.datetime.now(dt.UTC)), f"post:{w.platform}").outcome == "posted"
+    _published_once(w)
+
+
+def _inject_call(w: World, endpoint: Any, fault: str) -> None:
+    if fault == "503":
+        w.fake.fail_next_call(endpoint, 503)
+    elif fault == "reset_after":
+        w.fake.drop_next_call(endpoint)
+    elif fault == "429":
+        w.fake.rate_limit_next_call(endpoint, RATE_RESET_S)
+    else:
+        _inject(w, fault)
+
+
+def _post_correction(w: World) -> Any:
+    from publisher.store.models import Correction
+
+    engine = make_engine(w.home.db_url)
+    with Session(engine) as s:
+        row = s.scalars(select(Correction).where(Correction.platform == w.platform)).one()
+        s.expunge(row)
+    engine.dispose()
+    return row
+
+
+def _edits(w: World) -> list[str]:
+    """The texts the post had before each edit the platform recorded."""
+    if w.platform == "mastodon":
+        return list(w.fake.statuses[-1].edits)
+    [post] = w.fake.posts_with(w.link())
+    return list(post.get("edits") or [])
+
+
+def _edited_once(w: World) -> None:
+    [post] = w.fake.posts_with(w.link())
+    assert NEW_TITLE in str(post.get("text") or post.get("message") or post.get("content")), \
+        post
+    assert len(_edits(w)) == 1, "edited exactly once on the platform"
+    assert _post_correction(w).state == "done"
+    applied = [e for e in events(w.home, "correction_applied")
+               if (e.detail or {}).get("platform") == w.platform]
+    assert len(applied) == 1, "recorded once"
+
+
+def _edit_cell(w: World, fault: str) -> None:
+    """A correction's edit of the post meets the fault: never lost (waiting, then edited at
+    the known time), never applied twice (a dropped answer sends the same text again, which
+    the platform takes as no change), a person asked with the reason when the credentials
+    stopped working."""
+    from publisher.sandbox.call_faults import Endpoint
+
+    _posted(w)
+    w.home.ok("queue", "edit", 1, "--title", NEW_TITLE)
+    _inject_call(w, Endpoint.EDIT, fault)
+    step = f"correct:{w.platform}"
+    t1 = dt.datetime.now(dt.UTC)
+    first = only(w.run(t1), step)
+    row = _post_correction(w)
+    if fault == "revoked":
+        assert first.outcome == "needs_attention", first
+        assert row.state == "needs_attention"
+        reason = row.last_error or ""
+        assert CREDENTIAL_KEY[w.platform] in reason and "publisher sync 1" in reason, reason
+        status = w.home.run("status")
+        assert status.exit_code == 4 and "publisher sync 1" in status.stdout
+        assert [a for a in w.run(t1 + dt.timedelta(hours=2)) if a.step == step] == []
+        _heal(w, fault)
+        w.home.ok("sync", 1)
+    else:
+        assert first.outcome == "waiting", first
+        assert row.state == "waiting" and row.next_attempt_at is not None
+        if fault == "429":
+            assert near(row.next_attempt_at, t1 + dt.timedelta(seconds=RATE_RESET_S)), \
+                row.next_attempt_at
+        assert len(_edits(w)) == (1 if fault == "reset_after" else 0)
+        _nothing_before(w, row.next_attempt_at)
+        assert only(w.run(row.next_attempt_at), step).outcome == "edited"
+    _edited_once(w)
+    w.run(w.clock.now + dt.timedelta(days=1))
+    _edited_once(w)
+
+
+def _deleted_once(w: World) -> None:
+    assert pub(w.home, 1, w.platform).state == "deleted"
+    assert _post_count(w) == 0 and len(w.fake.deleted) == 1, "deleted once, none left"
+    assert len(events(w.home, "post_deleted")) == 1
+
+
+def _delete_cell(w: World, fault: str) -> None:
+    """A withdrawal's delete of the post meets the fault: the post is never left out (the
+    delete waits and is sent again at the known time; after a dropped answer the platform
+    says it is gone), a person asked with the reason when the credentials stopped working."""
+    from publisher.pipeline.withdraw import withdraw
+    from publisher.sandbox.call_faults import Endpoint
+
+    _posted(w)
+    _inject_call(w, Endpoint.DELETE, fault)
+    t1 = dt.datetime.now(dt.UTC)
+    w.clock.now = t1
+    report = withdraw(w.runtime(), 1, "the artist withdrew consent")
+    record = pub(w.home, 1, w.platform)
+    if fault == "revoked":
+        assert w.platform in report.needs_you, report
+        assert record.state == "needs_attention"
+        reason = record.last_error or ""
+        assert CREDENTIAL_KEY[w.platform] in reason and "publisher withdraw 1" in reason, \
+            reason
+        assert _post_count(w) == 1
+        status = w.home.run("status")
+        assert status.exit_code == 4 and "publisher withdraw 1" in status.stdout
+        assert w.run(t1 + dt.timedelta(hours=2)) == []  # never retried blindly
+        _heal(w, fault)
+        w.clock.now = t1 + dt.timedelta(hours=3)
+        assert withdraw(w.runtime(), 1, "").finished
+    else:
+        assert w.platform in report.waiting, report
+        assert record.state == "deleting" and record.next_attempt_at is not None
+        if fault == "429":
+            assert near(record.next_attempt_at, t1 + dt.timedelta(seconds=RATE_RESET_S)), \
+                record.next_attempt_at
+        assert _post_count(w) == (0 if fault == "reset_after" else 1)
+        _nothing_before(w, record.next_attempt_at)
+        assert only(w.run(record.next_attempt_at), "withdraw").outcome == "done"
+    _deleted_once(w)
+    w.run(w.clock.now + dt.timedelta(days=1))
+    _deleted_once(w)
 
 
 # ---- the document -------------------------------------------------------------------------------

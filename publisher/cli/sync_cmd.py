@@ -22,10 +22,15 @@ if TYPE_CHECKING:
 @click.option("--force", is_flag=True,
               help="Also overwrite the fields changed by hand in YouTube Studio since "
                    "publisher set them.")
+@click.option("--replace", "replace", metavar="PLATFORM", multiple=True,
+              help="Replace the post out on PLATFORM (x, bluesky: posts that cannot be "
+                   "edited): delete it and post the corrected text as a new post, once. "
+                   "Repeat for both.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the comparison and the outcome as JSON.")
 @click.pass_obj
-def sync(app: App, item_id: int, dry_run: bool, force: bool, as_json: bool) -> None:
+def sync(app: App, item_id: int, dry_run: bool, force: bool, replace: tuple[str, ...],
+         as_json: bool) -> None:
     """Compare an interview with its video on YouTube, field by field, and apply its
     corrections now (one videos.update, 50 quota units).
 
@@ -35,7 +40,8 @@ def sync(app: App, item_id: int, dry_run: bool, force: bool, as_json: bool) -> N
 
     Then its posts are edited in place where a correction changed their text and the
     platform allows it (Mastodon, Telegram, Facebook); posts on X and Bluesky stay as
-    they were, and the output says so.
+    they were, and the output says so, unless --replace names the platform: then the
+    post is deleted and the corrected text posted anew (a new address).
 
     Reads the video back first: a field changed by hand in YouTube Studio since publisher
     last set it is shown and left as it is, unless --force. Exit status 4 when something
@@ -47,7 +53,8 @@ def sync(app: App, item_id: int, dry_run: bool, force: bool, as_json: bool) -> N
     from publisher.services.corrections import sync_interview
 
     setup_logging(app)
-    report = sync_interview(app, item_id, dry_run=dry_run, force=force)
+    report = sync_interview(app, item_id, dry_run=dry_run, force=force,
+                            replace=tuple(p.strip().lower() for p in replace))
     if as_json:
         print_json({**report.as_json(), "dry_run": dry_run, "force": force})
     else:
@@ -89,12 +96,14 @@ def _posts(posts: list[PostEdit]) -> None:
             echo(p.detail)
         else:
             what = {"edited": "edited in place", "would_edit": p.detail,
-                    "up_to_date": p.detail}.get(p.outcome, f"{p.outcome.replace('_', ' ')}: "
-                                                           f"{p.detail}")
+                    "would_replace": p.detail, "up_to_date": p.detail,
+                    "replaced": f"deleted and posted again corrected: {p.url}"}.get(
+                p.outcome, f"{p.outcome.replace('_', ' ')}: {p.detail}")
             echo(f"{label} post: {what}", err=p.needs_someone,
                  fg="yellow" if p.needs_someone else None)
         if p.old is not None and p.new is not None and p.old != p.new \
-                and p.outcome in ("would_edit", "kept", "edited"):
+                and p.outcome in ("would_edit", "kept", "edited", "would_replace",
+                                  "replaced"):
             echo(f"   it said:   {_one_line(p.old)}")
             echo(f"   corrected: {_one_line(p.new)}")
 

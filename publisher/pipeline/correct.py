@@ -221,13 +221,14 @@ def sync(rt: Runtime, interview_id: int, *, dry_run: bool = False, force: bool =
     if state == State.STAGED and slot is not None and slot <= now:
         report.detail = "its release is due first; the correction follows it"
         return report
-    if not dry_run:
-        with rt.transaction() as s:
-            if not leases.claim(s, interview_id, rt.owner, now, LEASE_TTL):
-                report.outcome, report.detail = Outcome.BUSY, "another worker holds it"
-                return report
+    # Only a sync that may send takes the lease: one that only compares (no correction open,
+    # no --force) must not leave a lease behind if it dies.
+    leased = not dry_run and bool(ids or force)
+    if leased and not _claim(rt, interview_id, now):
+        report.outcome, report.detail = Outcome.BUSY, "another worker holds it"
+        return report
     try:
-        return _sync(rt, report, dry_run=dry_run, force=force)
+        return _sync(rt, report, dry_run=dry_run, force=force, leased=leased)
     except leases.LeaseLost as exc:
         report.outcome, report.detail = Outcome.BUSY, str(exc)
         return report
@@ -239,7 +240,13 @@ def sync(rt: Runtime, interview_id: int, *, dry_run: bool = False, force: bool =
                 leases.release(s, interview_id, rt.owner)
 
 
-def _sync(rt: Runtime, report: SyncReport, *, dry_run: bool, force: bool) -> SyncReport:
+def _claim(rt: Runtime, interview_id: int, now: dt.datetime) -> bool:
+    with rt.transaction() as s:
+        return leases.claim(s, interview_id, rt.owner, now, LEASE_TTL)
+
+
+def _sync(rt: Runtime, report: SyncReport, *, dry_run: bool, force: bool,
+          leased: bool = True) -> SyncReport:
     now = rt.clock()
     interview_id, video_id = report.interview_id, report.video_id
     assert video_id is not None
@@ -271,6 +278,10 @@ def _sync(rt: Runtime, report: SyncReport, *, dry_run: bool, force: bool) -> Syn
     if dry_run:
         report.outcome = Outcome.DRY_RUN
         report.detail = _summary(diffs, to_send, force, report.assets)
+        return report
+    # A correction recorded since sync looked: the lease first.
+    if to_send and not leased and not _claim(rt, interview_id, now):
+        report.outcome, report.detail = Outcome.BUSY, "another worker holds it"
         return report
     if to_send:
         # Intent: what will be sent, saved before the request (assets' intents kept).

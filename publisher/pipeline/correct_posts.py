@@ -40,10 +40,12 @@ from publisher.platforms.base import PostContent, PostGone
 from publisher.platforms.errors import AuthError, DeferredError, PermanentError, PlatformError
 from publisher.post_corrections import (
     POST_FIELD,
+    REPLACE_FIELD,
     kept_note,
     kept_posts,
     open_post_corrections,
     post_text,
+    posts_maybe_out,
     posts_out,
     video_link,
 )
@@ -58,7 +60,9 @@ class PostEdit:
     """What a sync did (or, dry, would do) to one post."""
 
     platform: str
-    outcome: str  # edited | up_to_date | would_edit | kept | waiting | needs_attention | busy
+    # edited | replaced | up_to_date | would_edit | would_replace | kept | waiting |
+    # needs_attention | busy
+    outcome: str
     detail: str = ""
     old: str | None = None
     new: str | None = None
@@ -74,52 +78,85 @@ class PostEdit:
 
 
 def sync_posts(rt: Runtime, interview_id: int, *, dry_run: bool = False,
-               factory: PosterFactory | None = None) -> list[PostEdit]:
+               factory: PosterFactory | None = None, replace: tuple[str, ...] = ()
+               ) -> list[PostEdit]:
     """Bring the interview's posts out in line with it: edit in place where a correction
-    waits and the platform allows it (`dry_run`: only say what would happen), and say
-    which posts stay as they were."""
+    waits and the platform allows it, replace the posts of `replace` (platforms that cannot
+    edit: deleted, posted again; pipeline/replace_posts.py) and finish a replacement asked
+    for earlier (`dry_run`: only say what would happen), and say which posts stay as they
+    were.
+
+    The interview's lease is given back in the commit of the last post's record: a crash
+    after it leaves nothing held (a crash before it, the record not written, leaves the
+    correction to finish; the lease expires)."""
+    from publisher.pipeline import replace_posts
+
     now = rt.clock()
+    asked = [p for p in dict.fromkeys(replace)
+             if replace_posts.request(rt, interview_id, p, dry_run=dry_run)]
     with rt.transaction() as s:
         item = s.get(Interview, interview_id)
         if item is None:
             return []
         _ = (item.speakers, item.localizations)
-        platforms = sorted({c.platform for c in open_post_corrections(s, interview_id)})
+        opened = open_post_corrections(s, interview_id)
+        platforms = sorted({c.platform for c in opened})
+        replacing = {c.platform for c in opened if REPLACE_FIELD in (c.fields or [])}
         kept = kept_posts(s, rt.config, rt.schedules, item)
         out = posts_out(s, interview_id)
-    reports = [PostEdit(p, "kept", kept_note(p), old, new, out[p].url)
-               for p, (old, new) in kept.items()]
+    if dry_run:
+        replacing |= set(asked)
+    reports = [PostEdit(p, "kept", kept_note(p, interview_id), old, new, out[p].url)
+               for p, (old, new) in kept.items() if p not in replacing]
+    if dry_run:
+        return [_would(rt, interview_id, p, p in replacing)
+                for p in sorted({*platforms, *replacing})] + reports
     if not platforms:
         return reports
-    if dry_run:
-        return [_would(rt, interview_id, p) for p in platforms] + reports
     with rt.transaction() as s:
         if not leases.claim(s, interview_id, rt.owner, now, LEASE_TTL):
             return [PostEdit(p, "busy", "another worker holds the interview")
                     for p in platforms] + reports
+    make = factory or rt.poster_factory or default_poster_factory
+    done: list[PostEdit] = []
     try:
-        make = factory or rt.poster_factory or default_poster_factory
-        return [_apply(rt, interview_id, p, make) for p in platforms] + reports
-    finally:
+        for i, p in enumerate(platforms):
+            last = i == len(platforms) - 1
+            if p in replacing:
+                said = replace_posts.replace(rt, interview_id, p, make, release_lease=last)
+                done.append(PostEdit(p, **said))
+            else:
+                done.append(_apply(rt, interview_id, p, make, release_lease=last))
+    except Exception:  # an error of ours: the lease must not outlive it
         with rt.transaction() as s:
             leases.release(s, interview_id, rt.owner)
+        raise
+    return done + reports
 
 
-def _would(rt: Runtime, interview_id: int, platform: str) -> PostEdit:
+def _would(rt: Runtime, interview_id: int, platform: str, replacing: bool = False
+           ) -> PostEdit:
     """A dry run's line: the text out there and the one it would get (no request)."""
     from publisher.platform_limits import known
 
     with rt.transaction() as s:
         item = s.get(Interview, interview_id)
         assert item is not None
+        _ = (item.speakers, item.localizations)
         rows = open_post_corrections(s, interview_id, platform)
-        old = str((rows[0].known or {}).get(POST_FIELD) or "")
+        old = str((rows[0].known or {}).get(POST_FIELD) or "") if rows else \
+            kept_posts(s, rt.config, rt.schedules, item)[platform][0]
         new = post_text(rt.config, rt.schedules, item, platform,
                         video_link(s, interview_id), known(s).get(platform)).text
         pub = posts_out(s, interview_id).get(platform)
         waiting = [r.last_error for r in rows if r.state in (
             CorrectionState.WAITING.value, CorrectionState.NEEDS_ATTENTION.value)
             and r.last_error]
+    if replacing:
+        return PostEdit(platform, "would_replace", "will be deleted and posted again with "
+                        "the corrected text (a new post, at a new address)"
+                        + (f" (last attempt: {waiting[-1]})" if waiting else ""), old, new,
+                        pub.url if pub is not None else None)
     if pub is None:
         return PostEdit(platform, "up_to_date", "the post is not out: it will go out "
                         "with the corrected text", old, new)
@@ -132,23 +169,31 @@ def _would(rt: Runtime, interview_id: int, platform: str) -> PostEdit:
     return PostEdit(platform, "would_edit", detail, old, new, pub.url)
 
 
-def _apply(rt: Runtime, interview_id: int, platform: str, factory: PosterFactory
-           ) -> PostEdit:
+def _apply(rt: Runtime, interview_id: int, platform: str, factory: PosterFactory, *,
+           release_lease: bool = False) -> PostEdit:
+    """One platform's post edited in place; `release_lease`: the lease ends with its
+    record, in the same commit."""
     now = rt.clock()
     with rt.transaction() as s:
         rows = open_post_corrections(s, interview_id, platform)
         if not rows:
+            if release_lease:
+                leases.release(s, interview_id, rt.owner)
             return PostEdit(platform, "up_to_date", "nothing to correct")
         ids = [r.id for r in rows]
         old = str((rows[0].known or {}).get(POST_FIELD) or "")
         pub = posts_out(s, interview_id).get(platform)
+        maybe = posts_maybe_out(s, interview_id).get(platform) if pub is None else None
         item = s.get(Interview, interview_id)
         assert item is not None
         _ = (item.speakers, item.localizations)
         link = video_link(s, interview_id)
         remote_id, url = (pub.remote_id, pub.url) if pub is not None else (None, None)
+    if maybe is not None:
+        return _wait_for_post(rt, interview_id, ids, platform, old, release_lease)
     if remote_id is None:
-        _finish(rt, interview_id, ids, None, old, None, "the post is not out")
+        _finish(rt, interview_id, ids, None, old, None, "the post is not out",
+                release_lease)
         return PostEdit(platform, "up_to_date", "the post is not out: it will go out with "
                         "the corrected text", old)
     try:
@@ -160,7 +205,8 @@ def _apply(rt: Runtime, interview_id: int, platform: str, factory: PosterFactory
                                  "shorten the text", platform=platform, reason="too_long")
         new = rendered.text
         if new == old:
-            _finish(rt, interview_id, ids, None, old, new, "the post already says this")
+            _finish(rt, interview_id, ids, None, old, new, "the post already says this",
+                    release_lease)
             return PostEdit(platform, "up_to_date", "the post already says this", old, new,
                             url)
         # Intent: what will be sent, saved before the request.
@@ -171,11 +217,11 @@ def _apply(rt: Runtime, interview_id: int, platform: str, factory: PosterFactory
         crash_point(f"post_edit.{platform}.before")
         poster.edit(remote_id, _content(item, new, link))
         crash_point(f"post_edit.{platform}.sent")
-        _finish(rt, interview_id, ids, remote_id, old, new, None)
+        _finish(rt, interview_id, ids, remote_id, old, new, None, release_lease)
         crash_point(f"post_edit.{platform}.recorded")
         return PostEdit(platform, "edited", "edited in place", old, new, url)
     except PlatformError as exc:
-        return _failed(rt, interview_id, ids, platform, exc, now, old, url)
+        return _failed(rt, interview_id, ids, platform, exc, now, old, url, release_lease)
 
 
 def _content(item: Interview, text: str, link: str) -> PostContent:
@@ -197,10 +243,12 @@ def _reported_limits(rt: Runtime, platform: str, reported: tuple[int, int | None
 
 
 def _finish(rt: Runtime, interview_id: int, ids: list[int], remote_id: str | None,
-            old: str, new: str | None, why: str | None) -> None:
+            old: str, new: str | None, why: str | None, release_lease: bool) -> None:
     """Every open correction of the post ends done; journaled when the post was edited."""
     now = rt.clock()
     with rt.transaction() as s:
+        if release_lease:
+            leases.release(s, interview_id, rt.owner)
         rows = list(s.scalars(select(Correction).where(Correction.id.in_(ids))))
         platform = rows[0].platform if rows else ""
         for row in rows:
@@ -216,8 +264,31 @@ def _finish(rt: Runtime, interview_id: int, ids: list[int], remote_id: str | Non
         log.info("interview %s: %s correction done: %s", interview_id, platform, why)
 
 
+#: How long a correction waits for its post's own outcome before looking again.
+POST_OUTCOME_WAIT = dt.timedelta(minutes=10)
+
+
+def _wait_for_post(rt: Runtime, interview_id: int, ids: list[int], platform: str, old: str,
+                   release_lease: bool) -> PostEdit:
+    """The post may be out, its outcome not known yet (looked up by the cross-post, or
+    resolved by a person): the correction waits for it, then edits it."""
+    now = rt.clock()
+    reason = ("the post's own outcome is not known yet (the cross-post looks it up, or "
+              "`publisher status` says what to do); the edit follows once it is recorded")
+    with rt.transaction() as s:
+        if release_lease:
+            leases.release(s, interview_id, rt.owner)
+        for row in s.scalars(select(Correction).where(Correction.id.in_(ids))):
+            set_correction(row, CorrectionState.WAITING, last_error=reason,
+                           next_attempt_at=now + POST_OUTCOME_WAIT)
+        rt.journal(s, interview_id, EventKind.CORRECTION_WAITING, corrections=ids,
+                   platform=platform, error=reason)
+    return PostEdit(platform, "waiting", reason, old)
+
+
 def _failed(rt: Runtime, interview_id: int, ids: list[int], platform: str,
-            exc: PlatformError, now: dt.datetime, old: str, url: str | None) -> PostEdit:
+            exc: PlatformError, now: dt.datetime, old: str, url: str | None,
+            release_lease: bool) -> PostEdit:
     """Waiting (a passing failure) or needing attention (the post is gone, the credentials,
     a refusal): recorded on the open corrections of the post, journaled, told."""
     from publisher.platforms.spec import get
@@ -235,6 +306,8 @@ def _failed(rt: Runtime, interview_id: int, ids: list[int], platform: str,
         reason = str(exc)
     permanent = isinstance(exc, PermanentError | AuthError)
     with rt.transaction() as s:
+        if release_lease:
+            leases.release(s, interview_id, rt.owner)
         for row in s.scalars(select(Correction).where(Correction.id.in_(ids))):
             if permanent:
                 set_correction(row, CorrectionState.NEEDS_ATTENTION, last_error=reason,

@@ -109,7 +109,7 @@ def _crosspost_item(rt: Runtime, item: Interview, now: dt.datetime,
     try:
         platforms = platforms_for(rt, item)
         for platform in platforms:
-            out.append(_one(rt, item, platform, link, now, factory))
+            out.append(post_one(rt, item, platform, link, now, factory))
         with rt.transaction() as s:
             if all_posted(s, item.id, platforms):
                 pubs = s.scalars(select(Publication).where(
@@ -156,8 +156,10 @@ class PostTooLong(PlatformError):
     """The post no longer fits (e.g. the instance lowered its limit)."""
 
 
-def _one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetime,
-         factory: PosterFactory) -> PostOutcome:
+def post_one(rt: Runtime, item: Interview, platform: str, link: str, now: dt.datetime,
+             factory: PosterFactory) -> PostOutcome:
+    """One platform's post of the interview, exactly once (see the module docstring); also
+    what a post's replacement posts with (pipeline/replace_posts.py)."""
     with rt.transaction() as s:
         pub = record(s, item.id, platform, Step.POST)
         if is_settled(pub) or pub.state == PublicationState.NEEDS_ATTENTION.value:

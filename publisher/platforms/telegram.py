@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -82,7 +83,7 @@ class TelegramPoster(CrossPoster):
     def edit(self, remote_id: str, post: PostContent) -> None:
         payload: dict[str, Any] = {
             "chat_id": self._chat_id,
-            "message_id": int(remote_id) if remote_id.lstrip("-").isdigit() else remote_id,
+            "message_id": message_id(remote_id),
             "text": post.text,
             "link_preview_options": {"url": post.link, "prefer_large_media": True},
         }
@@ -110,7 +111,7 @@ class TelegramPoster(CrossPoster):
         only a person can do, in the channel."""
         try:
             self._call("deleteMessage", {"chat_id": self._chat_id,
-                                         "message_id": int(remote_id)}, acting=False)
+                                         "message_id": message_id(remote_id)}, acting=False)
         except PermanentError as exc:
             said = str(exc).lower()
             if "message to delete not found" in said:
@@ -233,6 +234,18 @@ def _retry_at(params: dict[str, Any], headers: httpx.Headers) -> dt.datetime:
         except ValueError:  # None ("None") or not a number
             continue
     return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=max(seconds, 0))
+
+
+_LINK = re.compile(r"^https?://t\.me/(?:c/)?[\w-]+/(\d+)/?$")
+
+
+def message_id(remote_id: str) -> int | str:
+    """The message id a record holds: the id the Bot API gave, or, for a post an organizer
+    recorded with `publisher resolve --url`, the one at the end of its t.me link."""
+    found = _LINK.match(remote_id.strip())
+    if found:
+        return int(found.group(1))
+    return int(remote_id) if remote_id.lstrip("-").isdigit() else remote_id
 
 
 def _message_url(chat: dict[str, Any], message_id: object) -> str | None:

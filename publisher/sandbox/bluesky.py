@@ -78,6 +78,7 @@ from typing import Any, NoReturn
 
 import regex
 
+from publisher.sandbox.call_faults import Endpoint
 from publisher.sandbox.http import BodyTooLarge, Drop, LoopbackServer, Request, Response
 
 POST_COLLECTION = "app.bsky.feed.post"
@@ -168,6 +169,12 @@ class _Fault:
     reset_in_s: int = 0
     reset: bool = True     # drops: TCP reset, or a clean close (FIN)
     seconds: float = 0.0   # delays
+
+
+def _call_nsid(endpoint: Endpoint) -> str:
+    if endpoint is not Endpoint.DELETE:
+        raise ValueError("a Bluesky post cannot be edited: only deleteRecord has faults")
+    return "com.atproto.repo.deleteRecord"
 
 
 @dataclass
@@ -270,6 +277,18 @@ class FakeBluesky(LoopbackServer):
         """Hold the answer to the next call of ``nsid`` for ``seconds`` (after acting, by
         default), so a client's read timeout fires while the server did act."""
         self._add_fault(nsid, _Fault("delay", after_storing, seconds=seconds))
+
+    # The edit and delete endpoints' faults, named as the other fakes name them
+    # (publisher/sandbox/call_faults.py); a Bluesky post has no edit, only deleteRecord.
+
+    def fail_next_call(self, endpoint: Endpoint, status: int = 503) -> None:
+        self.fail_next(_call_nsid(endpoint), status)
+
+    def drop_next_call(self, endpoint: Endpoint) -> None:
+        self._add_fault(_call_nsid(endpoint), _Fault("drop", True, reset=True))
+
+    def rate_limit_next_call(self, endpoint: Endpoint, reset_in_s: int) -> None:
+        self.rate_limit_next(_call_nsid(endpoint), reset_in_s)
 
     def rate_limit_next_post(self, reset_in_s: int) -> None:
         self.rate_limit_next("com.atproto.repo.createRecord", reset_in_s)

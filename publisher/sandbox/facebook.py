@@ -63,6 +63,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from publisher.sandbox.call_faults import CallFaults, Endpoint
 from publisher.sandbox.http import Drop, LoopbackServer, Request, Response
 from publisher.sandbox.post_faults import PostFault, PostFaults
 
@@ -107,7 +108,7 @@ def graph_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-class FakeFacebook(PostFaults, LoopbackServer):
+class FakeFacebook(CallFaults, PostFaults, LoopbackServer):
     """The Graph API for one Page and its Page access token."""
 
     name = "facebook"
@@ -282,18 +283,26 @@ class FakeFacebook(PostFaults, LoopbackServer):
                 found = next((p for p in self._posts if p["id"] == node), None)
             if found is not None:
                 request.tag = "graph.post.update"
-                return self._update_post(found, params)
+                post = found
+                return self._faulted(request, Endpoint.EDIT,
+                                     lambda: self._update_post(post, params))
         if len(parts) == 1 and verb == "delete":
             # DELETE /{post-id}: {"success": true}; a post that is gone (or not the Page's)
             # falls through to code 100/33 below, as Graph answers both.
             with self.lock:
                 found = next((p for p in self._posts if p["id"] == node), None)
-                if found is not None:
-                    self._posts.remove(found)
-                    self.deleted.append(found)
             if found is not None:
                 request.tag = "graph.post.delete"
-                return Response.json(200, {"success": True})
+                gone = found
+
+                def delete() -> Response:
+                    with self.lock:
+                        if gone in self._posts:
+                            self._posts.remove(gone)
+                            self.deleted.append(gone)
+                    return Response.json(200, {"success": True})
+
+                return self._faulted(request, Endpoint.DELETE, delete)
         if len(parts) == 1 and verb == "get":
             with self.lock:
                 found = next((p for p in self._posts if p["id"] == node), None)
@@ -335,6 +344,18 @@ class FakeFacebook(PostFaults, LoopbackServer):
         elif fault is not None:
             return _fault_answer(fault)
         return Response.json(200, {"id": post["id"]})
+
+    def _call_server_error(self, status: int) -> Response:
+        return _call_error(status)
+
+    def _call_rate_limited(self, reset_in_s: int) -> Response:
+        """Graph's Page throttle (#80001), with the minutes to wait in its usage header."""
+        return GraphError(400, 80001, "(#80001) There have been too many calls to this Page "
+                          "account. Wait a bit and try again.", subcode=2494055,
+                          extra={"is_transient": True},
+                          headers=[("X-Business-Use-Case-Usage",
+                                    self._usage(math.ceil(reset_in_s / 60), busy=True))]
+                          ).response()
 
     def _update_post(self, post: dict[str, Any], params: dict[str, Any]) -> Response:
         with self.lock:
@@ -428,6 +449,12 @@ def _select(post: dict[str, Any], fields: object) -> dict[str, Any]:
     public = {k: v for k, v in post.items()
               if k in ("id", "message", "created_time", "permalink_url") and v}
     return {"id": post["id"], **{k: public[k] for k in wanted if k in public}}
+
+
+def _call_error(status: int) -> Response:
+    answer = _fault_answer(PostFault("fail", status=status))
+    assert isinstance(answer, Response)
+    return answer
 
 
 def _fault_answer(fault: PostFault) -> Response | Drop:

@@ -75,6 +75,7 @@ from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote
 
+from publisher.sandbox.call_faults import CallFaults, Endpoint
 from publisher.sandbox.http import Drop, LoopbackServer, Request, Response
 from publisher.sandbox.post_faults import PostFault, PostFaults
 
@@ -322,7 +323,7 @@ def _truthy(value: object) -> bool:
 
 # ---- the fake ------------------------------------------------------------------------------
 
-class FakeMastodon(PostFaults, LoopbackServer):
+class FakeMastodon(CallFaults, PostFaults, LoopbackServer):
     """A Mastodon instance on 127.0.0.1 (see the module docstring). One account exists from
     the start (``username``/``access_token``); :meth:`add_account` makes more."""
 
@@ -474,10 +475,14 @@ class FakeMastodon(PostFaults, LoopbackServer):
             match = re.fullmatch(r"/api/v1/statuses/([^/]+)", path)
             if request.method == "PUT" and match:
                 request.tag = "statuses.update"
-                return self._update_status(request, match.group(1))
+                status_id = match.group(1)
+                return self._faulted(request, Endpoint.EDIT,
+                                     lambda: self._update_status(request, status_id))
             if request.method == "DELETE" and match:
                 request.tag = "statuses.delete"
-                return self._delete_status(request, match.group(1))
+                status_id = match.group(1)
+                return self._faulted(request, Endpoint.DELETE,
+                                     lambda: self._delete_status(request, status_id))
             raise _ApiError(404, "Record not found")
         except _ApiError as exc:
             request.notes.append(f"error: {exc.status} {exc.message}")
@@ -595,6 +600,17 @@ class FakeMastodon(PostFaults, LoopbackServer):
             self.deleted.append(status)
         request.notes.append("deleted")
         return Response.json(200, body, headers)
+
+    def _call_server_error(self, status: int) -> Response:
+        answer = self._fault_answer(PostFault("fail", status=status))
+        assert isinstance(answer, Response)
+        return answer
+
+    def _call_rate_limited(self, reset_in_s: int) -> Response:
+        reset = self.now() + timedelta(seconds=reset_in_s)
+        return _ApiError(429, "Too many requests", [
+            ("X-RateLimit-Limit", "300"), ("X-RateLimit-Remaining", "0"),
+            ("X-RateLimit-Reset", _iso_us(reset))]).response()
 
     def _fault_answer(self, fault: PostFault) -> Response | Drop:
         if fault.kind == "drop":

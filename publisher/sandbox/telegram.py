@@ -52,6 +52,7 @@ from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
+from publisher.sandbox.call_faults import CallFaults, Endpoint
 from publisher.sandbox.http import Drop, LoopbackServer, Request, Response
 from publisher.sandbox.post_faults import PostFault, PostFaults
 
@@ -90,7 +91,7 @@ def utf16_len(text: str) -> int:
 DELETE_WINDOW_S = 48 * 3600
 
 
-class FakeTelegram(PostFaults, LoopbackServer):
+class FakeTelegram(CallFaults, PostFaults, LoopbackServer):
     """The Bot API for one bot that administers one channel."""
 
     name = "telegram"
@@ -211,6 +212,10 @@ class FakeTelegram(PostFaults, LoopbackServer):
                 known = match["token"] in self._tokens
             if not known:
                 raise BotApiError(401, "Unauthorized")
+            endpoint = {"editmessagetext": Endpoint.EDIT,
+                        "deletemessage": Endpoint.DELETE}.get(method)
+            if endpoint is not None:
+                return self._faulted(request, endpoint, lambda: handler(request))
             return handler(request)
         except BotApiError as exc:
             return exc.response()
@@ -286,6 +291,12 @@ class FakeTelegram(PostFaults, LoopbackServer):
         """An administrator deleted the message in the channel."""
         with self.lock:
             self._posts = [p for p in self._posts if str(p["message_id"]) != str(message_id)]
+
+    def _call_server_error(self, status: int) -> Response:
+        return _call_answer(status)
+
+    def _call_rate_limited(self, reset_in_s: int) -> Response:
+        return _call_answer(429, reset_in_s)
 
     def _edit_message_text(self, request: Request) -> Response:
         params = self._params(request)
@@ -365,6 +376,16 @@ class FakeTelegram(PostFaults, LoopbackServer):
             self._posts.append({**copy.deepcopy(message), "request": copy.deepcopy(params),
                                 "content_type": content_type})
         return message
+
+
+def _call_answer(status: int, reset_in_s: int = 0) -> Response:
+    """An edit or delete fault in the Bot API's shape: a 5xx, or 429 with `retry_after`."""
+    if status == 429:
+        return BotApiError(429, f"Too Many Requests: retry after {reset_in_s}",
+                           {"retry_after": reset_in_s}).response()
+    answer = _fault_answer(PostFault("fail", status=status))
+    assert isinstance(answer, Response)
+    return answer
 
 
 def _fault_answer(fault: PostFault) -> Response | Drop:

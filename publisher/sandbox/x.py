@@ -58,6 +58,7 @@ from http import HTTPStatus
 from typing import Any, Literal
 from urllib.parse import quote, unquote
 
+from publisher.sandbox.call_faults import CallFaults, Endpoint
 from publisher.sandbox.http import Drop, LoopbackServer, Request, Response
 
 X_HOSTS = ("https://api.twitter.com", "https://api.x.com")
@@ -124,7 +125,7 @@ class _Post:
                 "entities": self.entities, "request": self.request, "headers": self.headers}
 
 
-class FakeX(LoopbackServer):
+class FakeX(CallFaults, LoopbackServer):
     """X API v2 on 127.0.0.1: posting, the own-timeline read, OAuth 1.0a, faults."""
 
     name = "fake-x"
@@ -217,7 +218,8 @@ class FakeX(LoopbackServer):
         delete = TWEET_RE.match(request.path)
         if request.method == "DELETE" and delete:
             request.tag = "x.tweets.delete"
-            return self._delete(request, delete.group(1))
+            return self._faulted(request, Endpoint.DELETE,
+                                 lambda: self._delete(request, delete.group(1)))
         if request.method == "GET":
             with self.lock:
                 read_fault = self._read_faults.pop(0) if self._read_faults else None
@@ -362,6 +364,12 @@ class FakeX(LoopbackServer):
             return Drop(reset=True)
         request.notes.append(f"fault: {fault.status} {when} storing")
         return _problem(fault.status)
+
+    def _call_server_error(self, status: int) -> Response:
+        return _problem(status)
+
+    def _call_rate_limited(self, reset_in_s: int) -> Response:
+        return self._rate_limited(reset_in_s)
 
     def _rate_limited(self, reset_in_s: int, *, daily: bool = False) -> Response:
         now = int(time.time())

@@ -79,15 +79,16 @@ def edit_interview(app: App, item_id: int, spec: InterviewSpec, *,
         return EditResult(recorded.item, warnings, recorded.correction_id, recorded.changes)
 
 
-def sync_interview(app: App, item_id: int, *, dry_run: bool = False, force: bool = False
-                   ) -> SyncReport:
-    """`publisher sync ID`: compare with YouTube, and (unless dry_run) apply."""
+def sync_interview(app: App, item_id: int, *, dry_run: bool = False, force: bool = False,
+                   replace: tuple[str, ...] = ()) -> SyncReport:
+    """`publisher sync ID`: compare with YouTube, and (unless dry_run) apply; `replace`:
+    the platforms (X, Bluesky) whose post out is deleted and posted again corrected."""
     from publisher.pipeline.correct import sync
     from publisher.pipeline.correct_posts import sync_posts
 
     rt = app.runtime("sync")
     report = sync(rt, item_id, dry_run=dry_run, force=force)
-    report.posts = sync_posts(rt, item_id, dry_run=dry_run)
+    report.posts = sync_posts(rt, item_id, dry_run=dry_run, replace=replace)
     return report
 
 

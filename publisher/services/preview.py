@@ -125,11 +125,21 @@ def preview(app: App, interview_id: int) -> Preview:
 def _correction_notes(app: App, session: Any, item: Any) -> dict[str, str]:
     """Per platform, what happens to a post already out that a correction changed."""
     from publisher.platforms.spec import get
-    from publisher.post_corrections import kept_note, kept_posts, open_post_corrections
+    from publisher.post_corrections import (
+        REPLACE_FIELD,
+        kept_note,
+        kept_posts,
+        open_post_corrections,
+    )
 
-    notes = {p: kept_note(p) for p in kept_posts(session, app.config, app.schedules, item)}
+    notes = {p: kept_note(p, item.id)
+             for p in kept_posts(session, app.config, app.schedules, item)}
     for row in open_post_corrections(session, item.id):
         label = get(row.platform).label
-        notes[row.platform] = (f"{label}: the post out will be edited in place to this text "
-                               f"(`publisher sync {item.id}` does it now)")
+        notes[row.platform] = (
+            f"{label}: the post out will be deleted and posted again with this text "
+            f"(`publisher sync {item.id}` does it now)"
+            if REPLACE_FIELD in (row.fields or []) else
+            f"{label}: the post out will be edited in place to this text "
+            f"(`publisher sync {item.id}` does it now)")
     return notes

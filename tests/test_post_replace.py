@@ -1,0 +1,259 @@
+"""Replacing a post that cannot be edited (issue 15): on X and Bluesky a corrected post stays
+as it was unless the organizer asks for it on that platform (`publisher sync ID --replace
+x`); then the old post is deleted and the corrected text posted once, the publication record
+ends with the new id and address, the journal keeps the old and the new. A death at every
+point from the intent onwards, then a resumed run, leaves exactly one post out, corrected,
+and the interview not leased."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import publisher.faults
+import publisher.pipeline.correct_posts as correct_posts
+import publisher.pipeline.crosspost as crosspost
+import publisher.pipeline.replace_posts as replace_posts
+from publisher.pipeline.correct_posts import sync_posts
+from publisher.sandbox.platforms import SandboxPlatforms, post_text
+from publisher.store.db import make_engine
+from publisher.store.models import Interview, Publication
+from tests.conftest import HomeFixture, Media
+from tests.helpers.clock import Clock
+from tests.helpers.corrections import TITLE, corrections, events, runtime
+from tests.helpers.posts_out import posts as _posts
+from tests.helpers.posts_out import published_world
+
+START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)
+NEW_TITLE = "Maria Rossi nel suo laboratorio"
+PLATFORMS = ("x", "bluesky", "mastodon")
+_PATCHED = (publisher.faults, correct_posts, crosspost, replace_posts)
+
+
+class Died(BaseException):
+    """The process dying at a crash point."""
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+def world(sqlite_home: HomeFixture, media: Media, clock: Clock,
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[HomeFixture, SandboxPlatforms]]:
+    with published_world(sqlite_home, media, clock, monkeypatch, PLATFORMS,
+                         NEW_TITLE) as found:
+        yield found
+
+
+def _record(home: HomeFixture, platform: str) -> tuple[str, str | None, str | None]:
+    engine = make_engine(home.db_url)
+    with Session(engine) as s:
+        pub = s.scalars(select(Publication).where(
+            Publication.interview_id == 1, Publication.platform == platform,
+            Publication.step == "post")).one()
+        found = (pub.state, pub.remote_id, pub.url)
+    engine.dispose()
+    return found
+
+
+def _lease(home: HomeFixture) -> str | None:
+    engine = make_engine(home.db_url)
+    with Session(engine) as s:
+        item = s.get(Interview, 1)
+        assert item is not None
+        owner = item.lease_owner
+    engine.dispose()
+    return owner
+
+
+def _replaced(home: HomeFixture) -> list[dict[str, Any]]:
+    return [e for e in events(home, "correction_applied") if e.get("replaced")]
+
+
+def test_x_is_kept_until_asked_then_replaced_once(
+        world: tuple[HomeFixture, SandboxPlatforms]) -> None:
+    home, platforms = world
+    old_state, old_id, old_url = _record(home, "x")
+    assert old_state == "done" and old_id
+
+    dry = home.ok("sync", 1, "--dry-run")
+    assert "X: the post stays as it was" in dry.stdout
+    assert "publisher sync 1 --replace x" in dry.stdout
+    asked = home.ok("sync", 1, "--dry-run", "--replace", "x")
+    assert "X post: will be deleted and posted again" in asked.stdout
+    assert "Bluesky: the post stays as it was" in asked.stdout
+    assert [c.platform for c in corrections(home) if c.platform == "x"] == []  # dry
+    assert TITLE in post_text(_posts(platforms, "x")[0])
+    preview = home.ok("preview", 1)
+    assert "publisher sync 1 --replace x" in preview.stdout
+
+    done = home.ok("sync", 1, "--replace", "x", "--json")
+    posts = {p["platform"]: p for p in json.loads(done.stdout)["posts"]}
+    assert posts["x"]["outcome"] == "replaced" and posts["bluesky"]["outcome"] == "kept"
+    out = _posts(platforms, "x")
+    assert len(out) == 1 and NEW_TITLE in post_text(out[0])
+    assert [p.id for p in platforms.x.deleted] == [old_id]
+    state, new_id, new_url = _record(home, "x")
+    assert state == "done" and new_id != old_id and new_url and new_url != old_url
+    assert posts["x"]["url"] == new_url
+    (applied,) = _replaced(home)
+    assert applied["old"] == {"remote_id": old_id, "url": old_url}
+    assert applied["new"] == {"remote_id": new_id, "url": new_url}
+    assert TITLE in applied["changes"]["post"]["old"]
+    assert NEW_TITLE in applied["changes"]["post"]["new"]
+    assert [e["replaced"] for e in events(home, "post_deleted")] == [True]
+    assert _lease(home) is None
+
+    # Done once: asked again, nothing is replaced (the post says what the interview says).
+    again = home.ok("sync", 1, "--replace", "x")
+    assert "X: the post stays" not in again.stdout
+    assert len(_posts(platforms, "x")) == 1 and len(platforms.x.deleted) == 1
+    assert len(_replaced(home)) == 1
+    assert [c.state for c in corrections(home) if c.platform == "x"] == ["done"]
+    # Bluesky was not asked for: it stays as it was.
+    assert TITLE in post_text(_posts(platforms, "bluesky")[0])
+
+
+def test_bluesky_replaced_through_the_daemon_after_the_ask(
+        world: tuple[HomeFixture, SandboxPlatforms], clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ask is recorded; the daemon's tick (post_corrections_due) carries it out."""
+    home, platforms = world
+    rt = runtime(home, monkeypatch, clock)
+    assert replace_posts.request(rt, 1, "bluesky")
+    from publisher.pipeline.correct_posts import post_corrections_due
+
+    done = {e.platform: e.outcome for _, e in post_corrections_due(rt, clock.now)}
+    assert done["bluesky"] == "replaced"
+    out = _posts(platforms, "bluesky")
+    assert len(out) == 1 and NEW_TITLE in post_text(out[0])
+    assert len(platforms.bluesky.deleted) == 1
+
+
+def test_replace_refuses_what_it_cannot_do(
+        world: tuple[HomeFixture, SandboxPlatforms]) -> None:
+    home, _ = world
+    edited = home.run("sync", 1, "--replace", "mastodon")
+    assert edited.exit_code != 0 and "edited in place" in edited.output
+    unknown = home.run("sync", 1, "--replace", "myspace")
+    assert unknown.exit_code != 0 and "not a platform that cross-posts" in unknown.output
+
+
+def test_a_post_recorded_by_hand_is_not_replaced(
+        world: tuple[HomeFixture, SandboxPlatforms]) -> None:
+    """A post an organizer recorded with `resolve --url` has no id the delete takes: X
+    would answer "not found" and the old post would stay beside the new one."""
+    home, platforms = world
+    url = _record(home, "x")[2]
+    home.ok("resolve", 1, "--platform", "x", "--url", url)
+    refused = home.run("sync", 1, "--replace", "x")
+    assert refused.exit_code != 0 and "recorded by hand" in refused.output
+    assert len(_posts(platforms, "x")) == 1 and platforms.x.deleted == []
+
+
+# ---- a death at every point ----------------------------------------------------------------
+
+def _patch(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
+    for module in _PATCHED:
+        monkeypatch.setattr(module, "crash_point", hook)
+
+
+def _trace(world: tuple[HomeFixture, SandboxPlatforms], clock: Clock,
+           monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    home, _ = world
+    seen: list[str] = []
+    counts: dict[str, int] = {}
+
+    def note(name: str) -> None:
+        counts[name] = counts.get(name, 0) + 1
+        seen.append(f"{name}@{counts[name]}")
+
+    rt = runtime(home, monkeypatch, clock)
+    assert replace_posts.request(rt, 1, "x")
+    _patch(monkeypatch, note)
+    edits = sync_posts(rt, 1)
+    assert [e.outcome for e in edits if e.platform == "x"] == ["replaced"]
+    intent = seen.index("post_replace.x.before@1")
+    start = max(i for i in range(intent) if seen[i].startswith("db.before_commit"))
+    return seen[start:]
+
+
+def test_the_trace_passes_delete_post_and_record(
+        world: tuple[HomeFixture, SandboxPlatforms], clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    points = _trace(world, clock, monkeypatch)
+    order = ["post_replace.x.before@1", "post_replace.x.delete_sent@1",
+             "post_replace.x.deleted@1", "crosspost.x.before@1", "crosspost.x.sent@1",
+             "post_replace.x.posted@1"]
+    assert [p for p in points if p in order] == order
+    assert points[-1].startswith("db.after_commit")  # the record (and the lease) last
+
+
+def test_dying_at_each_point_then_resuming_replaces_once(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import invoke
+
+    @contextmanager
+    def fresh() -> Iterator[tuple[HomeFixture, SandboxPlatforms, Clock]]:
+        path = tmp_path_factory.mktemp("replace") / "home"
+        assert invoke("init", str(path)).exit_code == 0
+        home = HomeFixture(path, f"sqlite:///{path / 'publisher.db'}")
+        clock = Clock(START)
+        with published_world(home, Media(path.parent / "media"), clock, monkeypatch,
+                             PLATFORMS, NEW_TITLE) as (home_, platforms):
+            yield home_, platforms, clock
+
+    with fresh() as (home, platforms, clock):
+        points = _trace((home, platforms), clock, monkeypatch)
+    monkeypatch.undo()
+
+    failures = []
+    for point in points:
+        with fresh() as (home, platforms, clock):
+            rt = runtime(home, monkeypatch, clock)
+            assert replace_posts.request(rt, 1, "x")
+            counts: dict[str, int] = {}
+
+            def die(name: str, target: str = point,
+                    counts: dict[str, int] = counts) -> None:
+                counts[name] = counts.get(name, 0) + 1
+                if f"{name}@{counts[name]}" == target:
+                    raise Died(target)
+
+            _patch(monkeypatch, die)
+            try:
+                sync_posts(rt, 1)
+                died = False
+            except Died:
+                died = True
+            _patch(monkeypatch, lambda name: None)
+            # A killed process's lease expires; the daemon's next tick finishes it.
+            clock.now += dt.timedelta(minutes=10)
+            from publisher.pipeline.correct_posts import post_corrections_due
+
+            post_corrections_due(runtime(home, monkeypatch, clock), clock.now)
+            out = _posts(platforms, "x")
+            state, new_id, _ = _record(home, "x")
+            verdict = {"died": died, "posts": len(out),
+                       "corrected": bool(out) and NEW_TITLE in post_text(out[0]),
+                       "deleted": len(platforms.x.deleted), "record": state,
+                       "record_is_the_post": bool(out) and out[0].get("id") == new_id,
+                       "replaced": len(_replaced(home)),
+                       "corrections": [c.state for c in corrections(home)
+                                       if c.platform == "x"],
+                       "lease": _lease(home)}
+            if verdict != {"died": True, "posts": 1, "corrected": True, "deleted": 1,
+                           "record": "done", "record_is_the_post": True, "replaced": 1,
+                           "corrections": ["done"], "lease": None}:
+                failures.append(f"{point}: {verdict}")
+        monkeypatch.undo()
+    assert failures == []
