@@ -57,9 +57,11 @@ TIME = "/usr/bin/time"
 HERE = Path(__file__).resolve().parent
 CHILD = HERE / "upload_child.py"  # publisher's side: a process of its own, nothing else
 REPO_ROOT = HERE.parent
+# PYTHONDONTWRITEBYTECODE too: an installed publisher has its bytecode cached; without the
+# cache the resumed process compiles publisher's modules from source before its first byte.
 SCRUBBED_ENV = ("PYTHONPROFILEIMPORTTIME", "PYTHONSTARTUP", "PYTHONVERBOSE", "PYTHONDEVMODE",
                 "PYTHONTRACEMALLOC", "PYTHONMALLOC", "PUBLISHER_YOUTUBE_API_ROOT",
-                "PUBLISHER_GOOGLE_TOKEN_URI")
+                "PUBLISHER_GOOGLE_TOKEN_URI", "PYTHONDONTWRITEBYTECODE")
 
 
 class BenchmarkError(Exception):
