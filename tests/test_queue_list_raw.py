@@ -66,3 +66,10 @@ def test_anything_but_a_plain_sqlite_file_at_this_schema_takes_the_core_read(
     conn.close()
     behind = App(Home.resolve(sqlite_home.path, sqlite_home.db_url))
     assert raw_list_queue(behind, "all") is None
+
+
+def test_the_raw_reads_wait_for_the_database_as_long_as_the_full_path() -> None:
+    from publisher.store.db import SQLITE_BUSY_TIMEOUT_MS
+    from publisher.store.raw_sqlite import BUSY_TIMEOUT_MS
+
+    assert BUSY_TIMEOUT_MS == SQLITE_BUSY_TIMEOUT_MS

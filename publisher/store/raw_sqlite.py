@@ -19,6 +19,8 @@ from urllib.parse import quote
 from publisher.store.schema_head import SCHEMA_HEAD
 
 _PREFIX = "sqlite:///"
+#: publisher.store.db.SQLITE_BUSY_TIMEOUT_MS (tests/test_queue_list_raw.py keeps them equal).
+BUSY_TIMEOUT_MS = 30_000
 
 
 def database_path(url: str) -> str | None:
@@ -36,7 +38,7 @@ def open_home_database(url: str) -> sqlite3.Connection | None:
     # A busy timeout of one's own (PUBLISHER_SQLITE_BUSY_TIMEOUT_S): the full path checks it.
     if path is None or os.environ.get("PUBLISHER_SQLITE_BUSY_TIMEOUT_S", "").strip():
         return None
-    busy_timeout_ms = 30_000  # publisher.store.db.SQLITE_BUSY_TIMEOUT_MS (a test keeps it)
+    busy_timeout_ms = BUSY_TIMEOUT_MS
     try:
         # mode=rw: never create a file the full path would report as missing.
         conn = sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True,
