@@ -52,8 +52,11 @@ IMPORTTIME_TOP = 10
 
 # Environment variables that would change what the commands do (another home, another
 # database, import profiling); removed from the children's environment.
+# PYTHONDONTWRITEBYTECODE too: an installed publisher has its bytecode cached; without the
+# cache every command compiles publisher's modules from source again (~0.05 s of CPU).
 SCRUBBED_ENV = ("PUBLISHER_HOME", "PUBLISHER_DATABASE_URL", "PYTHONPROFILEIMPORTTIME",
-                "PYTHONSTARTUP", "PYTHONVERBOSE", "PYTHONDEVMODE", "PYTHONTRACEMALLOC")
+                "PYTHONSTARTUP", "PYTHONVERBOSE", "PYTHONDEVMODE", "PYTHONTRACEMALLOC",
+                "PYTHONDONTWRITEBYTECODE")
 
 
 class BenchmarkError(Exception):
@@ -65,10 +68,15 @@ class Command:
     name: str
     argv: list[str]
     samples: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system CPU s of each timed run
 
     @property
     def median(self) -> float:
         return statistics.median(self.samples)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu) if self.cpu else float("nan")
 
     @property
     def minimum(self) -> float:
@@ -93,12 +101,22 @@ def child_env() -> dict[str, str]:
     return env
 
 
+LAST_CPU: list[float] = [0.0]  # the CPU seconds of the last `run`'s process
+
+
 def run(argv: list[str], *, cwd: Path, env: dict[str, str]) -> tuple[float, bytes, bytes]:
-    """Run argv to completion, reading (and returning) stdout and stderr through pipes."""
+    """Run argv to completion, reading (and returning) stdout and stderr through pipes. Its
+    CPU seconds (user + system, from the children's rusage) are left in LAST_CPU[0]: unlike
+    the wall time, they do not grow with the load of a busy machine."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                           capture_output=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip()
         raise BenchmarkError(f"`{' '.join(argv)}` exited with status {proc.returncode}"
@@ -433,15 +451,19 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> int:
             cmd = commands[(i + k) % len(commands)]
             elapsed, _, _ = run(cmd.argv, cwd=workdir, env=env)
             cmd.samples.append(elapsed)
+            cmd.cpu.append(LAST_CPU[0])
 
     ref = reference.median
     print()
-    header = f"{'command':<30} {'median s':>9} {'min s':>8} {'p90 s':>8} {'× python':>9}"
+    header = (f"{'command':<36} {'median s':>9} {'min s':>8} {'p90 s':>8} {'× python':>9} "
+              f"{'CPU s':>7}")
     print(header)
     print("-" * len(header))
     for cmd in commands:
-        print(f"{cmd.name:<30} {cmd.median:>9.3f} {cmd.minimum:>8.3f} {cmd.p90:>8.3f} "
-              f"{cmd.median / ref:>9.1f}")
+        print(f"{cmd.name:<36} {cmd.median:>9.3f} {cmd.minimum:>8.3f} {cmd.p90:>8.3f} "
+              f"{cmd.median / ref:>9.1f} {cmd.cpu_median:>7.3f}")
+    print("(CPU s: the median of each run's user + system CPU, which a busy machine does not "
+          "inflate as it does the wall time)")
 
     by_name = {cmd.name: cmd for cmd in commands}
     help_cmd = by_name["publisher --help"]
@@ -504,6 +526,7 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> int:
             "setup_s": {"init": init_s, "insert": insert_s},
             "reference": reference.name,
             "commands": [{"name": c.name, "argv": c.argv, "median_s": c.median,
+                          "cpu_median_s": c.cpu_median, "cpu_samples_s": c.cpu,
                           "min_s": c.minimum, "p90_s": c.p90, "ratio": c.median / ref,
                           "samples_s": c.samples} for c in commands],
             "targets": target_results,

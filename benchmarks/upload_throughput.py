@@ -7,6 +7,7 @@ Run with the Python of the virtualenv where publisher is installed:
     python benchmarks/upload_throughput.py [--size-gib 1] [--repeat 3]
                                            [--links 100:30,1000:30] [--link-seconds 15]
                                            [--resume-gib 4] [--json-out FILE] [--quick]
+                                           [--compare-with OTHER_CHECKOUT/.venv/bin/python]
 
 Every piece runs in a process of its own (this script in another role), so nobody's CPU or
 memory is counted against anybody else's:
@@ -16,7 +17,8 @@ memory is counted against anybody else's:
     link         a proxy with a bandwidth cap and a round-trip delay (`--links MBIT:RTT_MS`)
     ceiling      a zero-copy sender: one PUT of the whole file with os.sendfile
     curl         `curl -T FILE` to a resumable session: one PUT of the whole file
-    publisher    a fresh Python process: the product's client (make_http, build_service) and
+    publisher    a fresh Python process (upload_child.py): the product's client (make_http,
+                 build_service) and
                  upload_video with its defaults (chunks sized to the link); once as the
                  transport alone, once as the pipeline runs it (the bytes hashed while sent,
                  the last piece held until the hash matches the queued sha256)
@@ -53,10 +55,13 @@ WRITE_BLOCK = 16 * MiB
 MIMETYPE = "video/mp4"
 TIME = "/usr/bin/time"
 HERE = Path(__file__).resolve().parent
+CHILD = HERE / "upload_child.py"  # publisher's side: a process of its own, nothing else
 REPO_ROOT = HERE.parent
+# PYTHONDONTWRITEBYTECODE too: an installed publisher has its bytecode cached; without the
+# cache the resumed process compiles publisher's modules from source before its first byte.
 SCRUBBED_ENV = ("PYTHONPROFILEIMPORTTIME", "PYTHONSTARTUP", "PYTHONVERBOSE", "PYTHONDEVMODE",
                 "PYTHONTRACEMALLOC", "PYTHONMALLOC", "PUBLISHER_YOUTUBE_API_ROOT",
-                "PUBLISHER_GOOGLE_TOKEN_URI")
+                "PUBLISHER_GOOGLE_TOKEN_URI", "PYTHONDONTWRITEBYTECODE")
 
 
 class BenchmarkError(Exception):
@@ -64,58 +69,6 @@ class BenchmarkError(Exception):
 
 
 # --- The publisher child -------------------------------------------------------------------------
-
-class CountingJournal:
-    def __init__(self) -> None:
-        self.sessions = 0
-        self.chunks = 0
-
-    def session_started(self, uri: str, *, replaces_expired: bool) -> None:
-        self.sessions += 1
-
-    def progress(self, offset: int, total: int) -> None:
-        self.chunks += 1
-
-
-def upload_child(spec_text: str) -> int:
-    """One upload through the product's client, as the pipeline builds it; a JSON report."""
-    spec = json.loads(spec_text)
-    started_at = spec.get("spawned_at")
-    from google.oauth2.credentials import Credentials
-
-    import publisher
-    from publisher.platforms.youtube.client import Endpoints, build_service, make_http
-    from publisher.platforms.youtube.metadata import VideoMeta, insert_body
-    from publisher.platforms.youtube.upload import upload_video
-
-    endpoints = Endpoints(api_root=spec["root"], token_uri=spec["root"] + "token")
-    creds = Credentials(token="bench", refresh_token="bench", token_uri=endpoints.token_uri,
-                        client_id="bench", client_secret="bench")
-    http = make_http(creds)
-    service = build_service(http, endpoints)
-    meta = VideoMeta(title="Benchmark upload", description="Throughput benchmark",
-                     tags=("benchmark",), category_id="22", language="it", privacy="private",
-                     made_for_kids=False, synthetic_media=False, license="youtube")
-    body, parts = insert_body(meta, None)
-    journal = CountingJournal()
-    cpu0 = time.process_time()
-    call_at = time.time()
-    start = time.perf_counter()
-    video = upload_video(service, http, path=Path(spec["path"]), body=body, parts=parts,
-                         journal=journal, mimetype=MIMETYPE, saved_session=spec.get("session"),
-                         expected_sha256=spec.get("sha256"),
-                         chunk_size=spec.get("chunk_size"))
-    seconds = time.perf_counter() - start
-    import resource
-
-    print(json.dumps({
-        "seconds": seconds, "cpu_s": time.process_time() - cpu0, "video_id": video["id"],
-        "sessions": journal.sessions, "chunks": journal.chunks, "call_at": call_at,
-        "imports_s": call_at - started_at if started_at else None,
-        "peak_rss_inside": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        "publisher": str(Path(publisher.__file__).parent)}))
-    return 0
-
 
 def sendfile_child(spec_text: str) -> int:
     from upload_net import sendfile_put  # type: ignore[import-not-found]
@@ -301,19 +254,34 @@ class Bench:
         self.check("curl", uri.rsplit("=", 1)[1], size)
         return Sample(session_s + float(total), timed.cpu_s, timed.peak_rss, server, 1, size)
 
-    def our_upload(self, path: Path, size: int, port: int, sha256: str | None
-                   ) -> tuple[Sample, dict[str, Any]]:
+    def python(self, before: bool) -> tuple[str, dict[str, str]]:
+        """The interpreter and environment of this checkout's publisher, or (before) of the
+        one given with --compare-with (its own `import publisher`: this checkout is not on
+        its PYTHONPATH)."""
+        if not before:
+            return sys.executable, self.env
+        env = dict(self.env)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in env["PYTHONPATH"].split(os.pathsep) if p and Path(p) != REPO_ROOT)
+        return str(self.args.compare_with), env
+
+    def our_upload(self, path: Path, size: int, port: int, sha256: str | None,
+                   before: bool = False) -> tuple[Sample, dict[str, Any]]:
         spec: dict[str, Any] = {"root": f"http://127.0.0.1:{port}/", "path": str(path),
                                 "sha256": sha256}
         if self.args.chunk_mib:
             spec["chunk_size"] = int(self.args.chunk_mib * MiB)
+        python, env = self.python(before)
         cpu0 = self.receiver.cpu_s()
-        timed = run_timed([sys.executable, str(Path(__file__)), "_upload", json.dumps(spec)],
-                          self.env, self.workdir)
+        timed = run_timed([python, str(CHILD), json.dumps(spec)], env, self.workdir)
         server = self.receiver.cpu_s() - cpu0
         report = json.loads(timed.stdout.strip().splitlines()[-1])
         if report["sessions"] != 1:
             raise BenchmarkError(f"publisher started {report['sessions']} sessions, not 1")
+        if (Path(report["publisher"]).resolve() == (REPO_ROOT / "publisher").resolve()) \
+                == before:
+            raise BenchmarkError(f"{'before' if before else 'this checkout'}: "
+                                 f"`import publisher` found {report['publisher']}")
         self.check("publisher", report["video_id"], size)
         return Sample(report["seconds"], report["cpu_s"], timed.peak_rss, server,
                       report["chunks"], size), report
@@ -344,12 +312,15 @@ def sha256_of(path: Path) -> str:
 # --- The runs ------------------------------------------------------------------------------------
 
 CLIENTS = ("curl", "publisher", "publisher+sha256")
+BEFORE = "before: "  # the other checkout's rows (--compare-with)
 
 
 def compare(bench: Bench, path: Path, size: int, port: int, label: str, sha: str,
             with_ceiling: bool) -> dict[str, Series]:
+    clients = CLIENTS + ((f"{BEFORE}publisher", f"{BEFORE}publisher+sha256")
+                         if bench.args.compare_with else ())
     series = {c: Series(c, label, size) for c in (("ceiling",) if with_ceiling else ())
-              + CLIENTS}
+              + clients}
     order = list(series)
     for i in range(bench.args.repeat):
         rotated = order[i % len(order):] + order[:i % len(order)]  # drift hits all alike
@@ -360,18 +331,19 @@ def compare(bench: Bench, path: Path, size: int, port: int, label: str, sha: str
                 sample = bench.curl_upload(path, size, port)
             else:
                 sample, _ = bench.our_upload(path, size, port,
-                                             sha if who == "publisher+sha256" else None)
+                                             sha if who.endswith("+sha256") else None,
+                                             before=who.startswith(BEFORE))
             series[who].samples.append(sample)
-            print(f"[{label}] {who:<17} run {i + 1}/{bench.args.repeat}: "
+            print(f"[{label}] {who:<24} run {i + 1}/{bench.args.repeat}: "
                   f"{sample.mib_s:8.1f} MiB/s, {sample.cpu_s / (size / GiB):5.2f} CPU s/GiB, "
                   f"peak RSS {sample.peak_rss / MiB:6.1f} MiB, {sample.chunks} chunk(s)",
                   flush=True)
     return series
 
 
-def resume_row(bench: Bench, size: int) -> dict[str, Any]:
+def resume_row(bench: Bench, size: int, before: bool = False) -> dict[str, Any]:
     """A restarted upload of a `size` sparse file, 256 MiB short of its end: how soon after its
-    process starts does its next byte reach the receiver?"""
+    process starts does its next byte reach the receiver? (`before`: the other checkout's.)"""
     path = bench.workdir / "resume.bin"
     make_file(path, size, sparse=True)
     try:
@@ -384,9 +356,9 @@ def resume_row(bench: Bench, size: int) -> dict[str, Any]:
         bench.receiver.ask(f"prefill {sid} {done}")
         spec = {"root": f"http://127.0.0.1:{bench.receiver.port}/", "path": str(path),
                 "sha256": sha, "session": uri, "spawned_at": time.time()}
+        python, env = bench.python(before)
         spawned = time.time()
-        timed = run_timed([sys.executable, str(Path(__file__)), "_upload", json.dumps(spec)],
-                          bench.env, bench.workdir)
+        timed = run_timed([python, str(CHILD), json.dumps(spec)], env, bench.workdir)
         report = json.loads(timed.stdout.strip().splitlines()[-1])
         got = bench.receiver.ask(f"session {sid}")
         if got["received"] != size:
@@ -395,6 +367,7 @@ def resume_row(bench: Bench, size: int) -> dict[str, Any]:
         return {"size": size, "resumed_at": done, "first_byte_after_start_s": first - spawned,
                 "first_byte_after_call_s": first - report["call_at"],
                 "imports_s": report["imports_s"], "whole_upload_s": timed.wall_s,
+                "cpu_before_call_s": report.get("cpu_before_call_s"),
                 "full_hash_s": full_hash_s}
     finally:
         path.unlink(missing_ok=True)
@@ -416,7 +389,7 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> int:
     me = [sys.executable, str(Path(__file__))]
     receiver = Child([*me, "_receive"], env)
     bench = Bench(args, receiver, env, workdir, curl)
-    results: dict[str, Any] = {"series": [], "resume": None}
+    results: dict[str, Any] = {"series": [], "resume": None, "resume_before": None}
     try:
         size = int(args.size_gib * GiB)
         path = workdir / "video.bin"
@@ -443,6 +416,9 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> int:
         path.unlink()
         if args.resume_gib:
             results["resume"] = resume_row(bench, int(args.resume_gib * GiB))
+            if args.compare_with:
+                results["resume_before"] = resume_row(bench, int(args.resume_gib * GiB),
+                                                      before=True)
         if receiver.ask("cpu")["errors"]:
             bench.warnings.append("the receiver had connection errors")
     finally:
@@ -458,7 +434,7 @@ def report(args: argparse.Namespace, bench: Bench, results: dict[str, Any],
     series: list[Series] = results["series"]
     print("\nThroughput (median MiB/s over the whole upload, session start included), CPU "
           "seconds per GiB sent, peak RSS (/usr/bin/time):")
-    header = (f"{'path':<20} {'client':<17} {'size':>9} {'MiB/s':>8} {'× curl':>7} "
+    header = (f"{'path':<20} {'client':<24} {'size':>9} {'MiB/s':>8} {'× curl':>7} "
               f"{'CPU s/GiB':>10} {'× curl':>7} {'peak RSS':>9} {'receiver CPU':>13}")
     print(header)
     print("-" * len(header))
@@ -468,7 +444,7 @@ def report(args: argparse.Namespace, bench: Bench, results: dict[str, Any],
     for path_label, group in by_path.items():
         ref = group["curl"]
         for s in group.values():
-            print(f"{path_label:<20} {s.client:<17} {s.size / MiB:>5.0f} MiB {s.median:>8.1f} "
+            print(f"{path_label:<20} {s.client:<24} {s.size / MiB:>5.0f} MiB {s.median:>8.1f} "
                   f"{s.median / ref.median:>7.2f} {s.cpu_per_gib:>10.2f} "
                   f"{s.cpu_per_gib / ref.cpu_per_gib:>7.2f} {s.peak_rss / MiB:>5.1f} MiB "
                   f"{s.server_share:>13.0%}")
@@ -478,8 +454,18 @@ def report(args: argparse.Namespace, bench: Bench, results: dict[str, Any],
               f"{resume['resumed_at']:,}: next byte {resume['first_byte_after_start_s']:.2f} s "
               f"after its process started ({resume['imports_s']:.2f} s of it interpreter and "
               f"imports; {resume['first_byte_after_call_s']:.3f} s after upload_video was "
-              f"called); hashing the whole file first would take {resume['full_hash_s']:.1f} s "
-              "(sparse, from memory)")
+              f"called; {resume['cpu_before_call_s']:.2f} CPU s before the call, the same on "
+              f"a busy machine); hashing the whole file first would take "
+              f"{resume['full_hash_s']:.1f} s (sparse, from memory)")
+
+    before = results.get("resume_before")
+    if before:
+        print(f"Before (--compare-with): next byte {before['first_byte_after_start_s']:.2f} s "
+              f"after its process started ({before['imports_s']:.2f} s of it interpreter and "
+              f"imports; {before['cpu_before_call_s']:.2f} CPU s before the call; "
+              f"{before['first_byte_after_call_s']:.3f} s after the call)")
+    if args.compare_with:
+        before_after(by_path, resume, before)
 
     print("\nTargets:")
     targets = []
@@ -509,10 +495,36 @@ def report(args: argparse.Namespace, bench: Bench, results: dict[str, Any],
         args.json_out.write_text(json.dumps({
             "python": platform.python_version(), "platform": platform.platform(),
             "cpu_count": os.cpu_count(), "curl": curl_version, "repeat": args.repeat,
-            "series": [s.as_json() for s in series], "resume": resume, "targets": targets,
+            "series": [s.as_json() for s in series], "resume": resume,
+            "resume_before": results.get("resume_before"),
+            "compare_with": str(args.compare_with) if args.compare_with else None,
+            "targets": targets,
             "warnings": bench.warnings, "load_average_after": load_average()}, indent=2)
             + "\n", encoding="utf-8")
         print(f"Figures written to {args.json_out}")
+
+
+def before_after(by_path: dict[str, dict[str, Series]], resume: dict[str, Any] | None,
+                 before: dict[str, Any] | None) -> None:
+    """Each publisher row of this checkout beside the same row of the other (--compare-with):
+    after / before (below 1.00× is less: faster for seconds, slower for MiB/s)."""
+    print("\nBefore and after (this checkout / --compare-with), medians:")
+    header = (f"{'path':<20} {'client':<24} {'MiB/s after':>12} {'before':>8} {'×':>6} "
+              f"{'CPU s/GiB after':>16} {'before':>7} {'×':>6} {'RSS after':>10} {'before':>8}")
+    print(header)
+    print("-" * len(header))
+    for path_label, group in by_path.items():
+        for client in CLIENTS[1:]:
+            now, then = group.get(client), group.get(BEFORE + client)
+            if now is None or then is None:
+                continue
+            print(f"{path_label:<20} {client:<24} {now.median:>12.1f} {then.median:>8.1f} "
+                  f"{now.median / then.median:>5.2f}× {now.cpu_per_gib:>16.2f} "
+                  f"{then.cpu_per_gib:>7.2f} {now.cpu_per_gib / then.cpu_per_gib:>5.2f}× "
+                  f"{now.peak_rss / MiB:>6.1f} MiB {then.peak_rss / MiB:>4.1f} MiB")
+    if resume and before:
+        a, b = resume["first_byte_after_start_s"], before["first_byte_after_start_s"]
+        print(f"{'resume':<20} {'next byte, s':<24} {a:>12.2f} {b:>8.2f} {a / b:>5.2f}×")
 
 
 def load_average() -> str:
@@ -546,6 +558,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sparse", action="store_true", help="sparse files, not random bytes")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 256 MiB, one run, links for 3 s, resume of 1 GiB")
+    parser.add_argument("--compare-with", type=Path, metavar="PYTHON",
+                        help="also run the publisher rows (and the resume) with another "
+                             "checkout's Python (its virtualenv's), and print after/before")
     parser.add_argument("--tmpdir", type=Path)
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
@@ -566,8 +581,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return int(serve_link(int(argv[1]), float(argv[2]), float(argv[3]), sys.stdin,
                               sys.stdout))
-    if argv[:1] == ["_upload"] and len(argv) == 2:
-        return upload_child(argv[1])
     if argv[:1] == ["_sendfile"] and len(argv) == 2:
         return sendfile_child(argv[1])
     args = parse_args(argv)

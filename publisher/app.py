@@ -42,10 +42,12 @@ class App:
     def raw_config(self) -> dict[str, Any]:
         """publisher.toml parsed but not validated: cheap (tomllib), and enough to notice a
         syntax error or read the campaign's default schedule."""
-        from publisher.config import ensure_exists
         from publisher.filecheck import load_toml
 
-        ensure_exists(self.home.config_file)
+        if not self.home.config_file.is_file():
+            from publisher.config import ensure_exists  # its message; not imported otherwise
+
+            ensure_exists(self.home.config_file)
         return load_toml(self.home.config_file)
 
     @cached_property

@@ -19,7 +19,7 @@ TABLES = {"interviews", "speakers", "caption_tracks", "localizations", "events"}
 
 def test_schema_head_constant_matches_alembic() -> None:
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
-    assert heads == [SCHEMA_HEAD], "bump SCHEMA_HEAD in publisher/store/db.py"
+    assert heads == [SCHEMA_HEAD], "bump SCHEMA_HEAD in publisher/store/schema_head.py"
 
 
 def test_migrations_ship_from_top_level_alembic_folder() -> None:

@@ -158,6 +158,10 @@ def test_resume_after_a_stop_from_the_saved_session(yt: FakeYouTube, client: Cli
     assert got.bytes_received == SIZE
     assert again.journal.sessions == []  # no new session
     assert again.journal.offsets[0] == 2 * CHUNK
+    # The resume went through the transport alone: the discovery-built resource (its import
+    # and its build) was never needed (client.LazyService).
+    assert again.service._built is None
+    assert client.service._built is not None  # the first process started a session with it
 
 
 def test_crash_after_last_chunk_finds_the_video_instead_of_uploading_again(

@@ -65,17 +65,37 @@ def run_due_cmd(app: App, at: str | None, as_json: bool, sandbox: bool) -> None:
     after downtime. Exit 0 when everything due is done or waiting for a known reason, 4 when
     something needs attention.
     """
+    from publisher.pipeline import quiet
+
+    real_now = at is None and not sandbox
+    if real_now:
+        # Nothing due and nothing changed since the last full run: its answer, at once.
+        now = dt.datetime.now(dt.UTC)
+        answer = quiet.answer(app.home, now)
+        if answer is not None:
+            if as_json:
+                print_json({"now": now.isoformat(), "sandbox": False, "actions": [],
+                            "next_wake": answer.next_wake})
+            else:
+                click.echo("Nothing was due.")
+                click.echo(answer.next_line)
+            return
+        seen = quiet.before(app.home)
     from publisher.cli.logs import setup_logging
     from publisher.cli.plan_cmd import parse_instant
     from publisher.pipeline.run_due import run_due
 
     setup_logging(app)
-    now = parse_instant(at) if at else dt.datetime.now(dt.UTC)
+    if not real_now:
+        now = parse_instant(at) if at else dt.datetime.now(dt.UTC)
     clock = (lambda: now) if at else None
     with runtime_for(app, "run-due", sandbox, clock) as rt:
         if clock is not None:
             rt.clock = clock
         report = run_due(rt, now)
+        next_line = describe_next(app, report)
+        if real_now:
+            quiet.remember(rt, seen, report, now, next_line)
     echo = sandbox_echo if sandbox else click.echo
     if as_json:
         print_json({"now": now.isoformat(), "sandbox": sandbox,
@@ -86,7 +106,7 @@ def run_due_cmd(app: App, at: str | None, as_json: bool, sandbox: bool) -> None:
             echo("Nothing was due.")
         for a in report.actions:
             echo(a.describe())
-        echo(describe_next(app, report))
+        echo(next_line)
     if report.needs_attention:
         raise SystemExit(4)
 

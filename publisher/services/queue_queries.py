@@ -42,8 +42,12 @@ def list_queue(app: App, state: str, *, offset: int = 0, limit: int | None = Non
                ) -> list[QueueRow]:
     """The interviews in publishing order: those in `state`, or 'active' (not yet published
     or cancelled), or 'all'; with `offset` and `limit`, only that part of the list (a page).
-    Needs only the database, not a valid configuration; reads through SQLAlchemy Core,
-    without the ORM (a listing must start fast)."""
+    Needs only the database, not a valid configuration. On a SQLite home it reads with the
+    standard library's driver (`raw_list_queue`), elsewhere through SQLAlchemy Core, without
+    the ORM: a listing must start fast."""
+    raw = raw_list_queue(app, state, offset=offset, limit=limit)
+    if raw is not None:
+        return raw
     from sqlalchemy import select
 
     from publisher.store.light import interviews as t
@@ -55,6 +59,45 @@ def list_queue(app: App, state: str, *, offset: int = 0, limit: int | None = Non
         query = query.offset(offset).limit(limit)
     with app.reading() as conn:
         return list(map(QueueRow._make, conn.execute(query).all()))
+
+
+def raw_list_queue(app: App, state: str, *, offset: int = 0, limit: int | None = None
+                   ) -> list[QueueRow] | None:
+    """`list_queue` read from a SQLite home without SQLAlchemy; None when the home is not a
+    plain SQLite file at this schema (publisher/store/raw_sqlite.py), or its publisher.toml
+    does not parse (the full path then says what is wrong, as before)."""
+    from publisher.store.raw_sqlite import open_home_database, utc
+    from publisher.store.states import ACTIVE
+
+    if not app.home.config_file.is_file():
+        return None
+    conn = open_home_database(app.home.database_url)
+    if conn is None:
+        return None
+    try:
+        _ = app.raw_config  # as check_ready(needs_config=False): the file must parse
+        where = ""
+        params: list[object] = [] if state == "all" else [state]
+        if state == "active":
+            params = [*sorted(s.value for s in ACTIVE)]
+            where = f"WHERE state IN ({', '.join('?' * len(params))})"
+        elif state != "all":
+            where = "WHERE state = ?"
+        page = ""
+        if offset or limit is not None:
+            page = " LIMIT ? OFFSET ?"
+            params += [-1 if limit is None else limit, offset]
+        conn.execute("BEGIN")
+        rows = conn.execute(
+            "SELECT id, position, state, title, schedule, not_before, video_duration_s, "
+            f"video_path, created_at FROM interviews {where} ORDER BY position, id{page}",
+            params).fetchall()
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    make = QueueRow._make
+    return [make((i, p, st, t, sc, utc(nb), d, v, utc(c))) for i, p, st, t, sc, nb, d, v, c
+            in rows]
 
 
 def count_queue(app: App, state: str) -> int:

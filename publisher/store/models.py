@@ -285,6 +285,17 @@ class RuntimeState(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ChangeCounter(Base):
+    """One row whose `n` SQLite triggers move at every write to any other table (migration
+    0010): run-due's proof that nothing changed since its last look (pipeline/quiet.py).
+    Never written by the code; on PostgreSQL it stays 0."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 _role_values = ", ".join(f"'{r.value}'" for r in Role)
 
 

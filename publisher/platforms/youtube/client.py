@@ -134,7 +134,26 @@ def make_http(credentials: Credentials | None, timeout: float = DEFAULT_TIMEOUT_
 
 
 def build_service(http: httplib2.Http | Any, endpoints: Endpoints) -> Any:
-    """The `youtube` v3 resource, offline (static discovery), pointed at the endpoints."""
-    from googleapiclient.discovery import build_from_document
+    """The `youtube` v3 resource, offline (static discovery), pointed at the endpoints;
+    built on first use (`LazyService`)."""
+    return LazyService(http, endpoints)
 
-    return build_from_document(_discovery_text(endpoints.api_root), http=http)
+
+class LazyService:
+    """The `youtube` v3 resource, built when first used: a resumed upload asks its session
+    and sends its next byte through the transport alone, without importing
+    googleapiclient.discovery and building the resource (a tenth of a second of CPU)."""
+
+    def __init__(self, http: httplib2.Http | Any, endpoints: Endpoints) -> None:
+        self._http, self._endpoints = http, endpoints
+        self._built: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._built is None:
+            from googleapiclient.discovery import build_from_document
+
+            self._built = build_from_document(_discovery_text(self._endpoints.api_root),
+                                              http=self._http)
+        return getattr(self._built, name)

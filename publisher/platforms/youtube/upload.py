@@ -246,16 +246,22 @@ def upload_video(service: Any, http: Any, *, path: Path, body: dict[str, Any], p
     `expected_sha256`, ContentChanged unless the bytes sent are that file (no video made).
     """
     from googleapiclient.errors import HttpError
-    from googleapiclient.http import MediaFileUpload
 
     backoff = backoff or Backoff()
     sizes: ChunkSizes = chunk_sizes(None if chunk_size is None else check_chunk_size(chunk_size))
     size = path.stat().st_size
-    # Only the initiation request is googleapiclient's (its URI, body and headers).
-    media = MediaFileUpload(str(path), mimetype=mimetype, resumable=True,
-                            chunksize=CHUNK_QUANTUM)
-    request = service.videos().insert(part=parts, body=body, media_body=media,
-                                      notifySubscribers=notify_subscribers)
+    request: Any = None
+
+    def initiation() -> Any:
+        """Only the initiation request is googleapiclient's (its URI, body and headers);
+        made only when a session is started: a resumed upload never needs it."""
+        from googleapiclient.http import MediaFileUpload
+
+        media = MediaFileUpload(str(path), mimetype=mimetype, resumable=True,
+                                chunksize=CHUNK_QUANTUM)
+        return service.videos().insert(part=parts, body=body, media_body=media,
+                                       notifySubscribers=notify_subscribers)
+
     failures = 0
     failing_since: dt.datetime | None = None
     replaces_expired = _replaces_expired
@@ -298,6 +304,7 @@ def upload_video(service: Any, http: Any, *, path: Path, body: dict[str, Any], p
         if should_stop():
             raise Interrupted("stopped before the upload started")
         charge("videos.insert")
+        request = request or initiation()
         try:
             new_uri = _initiate(http, request, mimetype, size)
         except (HttpError, *transport_errors()) as exc:
