@@ -31,13 +31,13 @@ from typing import Any
 
 from PIL import Image
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver import Chrome
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from selenium_axe_python import axe as axe_module
 
@@ -202,7 +202,7 @@ class Page:
         """Wait for the page the body of the `with` leads to, then audit it."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         yield
-        WebDriverWait(self.driver, WAIT).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, WAIT).until(lambda _d: _gone(old))
         self._landed()
 
     def _landed(self) -> None:
@@ -385,3 +385,18 @@ def png_size(path: Path) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
     width, height = struct.unpack(">II", data[16:24])
     return width, height
+
+
+def _gone(element: WebElement) -> bool:
+    """True once `element` belongs to a page that has been left. Chromium may answer
+    "does not belong to the document" rather than a stale reference while the next page
+    replaces the old one: both mean it is gone."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
+    return False
