@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher import lifecycle
 from publisher.leases import LeaseLost, claim
@@ -25,6 +24,7 @@ from publisher.lifecycle import (
 from publisher.store.db import make_engine
 from publisher.store.models import Event, Interview, Publication, PublicationState, State
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.scoped import Session
 
 PACKAGE = Path(lifecycle.__file__).parent
 # The fakes keep their own (remote) states; the models declare the columns and defaults.

@@ -29,7 +29,7 @@ from publisher.errors import DatabaseError, SchemaBehindError
 from publisher.home import redact_database_url
 
 # The newest revision in alembic/versions. Bump it with every new migration.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # How long a SQLite transaction waits for another process's write lock, in seconds (tests and
 # impatient machines); the default is SQLITE_BUSY_TIMEOUT_MS.
@@ -200,9 +200,16 @@ def check_schema(engine: Engine) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session whose work is committed together when the block ends, or not at all."""
+def transaction(engine: Engine, programme_id: int | None) -> Iterator[Session]:
+    """A session whose work is committed together when the block ends, or not at all.
+
+    It sees and changes only the rows of programme `programme_id` (publisher/store/scope.py);
+    None is a deployment-wide session, which any statement on a programme's rows refuses.
+    """
     from sqlalchemy.orm import Session  # not at the top: `queue list` reads without the ORM
 
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    from publisher.store.scope import scoped_info
+
+    with Session(engine, expire_on_commit=False, info=scoped_info(programme_id)) as session, \
+            session.begin():
         yield session
