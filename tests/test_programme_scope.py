@@ -248,3 +248,42 @@ def test_downgrade_is_refused_with_two_programmes(engine: Engine) -> None:
     with pytest.raises(RuntimeError, match="2 programmes"):
         downgrade(engine, "0009")
     assert current_revision(engine) == SCHEMA_HEAD
+
+
+@pytest.mark.parametrize(("statement", "unscoped"), [
+    ("SELECT interviews.id FROM interviews WHERE interviews.programme_id = ?", False),
+    ("SELECT interviews.id FROM interviews", True),
+    ("SELECT speakers_1.name FROM interviews JOIN speakers AS speakers_1 ON speakers_1.id = 1 "
+     "WHERE interviews.programme_id = ?", True),
+    ("UPDATE interviews SET title=? WHERE interviews.id = ? AND interviews.programme_id = ?",
+     False),
+    ("UPDATE publications SET attempts=? WHERE publications.id = ?", True),
+    ("DELETE FROM events WHERE events.interview_id = ?", True),
+    ("INSERT INTO runtime_state (programme_id, key, value) VALUES (?, ?, ?)", False),
+    ("INSERT INTO events (interview_id, kind) VALUES (?, ?)", True),
+    ("SELECT quota_usage.units FROM quota_usage", False),
+])
+def test_the_sql_guard_tells_scoped_from_unscoped(statement: str, unscoped: bool) -> None:
+    from tests.helpers.sql_guard import problems
+
+    assert bool(problems(statement)) is unscoped
+
+
+def test_the_sql_guard_sees_an_escape_from_publishers_code(engine: Engine,
+                                                          sql_guard: Any) -> None:
+    """A Core query that forgets programme_id, as if written in a module of publisher/."""
+    from pathlib import Path
+
+    import publisher
+    from tests.helpers.sql_guard import SqlGuard
+
+    source = ("def leak(engine):\n    with engine.connect() as conn:\n"
+              "        return conn.execute(text('SELECT interviews.id FROM interviews')).all()\n")
+    where = Path(publisher.__file__).parent / "services" / "leak.py"
+    namespace: dict[str, Any] = {"text": text}
+    exec(compile(source, str(where), "exec"), namespace)
+    with SqlGuard() as guard:
+        namespace["leak"](engine)
+    assert len(guard.violations) == 1 and "leak.py" in guard.violations[0]
+    assert sql_guard.violations == guard.violations  # the suite's own guard saw it too
+    sql_guard.violations.clear()
