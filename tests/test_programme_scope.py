@@ -287,3 +287,20 @@ def test_the_sql_guard_sees_an_escape_from_publishers_code(engine: Engine,
     assert len(guard.violations) == 1 and "leak.py" in guard.violations[0]
     assert sql_guard.violations == guard.violations  # the suite's own guard saw it too
     sql_guard.violations.clear()
+
+
+def test_each_programme_has_its_own_daemon(engine: Engine) -> None:
+    """One daemon per programme, not per database: a second programme's daemon starts beside
+    the first; a second daemon of the same programme is refused."""
+    from publisher.leases import new_owner
+    from publisher.services.daemon_claim import DaemonAlreadyRunning, claim
+
+    first, second, third = (new_owner("daemon") for _ in range(3))
+    with transaction(engine, 1) as s:
+        claim(s, first, NOW)
+    with transaction(engine, 2) as s:
+        claim(s, second, NOW)
+    with pytest.raises(DaemonAlreadyRunning), transaction(engine, 1) as s:
+        claim(s, third, NOW)
+    with transaction(engine, 2) as s:
+        assert state.get(s, "daemon")["owner"] == second

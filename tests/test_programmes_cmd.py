@@ -81,6 +81,9 @@ def test_add_list_pause_resume_remove(tmp_path: Path, db_url: str, yt: FakeYouTu
     assert report["paused"] is True and report["actions"] == []
     assert "is paused" in b.ok("run-due", "--at", IN_LEAD_TIME).stdout
     assert not yt.sessions, "a paused programme uploads nothing"
+    assert "'festival' is paused" in b.run("status").stdout
+    assert json.loads(b.run("status", "--json").stdout)["programme"] == {
+        "name": "festival", "paused": True}
     assert json.loads(b.ok("queue", "list", "--json").stdout)[0]["state"] == "queued"
 
     assert "resumed" in a.ok("programmes", "resume", "festival").stdout
