@@ -85,9 +85,8 @@ class App:
         """This home's programme in the database (its id, whether it is paused); an error
         naming `publisher programmes add` when the database does not know it."""
         from publisher.services.programmes import require
-        from publisher.store.db import check_schema
 
-        check_schema(self.engine)
+        self.check_ready(needs_config=False)  # a home, and a database at this schema
         return require(self.engine, self.programme_name, str(self.home.path))
 
     @property
