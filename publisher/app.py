@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from publisher.pipeline.runtime import Runtime
     from publisher.queue import Context
     from publisher.schedules import Schedule
+    from publisher.services.programmes import Found
     from publisher.services.times import Zone, Zones
 
 
@@ -74,12 +75,33 @@ class App:
 
         return make_engine(self.home.database_url)
 
+    @cached_property
+    def programme_name(self) -> str:
+        """The programme this home runs: publisher.toml's `programme` (default "default")."""
+        from publisher.config import programme_name
+
+        return programme_name(self.raw_config, self.home.config_file)
+
+    @cached_property
+    def programme(self) -> Found:
+        """This home's programme in the database (its id, whether it is paused); an error
+        naming `publisher programmes add` when the database does not know it."""
+        from publisher.services.programmes import require
+
+        self.check_ready(needs_config=False)  # a home, and a database at this schema
+        return require(self.engine, self.programme_name, str(self.home.path))
+
+    @property
+    def programme_id(self) -> int:
+        """Every session of this App sees and changes only this programme's rows."""
+        return self.programme.id
+
     def queue_context(self) -> Context:
         from publisher.platform_limits import StoredLimits
         from publisher.queue import Context
 
         return Context(config=self.config, schedules=self.schedules, actor=self.actor,
-                       limits=StoredLimits(self.engine))
+                       limits=StoredLimits(self.engine, lambda: self.programme_id))
 
     def check_ready(self, *, needs_config: bool = True) -> None:
         """A home with a valid configuration and a database at this version's schema.
@@ -102,13 +124,14 @@ class App:
         from publisher.store.db import transaction
 
         self.check_ready(needs_config=needs_config)
-        with transaction(self.engine) as session:
+        with transaction(self.engine, self.programme_id) as session:
             yield session
 
     @contextmanager
     def reading(self, *, needs_config: bool = False) -> Iterator[Connection]:
         """One transaction for reads through SQLAlchemy Core (publisher/store/light.py), no
-        ORM: for listings that must start fast. Needs only the database by default."""
+        ORM: for listings that must start fast. Needs only the database by default. No hook
+        scopes Core: every query here names `programme_id = app.programme_id` itself."""
         self.check_ready(needs_config=needs_config)
         with self.engine.connect() as conn, conn.begin():
             yield conn
@@ -131,7 +154,7 @@ class App:
         protect_real_mode(endpoints_in_use(self.config, self.credentials))
         return Runtime(home=self.home, config=self.config, credentials=self.credentials,
                        schedules=self.schedules, engine=self.engine, owner=new_owner(kind),
-                       progress=for_terminal())
+                       programme_id=self.programme_id, progress=for_terminal())
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +143,8 @@ class Config:
     # [notifications] on_release: a message for every release (the rest always go out).
     notify_on_release: bool = False
     web: ConsoleFiles = field(default_factory=ConsoleFiles)
+    #: The programme this home runs, as the database names it (publisher/store/scope.py).
+    programme: str = "default"
 
     def api_root(self, platform: str) -> str | None:
         """The platform's API root from publisher.toml (its environment variable wins over
@@ -167,10 +170,11 @@ class Config:
 
 def load_config(path: Path) -> Config:
     """Load and validate publisher.toml; every problem names the file and the key."""
-    doc = Section(path, load_toml(path))
+    raw = load_toml(path)
+    doc = Section(path, raw)
     platforms = crosspost_platforms()
-    doc.reject_unknown({"campaign", "templates", "youtube", "posts", "notifications", "web",
-                        *platforms})
+    doc.reject_unknown({"programme", "campaign", "templates", "youtube", "posts",
+                        "notifications", "web", *platforms})
     notifications = doc.table("notifications")
     notifications.reject_unknown({"on_release"})
     posts = doc.table("posts")
@@ -186,7 +190,24 @@ def load_config(path: Path) -> Config:
                   youtube=_youtube(doc.table("youtube")), posts=_posts(posts),
                   platforms=settings,
                   notify_on_release=notifications.boolean("on_release", False),
-                  web=_web(doc.table("web")))
+                  web=_web(doc.table("web")),
+                  programme=programme_name(raw, path))
+
+
+_PROGRAMME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def programme_name(raw: Mapping[str, object], path: Path) -> str:
+    """publisher.toml's `programme` (default "default"): the name the shared database knows
+    this home's programme by. Letters, digits, `.`, `_` and `-`, at most 100."""
+    from publisher.store.states import DEFAULT_PROGRAMME
+
+    value = raw.get("programme", DEFAULT_PROGRAMME)
+    if not isinstance(value, str) or not _PROGRAMME_NAME.fullmatch(value):
+        raise ConfigError(path, "programme", "expected a name of letters, digits, '.', '_' "
+                          f"and '-' (at most 100, starting with a letter or digit), found "
+                          f"{value!r}")
+    return value
 
 
 def _web(sec: Section) -> ConsoleFiles:

@@ -10,7 +10,7 @@ Until a platform has reported, its spec's documented limits apply (Mastodon: 500
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -78,15 +78,16 @@ class StoredLimits(Mapping[str, PlatformLimits]):
     SQLite, where every transaction takes the write lock: it would wait for itself.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, programme_id: Callable[[], int]) -> None:
         self._engine = engine
+        self._programme_id = programme_id  # called at first use: most commands never need it
         self._loaded: dict[str, PlatformLimits] | None = None
 
     def _limits(self) -> dict[str, PlatformLimits]:
         if self._loaded is None:
             from publisher.store.db import transaction
 
-            with transaction(self._engine) as session:
+            with transaction(self._engine, self._programme_id()) as session:
                 self._loaded = known(session)
         return self._loaded
 

@@ -21,6 +21,17 @@ from tests.pg_server import PostgresUnavailable, TempPostgres
 _db_counter = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def sql_guard() -> Iterator[Any]:
+    """Every statement publisher sends that names a programme's table names its programme_id
+    too (tests/helpers/sql_guard.py): an escape from the scoping fails the test."""
+    from tests.helpers.sql_guard import SqlGuard
+
+    with SqlGuard() as guard:
+        yield guard
+    assert not guard.violations, "unscoped SQL:\n" + "\n".join(guard.violations[:5])
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """URL of the maintenance database of a PostgreSQL server for this test session."""

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.faults import ENV as CRASH_ENV
 from publisher.sandbox.youtube import FakeYouTube, UploadSession
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests.conftest import HomeFixture
+from tests.helpers.scoped import Session
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024

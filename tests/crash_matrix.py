@@ -63,7 +63,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.faults import ENV as CRASH_ENV
 from publisher.faults import TRACE_ENV
@@ -74,6 +73,7 @@ from publisher.store.models import Interview, Publication
 from tests import crash_harness as harness
 from tests.conftest import HomeFixture, invoke
 from tests.helpers.clock import Clock
+from tests.helpers.scoped import Session
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024

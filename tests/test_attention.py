@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.scoped import Session
 from tests.helpers.youtube import connect
 
 

@@ -600,10 +600,9 @@ def test_quota_after_uploads(home: HomeFixture, media: Media, yt: FakeYouTube,
 
 
 def test_quota_used_up_is_said(sqlite_home: HomeFixture) -> None:
-    from sqlalchemy.orm import Session
-
     from publisher.quota import spend
     from publisher.store.db import make_engine
+    from tests.helpers.scoped import Session
 
     toml = sqlite_home.path / "publisher.toml"
     toml.write_text(toml.read_text().replace("[youtube]\n", "[youtube]\ndaily_uploads = 1\n", 1))

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
 from publisher.pipeline.correct import Outcome, sync
 from publisher.pipeline.run_due import run_due
@@ -32,6 +31,7 @@ from tests.helpers.corrections import (
     staged,
     updates,
 )
+from tests.helpers.scoped import Session
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)  # a Monday; no blackout in February
 

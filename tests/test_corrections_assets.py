@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.pipeline.correct import Outcome, sync
 from publisher.quota import spend, used_today
@@ -23,6 +22,7 @@ from publisher.store.models import Publication
 from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import corrections, events, published, runtime
+from tests.helpers.scoped import Session
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)
 PLAYLIST = "Studi Aperti 2026"

@@ -270,10 +270,10 @@ def test_a_post_whose_outcome_is_unknown_is_edited_once_it_is_resolved(
     outcome, and once the organizer resolves it, the post is edited (found by the crash
     matrix: the edit was lost)."""
     from sqlalchemy import update
-    from sqlalchemy.orm import Session
 
     from publisher.store.db import make_engine
     from publisher.store.models import Publication
+    from tests.helpers.scoped import Session
 
     home, platforms = world
     engine = make_engine(home.db_url)

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
 import publisher.faults
 import publisher.pipeline.correct_posts as correct_posts
@@ -28,6 +27,7 @@ from tests.conftest import HomeFixture, Media, invoke
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import corrections, events, runtime
 from tests.helpers.posts_out import posts, published_world
+from tests.helpers.scoped import Session
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)
 NEW_TITLE = "Maria Rossi nel suo laboratorio"

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.sandbox.bluesky import FakeBluesky
 from publisher.sandbox.mastodon import FakeMastodon
@@ -18,6 +17,7 @@ from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.scoped import Session
 from tests.helpers.youtube import connect
 
 

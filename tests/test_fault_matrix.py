@@ -29,7 +29,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.app import App
 from publisher.home import Home
@@ -53,6 +52,7 @@ from tests.conftest import HomeFixture, add_args, invoke
 from tests.helpers.clock import Clock
 from tests.helpers.marks import quick_sample
 from tests.helpers.rows import events
+from tests.helpers.scoped import Session
 from tests.helpers.youtube import connect
 
 ROOT = Path(__file__).resolve().parent.parent

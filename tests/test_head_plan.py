@@ -16,8 +16,9 @@ from publisher.cadence import Plan
 from publisher.pipeline.planning import upcoming
 from publisher.services.head_plan import head_plan
 from publisher.store.db import make_engine, transaction
-from publisher.store.models import Base, Interview
+from publisher.store.models import Interview
 from tests.helpers.random_queues import NOW, context, rows
+from tests.helpers.scoped import create_all
 
 
 def shown(plan: Plan) -> tuple[object, ...]:
@@ -30,15 +31,15 @@ def shown(plan: Plan) -> tuple[object, ...]:
 def test_the_head_plan_is_the_whole_queues_plan(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    Base.metadata.create_all(engine)
+    create_all(engine)
     ctx = context(rng)
     queue = rows(rng, rng.choice((0, 3, 30, 120)))
     if queue:
-        with transaction(engine) as s:
+        with transaction(engine, 1) as s:
             s.execute(insert(Interview), queue)
     horizon = dt.timedelta(days=rng.choice((1, 3, 9, 30)))
     quota = rng.random() < 0.5
-    with transaction(engine) as s:
+    with transaction(engine, 1) as s:
         whole = upcoming(s, ctx, NOW, horizon, quota=quota)
         got = head_plan(s, ctx, NOW, horizon, quota=quota, first_read=rng.choice((1, 2, 5)))
     engine.dispose()

@@ -6,12 +6,12 @@ import datetime as dt
 import multiprocessing
 
 import pytest
-from sqlalchemy.orm import Session
 
 from publisher.leases import LeaseLost, claim, guarded_update, release, renew
 from publisher.store.db import make_engine
 from publisher.store.migrate import upgrade
 from publisher.store.models import Interview
+from tests.helpers.scoped import Session
 
 T0 = dt.datetime(2026, 12, 1, 17, 0, tzinfo=dt.UTC)
 

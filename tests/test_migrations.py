@@ -130,7 +130,8 @@ def test_upgrading_keeps_the_rows_and_never_reuses_an_id(db_url: str) -> None:
             assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 4
             if db_url.startswith("sqlite"):
                 assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
-            conn.execute(text(f"INSERT INTO interviews ({columns}) VALUES ({values})"))
+            conn.execute(text(f"INSERT INTO interviews (programme_id, {columns}) "
+                              f"VALUES (1, {values})"))
             assert conn.execute(text("SELECT max(id) FROM interviews")).scalar() == 8
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)

@@ -14,11 +14,10 @@ import sys
 import time
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from publisher.pipeline import state
 from publisher.store.db import make_engine
 from tests.conftest import HomeFixture
+from tests.helpers.scoped import Session
 
 
 def start(home: HomeFixture, *args: str) -> subprocess.Popen[str]:

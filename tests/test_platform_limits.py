@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.orm import Session
 
 from publisher.platform_limits import KEY, PlatformLimits, known
 from publisher.platforms.spec import get
@@ -16,6 +15,7 @@ from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from publisher.store.models import RuntimeState
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.scoped import Session
 
 FILLER = "a" * 126  # with " " and a link counted 23: a post of 150 characters
 

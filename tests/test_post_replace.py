@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 import publisher.faults
 import publisher.pipeline.correct_posts as correct_posts
@@ -30,6 +29,7 @@ from tests.helpers.clock import Clock
 from tests.helpers.corrections import TITLE, corrections, events, runtime
 from tests.helpers.posts_out import posts as _posts
 from tests.helpers.posts_out import published_world
+from tests.helpers.scoped import Session
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)
 NEW_TITLE = "Maria Rossi nel suo laboratorio"

@@ -9,7 +9,6 @@ import random
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import Session
 
 from publisher.app import App
 from publisher.home import Home
@@ -19,6 +18,7 @@ from publisher.services.published import Published, published, published_page
 from publisher.store.db import make_engine
 from publisher.store.models import Event, Interview, Publication, PublicationState, State
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.scoped import Session
 
 _DONE = PublicationState.DONE.value
 _KINDS = (EventKind.RELEASED, EventKind.POSTED, EventKind.POST_FOUND, EventKind.RESOLVED,

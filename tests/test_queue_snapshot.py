@@ -15,8 +15,9 @@ from sqlalchemy import insert
 from publisher.cadence import PlanEntry
 from publisher.pipeline.planning import planned, read_snapshot, upcoming
 from publisher.store.db import make_engine, transaction
-from publisher.store.models import Base, Interview
+from publisher.store.models import Interview
 from tests.helpers.random_queues import NOW, context, rows
+from tests.helpers.scoped import create_all
 
 
 def filled(entries: list[PlanEntry]) -> list[tuple[Any, ...]]:
@@ -28,17 +29,17 @@ def filled(entries: list[PlanEntry]) -> list[tuple[Any, ...]]:
 def test_the_head_of_the_queue_plans_as_the_whole_queue(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    Base.metadata.create_all(engine)
+    create_all(engine)
     ctx = context(rng)
     queue = rows(rng, rng.choice((0, 3, 30, 120)))
     if queue:
-        with transaction(engine) as s:
+        with transaction(engine, 1) as s:
             s.execute(insert(Interview), queue)
     horizon = dt.timedelta(days=rng.choice((1, 3, 9)))
     since = rng.choice((None, NOW - dt.timedelta(hours=6)))
     quota = rng.random() < 0.5
     until = NOW + horizon + dt.timedelta(days=rng.choice((0, 5)))
-    with transaction(engine) as s:
+    with transaction(engine, 1) as s:
         whole = filled(upcoming(s, ctx, NOW, horizon, since=since, quota=quota).entries)
         limit = rng.choice((1, 2, 5))
         while True:
@@ -56,13 +57,13 @@ def test_a_head_too_short_is_said_so(tmp_path: Path) -> None:
     go: a head of one interview cannot plan the slot, and says so; the whole queue can."""
     rng = random.Random(1)
     engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    Base.metadata.create_all(engine)
+    create_all(engine)
     ctx = context(rng)
     first, second = rows(rng, 2)
     first.update(state="queued", position=1, schedule="a", slot_at=None,
                  not_before=NOW + dt.timedelta(days=8))
     second.update(state="queued", position=2, schedule="a", slot_at=None, not_before=None)
-    with transaction(engine) as s:
+    with transaction(engine, 1) as s:
         s.execute(insert(Interview), [first, second])
         short = read_snapshot(s, NOW, NOW + dt.timedelta(days=9), limit=1)
         whole = read_snapshot(s, NOW, NOW + dt.timedelta(days=9), limit=3)

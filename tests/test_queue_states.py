@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from publisher.store.models import Event, Publication
 from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.rows import interviews
+from tests.helpers.scoped import Session
 from tests.helpers.youtube import connect
 
 IN_LEAD_TIME = "2027-02-01T18:00:00Z"  # Tuesday 2027-02-02 18:00 Rome is due for upload

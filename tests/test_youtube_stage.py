@@ -29,7 +29,7 @@ def yt() -> Iterator[FakeYouTube]:
 
 def db_rows(home: HomeFixture) -> tuple[Interview, list[Publication], list[str]]:
     engine = make_engine(home.db_url)
-    from sqlalchemy.orm import Session
+    from tests.helpers.scoped import Session
 
     with Session(engine) as s:
         item = s.scalars(select(Interview)).one()

@@ -27,7 +27,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.app import App
 from publisher.home import Home
@@ -42,6 +41,7 @@ from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from publisher.store.models import CaptionTrack, Interview, Publication
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.scoped import Session
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)  # a Monday; no blackout in February
 TUESDAY_SLOT = dt.datetime(2027, 2, 2, 17, 0, tzinfo=dt.UTC)

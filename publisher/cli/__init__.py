@@ -43,6 +43,8 @@ COMMANDS: dict[str, Lazy] = {
     "plan": Lazy("plan_cmd", "plan", "Show the coming slots and which interview each gets."),
     "preview": Lazy("preview_cmd", "preview", "Show exactly what each platform will receive, "
                     "counted as each platform counts."),
+    "programmes": Lazy("programmes_cmds", "programmes", "The programmes sharing this "
+                       "database: list, add a home, pause, resume, remove."),
     "publish": Lazy("youtube_cmds", "publish", "Publish one interview immediately: upload (or "
                     "finish uploading) and make it public."),
     "published": Lazy("published_cmd", "published", "List everything that went out, newest "

@@ -99,6 +99,11 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                      "--sandbox`.", fg="yellow", bold=True)
             else:
                 echo("(A rehearsal copy exists too: `publisher status --sandbox`.)")
+        programme = data["programme"]
+        if programme["paused"]:
+            echo(f"Programme {programme['name']!r} is paused: nothing is uploaded, released or "
+                 f"posted until `publisher programmes resume {programme['name']}`.",
+                 fg="yellow", bold=True)
         d = data["daemon"]
         beat = dt.datetime.fromisoformat(d["last_heartbeat"]) if d["last_heartbeat"] else None
         click.echo(f"Daemon: {'running' if d['alive'] else 'not running'} "

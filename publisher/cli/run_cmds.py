@@ -45,6 +45,9 @@ def describe_next(app: App, report: object) -> str:
     from publisher.pipeline.run_due import RunReport
 
     assert isinstance(report, RunReport)
+    if report.paused:
+        return (f"the programme {app.programme_name!r} is paused: nothing is done until "
+                f"`publisher programmes resume {app.programme_name}`")
     if report.next_what is None or report.next_wake is None:
         return "next: nothing planned (the queue is empty or every slot is taken)"
     from publisher.services.times import moment
@@ -98,11 +101,11 @@ def run_due_cmd(app: App, at: str | None, as_json: bool, sandbox: bool) -> None:
             quiet.remember(rt, seen, report, now, next_line)
     echo = sandbox_echo if sandbox else click.echo
     if as_json:
-        print_json({"now": now.isoformat(), "sandbox": sandbox,
+        print_json({"now": now.isoformat(), "sandbox": sandbox, "paused": report.paused,
                     "actions": [vars(a) for a in report.actions],
                     "next_wake": report.next_wake.isoformat() if report.next_wake else None})
     else:
-        if not report.actions:
+        if not report.actions and not report.paused:
             echo("Nothing was due.")
         for a in report.actions:
             echo(a.describe())

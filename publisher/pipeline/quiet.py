@@ -138,8 +138,18 @@ def _triggers_complete(conn: sqlite3.Connection) -> int | None:
     return len(triggers)
 
 
+#: The one programme's id: the fast path serves a database that holds exactly one (with
+#: several, any write of another moves the counter anyway; the full path decides).
+_PROGRAMME = "(SELECT min(id) FROM programmes)"
+
+
+def _one_programme(conn: sqlite3.Connection) -> bool:
+    return bool(conn.execute("SELECT count(*) = 1 FROM programmes").fetchone()[0])
+
+
 def _value(conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT value FROM runtime_state WHERE key = ?", (key,)).fetchone()
+    row = conn.execute(f"SELECT value FROM runtime_state WHERE key = ? "
+                       f"AND programme_id = {_PROGRAMME}", (key,)).fetchone()
     if row is None:
         return None
     value = json.loads(row[0]) if isinstance(row[0], str) else None
@@ -193,6 +203,7 @@ def remember(rt: Runtime, seen: Before | None, report: RunReport, now: dt.dateti
         kept = False
         triggers = _triggers_complete(conn)
         if (seen is not None and not report.actions and triggers is not None
+                and _one_programme(conn)
                 and _counter(conn) == seen.counter and stamp(rt.home) == seen.stamp):
             bounds = [now + LONGEST, next_quota_reset(now),
                       dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0),
@@ -218,7 +229,8 @@ def remember(rt: Runtime, seen: Before | None, report: RunReport, now: dt.dateti
                 _put(conn, KEY, value, now)
                 kept = True
         if not kept:
-            conn.execute("DELETE FROM runtime_state WHERE key = ?", (KEY,))
+            conn.execute(f"DELETE FROM runtime_state WHERE key = ? "
+                         f"AND programme_id = {_PROGRAMME}", (KEY,))
         conn.execute("COMMIT")
         return kept
     except sqlite3.Error:
@@ -229,8 +241,9 @@ def remember(rt: Runtime, seen: Before | None, report: RunReport, now: dt.dateti
 
 def _put(conn: sqlite3.Connection, key: str, value: dict[str, Any], at: dt.datetime) -> None:
     """As pipeline/state.put writes a row (SQLAlchemy's JSON: json.dumps's text)."""
-    conn.execute("INSERT INTO runtime_state (key, value, updated_at) VALUES (?, ?, ?) "
-                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+    conn.execute(f"INSERT INTO runtime_state (programme_id, key, value, updated_at) "
+                 f"VALUES ({_PROGRAMME}, ?, ?, ?) "
+                 "ON CONFLICT (programme_id, key) DO UPDATE SET value = excluded.value, "
                  "updated_at = excluded.updated_at", (key, json.dumps(value), stored(at)))
 
 
@@ -242,6 +255,8 @@ def answer(home: Home, now: dt.datetime) -> Quiet | None:
         return None
     try:
         conn.execute("BEGIN IMMEDIATE")
+        if not _one_programme(conn):
+            return None
         kept = _value(conn, KEY)
         last = _value(conn, LAST_LOOK)
         if kept is None or last is None or not isinstance(last.get("last_now"), str):

@@ -75,6 +75,8 @@ class RunReport:
     actions: list[Action] = field(default_factory=list)
     next_wake: dt.datetime | None = None
     next_what: str | None = None
+    #: The programme is paused (`publisher programmes pause`): nothing was looked at.
+    paused: bool = False
 
     @property
     def needs_attention(self) -> list[Action]:
@@ -115,7 +117,12 @@ def longest_lead(rt: Runtime) -> dt.timedelta:
 
 def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRACE
             ) -> RunReport:
+    from publisher.services.programmes import is_paused
+
     report = RunReport(now)
+    if is_paused(rt.engine, rt.programme_id):
+        report.paused = True
+        return report
     queue = WakeQueue(rt, now, report)
     _report_missed(rt, now, grace, report, queue)
     _resume_staging(rt, now, report)

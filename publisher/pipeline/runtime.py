@@ -36,6 +36,8 @@ class Runtime:
     schedules: dict[str, Schedule]
     engine: Engine
     owner: str
+    #: The programme this run acts for: every transaction sees only its rows.
+    programme_id: int
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     progress: Progress = field(default_factory=NoProgress)
     should_stop: Callable[[], bool] = lambda: False
@@ -53,7 +55,7 @@ class Runtime:
         from publisher.faults import crash_point
         from publisher.store.db import transaction
 
-        with transaction(self.engine) as session:
+        with transaction(self.engine, self.programme_id) as session:
             yield session
             crash_point("db.before_commit")
         crash_point("db.after_commit")

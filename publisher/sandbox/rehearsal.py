@@ -10,16 +10,21 @@ every endpoint is the sandbox's.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from publisher.home import Home
 from publisher.sandbox.platforms import SandboxPlatforms, environment, post_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
 
 INTERVIEWS = [
     ("Maria Rossi, ceramista: il marmo e la terra", "Maria Rossi", "ceramista",
@@ -135,13 +140,12 @@ def _recoveries(home: Home, platforms: SandboxPlatforms, zone: dt.tzinfo) -> lis
     """What each injected fault did and how the pipeline got over it, from the journal and
     the platforms' side."""
     from sqlalchemy import select
-    from sqlalchemy.orm import Session
 
     from publisher.store.db import make_engine
     from publisher.store.models import Event
 
     engine = make_engine(home.database_url)
-    with Session(engine) as s:
+    with _demo_session(engine, home) as s:
         events = [(e.interview_id, e.kind, e.at, (e.detail or {}).get("platform"))
                   for e in s.scalars(select(Event).order_by(Event.at, Event.id))]
     engine.dispose()
@@ -226,15 +230,23 @@ def _simulate(rt: Any, clock: Clock, weeks: int,
     return actions
 
 
+def _demo_session(engine: Engine, home: Home) -> contextlib.AbstractContextManager[Session]:
+    """A transaction on the demo home's programme (its database holds only that one)."""
+    from publisher.services.programmes import require
+    from publisher.store.db import transaction
+    from publisher.store.states import DEFAULT_PROGRAMME
+
+    return transaction(engine, require(engine, DEFAULT_PROGRAMME, str(home.path)).id)
+
+
 def _calendar(home: Home, zone: dt.tzinfo) -> list[tuple[str, str, str]]:
     from sqlalchemy import select
-    from sqlalchemy.orm import Session
 
     from publisher.store.db import make_engine
     from publisher.store.models import Interview
 
     engine = make_engine(home.database_url)
-    with Session(engine) as s:
+    with _demo_session(engine, home) as s:
         rows = s.execute(select(Interview.slot_at, Interview.title, Interview.state)
                          .order_by(Interview.slot_at)).all()
     engine.dispose()

@@ -5,8 +5,9 @@ since when, the last heartbeat. A second `publisher run` on the same home finds 
 and refuses, naming it. An owner is taken over when it is stale: stopped cleanly, its process
 gone (on this machine), or its heartbeat older than STALE_AFTER (another machine, or a frozen
 one). The check and the write are one transaction: serialised by SQLite's BEGIN IMMEDIATE, and
-on PostgreSQL by a transaction-scoped advisory lock, so two daemons starting at the same
-instant cannot both win.
+on PostgreSQL by a transaction-scoped advisory lock keyed by the programme, so two daemons
+starting at the same instant cannot both win, and daemons of different programmes sharing a
+database never wait for each other.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from sqlalchemy.orm import Session
 from publisher.errors import PublisherError
 
 KEY = "daemon"
-_PG_LOCK = 0x64_61_65_6D  # "daem": any constant shared by every publisher process
+# "daem": any constant shared by every publisher process; the lock's second key is the
+# programme's id (PostgreSQL's two-int advisory locks are a space apart from the one-bigint).
+_PG_LOCK = 0x64_61_65_6D
 
 
 class DaemonAlreadyRunning(PublisherError):
@@ -30,8 +33,12 @@ class DaemonAlreadyRunning(PublisherError):
 
 
 def _serialise(session: Session) -> None:
+    from publisher.store.scope import require_programme
+
+    programme_id = require_programme(session)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, :programme_id)"),
+                        {"k": _PG_LOCK, "programme_id": programme_id})
 
 
 def describe(owner: str) -> str:

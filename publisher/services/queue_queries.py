@@ -54,7 +54,8 @@ def list_queue(app: App, state: str, *, offset: int = 0, limit: int | None = Non
 
     query = (select(t.c.id, t.c.position, t.c.state, t.c.title, t.c.schedule, t.c.not_before,
                     t.c.video_duration_s, t.c.video_path, t.c.created_at)
-             .where(in_state(state)).order_by(t.c.position, t.c.id))
+             .where(t.c.programme_id == app.programme_id, in_state(state))
+             .order_by(t.c.position, t.c.id))
     if offset or limit is not None:
         query = query.offset(offset).limit(limit)
     with app.reading() as conn:
@@ -75,14 +76,19 @@ def raw_list_queue(app: App, state: str, *, offset: int = 0, limit: int | None =
     if conn is None:
         return None
     try:
-        _ = app.raw_config  # as check_ready(needs_config=False): the file must parse
-        where = ""
-        params: list[object] = [] if state == "all" else [state]
+        name = app.raw_config.get("programme", "default")  # the file must parse
+        found = conn.execute("SELECT id FROM programmes WHERE name = ?", (name,)).fetchone()
+        if not isinstance(name, str) or found is None:
+            return None  # the full path says what is wrong
+        where = "WHERE programme_id = ?"
+        params: list[object] = [found[0]]
         if state == "active":
-            params = [*sorted(s.value for s in ACTIVE)]
-            where = f"WHERE state IN ({', '.join('?' * len(params))})"
+            states = sorted(s.value for s in ACTIVE)
+            params += states
+            where += f" AND state IN ({', '.join('?' * len(states))})"
         elif state != "all":
-            where = "WHERE state = ?"
+            where += " AND state = ?"
+            params.append(state)
         page = ""
         if offset or limit is not None:
             page = " LIMIT ? OFFSET ?"
@@ -108,7 +114,8 @@ def count_queue(app: App, state: str) -> int:
 
     with app.reading() as conn:
         return int(conn.execute(select(func.count()).select_from(t)
-                                .where(in_state(state))).scalar_one())
+                                .where(t.c.programme_id == app.programme_id,
+                                       in_state(state))).scalar_one())
 
 
 def rank_in_queue(app: App, state: str, interview_id: int) -> int | None:
@@ -118,14 +125,15 @@ def rank_in_queue(app: App, state: str, interview_id: int) -> int | None:
 
     from publisher.store.light import interviews as t
 
+    mine = t.c.programme_id == app.programme_id
     with app.reading() as conn:
         found = conn.execute(select(t.c.position).where(
-            t.c.id == interview_id, in_state(state))).first()
+            mine, t.c.id == interview_id, in_state(state))).first()
         if found is None:
             return None
         position = found[0]
         return int(conn.execute(select(func.count()).select_from(t).where(
-            in_state(state), or_(t.c.position < position,
+            mine, in_state(state), or_(t.c.position < position,
                                  and_(t.c.position == position, t.c.id < interview_id)))
         ).scalar_one())
 
@@ -218,12 +226,14 @@ def queue_csv_rows(app: App, state: str) -> list[dict[str, str]]:
     rows = list_queue(app, state)
     with app.reading() as conn:
         hashtags: dict[int, list[str]] = {}
-        for interview_id, tags in conn.execute(select(interviews.c.id, interviews.c.hashtags)
-                                               .where(in_state(state))):
+        for interview_id, tags in conn.execute(
+                select(interviews.c.id, interviews.c.hashtags).where(
+                    interviews.c.programme_id == app.programme_id, in_state(state))):
             hashtags[interview_id] = tags
         speakers: dict[int, list[str]] = {}
         for interview_id, name, role in conn.execute(select(
-                sp.c.interview_id, sp.c.name, sp.c.role).order_by(
+                sp.c.interview_id, sp.c.name, sp.c.role).where(
+                sp.c.programme_id == app.programme_id).order_by(
                 sp.c.interview_id, sp.c.position)):
             speakers.setdefault(interview_id, []).append(f"{name} ({role})" if role else name)
     zones = app.zones

@@ -118,8 +118,12 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
                           "fix": authorisation.FIX})
     needs += correction_needs
     needs += withdrawal_needs
+    from publisher.services.programmes import is_paused
+
     return {
         "now": now.isoformat(),
+        "programme": {"name": app.programme_name,
+                      "paused": is_paused(app.engine, app.programme_id)},
         "daemon": {"alive": alive, "last_heartbeat": beat.isoformat() if beat else None,
                    "next_wake": daemon.get("next_wake"), "since": daemon.get("started_at"),
                    "owner": daemon.get("owner")},

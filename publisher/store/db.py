@@ -199,9 +199,16 @@ def check_schema(engine: Engine) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session whose work is committed together when the block ends, or not at all."""
+def transaction(engine: Engine, programme_id: int | None) -> Iterator[Session]:
+    """A session whose work is committed together when the block ends, or not at all.
+
+    It sees and changes only the rows of programme `programme_id` (publisher/store/scope.py);
+    None is a deployment-wide session, which any statement on a programme's rows refuses.
+    """
     from sqlalchemy.orm import Session  # not at the top: `queue list` reads without the ORM
 
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    from publisher.store.scope import scoped_info
+
+    with Session(engine, expire_on_commit=False, info=scoped_info(programme_id)) as session, \
+            session.begin():
         yield session

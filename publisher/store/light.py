@@ -4,6 +4,8 @@ models would cost it more than the reading).
 
 Only the columns those reads use, each with its type from publisher.store.models (a test,
 tests/test_light_tables.py, keeps names and types equal). Writes go through the models.
+No hook scopes these Core reads to a programme (publisher/store/scope.py): each query names
+`programme_id` itself.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from publisher.store.types import UTCDateTime
 interviews = table(
     "interviews",
     column("id", Integer),
+    column("programme_id", Integer),
     column("position", Integer),
     column("state", String),
     column("title", Text),
@@ -28,6 +31,7 @@ interviews = table(
 
 speakers = table(
     "speakers",
+    column("programme_id", Integer),
     column("interview_id", Integer),
     column("position", Integer),
     column("name", String),

@@ -23,12 +23,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from publisher.store.states import ACTIVE, CorrectionState, PublicationState, Role, State
+from publisher.store.scope import ProgrammeScoped
+from publisher.store.states import (
+    ACTIVE,
+    CorrectionState,
+    ProgrammeState,
+    PublicationState,
+    Role,
+    State,
+)
 from publisher.store.types import UTCDateTime, utcnow
 
 __all__ = ["ACTIVE", "Base", "CaptionTrack", "Correction", "CorrectionState", "Event",
-           "Interview", "Localization", "Publication", "PublicationState", "QuotaUsage", "Role",
-           "RuntimeState", "Speaker", "State", "WebUser"]
+           "Interview", "Localization", "Programme", "ProgrammeScoped", "ProgrammeState",
+           "Publication", "PublicationState", "QuotaUsage", "Role", "RuntimeState", "Speaker",
+           "State", "WebUser"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,10 +54,32 @@ class Base(DeclarativeBase):
         dt.datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
+_programme_state_values = ", ".join(f"'{s.value}'" for s in ProgrammeState)
+
+
+class Programme(Base):
+    """One programme (one home) of a deployment: every other row but the quota ledger's
+    belongs to one (publisher/store/scope.py). `name` is the `programme` of its home's
+    publisher.toml; a paused programme is left alone by `run-due` and the daemon."""
+
+    __tablename__ = "programmes"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_programme_state_values})", name="state_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    home_path: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default=ProgrammeState.ACTIVE.value)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                    onupdate=utcnow)
+
+
 _state_values = ", ".join(f"'{s.value}'" for s in State)
 
 
-class Interview(Base):
+class Interview(ProgrammeScoped, Base):
     """One finished interview in the queue, with everything that will be published about it."""
 
     __tablename__ = "interviews"
@@ -122,7 +153,7 @@ class Interview(Base):
         back_populates="interview", cascade="all, delete-orphan", order_by="Publication.id")
 
 
-class Speaker(Base):
+class Speaker(ProgrammeScoped, Base):
     """Someone who speaks in the interview: an artist, a museum director, an official."""
 
     __tablename__ = "speakers"
@@ -140,7 +171,7 @@ class Speaker(Base):
     interview: Mapped[Interview] = relationship(back_populates="speakers")
 
 
-class CaptionTrack(Base):
+class CaptionTrack(ProgrammeScoped, Base):
     """A caption file for one language."""
 
     __tablename__ = "caption_tracks"
@@ -157,7 +188,7 @@ class CaptionTrack(Base):
     interview: Mapped[Interview] = relationship(back_populates="captions")
 
 
-class Localization(Base):
+class Localization(ProgrammeScoped, Base):
     """A title and description in another language (YouTube `localizations`)."""
 
     __tablename__ = "localizations"
@@ -174,7 +205,7 @@ class Localization(Base):
     interview: Mapped[Interview] = relationship(back_populates="localizations")
 
 
-class Event(Base):
+class Event(ProgrammeScoped, Base):
     """The append-only journal: what happened to an interview, when, and by whom.
 
     `interview_id` is deliberately not a foreign key: the journal outlives a removed interview.
@@ -193,7 +224,7 @@ class Event(Base):
 _pub_state_values = ", ".join(f"'{s.value}'" for s in PublicationState)
 
 
-class Publication(Base):
+class Publication(ProgrammeScoped, Base):
     """One side effect on one platform for one interview, e.g. (3, youtube, video) or
     (3, mastodon, post); its idempotency handle is committed before the request."""
 
@@ -230,7 +261,7 @@ class Publication(Base):
 _correction_state_values = ", ".join(f"'{s.value}'" for s in CorrectionState)
 
 
-class Correction(Base):
+class Correction(ProgrammeScoped, Base):
     """A change of an interview already on YouTube, waiting to be (or once) applied there.
 
     The interview's own columns hold the new wanted values; this row says which YouTube
@@ -266,7 +297,10 @@ class Correction(Base):
 
 
 class QuotaUsage(Base):
-    """Units used per quota bucket per Pacific-time day (when YouTube resets its quotas)."""
+    """Units used per quota bucket per Pacific-time day (when YouTube resets its quotas).
+
+    Deployment-level, not a programme's: YouTube's quota belongs to a Google Cloud project,
+    which programmes may share."""
 
     __tablename__ = "quota_usage"
 
@@ -275,11 +309,14 @@ class QuotaUsage(Base):
     units: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class RuntimeState(Base):
-    """Small facts the daemon and run_due keep between runs (last run, heartbeat)."""
+class RuntimeState(ProgrammeScoped, Base):
+    """Small facts the daemon and run_due keep between runs (last run, heartbeat), per
+    programme."""
 
     __tablename__ = "runtime_state"
 
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -299,16 +336,18 @@ class ChangeCounter(Base):
 _role_values = ", ".join(f"'{r.value}'" for r in Role)
 
 
-class WebUser(Base):
+class WebUser(ProgrammeScoped, Base):
     """An account of the web console (`publisher web user …`). The password is kept only as
     an Argon2 hash. Each session remembers the account's `session_epoch` at login; a logout
     or a new password moves the epoch on, and every earlier session is over."""
 
     __tablename__ = "web_users"
-    __table_args__ = (CheckConstraint(f"role IN ({_role_values})", name="role_valid"),)
+    __table_args__ = (CheckConstraint(f"role IN ({_role_values})", name="role_valid"),
+                      UniqueConstraint("programme_id", "name",
+                                       name="uq_web_users_programme_name"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
     role: Mapped[str] = mapped_column(String(20), default=Role.ORGANIZER.value)
     password_hash: Mapped[str] = mapped_column(Text)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)

@@ -57,3 +57,15 @@ class Role(enum.StrEnum):
 
     ORGANIZER = "organizer"
     VIEWER = "viewer"
+
+
+class ProgrammeState(enum.StrEnum):
+    """Whether a programme's due work runs: `publisher programmes pause|resume`."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+#: The programme of a home whose publisher.toml names none, and of every row a database had
+#: before programmes existed (migration 0010 keeps them under id 1).
+DEFAULT_PROGRAMME = "default"

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.app import App
 from publisher.home import Home
@@ -20,6 +19,7 @@ from publisher.store.db import make_engine
 from publisher.store.models import Correction, Event
 from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.clock import Clock
+from tests.helpers.scoped import Session
 from tests.helpers.youtube import connect
 
 TUESDAY_SLOT = dt.datetime(2027, 2, 2, 17, 0, tzinfo=dt.UTC)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.store.db import make_engine
 from publisher.store.models import Event, Interview
+from tests.helpers.scoped import Session
 
 if TYPE_CHECKING:
     from tests.conftest import HomeFixture

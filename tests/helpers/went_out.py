@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.orm import Session
-
 from publisher.lifecycle import EventKind, Step
 from publisher.store.db import make_engine
 from publisher.store.models import Event, Publication, PublicationState
 from tests.conftest import HomeFixture
+from tests.helpers.scoped import Session
 
 
 def went_out(home: HomeFixture, interview_id: int, video_id: str, at: dt.datetime,

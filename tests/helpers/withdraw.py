@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.sandbox.bluesky import FakeBluesky
 from publisher.sandbox.mastodon import FakeMastodon
@@ -16,6 +15,7 @@ from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests.conftest import HomeFixture
+from tests.helpers.scoped import Session
 from tests.helpers.youtube import connect
 
 BLUESKY_HANDLE = "studi.bsky.social"

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.scoped import Session
 from tests.helpers.web_console import Browser, Console, add_user, console_for
 
 

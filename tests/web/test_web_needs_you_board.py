@@ -9,7 +9,6 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.orm import Session
 
 from publisher.credentials import write_private
 from publisher.pipeline import state
@@ -17,6 +16,7 @@ from publisher.quota import spend
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.scoped import Session
 from tests.helpers.web_console import Console, add_user, console_for
 
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 from publisher.store.db import make_engine
 from publisher.store.models import Event, Publication
 from publisher.web.i18n import format_moment
 from tests.conftest import HomeFixture, Media, add_args
+from tests.helpers.scoped import Session
 from tests.helpers.web_console import Browser, Console, add_user, console_for
 
 

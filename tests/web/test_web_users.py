@@ -8,11 +8,11 @@ import json
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from publisher.store.db import make_engine
 from publisher.store.models import WebUser
 from tests.conftest import HomeFixture
+from tests.helpers.scoped import Session
 from tests.helpers.web_console import cheap_hashes
 
 #: Argon2 at its real cost here (tests/web/conftest.py): the accounts' hashes are checked.
