@@ -112,9 +112,10 @@ def count_queue(app: App, state: str) -> int:
 
     from publisher.store.light import interviews as t
 
+    pid = app.programme_id  # before the read: looking it up may write (its first use)
     with app.reading() as conn:
         return int(conn.execute(select(func.count()).select_from(t)
-                                .where(t.c.programme_id == app.programme_id,
+                                .where(t.c.programme_id == pid,
                                        in_state(state))).scalar_one())
 
 
@@ -224,16 +225,17 @@ def queue_csv_rows(app: App, state: str) -> list[dict[str, str]]:
     from publisher.store.light import speakers as sp
 
     rows = list_queue(app, state)
+    pid = app.programme_id  # before the read: looking it up may write (its first use)
     with app.reading() as conn:
         hashtags: dict[int, list[str]] = {}
         for interview_id, tags in conn.execute(
                 select(interviews.c.id, interviews.c.hashtags).where(
-                    interviews.c.programme_id == app.programme_id, in_state(state))):
+                    interviews.c.programme_id == pid, in_state(state))):
             hashtags[interview_id] = tags
         speakers: dict[int, list[str]] = {}
         for interview_id, name, role in conn.execute(select(
                 sp.c.interview_id, sp.c.name, sp.c.role).where(
-                sp.c.programme_id == app.programme_id).order_by(
+                sp.c.programme_id == pid).order_by(
                 sp.c.interview_id, sp.c.position)):
             speakers.setdefault(interview_id, []).append(f"{name} ({role})" if role else name)
     zones = app.zones
