@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -261,6 +262,37 @@ def test_a_stalled_job_is_retried_and_finds_its_work(harness: Harness, clock: Cl
     assert [i.state for i in interviews(harness.home)] == ["staged"]
     assert len(yt.videos) == 1
     assert harness.jobs() == []
+
+
+def test_retry_stalled_lets_another_worker_put_a_job_back_first(
+        harness: Harness, clock: Clock, media: Media, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers' retry_stalled may list the same stalled job: the second to put it back
+    finds it no longer `doing`, and goes on (it must not fail, nor stop at that job)."""
+    harness.home.ok(*add_args(media.video(), "Intervista 1"))
+    stage = Work(WorkKind.STAGE, 1, dt.datetime(2027, 2, 2, 17, 0, tzinfo=dt.UTC))
+    answered: list[list[int]] = []
+
+    async def race() -> None:
+        await tasks.defer_once(harness.app, "publisher.stage",
+                               lock=tasks.queueing_lock(1, stage), queue=tasks.UPLOADS_QUEUE,
+                               programme_id=1, work=stage.to_json())
+        with harness.engine.begin() as conn:
+            conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing'"))
+        manager = harness.app.job_manager
+        listed = list(await manager.get_stalled_jobs(seconds_since_heartbeat=0))
+        assert len(listed) == 1
+        await manager.retry_job(listed[0])  # the other worker
+
+        async def same_list(**_: Any) -> list[Any]:
+            return listed
+
+        monkeypatch.setattr(manager, "get_stalled_jobs", same_list)
+        answered.append(await tasks.retry_stalled(SimpleNamespace(app=harness.app),  # type: ignore[arg-type]
+                                                  timestamp=0))
+
+    harness.run(race)
+    assert answered == [[]]
+    assert [s for _, s, _, _ in harness.jobs()] == ["todo"]
 
 
 def test_serve_says_who_works_in_the_workers_table(harness: Harness) -> None:

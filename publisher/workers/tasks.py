@@ -27,7 +27,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate import JobContext
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 
 from publisher.pipeline.run_due import (
     DEFAULT_GRACE,
@@ -147,7 +147,11 @@ async def retry_stalled(context: JobContext, timestamp: int) -> list[int]:
     manager = context.app.job_manager
     retried = []
     for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S):
-        await manager.retry_job(job)
+        try:
+            await manager.retry_job(job)
+        except ConnectorException as exc:  # another worker's retry_stalled was first
+            log.info("stalled job %s not put back: %s", job.id, exc)
+            continue
         assert job.id is not None
         retried.append(job.id)
     if retried:
