@@ -29,8 +29,8 @@ from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, invoke
 from tests.helpers.clock import Clock
 from tests.helpers.rows import events, interviews
+from tests.helpers.run_due import START, queue, runtime, set_schedule
 from tests.helpers.youtube import connect
-from tests.test_run_due import START, queue, runtime, set_schedule
 
 MONDAY_EVENING = dt.datetime(2027, 2, 1, 18, 0, tzinfo=dt.UTC)  # within Tuesday's lead time
 # Down over Tuesday's slot: its staged video is released, and Friday's upload is due.
