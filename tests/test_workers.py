@@ -304,6 +304,44 @@ def test_retry_stalled_lets_another_worker_put_a_job_back_first(
     assert [s for _, s, _, _ in harness.jobs()] == ["todo"]
 
 
+def test_a_stalled_job_whose_duplicate_waits_is_put_back_after_it(
+        harness: Harness, clock: Clock, yt: FakeYouTube, media: Media) -> None:
+    """A dead worker's stage job, while the next plan already deferred the resume (same
+    queueing lock, waiting): putting the stalled job back would make two waiting, which the
+    engine refuses. retry_stalled goes on; once the waiting one ran, the next retry_stalled
+    puts the stalled job back, and it finds the work done."""
+    harness.home.ok(*add_args(media.video(), "Intervista 1"))
+    clock.now = MONDAY_EVENING
+    stage = Work(WorkKind.STAGE, 1, dt.datetime(2027, 2, 2, 17, 0, tzinfo=dt.UTC))
+    answers: list[list[int]] = []
+
+    async def defer_stage() -> None:
+        await tasks.defer_once(harness.app, "publisher.stage",
+                               lock=tasks.queueing_lock(1, stage), queue=tasks.UPLOADS_QUEUE,
+                               programme_id=1, work=stage.to_json())
+
+    async def retry_stalled() -> None:
+        answers.append(await tasks.retry_stalled(
+            SimpleNamespace(app=harness.app), timestamp=0))  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        await defer_stage()
+        with harness.engine.begin() as conn:  # taken by a worker that vanished
+            conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing'"))
+        await defer_stage()  # the next plan's resume: waiting
+        await retry_stalled()
+        assert sorted(s for _, s, _, _ in harness.jobs()) == ["doing", "todo"]
+        await harness.drain()  # the waiting one stages the interview
+        await retry_stalled()
+        await harness.drain()  # the stalled one, put back, finds it staged
+
+    harness.run(scenario)
+    assert answers[0] == [] and len(answers[1]) == 1
+    assert [i.state for i in interviews(harness.home)] == ["staged"]
+    assert len(yt.videos) == 1
+    assert harness.jobs() == []
+
+
 def test_serve_says_who_works_in_the_workers_table(harness: Harness) -> None:
     async def once() -> None:
         await serve(harness.app, harness.deployment, 2, name="worker:test:1:abc",

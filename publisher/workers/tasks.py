@@ -149,8 +149,11 @@ async def retry_stalled(context: JobContext, timestamp: int) -> list[int]:
     for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S):
         try:
             await manager.retry_job(job)
-        except ConnectorException as exc:  # another worker's retry_stalled was first
-            log.info("stalled job %s not put back: %s", job.id, exc)
+        except ConnectorException as exc:
+            # Another worker's retry_stalled was first, or a duplicate already waits (the
+            # next plan's resume: same queueing lock). Once that one ran, the next
+            # retry_stalled puts this one back, and it finds its work done.
+            log.info("stalled job %s not put back yet: %s", job.id, exc)
             continue
         assert job.id is not None
         retried.append(job.id)
