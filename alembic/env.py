@@ -12,6 +12,7 @@ import os
 from alembic import context
 from publisher.home import Home
 from publisher.store.db import make_engine
+from publisher.store.migrate import ours
 from publisher.store.models import Base
 from publisher.store.types import UTCDateTime
 
@@ -33,6 +34,7 @@ def _configure(connection: object) -> None:
         render_as_batch=True,  # SQLite cannot ALTER most things: copy-and-move instead
         compare_type=True,
         render_item=_render_item,
+        include_name=ours,  # Procrastinate's tables are its own (publisher/workers/)
     )
 
 

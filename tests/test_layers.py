@@ -171,6 +171,19 @@ def test_only_the_sandbox_and_its_commands_import_the_sandbox() -> None:
     assert {(i.importer, i.function) for i in importers} == SANDBOX_IMPORTERS
 
 
+def test_only_the_workers_import_procrastinate() -> None:
+    """Procrastinate is the workers' engine: only publisher/workers/ imports it, and only
+    `publisher worker` imports the workers (inside its function, so that no other command
+    loads Procrastinate). Its schema comes from migration 0011, outside the package."""
+    wrong = [str(i) for i in all_imports() if within(i.module, "procrastinate")
+             and not within(i.importer, "publisher.workers")]
+    assert wrong == []
+    importers = {(i.importer, i.function) for i in all_imports()
+                 if within(i.module, "publisher.workers")
+                 and not within(i.importer, "publisher.workers")}
+    assert importers == {("publisher.cli.worker_cmd", "worker")}
+
+
 # ---- the proof: real runs, and what they loaded ------------------------------------------
 
 # Runs the real entry point, and on the way out (atexit: after sys.exit, as a real run

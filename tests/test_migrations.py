@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from publisher.store.db import SCHEMA_HEAD, current_revision, make_engine
-from publisher.store.migrate import alembic_config, downgrade, migrations_dir, upgrade
+from publisher.store.migrate import alembic_config, downgrade, migrations_dir, ours, upgrade
 from publisher.store.models import Base
 from tests.conftest import HomeFixture, invoke
 
@@ -34,7 +34,8 @@ def test_upgrade_downgrade_and_models_match(db_url: str) -> None:
         assert current_revision(engine) == SCHEMA_HEAD
         assert set(inspect(engine).get_table_names()) >= TABLES
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(
+                conn, opts={"include_name": ours}), Base.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         downgrade(engine, "base")
         assert set(inspect(engine).get_table_names()) - {"alembic_version"} == set()
@@ -134,7 +135,8 @@ def test_upgrading_keeps_the_rows_and_never_reuses_an_id(db_url: str) -> None:
                               f"VALUES (1, {values})"))
             assert conn.execute(text("SELECT max(id) FROM interviews")).scalar() == 8
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(
+                conn, opts={"include_name": ours}), Base.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         downgrade(engine, "0004")
         with engine.begin() as conn:

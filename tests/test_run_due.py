@@ -11,17 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from publisher.app import App
-from publisher.home import Home
 from publisher.pipeline.run_due import run_due
 from publisher.pipeline.runtime import Runtime
 from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.clock import Clock
 from tests.helpers.rows import events, interviews
+from tests.helpers.run_due import START, queue, runtime, set_schedule
 from tests.helpers.youtube import connect
-
-START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)  # a Monday; no blackout in February
 
 
 @pytest.fixture
@@ -33,29 +30,6 @@ def clock() -> Clock:
 def yt(clock: Clock) -> Iterator[FakeYouTube]:
     with FakeYouTube(clock=clock) as fake:
         yield fake
-
-
-def runtime(home: HomeFixture, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Runtime:
-    for key, value in home.env.items():
-        monkeypatch.setenv(key, value)
-    rt = App(Home.resolve(home.path, home.db_url)).runtime("test")
-    rt.clock = clock
-    rt.sleep = lambda s: None
-    return rt
-
-
-def set_schedule(home: HomeFixture, **changes: str) -> None:
-    path = home.path / "schedules" / "studi-aperti.toml"
-    text = path.read_text()
-    for key, value in changes.items():
-        lines = [ln for ln in text.splitlines() if not ln.startswith(f"{key} =")]
-        text = "\n".join(lines) + f"\n{key} = {value}\n"
-    path.write_text(text)
-
-
-def queue(home: HomeFixture, media: Media, n: int) -> None:
-    for i in range(1, n + 1):
-        home.ok(*add_args(media.video(), f"Intervista {i}"))
 
 
 def simulate(rt: Runtime, clock: Clock, until: dt.datetime) -> None:

@@ -77,6 +77,8 @@ COMMANDS: dict[str, Lazy] = {
     "withdraw": Lazy("withdraw_cmds", "withdraw", "Take an interview down at once: its video "
                      "becomes private on YouTube (never deleted), every post is deleted where "
                      "the platform allows it, the organizers are told."),
+    "worker": Lazy("worker_cmd", "worker", "Run the pipeline as jobs shared by any number of "
+                   "workers (PostgreSQL only)."),
     "web": Lazy("web_cmds", "web", "Serve the organizers' console in the browser (until "
                 "Ctrl-C), or manage its accounts with `publisher web user …`."),
 }

@@ -65,19 +65,24 @@ def platforms_for(rt: Runtime, item: Interview) -> tuple[str, ...]:
 def crosspost_due(rt: Runtime, now: dt.datetime,
                   factory: PosterFactory | None = None) -> list[PostOutcome]:
     """Every released interview whose cross-post delay has passed, every platform due."""
-    with rt.transaction() as s:
-        rows = list(s.scalars(select(Interview).where(
-            Interview.state == State.RELEASED.value).order_by(Interview.slot_at)))
-        for item in rows:
-            _ = (item.speakers, item.captions)
     out: list[PostOutcome] = []
-    for item in rows:
-        delay = _delay(rt, item)
-        if item.slot_at is not None and now < item.slot_at + delay:
-            continue
+    for interview_id in due_interviews(rt, now):
+        with rt.transaction() as s:
+            item = s.get(Interview, interview_id)
+            assert item is not None
+            _ = (item.speakers, item.captions)
         out += _crosspost_item(rt, item, now, factory or rt.poster_factory
                                or default_poster_factory)
     return out
+
+
+def due_interviews(rt: Runtime, now: dt.datetime) -> list[int]:
+    """The released interviews whose cross-post delay has passed, earliest slot first."""
+    with rt.transaction() as s:
+        rows = list(s.scalars(select(Interview).where(
+            Interview.state == State.RELEASED.value).order_by(Interview.slot_at)))
+    return [item.id for item in rows
+            if item.slot_at is None or now >= item.slot_at + _delay(rt, item)]
 
 
 def crosspost_one(rt: Runtime, interview_id: int, now: dt.datetime) -> list[PostOutcome]:
@@ -102,6 +107,10 @@ def _crosspost_item(rt: Runtime, item: Interview, now: dt.datetime,
 
     with rt.transaction() as s:
         if not leases.claim(s, item.id, rt.owner, now):
+            return []
+        if s.scalar(select(Interview.state).where(Interview.id == item.id)) \
+                != State.RELEASED.value:  # a duplicate came after the interview moved on
+            leases.release(s, item.id, rt.owner)
             return []
         video = record(s, item.id, "youtube", Step.VIDEO)
         link = video.url or ""

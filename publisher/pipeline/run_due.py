@@ -27,7 +27,9 @@ What it does, in order:
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -115,8 +117,52 @@ def longest_lead(rt: Runtime) -> dt.timedelta:
     return max((s.lead_time for s in rt.schedules.values()), default=dt.timedelta(0))
 
 
+class WorkKind(enum.StrEnum):
+    """What one piece of due work is; `perform` knows how to do each."""
+
+    RESUME = "resume"        # an interview left staging: continue its upload
+    STAGE = "stage"          # upload for a slot whose upload time has come
+    CATCH_UP = "catch_up"    # a slot missed while down, within the grace: out at once
+    RELEASE = "release"      # a staged video whose slot has come
+    DECORATE = "decorate"    # a thumbnail, playlist or caption track that waited
+    CROSSPOST = "crosspost"  # a released interview's posts, every platform due
+    CORRECT = "correct"      # an edit to apply to the video on YouTube
+    CORRECT_POSTS = "correct_posts"  # an edit to apply to the posts
+    WITHDRAW = "withdraw"    # a withdrawal or republishing to finish
+    CHORES = "chores"        # the daily and weekly checks (about the whole home)
+
+
+STAGE_KINDS = frozenset({WorkKind.RESUME, WorkKind.STAGE, WorkKind.CATCH_UP})
+
+
+@dataclass(frozen=True)
+class Work:
+    """One thing due at `now`, decided from the database: `perform` does it."""
+
+    kind: WorkKind
+    interview_id: int | None = None
+    slot_at: dt.datetime | None = None  # the slot a stage uploads for (None: no publishAt)
+
+    def to_json(self) -> dict[str, str | int | None]:
+        return {"kind": self.kind.value, "interview_id": self.interview_id,
+                "slot_at": self.slot_at.isoformat() if self.slot_at else None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str | int | None]) -> Work:
+        slot, iid = data.get("slot_at"), data.get("interview_id")
+        return cls(WorkKind(str(data["kind"])), int(iid) if iid is not None else None,
+                   dt.datetime.fromisoformat(str(slot)) if slot else None)
+
+
 def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRACE
             ) -> RunReport:
+    """Everything due at `now`: report the missed slots, then perform each piece of due work,
+    then say when the next thing is due.
+
+    Each phase (resume, stage, release, ...) is decided after the one before it acted, since
+    what one does makes work for the next (a caught-up slot is staged, then released, in the
+    same run). `due_work` decides every phase at once, which is what a worker's plan does:
+    the next plan finds what the performed work made due. A paused programme: nothing."""
     from publisher.services.programmes import is_paused
 
     report = RunReport(now)
@@ -124,66 +170,210 @@ def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRAC
         report.paused = True
         return report
     queue = WakeQueue(rt, now, report)
-    _report_missed(rt, now, grace, report, queue)
-    _resume_staging(rt, now, report)
-    _stage_due(rt, now, grace, report, queue)
-    _release_due(rt, now, grace, report)
-    _decorations_due(rt, now, report)
-    _crosspost_due(rt, now, report)
-    _corrections_due(rt, now, report)
-    _withdrawals_due(rt, now, report)
-    _chores(rt, now, report)
+    report.actions += report_missed(rt, now, grace, queue)
+    for decide in _PHASES:
+        for work in decide(rt, now, grace, queue):
+            report.actions += perform(rt, work, now, grace=grace)
     found = next_event(rt, now, queue)
     if found is not None:
         report.next_wake, report.next_what = found
     return report
 
 
-def _chores(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
+def due_work(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRACE,
+             queue: WakeQueue | None = None) -> list[Work]:
+    """Every piece of work due at `now`, in the order run_due performs it; changes nothing."""
+    queue = queue or WakeQueue(rt, now, RunReport(now))
+    return [work for decide in _PHASES for work in decide(rt, now, grace, queue)]
+
+
+def perform(rt: Runtime, work: Work, now: dt.datetime, *,
+            grace: dt.timedelta = DEFAULT_GRACE) -> list[Action]:
+    """Do one piece of due work. Each step claims the interview's lease first, and checks
+    under it that the work is still to do, so a duplicate (a second worker, a retried job)
+    answers "busy" or "skipped" and never acts twice."""
+    iid = work.interview_id
+    if work.kind in STAGE_KINDS:
+        assert iid is not None
+        if not _youtube_open(rt, now):
+            _wait_for_authorisation(rt, now, [iid])
+            return []
+        return [_action(work.kind.value, stage(rt, iid, work.slot_at))]
+    if work.kind == WorkKind.RELEASE:
+        assert iid is not None
+        with rt.transaction() as s:
+            item = s.get(Interview, iid)
+            privacy = item.privacy if item is not None else None
+        return [_release(rt, iid, privacy, now, grace)]
+    if work.kind == WorkKind.DECORATE:
+        assert iid is not None
+        return [_action("decorate", waiting_decorations.finish(rt, iid))]
+    if work.kind == WorkKind.CROSSPOST:
+        assert iid is not None
+        return _crosspost(rt, iid, now)
+    if work.kind == WorkKind.CORRECT:
+        assert iid is not None
+        return _correct(rt, iid)
+    if work.kind == WorkKind.CORRECT_POSTS:
+        assert iid is not None
+        return _correct_posts(rt, iid)
+    if work.kind == WorkKind.WITHDRAW:
+        assert iid is not None
+        return _withdraw(rt, iid)
+    return _chores(rt, now)
+
+
+# ---- deciding: one function per phase, in run_due's order --------------------------------
+
+Decide = Callable[[Runtime, dt.datetime, dt.timedelta, "WakeQueue"], list[Work]]
+
+
+def _resume_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
+                ) -> list[Work]:
+    with rt.transaction() as s:
+        rows = s.execute(
+            select(Interview.id, Interview.slot_at, Publication.next_attempt_at,
+                   Publication.last_error)
+            .outerjoin(Publication, (Publication.interview_id == Interview.id)
+                       & (Publication.platform == "youtube") & (Publication.step == "video"))
+            .where(Interview.state == State.STAGING.value)
+            .order_by(Interview.slot_at, Interview.id)).all()
+    due: list[Work] = []
+    for row in rows:
+        if row.next_attempt_at is not None and row.next_attempt_at > now:
+            continue
+        slot = row.slot_at if row.slot_at and row.slot_at > now else None
+        due.append(Work(WorkKind.RESUME, row.id, slot))
+    return due
+
+
+def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
+               ) -> list[Work]:
+    entries = queue.plan(longest_lead(rt) + STAGE_AHEAD, since=now - grace, quota=True)
+    with rt.transaction() as s:
+        waits = _video_waits(s, now)
+    caught_up: set[str] = set()
+    due: list[Work] = []
+    for entry in entries:
+        item = entry.interview
+        if item is None or item.slot_at is not None:
+            continue
+        if entry.slot.at <= now:
+            # A slot missed while down, within the grace: out at once, once per schedule.
+            if entry.slot.schedule in caught_up:
+                continue
+            caught_up.add(entry.slot.schedule)
+            if item.id not in waits:
+                due.append(Work(WorkKind.CATCH_UP, item.id, entry.slot.at))
+            continue
+        if entry.upload_at <= now and item.id not in waits:
+            due.append(Work(WorkKind.STAGE, item.id, entry.slot.at))
+    return due
+
+
+def _release_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
+                 ) -> list[Work]:
+    with rt.transaction() as s:
+        ids = s.scalars(select(Interview.id)
+                        .where(Interview.state == State.STAGED.value,
+                               Interview.slot_at <= now)
+                        .order_by(Interview.slot_at)).all()
+    return [Work(WorkKind.RELEASE, i) for i in ids]
+
+
+def _decorations_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
+                     ) -> list[Work]:
+    with rt.transaction() as s:
+        due = waiting_decorations.due_interviews(s, now)
+    return [Work(WorkKind.DECORATE, i) for i in due]
+
+
+def _crosspost_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
+                   ) -> list[Work]:
+    from publisher.pipeline.crosspost import due_interviews
+
+    return [Work(WorkKind.CROSSPOST, i) for i in due_interviews(rt, now)]
+
+
+def _corrections_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
+                     ) -> list[Work]:
+    from publisher.pipeline import correct
+
+    return [Work(WorkKind.CORRECT, i) for i in correct.due_interviews(rt, now)]
+
+
+def _post_corrections_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+                          queue: WakeQueue) -> list[Work]:
+    from publisher.pipeline import correct_posts
+
+    return [Work(WorkKind.CORRECT_POSTS, i) for i in correct_posts.due_interviews(rt, now)]
+
+
+def _withdrawals_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
+                     ) -> list[Work]:
+    from publisher.pipeline.withdraw import withdrawals_due
+
+    return [Work(WorkKind.WITHDRAW, i) for i in withdrawals_due(rt, now)]
+
+
+def _chores_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
+                ) -> list[Work]:
+    return [Work(WorkKind.CHORES)]  # due_chores itself knows what is due today or this week
+
+
+_PHASES: tuple[Decide, ...] = (_resume_due, _stage_due, _release_due, _decorations_due,
+                               _crosspost_due, _corrections_due, _post_corrections_due,
+                               _withdrawals_due, _chores_due)
+
+
+# ---- performing ------------------------------------------------------------------------------
+
+def _chores(rt: Runtime, now: dt.datetime) -> list[Action]:
     from publisher.pipeline.chores import due_chores
 
-    for finding in due_chores(rt, now):
-        report.actions.append(Action(finding.interview_id, "check", "warning", finding.text))
+    return [Action(finding.interview_id, "check", "warning", finding.text)
+            for finding in due_chores(rt, now)]
 
 
-def _crosspost_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
-    from publisher.pipeline.crosspost import crosspost_due
+def _crosspost(rt: Runtime, interview_id: int, now: dt.datetime) -> list[Action]:
+    from publisher.pipeline.crosspost import crosspost_one
 
-    for o in crosspost_due(rt, now):
-        if not o.changed:
-            continue  # nothing happened: keep run_due idempotent and its report quiet
-        report.actions.append(Action(o.interview_id, f"post:{o.platform}", o.outcome,
-                                     o.detail))
+    # Only what happened: keep run_due idempotent and its report quiet.
+    return [Action(o.interview_id, f"post:{o.platform}", o.outcome, o.detail)
+            for o in crosspost_one(rt, interview_id, now) if o.changed]
 
 
-def _corrections_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
-    from publisher.pipeline.correct import Outcome, corrections_due
+def _correct(rt: Runtime, interview_id: int) -> list[Action]:
+    from publisher.pipeline.correct import Outcome, sync
 
-    for r in corrections_due(rt, now):
-        outcome = "needs_attention" if r.outcome in (Outcome.NEEDS_ATTENTION,
-                                                     Outcome.CONFLICT) else r.outcome.value
-        report.actions.append(Action(r.interview_id, "correct", outcome, r.detail))
-    from publisher.pipeline.correct_posts import post_corrections_due
-
-    for interview_id, edit in post_corrections_due(rt, now):
-        report.actions.append(Action(interview_id, f"correct:{edit.platform}",
-                                     edit.outcome, edit.detail))
+    r = sync(rt, interview_id)
+    outcome = "needs_attention" if r.outcome in (Outcome.NEEDS_ATTENTION,
+                                                 Outcome.CONFLICT) else r.outcome.value
+    return [Action(r.interview_id, "correct", outcome, r.detail)]
 
 
-def _withdrawals_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
-    """Finish the withdrawals (and republishings) a crash or a passing failure left."""
-    from publisher.pipeline.withdraw import WithdrawReport, resume_due
+def _correct_posts(rt: Runtime, interview_id: int) -> list[Action]:
+    from publisher.pipeline.correct_posts import sync_posts
 
-    for r in resume_due(rt, now):
-        done = not isinstance(r, WithdrawReport) or r.finished
-        report.actions.append(Action(r.interview_id, "withdraw",
-                                     "done" if done else "needs_attention"
-                                     if isinstance(r, WithdrawReport) and r.needs_you
-                                     else "waiting"))
+    return [Action(interview_id, f"correct:{edit.platform}", edit.outcome, edit.detail)
+            for edit in sync_posts(rt, interview_id) if edit.outcome != "kept"]
 
 
-def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
-                   report: RunReport, queue: WakeQueue) -> None:
+def _withdraw(rt: Runtime, interview_id: int) -> list[Action]:
+    """Finish a withdrawal (or republishing) a crash or a passing failure left."""
+    from publisher.pipeline.withdraw import WithdrawReport, resume_one
+
+    r = resume_one(rt, interview_id)
+    if r is None:
+        return []
+    done = not isinstance(r, WithdrawReport) or r.finished
+    return [Action(r.interview_id, "withdraw",
+                   "done" if done else "needs_attention"
+                   if isinstance(r, WithdrawReport) and r.needs_you else "waiting")]
+
+
+def report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+                  queue: WakeQueue) -> list[Action]:
     """Slots that passed beyond the grace since the last run, while something could have
     gone out: nothing is published late for them (the interview takes the next free slot),
     but organizers are told."""
@@ -195,7 +385,8 @@ def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
         state.put(s, "run_due", {"last_now": max(now, previous).isoformat()
                                  if previous is not None else now.isoformat()}, now)
     if previous is None or now - previous <= grace:
-        return
+        return []
+    out: list[Action] = []
     # The slots from the last run up to `now - grace` (a horizon before now): those a
     # running publisher would have filled.
     for entry in queue.plan(-grace, since=previous):
@@ -208,11 +399,12 @@ def _report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
             rt.journal(s, entry.interview.id, EventKind.SLOT_MISSED,
                        slot=entry.slot.at.isoformat())
         rt.notify("A slot was missed", detail)
-        report.actions.append(Action(entry.interview.id, "missed", "moved", detail))
+        out.append(Action(entry.interview.id, "missed", "moved", detail))
+    return out
 
 
-def _record(report: RunReport, step: str, result: StageResult) -> None:
-    report.actions.append(Action(result.interview_id, step, result.outcome, result.detail))
+def _action(step: str, result: StageResult) -> Action:
+    return Action(result.interview_id, step, result.outcome, result.detail)
 
 
 def _youtube_open(rt: Runtime, now: dt.datetime) -> bool:
@@ -233,21 +425,6 @@ def _wait_for_authorisation(rt: Runtime, now: dt.datetime, interview_ids: list[i
                        error=authorisation.get(s).get("problem"), waiting_for="authorisation")
 
 
-def _stage_all(rt: Runtime, now: dt.datetime, report: RunReport,
-               due: list[tuple[str, int, dt.datetime | None]]) -> None:
-    """Stage each (step, interview, slot) in turn; once YouTube wants an authorisation, the
-    rest wait for it too, untouched."""
-    if not _youtube_open(rt, now):
-        _wait_for_authorisation(rt, now, [interview_id for _, interview_id, _ in due])
-        return
-    for i, (step, interview_id, slot) in enumerate(due):
-        result = stage(rt, interview_id, slot)
-        _record(report, step, result)
-        if result.needs_authorisation:
-            _wait_for_authorisation(rt, now, [d[1] for d in due[i + 1:]])
-            return
-
-
 def _video_waits(session: Session, now: dt.datetime) -> dict[int, dt.datetime]:
     """Queued interviews whose upload could not start and is tried again later (a network
     failure before anything was sent): interview id → when."""
@@ -256,67 +433,6 @@ def _video_waits(session: Session, now: dt.datetime) -> dict[int, dt.datetime]:
         .where(Interview.state == State.QUEUED.value, Publication.platform == "youtube",
                Publication.step == Step.VIDEO.value, Publication.next_attempt_at > now)).all()
     return {r.interview_id: r.next_attempt_at for r in rows}
-
-
-def _resume_staging(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
-    with rt.transaction() as s:
-        rows = s.execute(
-            select(Interview.id, Interview.slot_at, Publication.next_attempt_at,
-                   Publication.last_error)
-            .outerjoin(Publication, (Publication.interview_id == Interview.id)
-                       & (Publication.platform == "youtube") & (Publication.step == "video"))
-            .where(Interview.state == State.STAGING.value)
-            .order_by(Interview.slot_at, Interview.id)).all()
-    due: list[tuple[str, int, dt.datetime | None]] = []
-    for row in rows:
-        if row.next_attempt_at is not None and row.next_attempt_at > now:
-            continue
-        slot = row.slot_at if row.slot_at and row.slot_at > now else None
-        due.append(("resume", row.id, slot))
-    if due:
-        _stage_all(rt, now, report, due)
-
-
-def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunReport,
-               queue: WakeQueue) -> None:
-    entries = queue.plan(longest_lead(rt) + STAGE_AHEAD, since=now - grace, quota=True)
-    with rt.transaction() as s:
-        waits = _video_waits(s, now)
-    caught_up: set[str] = set()
-    due: list[tuple[str, int, dt.datetime | None]] = []
-    for entry in entries:
-        item = entry.interview
-        if item is None or item.slot_at is not None:
-            continue
-        if entry.slot.at <= now:
-            # A slot missed while down, within the grace: out at once, once per schedule.
-            if entry.slot.schedule in caught_up:
-                continue
-            caught_up.add(entry.slot.schedule)
-            if item.id not in waits:
-                due.append(("catch_up", item.id, entry.slot.at))
-            continue
-        if entry.upload_at <= now and item.id not in waits:
-            due.append(("stage", item.id, entry.slot.at))
-    if due:
-        _stage_all(rt, now, report, due)
-
-
-def _decorations_due(rt: Runtime, now: dt.datetime, report: RunReport) -> None:
-    with rt.transaction() as s:
-        due = waiting_decorations.due_interviews(s, now)
-    for interview_id in due:
-        _record(report, "decorate", waiting_decorations.finish(rt, interview_id))
-
-
-def _release_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, report: RunReport) -> None:
-    with rt.transaction() as s:
-        due = s.execute(select(Interview.id, Interview.slot_at, Interview.privacy)
-                        .where(Interview.state == State.STAGED.value,
-                               Interview.slot_at <= now)
-                        .order_by(Interview.slot_at)).all()
-    for row in due:
-        report.actions.append(_release(rt, row.id, row.privacy, now, grace))
 
 
 def release_now(rt: Runtime, interview_id: int, now: dt.datetime) -> Action:
@@ -336,6 +452,10 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
     with rt.transaction() as s:
         if not leases.claim(s, interview_id, rt.owner, now):
             return Action(interview_id, "release", "busy")
+        state = s.scalar(select(Interview.state).where(Interview.id == interview_id))
+        if state != State.STAGED.value:  # a duplicate came after the interview moved on
+            leases.release(s, interview_id, rt.owner)
+            return Action(interview_id, "release", "skipped", f"it is {state}")
         pub = record(s, interview_id, "youtube", "video")
         release_pub = record(s, interview_id, "youtube", Step.RELEASE)
         if release_pub.next_attempt_at and release_pub.next_attempt_at > now and not force:

@@ -475,12 +475,20 @@ def resume_due(rt: Runtime, now: dt.datetime) -> list[WithdrawReport | Republish
     """Finish every withdrawal (or republishing) a crash or a passing failure left behind."""
     out: list[WithdrawReport | RepublishReport] = []
     for interview_id in withdrawals_due(rt, now):
-        with rt.transaction() as s:
-            pending = _latest(s, interview_id, Step.REPUBLISH)
-            republishing = pending is not None and pending.state != _P.DONE.value
-        try:
-            out.append(_finish_republish(rt, interview_id) if republishing
-                       else _finish_withdrawal(rt, interview_id))
-        except InputError as exc:
-            log.warning("interview %s: %s", interview_id, exc)
+        r = resume_one(rt, interview_id)
+        if r is not None:
+            out.append(r)
     return out
+
+
+def resume_one(rt: Runtime, interview_id: int) -> WithdrawReport | RepublishReport | None:
+    """Finish one interview's withdrawal (or republishing); None when it cannot go on."""
+    with rt.transaction() as s:
+        pending = _latest(s, interview_id, Step.REPUBLISH)
+        republishing = pending is not None and pending.state != _P.DONE.value
+    try:
+        return (_finish_republish(rt, interview_id) if republishing
+                else _finish_withdrawal(rt, interview_id))
+    except InputError as exc:
+        log.warning("interview %s: %s", interview_id, exc)
+        return None

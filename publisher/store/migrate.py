@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 _PG_ADVISORY_LOCK = 0x7075626C  # "publ"
 
 
+#: Procrastinate's own tables, types and functions (publisher/workers/): in our database,
+#: created by our migration 0011, but not our models.
+ENGINE_PREFIX = "procrastinate_"
+
+
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name`: compare and autogenerate only our objects."""
+    return not (name or "").startswith(ENGINE_PREFIX)
+
+
 def migrations_dir() -> Path:
     """alembic/ in a source checkout, or the copy a wheel carries inside the package."""
     package = Path(__file__).resolve().parent.parent

@@ -37,7 +37,7 @@ from publisher.store.types import UTCDateTime, utcnow
 __all__ = ["ACTIVE", "Base", "CaptionTrack", "Correction", "CorrectionState", "Event",
            "Interview", "Localization", "Programme", "ProgrammeScoped", "ProgrammeState",
            "Publication", "PublicationState", "QuotaUsage", "Role", "RuntimeState", "Speaker",
-           "State", "WebUser"]
+           "State", "WebUser", "Worker"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -354,3 +354,20 @@ class WebUser(ProgrammeScoped, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                     onupdate=utcnow)
+
+
+class Worker(Base):
+    """A `publisher worker` process, for `status`: who it is (the lease owner's prefix, so
+    a lease names its worker), when it started, its last beat, and when it stopped cleanly.
+    Deployment-wide: a worker serves every programme of the database."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)  # worker:host:pid:uuid
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    concurrency: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,177 @@
+"""The Procrastinate tasks: a periodic tick, a plan per programme, and one task per kind of
+step, each performing one piece of `run_due`'s work (pipeline/run_due.py: `due_work` decides,
+`perform` acts).
+
+- `publisher.tick` (every minute, deduplicated by the engine across workers) defers one
+  `publisher.plan` per programme;
+- `publisher.plan` reports missed slots, decides the due work and defers one job per piece;
+- `publisher.stage` / `release` / `decorate` / `crosspost` / `correct` / `withdraw` /
+  `chores` perform it;
+- `publisher.retry_stalled` (every minute) puts back the jobs of a worker that died
+  (SIGKILL, a lost machine): Procrastinate does not by itself.
+
+Every deferral carries a queueing lock, so a piece of work waits at most once; a duplicate
+that runs anyway (one waiting plus any running, or a stalled job retried) meets the
+interview's lease first, and answers "busy" or "skipped": the leases are the fence, not the
+engine. No task uses Procrastinate's `lock` (a killed worker would keep it) nor retries: the
+pipeline records its own retry times, and the next plan defers what they made due.
+The names are explicit: job rows keep them, and a module move must not orphan queued jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+import procrastinate
+from procrastinate import JobContext
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
+
+from publisher.pipeline.run_due import (
+    DEFAULT_GRACE,
+    STAGE_KINDS,
+    RunReport,
+    WakeQueue,
+    Work,
+    WorkKind,
+    due_work,
+    perform,
+    report_missed,
+)
+from publisher.workers.deployment import Deployment
+
+log = logging.getLogger(__name__)
+
+TICK = "publisher.tick"
+PLAN = "publisher.plan"
+RETRY_STALLED = "publisher.retry_stalled"
+#: The task that performs each kind of work.
+STEP_TASK = {**dict.fromkeys(STAGE_KINDS, "publisher.stage"),
+             WorkKind.RELEASE: "publisher.release",
+             WorkKind.DECORATE: "publisher.decorate",
+             WorkKind.CROSSPOST: "publisher.crosspost",
+             WorkKind.CORRECT: "publisher.correct",
+             WorkKind.CORRECT_POSTS: "publisher.correct",
+             WorkKind.WITHDRAW: "publisher.withdraw",
+             WorkKind.CHORES: "publisher.chores"}
+
+# Queues: uploads are long and apart; the planning and the short steps share the rest.
+PLAN_QUEUE, UPLOADS_QUEUE, STEPS_QUEUE = "plan", "uploads", "steps"
+QUEUES = (PLAN_QUEUE, UPLOADS_QUEUE, STEPS_QUEUE)
+TICK_CRON = "* * * * *"
+STALLED_AFTER_S = 30.0  # no heartbeat for this long: the worker is gone
+_SLOT_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+
+
+def deployment_of(context: JobContext) -> Deployment:
+    found = context.additional_context["deployment"]
+    assert isinstance(found, Deployment)
+    return found
+
+
+def queueing_lock(programme_id: int, work: Work) -> str:
+    """One waiting job per programme and piece of work; the three ways of staging an
+    interview share one, as they are one upload."""
+    kind = "stage" if work.kind in STAGE_KINDS else work.kind.value
+    return f"p{programme_id}:{kind}" + (f":{work.interview_id}"
+                                        if work.interview_id is not None else "")
+
+
+def priority(work: Work) -> int:
+    """Releases, posts and the rest before any upload; earlier slots' uploads first."""
+    if work.kind not in STAGE_KINDS or work.slot_at is None:
+        return 0
+    return -int((work.slot_at - _SLOT_EPOCH).total_seconds() // 60)
+
+
+async def defer_once(app: procrastinate.App, task: str, *, lock: str, queue: str,
+                     priority: int = 0, **kwargs: Any) -> bool:
+    """Defer one job unless the same one already waits (its queueing lock); one at a time,
+    as a batch would fail whole on the first duplicate."""
+    try:
+        await app.configure_task(task, queueing_lock=lock, queue=queue,
+                                 priority=priority).defer_async(**kwargs)
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+async def tick(context: JobContext, timestamp: int) -> list[int]:
+    """Plan every programme; the timestamp is only a wake-up (plans use the clock)."""
+    deployment = deployment_of(context)
+    planned = []
+    for programme_id in await asyncio.to_thread(deployment.programme_ids):
+        if await defer_once(context.app, PLAN, lock=f"p{programme_id}:plan", queue=PLAN_QUEUE,
+                            priority=10, programme_id=programme_id):
+            planned.append(programme_id)
+    return planned
+
+
+def decide(deployment: Deployment, programme_id: int) -> tuple[list[str], list[Work]]:
+    """What `run_due` does before acting: the missed slots told, then the due work."""
+    rt = deployment.runtime(programme_id)
+    now = rt.clock()
+    queue = WakeQueue(rt, now, RunReport(now))
+    missed = report_missed(rt, now, DEFAULT_GRACE, queue)
+    return [a.describe() for a in missed], due_work(rt, now, queue=queue)
+
+
+async def plan(context: JobContext, programme_id: int) -> dict[str, list[str]]:
+    missed, work = await asyncio.to_thread(decide, deployment_of(context), programme_id)
+    deferred = []
+    for piece in work:
+        if await defer_once(context.app, STEP_TASK[piece.kind],
+                            lock=queueing_lock(programme_id, piece),
+                            queue=UPLOADS_QUEUE if piece.kind in STAGE_KINDS else STEPS_QUEUE,
+                            priority=priority(piece), programme_id=programme_id,
+                            work=piece.to_json()):
+            deferred.append(queueing_lock(programme_id, piece))
+    return {"missed": missed, "deferred": deferred}
+
+
+def step(context: JobContext, programme_id: int, work: dict[str, Any]) -> list[str]:
+    """Perform one piece of work; "busy" and "skipped" are normal answers (a duplicate)."""
+    rt = deployment_of(context).runtime(programme_id)
+    rt.should_stop = context.should_abort  # a graceful stop ends an upload between chunks
+    actions = perform(rt, Work.from_json(work), rt.clock())
+    for action in actions:
+        log.info("programme %s: %s", programme_id, action.describe())
+    return [a.describe() for a in actions]
+
+
+async def retry_stalled(context: JobContext, timestamp: int) -> list[int]:
+    """Jobs left `doing` by a worker without a heartbeat go back to the queue (Procrastinate's
+    documented recipe); their step then meets the lease, or finds the work done."""
+    manager = context.app.job_manager
+    retried = []
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S):
+        try:
+            await manager.retry_job(job)
+        except ConnectorException as exc:
+            # Another worker's retry_stalled was first, or a duplicate already waits (the
+            # next plan's resume: same queueing lock). Once that one ran, the next
+            # retry_stalled puts this one back, and it finds its work done.
+            log.info("stalled job %s not put back yet: %s", job.id, exc)
+            continue
+        assert job.id is not None
+        retried.append(job.id)
+    if retried:
+        log.warning("jobs of a stopped worker put back in the queue: %s", retried)
+    return retried
+
+
+def make_blueprint(*, tick_cron: str = TICK_CRON) -> procrastinate.Blueprint:
+    """The tasks, for one App (each App takes its own copy of the tasks)."""
+    bp = procrastinate.Blueprint()
+    bp.periodic(cron=tick_cron)(
+        bp.task(name=TICK, queue=PLAN_QUEUE, queueing_lock="tick", priority=10,
+                pass_context=True)(tick))
+    bp.task(name=PLAN, queue=PLAN_QUEUE, pass_context=True)(plan)
+    for name in sorted(set(STEP_TASK.values())):
+        bp.task(name=name, queue=STEPS_QUEUE, pass_context=True)(step)
+    bp.periodic(cron=tick_cron)(
+        bp.task(name=RETRY_STALLED, queue=PLAN_QUEUE, queueing_lock="retry_stalled",
+                pass_context=True)(retry_stalled))
+    return bp
