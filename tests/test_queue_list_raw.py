@@ -32,7 +32,7 @@ def test_the_raw_read_gives_the_core_reads_rows(sqlite_home: HomeFixture,
         row["title"] = rng.choice(["Intervista", "L'arte — città", "a\nb", "ß"]) + str(row["id"])
         row["video_duration_s"] = rng.choice([0.0, 59.5, 3600.25])
     engine = make_engine(sqlite_home.db_url)
-    with transaction(engine) as s:
+    with transaction(engine, 1) as s:  # the home's programme (the default, id 1)
         s.execute(insert(Interview), queue)
     engine.dispose()
     app = App(Home.resolve(sqlite_home.path, sqlite_home.db_url))

@@ -51,7 +51,7 @@ def make_home(folder: Path, rng: random.Random, size: int | None = None) -> Path
                   hours=rng.randint(-12, 60))}
              for row in queue if row["state"] == "queued" and rng.random() < 0.1]
     engine = make_engine(f"sqlite:///{folder / 'publisher.db'}")
-    with transaction(engine) as s:
+    with transaction(engine, 1) as s:  # the home's programme (the default, id 1)
         if queue:
             s.execute(insert(Interview), queue)
         if waits:

@@ -77,8 +77,8 @@ def run_due_cmd(app: App, at: str | None, as_json: bool, sandbox: bool) -> None:
         answer = quiet.answer(app.home, now)
         if answer is not None:
             if as_json:
-                print_json({"now": now.isoformat(), "sandbox": False, "actions": [],
-                            "next_wake": answer.next_wake})
+                print_json({"now": now.isoformat(), "sandbox": False, "paused": False,
+                            "actions": [], "next_wake": answer.next_wake})
             else:
                 click.echo("Nothing was due.")
                 click.echo(answer.next_line)

@@ -202,8 +202,8 @@ def remember(rt: Runtime, seen: Before | None, report: RunReport, now: dt.dateti
         conn.execute("BEGIN IMMEDIATE")
         kept = False
         triggers = _triggers_complete(conn)
-        if (seen is not None and not report.actions and triggers is not None
-                and _one_programme(conn)
+        if (seen is not None and not report.actions and not report.paused
+                and triggers is not None and _one_programme(conn)
                 and _counter(conn) == seen.counter and stamp(rt.home) == seen.stamp):
             bounds = [now + LONGEST, next_quota_reset(now),
                       dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0),
