@@ -29,7 +29,7 @@ from publisher.errors import DatabaseError, SchemaBehindError
 from publisher.home import redact_database_url
 
 # The newest revision in alembic/versions. Bump it with every new migration.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0012"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # How long a SQLite transaction waits for another process's write lock, in seconds (tests and
 # impatient machines); the default is SQLITE_BUSY_TIMEOUT_MS.
