@@ -246,9 +246,9 @@ def test_a_charge_leaves_todays_releases_their_units(db_url: str) -> None:
         with transaction(engine) as s:
             charge(s, NOW, limits, method, project="gcp:1")
     with pytest.raises(DeferredError), transaction(engine) as s:
-        charge(s, NOW, limits, "videos.list", project="gcp:1")  # 100 of 100: none left
+        charge(s, NOW, limits, "videos.update", project="gcp:1")  # 52 + 50: beyond 100
     with Session(engine) as s:
-        assert used_today(s, NOW, "gcp:1")[UNITS] == 100
+        assert used_today(s, NOW, "gcp:1")[UNITS] == 52
         assert used_today(s, NOW, "gcp:2")[UNITS] == 0
     engine.dispose()
 
