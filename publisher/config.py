@@ -13,6 +13,8 @@ from publisher.filecheck import Section, load_toml
 from publisher.platforms.youtube import limits
 
 DEFAULT_TITLE_TEMPLATE = "{{ title }}"
+#: The length of the quota ledger's key column (quota_usage.quota_project).
+QUOTA_PROJECT_MAX_CHARS = 100
 DEFAULT_DESCRIPTION_TEMPLATE = """\
 {{ description }}
 
@@ -72,6 +74,9 @@ class YouTubeDefaults:
     timeout_s: int = 60
     daily_uploads: int = 100      # the videos.insert bucket (calls a day)
     daily_units: int = 10_000     # the shared bucket of every other call
+    #: The ledger this home's YouTube calls are counted in; None: the Google Cloud project
+    #: of the OAuth client (publisher/quota_project.py). Homes with one value share one.
+    quota_project: str | None = None
 
 
 DEFAULT_POST_TEMPLATE = """\
@@ -339,12 +344,21 @@ def _templates(sec: Section) -> Templates:
 def _youtube(sec: Section) -> YouTubeDefaults:
     sec.reject_unknown({"category_id", "privacy", "made_for_kids", "synthetic_media", "license",
                         "notify_subscribers", "api_root", "token_uri", "chunk_size_mib",
-                        "retry_for_minutes", "timeout_s", "daily_uploads", "daily_units"})
+                        "retry_for_minutes", "timeout_s", "daily_uploads", "daily_units",
+                        "quota_project"})
     for key in ("api_root", "token_uri"):
         url = sec.text(key)
         if url is not None and not url.startswith(("https://", "http://")):
             raise sec.error(key, f"expected an address starting with https://, found {url!r}")
     d = YouTubeDefaults()
+    quota_project = sec.text("quota_project")
+    if quota_project is not None and (len(quota_project) > QUOTA_PROJECT_MAX_CHARS
+                                      or not quota_project.isprintable()
+                                      or quota_project != quota_project.strip()):
+        raise sec.error("quota_project", f"expected a name of at most "
+                                         f"{QUOTA_PROJECT_MAX_CHARS} printable characters "
+                                         "without spaces around it, such as "
+                                         "'gcp:123456789012'")
     category = sec.text("category_id", d.category_id) or d.category_id
     if not category.isdigit():
         raise sec.error("category_id", f"expected a numeric YouTube category id such as "
@@ -370,7 +384,8 @@ def _youtube(sec: Section) -> YouTubeDefaults:
                                                   d.retry_for_minutes, 1, 24 * 60),
                            timeout_s=_int(sec, "timeout_s", d.timeout_s, 5, 3600),
                            daily_uploads=_int(sec, "daily_uploads", d.daily_uploads, 1, 10**6),
-                           daily_units=_int(sec, "daily_units", d.daily_units, 1, 10**9))
+                           daily_units=_int(sec, "daily_units", d.daily_units, 1, 10**9),
+                           quota_project=quota_project)
 
 
 def _int(sec: Section, key: str, default: int, low: int, high: int) -> int:

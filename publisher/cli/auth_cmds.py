@@ -132,8 +132,10 @@ def quota(app: App, as_json: bool) -> None:
 
     Counted from publisher's own ledger of the calls it made (refused ones too) in the
     current Pacific-time day, against daily_uploads (videos.insert calls) and daily_units
-    (every other call) in publisher.toml's [youtube]. Calls by other programs sharing the
-    Google Cloud project are not counted. The quotas reset at midnight Pacific time, shown
+    (every other call) in publisher.toml's [youtube]. The quota belongs to the Google Cloud
+    project of the OAuth client: every home whose client belongs to it counts in one ledger
+    ([youtube] quota_project names it when the client file cannot). Calls by other programs
+    sharing the project are not counted. The quotas reset at midnight Pacific time, shown
     in the campaign's time zone.
     """
     from publisher.quota import UNITS, UPLOADS
@@ -145,9 +147,12 @@ def quota(app: App, as_json: bool) -> None:
     local = reset.astimezone(app.zone)
     buckets = {b.name: {"used": b.used, "limit": b.limit, "remaining": b.remaining}
                for b in today.buckets}
+    project = today.project
     if as_json:
         print_json({"day": today.day.isoformat(), "buckets": buckets,
-                    "resets_at": reset.isoformat(), "resets_at_local": local.isoformat()})
+                    "resets_at": reset.isoformat(), "resets_at_local": local.isoformat(),
+                    "quota_project": project.key, "quota_project_from": project.source,
+                    "held_for_releases": today.held_for_releases})
         return
     click.echo(f"YouTube quota for {today.day:%Y-%m-%d} (Pacific time), as counted by "
                "publisher:")
@@ -155,6 +160,15 @@ def quota(app: App, as_json: bool) -> None:
     table(["bucket", "used", "limit", "remaining"],
           [(labels[b], v["used"], v["limit"], v["remaining"]) for b, v in buckets.items()])
     click.echo(f"Resets at {moment(reset, app.zone)} (midnight Pacific time).")
+    if project.shared:
+        click.echo(f"Ledger: {project.key} (from {project.source}), shared by every home "
+                   "whose OAuth client belongs to that Google Cloud project.")
+    else:
+        click.echo(f"Ledger: this home's own ({project.key}): no Google Cloud project found "
+                   "in its OAuth client; [youtube] quota_project in publisher.toml names one.")
+    if today.held_for_releases:
+        click.echo(f"{today.held_for_releases} of the units left are kept for today's "
+                   "releases: other work does not spend them.")
     full = [labels[b] for b, v in buckets.items() if v["remaining"] == 0]
     if full:
         warn([f"{', '.join(full)}: used up for today; YouTube work waits for the reset"])

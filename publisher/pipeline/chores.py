@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from publisher.pipeline import state
 from publisher.pipeline.planning import upcoming
 from publisher.pipeline.runtime import Runtime
+from publisher.pipeline.youtube_quota import ledger
 from publisher.quota import UNITS, UPLOADS, pacific_day
 from publisher.store.models import Interview, QuotaUsage, State
 
@@ -166,6 +167,7 @@ def digest(rt: Runtime, now: dt.datetime) -> str:
         plan = upcoming(s, rt, now, dt.timedelta(weeks=2))
         quota: dict[str, int] = {row[0]: int(row[1] or 0) for row in s.execute(
             select(QuotaUsage.bucket, func.sum(QuotaUsage.units)).where(
+                QuotaUsage.quota_project == ledger(rt).key,
                 QuotaUsage.day > pacific_day(now) - dt.timedelta(days=7)).group_by(
                 QuotaUsage.bucket))}
     from publisher.i18n import campaign_locale, format_moment

@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from publisher import leases
+from publisher import leases, quota
 from publisher.corrections import open_corrections, wanted_fields
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, set_correction, video_record
@@ -50,6 +50,7 @@ from publisher.pipeline.correct_assets import (
 from publisher.pipeline.correct_posts import PostEdit
 from publisher.pipeline.retry import next_attempt
 from publisher.pipeline.runtime import Runtime
+from publisher.pipeline.youtube_quota import ledger
 from publisher.platforms.errors import (
     AuthError,
     DeferredError,
@@ -65,14 +66,11 @@ from publisher.platforms.youtube.fields import (
     update_request,
     values_of,
 )
-from publisher.quota import COSTS, QuotaLimits, used_today
+from publisher.quota import COSTS, UNITS
 from publisher.store.models import Correction, CorrectionState, Interview, State
 
 log = logging.getLogger(__name__)
 LEASE_TTL = dt.timedelta(minutes=5)
-#: What one release may need: videos.list, then videos.update for a privacy YouTube does not
-#: set by itself (unlisted).
-RELEASE_UNITS = COSTS["videos.list"][1] + COSTS["videos.update"][1]
 
 
 class Verdict(enum.StrEnum):
@@ -135,23 +133,21 @@ class SyncReport:
 
 
 def release_reserve(rt: Runtime, now: dt.datetime) -> int:
-    """Units the releases due before the quota's next reset may need."""
+    """Units the releases due before the quota's next reset may need (quota.py)."""
     with rt.transaction() as s:
-        due = s.scalar(select(func.count()).select_from(Interview).where(
-            Interview.state == State.STAGED.value,
-            Interview.slot_at <= next_quota_reset(now))) or 0
-    return int(due) * RELEASE_UNITS
+        return quota.release_reserve(s, now)
 
 
 def _check_room(rt: Runtime, now: dt.datetime, methods: list[str]) -> None:
-    """DeferredError until the reset unless today's units pay for `methods` and still leave
-    what today's releases need."""
+    """DeferredError until the reset unless today's units, in the ledger of the home's
+    Google Cloud project, pay for `methods` and still leave what today's releases need
+    (each call is then charged with the same reserve: pipeline/youtube_quota.py)."""
     need = sum(COSTS[m][1] for m in methods)
     reserve = release_reserve(rt, now)
     limit = rt.config.youtube.daily_units
     with rt.transaction() as s:
-        used = used_today(s, now)["units"]
-    if used + need + reserve > QuotaLimits(units=limit).units:
+        used = quota.used_today(s, now, ledger(rt).key)[UNITS]
+    if used + need + reserve > limit:
         until = next_quota_reset(now)
         kept = f", {reserve} kept for today's releases" if reserve else ""
         raise DeferredError(f"today's YouTube quota has no room for it ({used} of {limit} "

@@ -466,7 +466,7 @@ def _release(rt: Runtime, interview_id: int, privacy: str | None, now: dt.dateti
         video_id, slot = pub.remote_id, item.slot_at
     target = privacy or rt.config.youtube.privacy
     try:
-        api, _http = rt.youtube()
+        api, _http = rt.youtube(releasing=True)  # releases first: the quota they need is kept
         assert video_id is not None
         crash_point("release.before")
         video = api.get_video(video_id)

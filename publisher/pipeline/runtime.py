@@ -78,12 +78,21 @@ class Runtime:
                           owner=self.owner, end_lease=end_lease, at=self.clock(),
                           attention=attention, values=values, **detail)
 
-    def youtube(self) -> tuple[YouTubeApi, Any]:
-        """The YouTube API wrapper and its (authorised) http, created on first use."""
+    def youtube(self, *, releasing: bool = False) -> tuple[YouTubeApi, Any]:
+        """The YouTube API wrapper and its (authorised) http, created on first use. Every
+        call it makes is charged to the home's quota ledger first
+        (pipeline/youtube_quota.py); `releasing` (a release, a withdrawal) may spend the
+        units that other work leaves for today's releases."""
+        from dataclasses import replace
+        from functools import partial
+
+        from publisher.pipeline.youtube_quota import charge_call
+
         if self._youtube is None:
             factory = self.youtube_factory or default_youtube_factory
             self._youtube = factory(self)
-        return self._youtube
+        api, http = self._youtube
+        return replace(api, charge=partial(charge_call, self, releasing=releasing)), http
 
     @property
     def notify_urls(self) -> list[str]:
@@ -144,7 +153,6 @@ def default_youtube_factory(rt: Runtime) -> tuple[YouTubeApi, Any]:
     from publisher.platforms.youtube import auth
     from publisher.platforms.youtube.api import YouTubeApi
     from publisher.platforms.youtube.client import Endpoints, build_service, make_http
-    from publisher.quota import spend
 
     section = rt.credentials.section("youtube")
     token_name = section.get("token_file")
@@ -158,9 +166,4 @@ def default_youtube_factory(rt: Runtime) -> tuple[YouTubeApi, Any]:
     if not creds.valid:
         auth.refresh(creds, make_http(None, timeout=rt.config.youtube.timeout_s), token_file)
     service = build_service(http, endpoints)
-
-    def charge(method: str) -> None:
-        with rt.transaction() as session:
-            spend(session, rt.clock(), method)
-
-    return YouTubeApi(service=service, http=http, charge=charge, now=rt.clock), http
+    return YouTubeApi(service=service, http=http, now=rt.clock), http

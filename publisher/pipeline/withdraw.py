@@ -213,8 +213,9 @@ def _video_private(rt: Runtime, interview_id: int, *, again: bool = False) -> st
 def _set_status(rt: Runtime, video_id: str, wanted: dict[Field, Any]) -> dict[str, Any] | None:
     """Read the video back and, unless it already holds `wanted`, send one videos.update of
     its status part keeping every other property. What it held before, or None when
-    nothing was sent."""
-    api, _http = rt.youtube()
+    nothing was sent. A withdrawal goes with the releases: it may spend the quota kept for
+    them (taking a video down never waits for the reset)."""
+    api, _http = rt.youtube(releasing=True)
     resource = api.read_video(video_id, READ_PARTS)
     if resource is None:
         raise PermanentError(f"the video {video_id} is no longer on YouTube",

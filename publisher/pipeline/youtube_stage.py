@@ -22,6 +22,7 @@ from publisher.pipeline.records import record
 from publisher.pipeline.retry import next_attempt
 from publisher.pipeline.runtime import Runtime
 from publisher.pipeline.video_meta import video_meta
+from publisher.pipeline.youtube_quota import ensure_room_for
 from publisher.platforms.errors import (
     AuthError,
     DeferredError,
@@ -40,7 +41,6 @@ from publisher.platforms.youtube.upload import (
     Interrupted,
     upload_video,
 )
-from publisher.quota import QuotaLimits, ensure_room
 from publisher.store.models import Interview, Publication, PublicationState, State
 
 log = logging.getLogger(__name__)
@@ -161,9 +161,11 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None,
         body, parts = insert_body(meta, publish_at)
 
         def charge(method: str) -> None:
-            """Every initiation: room in today's quota first, then counted (a restart after
-            an expired session and a retried initiation cost a unit each)."""
-            _room(rt, method)
+            """Every initiation is counted before it is sent (a restart after an expired
+            session and a retried initiation cost one each); none starts unless today's
+            units, after what today's releases need, also pay for the check that follows
+            the upload."""
+            _room(rt, method, "videos.list")
             api.charge(method)
 
         journal = _DbJournal(rt, interview_id, pub_id, f"Uploading {item.title[:40]}")
@@ -209,14 +211,9 @@ def _stage(rt: Runtime, interview_id: int, slot_at: dt.datetime | None,
 
 
 def _room(rt: Runtime, *methods: str) -> None:
-    """Defer (DeferredError) rather than start calls today's quota cannot pay for."""
-    with rt.transaction() as s:
-        ensure_room(s, rt.clock(), _limits(rt), *methods)
-
-
-def _limits(rt: Runtime) -> QuotaLimits:
-    return QuotaLimits(uploads=rt.config.youtube.daily_uploads,
-                       units=rt.config.youtube.daily_units)
+    """Defer (DeferredError) rather than start calls today's quota cannot pay for, leaving
+    today's releases what they need."""
+    ensure_room_for(rt, *methods)
 
 
 def _file_problem(path: Path, expected_size: int) -> str | None:

@@ -297,13 +297,14 @@ class Correction(ProgrammeScoped, Base):
 
 
 class QuotaUsage(Base):
-    """Units used per quota bucket per Pacific-time day (when YouTube resets its quotas).
-
-    Deployment-level, not a programme's: YouTube's quota belongs to a Google Cloud project,
-    which programmes may share."""
+    """Units used per quota bucket per Pacific-time day (when YouTube resets its quotas), per
+    ledger: a Google Cloud project's quota is shared by every OAuth client of the project,
+    so homes whose clients share one project share one ledger (publisher/quota_project.py).
+    A deployment-level table: its rows belong to a project, not to a programme."""
 
     __tablename__ = "quota_usage"
 
+    quota_project: Mapped[str] = mapped_column(String(100), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     bucket: Mapped[str] = mapped_column(String(40), primary_key=True)
     units: Mapped[int] = mapped_column(Integer, default=0)
