@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from publisher.pipeline.correct import Outcome, sync
-from publisher.quota import spend, used_today
+from publisher.quota import RELEASE_UNITS, spend, used_today
 from publisher.samples import make_png
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
@@ -320,7 +320,7 @@ def test_a_caption_correction_never_spends_what_todays_releases_need(
     with rt.transaction() as s:
         used = used_today(s, clock.now)["units"]
         spend(s, clock.now, "videos.list", 10_000 - 480 - used)
-    monkeypatch.setattr(correct, "release_reserve", lambda rt, now: correct.RELEASE_UNITS)
+    monkeypatch.setattr(correct, "release_reserve", lambda rt, now: RELEASE_UNITS)
     report = sync(rt, 1)
     assert report.outcome == Outcome.WAITING and "kept for today's releases" in report.detail
     assert tracks(yt, video.id) == {} and not calls(yt, "captions.insert")

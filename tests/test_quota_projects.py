@@ -211,7 +211,7 @@ def test_charges_from_many_threads_never_overrun_the_limit(db_url: str) -> None:
             start.wait()
             for _ in range(per_thread):
                 try:
-                    with transaction(engine) as s:
+                    with transaction(engine, 1) as s:
                         charge(s, NOW, limits, "videos.update", project="gcp:1")
                     granted.append(n)
                 except DeferredError:
@@ -237,15 +237,15 @@ def test_a_charge_leaves_todays_releases_their_units(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)
     limits = QuotaLimits(units=100)
-    with transaction(engine) as s:
+    with transaction(engine, 1) as s:
         charge(s, NOW, limits, "videos.list", project="gcp:1", reserve=RELEASE_UNITS)
     with pytest.raises(DeferredError, match="51 kept for today's releases"), \
-            transaction(engine) as s:
+            transaction(engine, 1) as s:
         charge(s, NOW, limits, "thumbnails.set", project="gcp:1", reserve=RELEASE_UNITS)
     for method in ("videos.list", "videos.update"):  # a release's own calls: reserve 0
-        with transaction(engine) as s:
+        with transaction(engine, 1) as s:
             charge(s, NOW, limits, method, project="gcp:1")
-    with pytest.raises(DeferredError), transaction(engine) as s:
+    with pytest.raises(DeferredError), transaction(engine, 1) as s:
         charge(s, NOW, limits, "videos.update", project="gcp:1")  # 52 + 50: beyond 100
     with Session(engine) as s:
         assert used_today(s, NOW, "gcp:1")[UNITS] == 52
@@ -327,7 +327,7 @@ def test_a_project_whose_quota_is_spent_waits_for_the_reset_and_holds_up_no_othe
     spent.ok(*add_args(media.video("a.mp4"), "Uno"))
     fresh.ok(*add_args(media.video("b.mp4"), "Due"))
     engine = make_engine(db_url)
-    with transaction(engine) as s:
+    with transaction(engine, 1) as s:
         charge(s, NOW, QuotaLimits(uploads=1), "videos.insert", project="gcp:1234")
     engine.dispose()
 
@@ -342,7 +342,8 @@ def publication(db_url: str, interview_id: int) -> Publication:
     engine = make_engine(db_url)
     with Session(engine) as s:
         pub = s.scalars(select(Publication).where(Publication.interview_id == interview_id,
-                                                  Publication.step == "video")).one()
+                                                  Publication.step == "video")
+                        .execution_options(all_programmes=True)).one()  # ids are global
         s.expunge_all()
     engine.dispose()
     return pub
@@ -370,7 +371,7 @@ def test_upgrading_keeps_the_ledger_under_the_homes_key(home: HomeFixture) -> No
     assert doc["buckets"][UPLOADS]["used"] == 3 and doc["buckets"][UNITS]["used"] == 1200
     assert sorted(ledger_rows(home.db_url)) == [("gcp:1234", UNITS, 70), ("gcp:1234", UNITS, 1200),
                                                 ("gcp:1234", UPLOADS, 3)]
-    with transaction(engine) as s:
+    with transaction(engine, 1) as s:
         charge(s, dt.datetime.now(dt.UTC), QuotaLimits(), "videos.list", project="gcp:999")
     downgrade(engine, "0009")
     with engine.begin() as conn:
