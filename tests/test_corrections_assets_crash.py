@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-import publisher.faults
 import publisher.pipeline.correct as correct
 import publisher.pipeline.correct_assets as correct_assets
 from publisher.pipeline.correct import Outcome, sync
@@ -27,41 +26,10 @@ from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import corrections, events, published, runtime
+from tests.helpers.crash_points import Died, die_at, live_again, trace_points
 
 PLAYLIST, NEW_PLAYLIST = "Studi Aperti 2026", "Ceramica"
 ASSETS = {"thumbnail", "playlist", "captions:en", "captions:it", "captions:fr"}
-
-
-class Died(BaseException):
-    """The process dying at a crash point."""
-
-
-def _patch(monkeypatch: pytest.MonkeyPatch, fn: object) -> None:
-    for module in (publisher.faults, correct, correct_assets):
-        monkeypatch.setattr(module, "crash_point", fn)
-
-
-def _trace(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    counts: dict[str, int] = collections.Counter()
-
-    def note(name: str) -> None:
-        counts[name] += 1
-        seen.append(f"{name}@{counts[name]}")
-
-    _patch(monkeypatch, note)
-    return seen
-
-
-def _die_at(monkeypatch: pytest.MonkeyPatch, target: str) -> None:
-    counts: dict[str, int] = collections.Counter()
-
-    def maybe_die(name: str) -> None:
-        counts[name] += 1
-        if f"{name}@{counts[name]}" == target:
-            raise Died(target)
-
-    _patch(monkeypatch, maybe_die)
 
 
 def _world(tmp_path_factory: pytest.TempPathFactory, clock: Clock, yt: FakeYouTube,
@@ -100,7 +68,7 @@ def traced_points(tmp_path_factory: pytest.TempPathFactory,
     clock = Clock(dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC))
     with FakeYouTube(clock=clock) as yt:
         home = _world(tmp_path_factory, clock, yt, monkeypatch)
-        trace = _trace(monkeypatch)
+        trace = trace_points(monkeypatch, correct, correct_assets)
         assert sync(runtime(home, monkeypatch, clock), 1).outcome == Outcome.APPLIED
         monkeypatch.undo()
         yield _points_from_intent(trace)
@@ -157,13 +125,13 @@ def test_dying_at_each_point_then_resuming_applies_each_asset_once(
         clock = Clock(dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC))
         with FakeYouTube(clock=clock) as yt:
             home = _world(tmp_path_factory, clock, yt, monkeypatch)
-            _die_at(monkeypatch, point)
+            die_at(monkeypatch, point, correct, correct_assets)
             try:
                 sync(runtime(home, monkeypatch, clock), 1)
                 died = False
             except Died:
                 died = True
-            _patch(monkeypatch, lambda name: None)
+            live_again(monkeypatch, correct, correct_assets)
             resumed = sync(runtime(home, monkeypatch, clock), 1)
             problems = _verdict(yt, home)
             if not died:

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 
 import pytest
 
-import publisher.faults
 import publisher.pipeline.correct as correct
 from publisher.faults import ENV as CRASH_ENV
 from publisher.pipeline.correct import Outcome, sync
@@ -26,38 +25,10 @@ from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import corrections, events, runtime, staged, updates
+from tests.helpers.crash_points import Died, die_at, live_again, trace_points
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEW_TITLE = "Maria Rossi, corretto"
-
-
-class Died(BaseException):
-    """The process dying at a crash point (BaseException: no handler of ours catches it)."""
-
-
-def _trace(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    counts: dict[str, int] = {}
-
-    def note(name: str) -> None:
-        counts[name] = counts.get(name, 0) + 1
-        seen.append(f"{name}@{counts[name]}")
-
-    monkeypatch.setattr(publisher.faults, "crash_point", note)
-    monkeypatch.setattr(correct, "crash_point", note)
-    return seen
-
-
-def _die_at(monkeypatch: pytest.MonkeyPatch, target: str) -> None:
-    counts: dict[str, int] = {}
-
-    def maybe_die(name: str) -> None:
-        counts[name] = counts.get(name, 0) + 1
-        if f"{name}@{counts[name]}" == target:
-            raise Died(target)
-
-    monkeypatch.setattr(publisher.faults, "crash_point", maybe_die)
-    monkeypatch.setattr(correct, "crash_point", maybe_die)
 
 
 def _world(tmp_path_factory: pytest.TempPathFactory, clock: Clock, yt: FakeYouTube,
@@ -89,7 +60,7 @@ def traced_points(tmp_path_factory: pytest.TempPathFactory, clock: Clock,
                   monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     with FakeYouTube(clock=clock) as yt:
         home = _world(tmp_path_factory, clock, yt, monkeypatch)
-        trace = _trace(monkeypatch)
+        trace = trace_points(monkeypatch, correct)
         assert sync(runtime(home, monkeypatch, clock), 1).outcome == Outcome.APPLIED
         monkeypatch.undo()
         yield _points_from_intent(trace)
@@ -113,14 +84,13 @@ def test_dying_at_each_point_then_resuming_applies_it_once(
         with FakeYouTube(clock=clock) as yt:
             home = _world(tmp_path_factory, clock, yt, monkeypatch)
             video = next(iter(yt.videos.values()))
-            _die_at(monkeypatch, point)
+            die_at(monkeypatch, point, correct)
             try:
                 sync(runtime(home, monkeypatch, clock), 1)
                 died = False
             except Died:
                 died = True
-            monkeypatch.setattr(publisher.faults, "crash_point", lambda name: None)
-            monkeypatch.setattr(correct, "crash_point", lambda name: None)
+            live_again(monkeypatch, correct)
             sent_before_resume = len(updates(yt))
             resumed = sync(runtime(home, monkeypatch, clock), 1)
             verdict = {

@@ -21,15 +21,13 @@ from publisher.sandbox.platforms import SandboxPlatforms, post_text
 from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import TITLE, corrections, events, published, runtime
+from tests.helpers.crash_points import Died
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)
 NEW_TITLE = "Maria Rossi nel suo laboratorio"
 EDITABLE = ("mastodon", "telegram", "facebook")
 KEPT = ("x", "bluesky")
 
-
-class Died(BaseException):
-    """The process dying at a crash point."""
 
 
 @pytest.fixture

@@ -13,11 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 
-import publisher.faults
 import publisher.pipeline.correct_posts as correct_posts
 from publisher.pipeline.correct_posts import post_corrections_due, sync_posts
 from publisher.sandbox.platforms import SandboxPlatforms, post_text
@@ -26,6 +24,7 @@ from publisher.store.models import Interview
 from tests.conftest import HomeFixture, Media, invoke
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import corrections, events, runtime
+from tests.helpers.crash_points import Died, die_at, live_again, trace_points
 from tests.helpers.posts_out import posts, published_world
 from tests.helpers.scoped import Session
 
@@ -34,13 +33,6 @@ NEW_TITLE = "Maria Rossi nel suo laboratorio"
 EDITABLE = ("mastodon", "telegram")
 
 
-class Died(BaseException):
-    """The process dying at a crash point."""
-
-
-def _patch(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
-    monkeypatch.setattr(publisher.faults, "crash_point", hook)
-    monkeypatch.setattr(correct_posts, "crash_point", hook)
 
 
 def _lease(home: HomeFixture) -> str | None:
@@ -71,15 +63,8 @@ def _fresh(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyP
 
 
 def _trace(home: HomeFixture, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    counts: dict[str, int] = {}
-
-    def note(name: str) -> None:
-        counts[name] = counts.get(name, 0) + 1
-        seen.append(f"{name}@{counts[name]}")
-
     rt = runtime(home, monkeypatch, clock)
-    _patch(monkeypatch, note)
+    seen = trace_points(monkeypatch, correct_posts)
     assert [e.outcome for e in sync_posts(rt, 1)] == ["edited", "edited"]
     first = min(seen.index(f"post_edit.{p}.before@1") for p in EDITABLE)
     start = max(i for i in range(first) if seen[i].startswith("db.before_commit"))
@@ -101,21 +86,13 @@ def test_dying_at_each_point_then_resuming_edits_once_and_frees_the_lease(
     failures = []
     for i, point in enumerate(points):
         with _fresh(tmp_path_factory, monkeypatch) as (home, platforms, clock):
-            counts: dict[str, int] = {}
-
-            def die(name: str, target: str = point,
-                    counts: dict[str, int] = counts) -> None:
-                counts[name] = counts.get(name, 0) + 1
-                if f"{name}@{counts[name]}" == target:
-                    raise Died(target)
-
-            _patch(monkeypatch, die)
+            die_at(monkeypatch, point, correct_posts)
             try:
                 sync_posts(runtime(home, monkeypatch, clock), 1)
                 died = False
             except Died:
                 died = True
-            _patch(monkeypatch, lambda name: None)
+            live_again(monkeypatch, correct_posts)
             held = _lease(home)
             clock.now += dt.timedelta(minutes=10)  # a dead process's lease expires
             post_corrections_due(runtime(home, monkeypatch, clock), clock.now)

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import publisher.faults
 import publisher.pipeline.correct_posts as correct_posts
 import publisher.pipeline.crosspost as crosspost
 import publisher.pipeline.replace_posts as replace_posts
@@ -27,6 +26,7 @@ from publisher.store.models import Interview, Publication
 from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import TITLE, corrections, events, runtime
+from tests.helpers.crash_points import Died, die_at, live_again, trace_points
 from tests.helpers.posts_out import posts as _posts
 from tests.helpers.posts_out import published_world
 from tests.helpers.scoped import Session
@@ -34,11 +34,7 @@ from tests.helpers.scoped import Session
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)
 NEW_TITLE = "Maria Rossi nel suo laboratorio"
 PLATFORMS = ("x", "bluesky", "mastodon")
-_PATCHED = (publisher.faults, correct_posts, crosspost, replace_posts)
-
-
-class Died(BaseException):
-    """The process dying at a crash point."""
+_PATCHED = (correct_posts, crosspost, replace_posts)  # they import crash_point by name
 
 
 @pytest.fixture
@@ -162,24 +158,12 @@ def test_a_post_recorded_by_hand_is_not_replaced(
 
 # ---- a death at every point ----------------------------------------------------------------
 
-def _patch(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
-    for module in _PATCHED:
-        monkeypatch.setattr(module, "crash_point", hook)
-
-
 def _trace(world: tuple[HomeFixture, SandboxPlatforms], clock: Clock,
            monkeypatch: pytest.MonkeyPatch) -> list[str]:
     home, _ = world
-    seen: list[str] = []
-    counts: dict[str, int] = {}
-
-    def note(name: str) -> None:
-        counts[name] = counts.get(name, 0) + 1
-        seen.append(f"{name}@{counts[name]}")
-
     rt = runtime(home, monkeypatch, clock)
     assert replace_posts.request(rt, 1, "x")
-    _patch(monkeypatch, note)
+    seen = trace_points(monkeypatch, *_PATCHED)
     edits = sync_posts(rt, 1)
     assert [e.outcome for e in edits if e.platform == "x"] == ["replaced"]
     intent = seen.index("post_replace.x.before@1")
@@ -221,21 +205,13 @@ def test_dying_at_each_point_then_resuming_replaces_once(
         with fresh() as (home, platforms, clock):
             rt = runtime(home, monkeypatch, clock)
             assert replace_posts.request(rt, 1, "x")
-            counts: dict[str, int] = {}
-
-            def die(name: str, target: str = point,
-                    counts: dict[str, int] = counts) -> None:
-                counts[name] = counts.get(name, 0) + 1
-                if f"{name}@{counts[name]}" == target:
-                    raise Died(target)
-
-            _patch(monkeypatch, die)
+            die_at(monkeypatch, point, *_PATCHED)
             try:
                 sync_posts(rt, 1)
                 died = False
             except Died:
                 died = True
-            _patch(monkeypatch, lambda name: None)
+            live_again(monkeypatch, *_PATCHED)
             # A killed process's lease expires; the daemon's next tick finishes it.
             clock.now += dt.timedelta(minutes=10)
             from publisher.pipeline.correct_posts import post_corrections_due

@@ -155,9 +155,34 @@ def test_a_write_a_file_or_the_grace_sends_it_down_the_full_path(tmp_path: Path)
 
 
 def test_every_table_has_its_change_triggers(sqlite_home: HomeFixture) -> None:
-    """A migration that adds or rebuilds a table on SQLite must give it its triggers
-    (alembic/versions/0010_change_counter.py); without them run-due never answers fast."""
+    """Every table has its triggers after the migrations (publisher/store/change_counter.py);
+    without them run-due never answers fast."""
     conn = sqlite3.connect(sqlite_home.path / "publisher.db")
+    try:
+        assert quiet._triggers_complete(conn) is not None
+    finally:
+        conn.close()
+
+
+def test_a_rebuilt_table_gets_its_triggers_back_from_the_migration_runner(
+        sqlite_home: HomeFixture) -> None:
+    """A SQLite rebuild (what batch_alter_table does) drops a table's triggers; the next
+    upgrade through publisher's runner gives them back, so no migration has to."""
+    from publisher.store.db import make_engine
+    from publisher.store.migrate import upgrade
+
+    path = sqlite_home.path / "publisher.db"
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("DROP TRIGGER change_counter_speakers_update")
+        conn.commit()
+        assert quiet._triggers_complete(conn) is None
+    finally:
+        conn.close()
+    engine = make_engine(sqlite_home.db_url)
+    upgrade(engine)
+    engine.dispose()
+    conn = sqlite3.connect(path)
     try:
         assert quiet._triggers_complete(conn) is not None
     finally:

@@ -29,6 +29,7 @@ from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import events, runtime
+from tests.helpers.crash_points import Died
 from tests.helpers.withdraw import (
     BLUESKY_HANDLE,
     BLUESKY_PASSWORD,
@@ -158,9 +159,6 @@ def test_only_an_interview_on_youtube_can_be_withdrawn(home: HomeFixture, media:
 
 
 # ---- a crash at each point, then a new run -----------------------------------------------------
-
-class Died(BaseException):
-    """The process dying at a crash point (no handler of ours catches a BaseException)."""
 
 
 def _points(monkeypatch: pytest.MonkeyPatch, target: str | None) -> list[str]:

@@ -10,9 +10,10 @@ On SQLite, triggers on every table add one to `change_counter.n` at each insert,
 delete; the rows of runtime_state that run-due itself keeps (`run_due`, `run_due_quiet`)
 do not count. PostgreSQL gets the table only (the fast path is SQLite's).
 
-A migration that rebuilds a table on SQLite (batch_alter_table) drops its triggers: give
-them back (`_install` below, copied); until then run-due simply always takes the full path
-(publisher/pipeline/quiet.py checks that every table has its three triggers).
+A migration that rebuilds a table on SQLite (batch_alter_table) drops its triggers: the
+migration runner gives them back after every upgrade (publisher/store/change_counter.py);
+without them run-due simply takes the full path (publisher/pipeline/quiet.py checks that
+every table has its three triggers).
 """
 from __future__ import annotations
 

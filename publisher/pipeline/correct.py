@@ -48,7 +48,7 @@ from publisher.pipeline.correct_assets import (
     pending_assets,
 )
 from publisher.pipeline.correct_posts import PostEdit
-from publisher.pipeline.retry import next_attempt
+from publisher.pipeline.retry import correction_failed
 from publisher.pipeline.runtime import Runtime
 from publisher.pipeline.youtube_quota import ledger
 from publisher.platforms.errors import (
@@ -398,14 +398,7 @@ def _failed(rt: Runtime, report: SyncReport, exc: PlatformError, *, dry_run: boo
     with rt.transaction() as s:
         rows = open_corrections(s, report.interview_id)
         for row in rows:
-            if permanent:
-                set_correction(row, CorrectionState.NEEDS_ATTENTION, last_error=reason,
-                               next_attempt_at=None)
-            else:
-                until = (exc.until if isinstance(exc, DeferredError)
-                         else next_attempt(now, row.attempts, getattr(exc, "retry_at", None)))
-                set_correction(row, CorrectionState.WAITING, last_error=reason,
-                               next_attempt_at=until, attempts=row.attempts + 1)
+            correction_failed(row, exc, now, reason, permanent=permanent)
         if rows:
             kind = (EventKind.CORRECTION_NEEDS_ATTENTION if permanent
                     else EventKind.CORRECTION_WAITING)

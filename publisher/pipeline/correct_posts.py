@@ -33,11 +33,11 @@ from publisher import leases
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, set_correction
 from publisher.pipeline.crosspost import PosterFactory, default_poster_factory
-from publisher.pipeline.retry import next_attempt
+from publisher.pipeline.retry import correction_failed
 from publisher.pipeline.runtime import Runtime
 from publisher.platform_limits import PlatformLimits, remember
 from publisher.platforms.base import PostContent, PostGone
-from publisher.platforms.errors import AuthError, DeferredError, PermanentError, PlatformError
+from publisher.platforms.errors import AuthError, PermanentError, PlatformError
 from publisher.post_corrections import (
     POST_FIELD,
     REPLACE_FIELD,
@@ -309,14 +309,7 @@ def _failed(rt: Runtime, interview_id: int, ids: list[int], platform: str,
         if release_lease:
             leases.release(s, interview_id, rt.owner)
         for row in s.scalars(select(Correction).where(Correction.id.in_(ids))):
-            if permanent:
-                set_correction(row, CorrectionState.NEEDS_ATTENTION, last_error=reason,
-                               next_attempt_at=None)
-            else:
-                until = (exc.until if isinstance(exc, DeferredError)
-                         else next_attempt(now, row.attempts, getattr(exc, "retry_at", None)))
-                set_correction(row, CorrectionState.WAITING, last_error=reason,
-                               next_attempt_at=until, attempts=row.attempts + 1)
+            correction_failed(row, exc, now, reason, permanent=permanent)
         kind = (EventKind.CORRECTION_NEEDS_ATTENTION if permanent
                 else EventKind.CORRECTION_WAITING)
         rt.journal(s, interview_id, kind, corrections=ids, platform=platform, error=reason)

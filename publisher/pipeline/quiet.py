@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 KEY = "run_due_quiet"
 LAST_LOOK = "run_due"  # pipeline/run_due.py's _report_missed
+#: store/change_counter.PREFIX, not imported: this path runs without SQLAlchemy.
 TRIGGER_PREFIX = "change_counter_"
 #: The longest an answer holds, whatever the queue: well within run_due's horizons.
 LONGEST = dt.timedelta(days=1)

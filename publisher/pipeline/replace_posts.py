@@ -35,9 +35,9 @@ from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, set_correction, set_publication
 from publisher.pipeline.crosspost import PosterFactory, post_one
 from publisher.pipeline.records import record
-from publisher.pipeline.retry import next_attempt
+from publisher.pipeline.retry import correction_failed
 from publisher.pipeline.runtime import Runtime
-from publisher.platforms.errors import AuthError, DeferredError, PermanentError, PlatformError
+from publisher.platforms.errors import AuthError, PermanentError, PlatformError
 from publisher.post_corrections import (
     POST_FIELD,
     REPLACE_FIELD,
@@ -284,14 +284,7 @@ def _failed(rt: Runtime, interview_id: int, cid: int, platform: str, exc: Platfo
             leases.release(s, interview_id, rt.owner)
         row = s.get(Correction, cid)
         assert row is not None
-        if permanent:
-            set_correction(row, CorrectionState.NEEDS_ATTENTION, last_error=reason,
-                           next_attempt_at=None)
-        else:
-            until = (exc.until if isinstance(exc, DeferredError)
-                     else next_attempt(now, row.attempts, getattr(exc, "retry_at", None)))
-            set_correction(row, CorrectionState.WAITING, last_error=reason,
-                           next_attempt_at=until, attempts=row.attempts + 1)
+        correction_failed(row, exc, now, reason, permanent=permanent)
         rt.journal(s, interview_id, EventKind.CORRECTION_NEEDS_ATTENTION if permanent
                    else EventKind.CORRECTION_WAITING, corrections=[cid], platform=platform,
                    error=reason)

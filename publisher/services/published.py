@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from publisher.app import App
-    from publisher.store.models import Interview, Publication
+    from publisher.store.models import Interview
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -195,78 +195,30 @@ def _month_bounds(month: str, zone: Zone) -> tuple[dt.datetime, dt.datetime]:
 
 def links_of(session: Session, item: Interview, zone: Zone) -> dict[str, Any]:
     """`queue show`'s "published": the video (its address once uploaded; `public_at` once
-    out) and each post that went out, with its address and time."""
+    out) and each post that went out, with its address and time — the rows of
+    `publisher published` for this interview."""
     from sqlalchemy import select
 
     from publisher.platforms.youtube.api import watch_url
     from publisher.store.models import Publication
 
-    pubs = {(p.platform, p.step): p for p in session.scalars(
-        select(Publication).where(Publication.interview_id == item.id))}
-    times = _recorded_times(session, item.id)
-    video = pubs.get(("youtube", Step.VIDEO.value))
+    went_out = _went_out(zone, None, None)
+    rows = session.execute(select(went_out).where(went_out.c.interview_id == item.id)
+                           .order_by(went_out.c.platform)).all()
+    video = session.scalars(select(Publication).where(
+        Publication.interview_id == item.id, Publication.platform == "youtube",
+        Publication.step == Step.VIDEO.value)).first()
     youtube = None
     if video is not None and video.remote_id and video.state == _DONE:
-        out = _row(video, item.title, item.state, item.slot_at, pubs, times)
+        public_at = next((r.at for r in rows if r.platform == "youtube"), None)
         youtube = {"video_id": video.remote_id, "url": watch_url(video.remote_id),
-                   "public_at": iso(out.at, zone) if out else None}
-    posts = []
-    for (platform, step), pub in sorted(pubs.items()):
-        if step != Step.POST.value or pub.state != _DONE:
-            continue
-        row = _row(pub, item.title, item.state, item.slot_at, pubs, times)
-        if row is not None:
-            posts.append({"platform": platform, "url": row.url, "at": iso(row.at, zone)})
+                   "public_at": iso(public_at, zone) if public_at else None}
+    posts = [{"platform": r.platform, "url": r.address, "at": iso(r.at, zone)}
+             for r in rows if r.platform != "youtube"]
     return {"youtube": youtube, "posts": posts}
 
 
 _DONE = PublicationState.DONE.value
 _RELEASED = EventKind.RELEASED.value
 _POST_KINDS = (EventKind.POSTED.value, EventKind.POST_FOUND.value, EventKind.RESOLVED.value)
-_WENT_OUT = (_RELEASED, *_POST_KINDS)
 _OUT_STATES = (State.RELEASED.value, State.PUBLISHED.value)
-
-
-def _recorded_times(session: Session, interview_id: int | None
-                    ) -> dict[tuple[int, str], dt.datetime]:
-    """When each (interview, platform) went out, from the journal: the last release, post,
-    post found or resolve recorded for it."""
-    from sqlalchemy import select
-
-    from publisher.store.models import Event
-
-    query = select(Event.interview_id, Event.kind, Event.at, Event.detail).where(
-        Event.kind.in_(_WENT_OUT)).order_by(Event.at, Event.id)
-    if interview_id is not None:
-        query = query.where(Event.interview_id == interview_id)
-    out: dict[tuple[int, str], dt.datetime] = {}
-    for iid, kind, at, detail in session.execute(query):
-        platform = "youtube" if kind == EventKind.RELEASED.value else \
-            (detail or {}).get("platform")
-        if platform:
-            out[(iid, platform)] = at
-    return out
-
-
-def _row(pub: Publication, title: str, state: str, slot_at: dt.datetime | None,
-         siblings: dict[tuple[str, str], Publication],
-         times: dict[tuple[int, str], dt.datetime]) -> Published | None:
-    """The publication as a thing that went out, or None (an upload not yet public, a
-    thumbnail, a caption track…)."""
-    from publisher.platforms.youtube.api import watch_url
-
-    when = times.get((pub.interview_id, pub.platform))
-    if pub.platform == "youtube":
-        if pub.step != Step.VIDEO.value or not pub.remote_id:
-            return None
-        release = siblings.get(("youtube", Step.RELEASE.value))
-        public = (release is not None and release.state == _DONE) or \
-            state in (State.RELEASED.value, State.PUBLISHED.value)
-        if not public:
-            return None
-        at = when or slot_at or (release.updated_at if release else pub.updated_at)
-        return Published(at, pub.interview_id, title, "youtube", watch_url(pub.remote_id))
-    if pub.step != Step.POST.value:
-        return None
-    return Published(when or pub.updated_at, pub.interview_id, title, pub.platform,
-                     pub.url or pub.remote_id or "")

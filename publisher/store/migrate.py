@@ -71,6 +71,10 @@ def _run(engine: Engine, direction: str, revision: str) -> None:
         try:
             cfg.attributes["connection"] = conn
             getattr(command, direction)(cfg, revision)
+            if is_sqlite(str(engine.url)):
+                from publisher.store.change_counter import install_triggers
+
+                install_triggers(conn)  # a rebuilt table lost its triggers
             conn.commit()
         finally:
             if is_sqlite(str(engine.url)):
