@@ -53,25 +53,6 @@ def _kwargs(table: str) -> dict[str, bool]:
 
 
 
-_OWN_ROWS = "('run_due', 'run_due_quiet')"
-_SKIP = ("alembic_version", "change_counter")
-
-
-def _triggers(bind: sa.engine.Connection) -> None:
-    """Give back the change counter's triggers (0010), which a SQLite table rebuild drops."""
-    if bind.dialect.name != 'sqlite':
-        return
-    tables = [name for (name,) in bind.execute(sa.text(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
-        if name not in _SKIP]
-    for table in tables:
-        for when, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
-            only = f" WHEN {row}.key NOT IN {_OWN_ROWS}" if table == "runtime_state" else ""
-            bind.execute(sa.text(
-                f"CREATE TRIGGER IF NOT EXISTS change_counter_{table}_{when.lower()} "
-                f"AFTER {when} ON {table}{only} "
-                "BEGIN UPDATE change_counter SET n = n + 1; END"))
-
 def upgrade() -> None:
     op.create_table('programmes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -119,7 +100,6 @@ def upgrade() -> None:
         batch_op.create_primary_key('pk_runtime_state', ['programme_id', 'key'])
         batch_op.create_foreign_key(batch_op.f('fk_runtime_state_programme_id_programmes'),
                                     'programmes', ['programme_id'], ['id'], ondelete='CASCADE')
-    _triggers(bind)
 
 
 def downgrade() -> None:
@@ -150,4 +130,3 @@ def downgrade() -> None:
         _restore_sequence(table, seq)
 
     op.drop_table('programmes')
-    _triggers(bind)

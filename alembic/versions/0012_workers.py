@@ -61,12 +61,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_workers')),
         sa.UniqueConstraint('name', name=op.f('uq_workers_name')),
     )
-    if op.get_bind().dialect.name == 'sqlite':
-        for when in ("INSERT", "UPDATE", "DELETE"):
-            # The change counter (0010) sees every table's writes.
-            op.execute(f"CREATE TRIGGER IF NOT EXISTS change_counter_workers_{when.lower()} "
-                       f"AFTER {when} ON workers "
-                       "BEGIN UPDATE change_counter SET n = n + 1; END")
     if op.get_bind().dialect.name != 'postgresql':
         return
     present = op.get_bind().execute(sa.text("SELECT to_regclass('procrastinate_jobs')")).scalar()

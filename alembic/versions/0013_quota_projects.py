@@ -35,7 +35,6 @@ def upgrade() -> None:
     with op.batch_alter_table('quota_usage', schema=None) as batch_op:
         batch_op.alter_column('quota_project', server_default=None,
                               existing_type=sa.String(length=100), existing_nullable=False)
-    _triggers()
 
 
 def downgrade() -> None:
@@ -52,14 +51,3 @@ def downgrade() -> None:
         bind.execute(sa.text("INSERT INTO quota_usage (day, bucket, units) "
                              "VALUES (:day, :bucket, :units)"),
                      {"day": r.day, "bucket": r.bucket, "units": int(r.units)})
-    _triggers()
-
-
-def _triggers() -> None:
-    """Give back the change counter's triggers (0010) that the SQLite rebuild dropped."""
-    if op.get_bind().dialect.name != 'sqlite':
-        return
-    for when in ("INSERT", "UPDATE", "DELETE"):
-        op.execute(f"CREATE TRIGGER IF NOT EXISTS change_counter_quota_usage_{when.lower()} "
-                   f"AFTER {when} ON quota_usage "
-                   "BEGIN UPDATE change_counter SET n = n + 1; END")
