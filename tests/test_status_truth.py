@@ -11,14 +11,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from publisher.app import App
-from publisher.home import Home
 from publisher.pipeline.run_due import run_due
-from publisher.pipeline.runtime import Runtime
 from publisher.sandbox.youtube import FakeYouTube
 from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.clock import Clock
 from tests.helpers.rows import events, interviews
+from tests.helpers.run_due import runtime
 from tests.helpers.youtube import connect
 
 START = dt.datetime(2027, 2, 1, 18, 0, tzinfo=dt.UTC)  # within Tuesday 2027-02-02's lead time
@@ -94,15 +92,6 @@ def test_a_staged_interview_is_next_before_a_queued_one(sqlite_home: HomeFixture
 
 
 # ---- the wait itself, in-process with a clock ---------------------------------------------------
-
-def runtime(home: HomeFixture, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Runtime:
-    for key, value in home.env.items():
-        monkeypatch.setenv(key, value)
-    rt = App(Home.resolve(home.path, home.db_url)).runtime("test")
-    rt.clock = clock
-    rt.sleep = lambda s: None
-    return rt
-
 
 def token_requests(yt: FakeYouTube) -> int:
     return len([r for r in yt.requests if r.tag == "oauth2.token"])

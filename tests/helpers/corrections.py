@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from publisher.app import App
-from publisher.home import Home
 from publisher.pipeline.run_due import run_due
 from publisher.pipeline.runtime import Runtime
 from publisher.sandbox.youtube import FakeYouTube
@@ -19,6 +17,7 @@ from publisher.store.db import make_engine
 from publisher.store.models import Correction, Event
 from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.clock import Clock
+from tests.helpers.run_due import runtime as run_due_runtime
 from tests.helpers.scoped import Session
 from tests.helpers.youtube import connect
 
@@ -28,12 +27,8 @@ DESCRIPTION = "Una ceramista racconta il suo lavoro."
 
 
 def runtime(home: HomeFixture, monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Runtime:
-    for key, value in home.env.items():
-        monkeypatch.setenv(key, value)
-    rt = App(Home.resolve(home.path, home.db_url)).runtime("test")
-    rt.clock = clock
-    rt.sleep = lambda s: None
-    return rt
+    """tests/helpers/run_due.py's runtime, in the argument order the corrections tests use."""
+    return run_due_runtime(home, clock, monkeypatch)
 
 
 def staged(home: HomeFixture, media: Media, yt: FakeYouTube, clock: Clock,
