@@ -36,9 +36,10 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ KILLS = 5
 SPEED = 60.0                # one wall second is a pipeline minute
 TICK_S = 10                 # the engine's tick (and retry_stalled): every 10 wall seconds
 KILL_WINDOW_S = (4.0, 100.0)  # when the kills fall, in wall seconds after the start
-RUN_TIMEOUT_S = 300.0
+RUN_TIMEOUT_S = 480.0      # a failure, not a slow machine: 2 cores under load take 4-5 min
 FAKE_T0 = dt.datetime(2027, 3, 3, 12, 0, tzinfo=dt.UTC)  # a Wednesday, 04:00 in Pacific time
 SLOTS = ("Wednesday 13:00", "Wednesday 13:10", "Wednesday 13:20", "Wednesday 13:30")
 PLATFORMS = tuple(spec.name for spec in crossposters() if spec.fake)
@@ -140,25 +141,25 @@ def _write_home(path: Path, group: Group, name: str) -> None:
 def _arm(group: Group, rng: random.Random) -> None:
     """The faults each group's platforms meet, in a seeded order."""
     yt = group.platforms.youtube
-    youtube = [lambda: yt.drop_chunk(1, after_bytes=4096),
-               lambda: yt.fail_chunk(1, 503),
-               lambda: yt.fail_chunk(1, 429),
-               lambda: yt.fail_chunk(1, 500, after_storing=True),
-               lambda: yt.drop_next_answer("videos.insert")]
-    for arm in youtube:
-        arm()
-    group.faults += len(youtube)
+    arms: list[Callable[[], object]] = [
+        partial(yt.drop_chunk, 1, after_bytes=4096),
+        partial(yt.fail_chunk, 1, 503),
+        partial(yt.fail_chunk, 1, 429),
+        partial(yt.fail_chunk, 1, 500, after_storing=True),
+        partial(yt.drop_next_answer, "videos.insert")]
+    rng.shuffle(arms)
     for platform in PLATFORMS:
         fake = group.platforms.fakes[platform]
-        faults = [lambda f=fake: f.rate_limit_next_post(reset_in_s=300)]
+        faults = [partial(fake.rate_limit_next_post, reset_in_s=300)]
         if platform not in UNKNOWABLE:
-            faults += [lambda f=fake: f.fail_next_post(503, after_storing=False),
-                       lambda f=fake: f.fail_next_post(500, after_storing=True),
-                       lambda f=fake: f.drop_next_post(after_storing=True)]
+            faults += [partial(fake.fail_next_post, 503, after_storing=False),
+                       partial(fake.fail_next_post, 500, after_storing=True),
+                       partial(fake.drop_next_post, after_storing=True)]
         rng.shuffle(faults)
-        for arm in faults:
-            arm()
-        group.faults += len(faults)
+        arms += faults
+    for arm in arms:
+        arm()
+    group.faults += len(arms)
 
 
 def _rows(engine: Engine, sql: str, **params: Any) -> list[tuple[Any, ...]]:
@@ -315,6 +316,7 @@ def test_many_programmes_three_workers_faults_and_kills(tmp_path: Path, load_db:
         # Each project's ledger is what its YouTube counted: the app charges before each call,
         # so a kill may leave a charged call unsent (at most CONCURRENCY per kill).
         slack = KILLS * CONCURRENCY * max(cost for _, cost in COSTS.values())
+        met: dict[str, int] = collections.Counter()
         for group in groups:
             ledger = dict(_rows(engine, "SELECT bucket, sum(units) FROM quota_usage WHERE "
                                         "quota_project = :k GROUP BY bucket", k=group.ledger))
@@ -327,6 +329,11 @@ def test_many_programmes_three_workers_faults_and_kills(tmp_path: Path, load_db:
             for bucket in ("videos.insert", "units"):
                 over = int(ledger.get(bucket, 0)) - seen.get(bucket, 0)
                 assert 0 <= over <= slack, (group.ledger, bucket, ledger, dict(seen))
-            for fake in group.platforms.fakes.values():
+            for name, fake in group.platforms.fakes.items():
                 assert fake.errors == [], fake.errors
-        _say(f"seed {seed}: {run_s:.0f} s run, {faults} faults armed, kills: {kills}")
+                hit = sum(1 for r in fake.requests
+                          if any(note.startswith("fault") for note in r.notes))
+                assert hit >= 1, f"{group.ledger}'s {name} met none of its faults"
+                met[name] += hit
+        _say(f"seed {seed}: {run_s:.0f} s run, {faults} faults armed, met (requests the fakes "
+             f"logged as a fault) {dict(met)}, kills: {kills}")
