@@ -28,9 +28,15 @@ if TYPE_CHECKING:
 
 
 class App:
-    def __init__(self, home: Home, actor: str = "cli") -> None:
+    def __init__(self, home: Home, actor: str = "cli", *, engine: Engine | None = None
+                 ) -> None:
+        """`engine`: one shared with other Apps of the same database (a worker's programmes),
+        which this App then neither makes nor disposes."""
         self.home = home
         self.actor = actor
+        self._owns_engine = engine is None
+        if engine is not None:
+            self.__dict__["engine"] = engine
 
     @cached_property
     def config(self) -> Config:
@@ -157,5 +163,5 @@ class App:
                        programme_id=self.programme_id, progress=for_terminal())
 
     def close(self) -> None:
-        if "engine" in self.__dict__:
+        if "engine" in self.__dict__ and self._owns_engine:
             self.engine.dispose()

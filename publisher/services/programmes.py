@@ -24,6 +24,10 @@ class ProgrammeNotRegistered(DatabaseError):
     """The database has no programme of the name the home's publisher.toml gives."""
 
 
+class ProgrammeOfAnotherHome(DatabaseError):
+    """The programme the home's publisher.toml names is registered for another home."""
+
+
 @dataclass(frozen=True)
 class Found:
     id: int
@@ -46,18 +50,32 @@ def find(engine: Engine, name: str) -> Found | None:
 
 def require(engine: Engine, name: str, home_path: str) -> Found:
     """The programme the home names; ProgrammeNotRegistered (with the command that fixes it)
-    when this database does not know it."""
+    when this database does not know it, ProgrammeOfAnotherHome when it is registered for
+    another home (two homes swapped, or a copied publisher.toml: this home would act on the
+    other's queue)."""
+    import os
     import shlex
 
-    from publisher.store.db import display_url
+    from sqlalchemy import select
 
-    found = find(engine, name)
-    if found is None:
+    from publisher.store.db import display_url
+    from publisher.store.models import Programme, ProgrammeState
+
+    with engine.connect() as conn:
+        row = conn.execute(select(Programme.id, Programme.state, Programme.home_path)
+                           .where(Programme.name == name)).first()
+    if row is None:
         raise ProgrammeNotRegistered(
             f"the database {display_url(str(engine.url))} has no programme {name!r} (the "
             "`programme` of publisher.toml): register this home with `publisher programmes "
             f"add --home {shlex.quote(home_path)}`")
-    return found
+    if row.home_path is not None and \
+            os.path.realpath(row.home_path) != os.path.realpath(home_path):
+        raise ProgrammeOfAnotherHome(
+            f"the programme {name!r} (the `programme` of this home's publisher.toml) belongs "
+            f"to the home {row.home_path}, not to this one ({home_path}): nothing was read "
+            "or changed. Give this home its own programme name, or use that home")
+    return Found(id=row.id, paused=row.state == ProgrammeState.PAUSED.value)
 
 
 class ProgrammeError(InputError):

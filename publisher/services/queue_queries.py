@@ -77,8 +77,9 @@ def raw_list_queue(app: App, state: str, *, offset: int = 0, limit: int | None =
         return None
     try:
         name = app.raw_config.get("programme", "default")  # the file must parse
-        found = conn.execute("SELECT id FROM programmes WHERE name = ?", (name,)).fetchone()
-        if not isinstance(name, str) or found is None:
+        found = conn.execute("SELECT id, home_path FROM programmes WHERE name = ?",
+                             (name,)).fetchone()
+        if not isinstance(name, str) or found is None or not same_home(found[1], app):
             return None  # the full path says what is wrong
         where = "WHERE programme_id = ?"
         params: list[object] = [found[0]]
@@ -104,6 +105,14 @@ def raw_list_queue(app: App, state: str, *, offset: int = 0, limit: int | None =
     make = QueueRow._make
     return [make((i, p, st, t, sc, utc(nb), d, v, utc(c))) for i, p, st, t, sc, nb, d, v, c
             in rows]
+
+
+def same_home(registered: str | None, app: App) -> bool:
+    """Whether the programme's registered home (if any) is this App's home."""
+    import os
+
+    return registered is None or os.path.realpath(registered) == os.path.realpath(
+        app.home.path)
 
 
 def count_queue(app: App, state: str) -> int:

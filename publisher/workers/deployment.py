@@ -79,7 +79,9 @@ class Deployment:
         with self._lock:
             app = self._apps.get(programme_id)
         if app is None:
-            made = App(self.home_of(programme_id), actor="worker")
+            # One engine (one pool of connections) for every programme: not one per App,
+            # which with many programmes would hold more connections than the server allows.
+            made = App(self.home_of(programme_id), actor="worker", engine=self._engine())
             with self._lock:
                 app = self._apps.setdefault(programme_id, made)
         with self._lock:
