@@ -119,3 +119,37 @@ def test_remove_is_refused_while_an_interview_is_worked_on(tmp_path: Path,
     refused = b.run("programmes", "remove", "festival", "--yes")
     assert refused.exit_code == 2 and "busy" in refused.output
     assert "festival" in _listed(b)
+
+
+def test_a_moved_home_is_refused_until_moved_and_a_copy_never_takes_the_queue(
+        tmp_path: Path, db_url: str, media: Media) -> None:
+    old = _home(tmp_path, db_url, "old", "festival")
+    old.ok("programmes", "add")
+    old.ok(*add_args(media.video()))
+    new_path = tmp_path / "moved"
+    copy = tmp_path / "copy"
+    import shutil
+
+    shutil.copytree(old.path, copy)
+    before = old.snapshot()
+
+    # A copy of the home while the original is still there: refused, nothing changes.
+    twin = HomeFixture(copy, db_url)
+    refused = twin.run("queue", "list")
+    assert refused.exit_code != 0 and "belongs to the home" in refused.output
+    assert "programmes move --home" in refused.output
+    moved = twin.run("programmes", "move")
+    assert moved.exit_code != 0, moved.output
+    assert f"the home {old.path} still names the programme 'festival'" in moved.output
+    assert old.snapshot() == before
+
+    # The original moved away: `programmes move` from its new folder keeps the queue.
+    shutil.rmtree(copy)
+    old.path.rename(new_path)
+    home = HomeFixture(new_path, db_url)
+    assert home.run("queue", "list").exit_code != 0
+    assert f"now belongs to the home {new_path} (it was {old.path})" in \
+        home.ok("programmes", "move").stdout
+    assert "Maria Rossi" in home.ok("queue", "list").stdout
+    assert "nothing was changed" in home.ok("programmes", "move").stdout
+    assert _listed(home)["festival"]["home"] == str(new_path)

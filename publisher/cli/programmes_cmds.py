@@ -11,7 +11,7 @@ from publisher.cli.output import echo, print_json, table
 @click.group(invoke_without_command=True)
 @click.pass_context
 def programmes(ctx: click.Context) -> None:
-    """The programmes sharing this database: list, add a home, pause, resume, remove.
+    """The programmes sharing this database: list, add a home, move, pause, resume, remove.
 
     Each home names its programme in publisher.toml (`programme = "…"`, default
     "default") and sees only that programme's interviews, posts and journal. Without a
@@ -56,14 +56,10 @@ def add(app: App, home_dir: str | None) -> None:
     The same home again changes nothing. A name already registered for another home is
     refused: two homes would share one queue.
     """
-    from publisher.home import Home
     from publisher.services.programmes import add as add_programme
 
-    home = app.home
-    if home_dir is not None:
-        home = Home.resolve(home_dir, app.home.database_url if app.home.database_url_given
-                            else None)
-    target = App(home, actor=app.actor)
+    target = _app_of(app, home_dir)
+    home = target.home
     try:
         _ready(target)
         name = target.programme_name
@@ -75,6 +71,44 @@ def add(app: App, home_dir: str | None) -> None:
     else:
         echo(f"The programme {name!r} (id {found.id}) was already registered for "
              f"{home.path}; nothing was changed.")
+
+
+def _app_of(app: App, home_dir: str | None) -> App:
+    """An App on `home_dir` (same database as given to publisher), else on publisher's home."""
+    from publisher.home import Home
+
+    home = app.home
+    if home_dir is not None:
+        home = Home.resolve(home_dir, app.home.database_url if app.home.database_url_given
+                            else None)
+    return App(home, actor=app.actor)
+
+
+@programmes.command()
+@click.option("--home", "home_dir", type=click.Path(file_okay=False), default=None,
+              help="The home's new folder (default: --home of publisher, or the current one).")
+@click.pass_obj
+def move(app: App, home_dir: str | None) -> None:
+    """Tell the database that a registered home moved to another folder.
+
+    The programme (the name in the home's publisher.toml) keeps its queue, journal and
+    posts. Refused while the old folder still holds a home naming the same programme.
+    """
+    from publisher.services.programmes import move as move_programme
+
+    target = _app_of(app, home_dir)
+    try:
+        _ready(target)
+        name = target.programme_name
+        old = move_programme(target.engine, name, str(target.home.path))
+    finally:
+        target.close()
+    if old is None:
+        echo(f"The programme {name!r} is already registered for {target.home.path}; nothing "
+             "was changed.")
+    else:
+        echo(f"The programme {name!r} now belongs to the home {target.home.path}"
+             + (f" (it was {old})." if old else "."))
 
 
 @programmes.command()

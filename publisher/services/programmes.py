@@ -74,7 +74,8 @@ def require(engine: Engine, name: str, home_path: str) -> Found:
         raise ProgrammeOfAnotherHome(
             f"the programme {name!r} (the `programme` of this home's publisher.toml) belongs "
             f"to the home {row.home_path}, not to this one ({home_path}): nothing was read "
-            "or changed. Give this home its own programme name, or use that home")
+            "or changed. Give this home its own programme name, or use that home; if the "
+            f"home moved here, `publisher programmes move --home {shlex.quote(home_path)}`")
     return Found(id=row.id, paused=row.state == ProgrammeState.PAUSED.value)
 
 
@@ -147,7 +148,8 @@ def add(engine: Engine, name: str, home_path: str) -> tuple[Found, bool]:
                 raise ProgrammeError(
                     f"the programme {name!r} is already registered for the home "
                     f"{row.home_path}: give this home another name (`programme = \"…\"` in "
-                    "its publisher.toml), or remove that programme first")
+                    "its publisher.toml); if that home moved here, `publisher programmes move "
+                    "--home` instead")
             if row.home_path is None:
                 conn.execute(update(Programme).where(Programme.id == row.id)
                              .values(home_path=home_path, updated_at=_now()))
@@ -156,6 +158,43 @@ def add(engine: Engine, name: str, home_path: str) -> tuple[Found, bool]:
             name=name, home_path=home_path, state=ProgrammeState.ACTIVE.value,
             created_at=_now(), updated_at=_now()).returning(Programme.id)).scalar_one()
     return Found(id=new_id, paused=False), True
+
+
+def move(engine: Engine, name: str, home_path: str) -> str | None:
+    """Point the programme at the home it moved to (its queue, journal and posts stay); the
+    old home path ("" when it had none), or None when it was already this one. Refused while
+    the old folder still holds a home naming this programme: that is a copy, and two homes
+    would share a queue."""
+    import os
+    import tomllib
+    from pathlib import Path
+
+    from sqlalchemy import select, update
+
+    from publisher.config import programme_name
+    from publisher.store.models import Programme
+
+    found = _named(engine, name)
+    with engine.begin() as conn:
+        old = conn.execute(select(Programme.home_path)
+                           .where(Programme.id == found.id)).scalar_one()
+        if old is not None and os.path.realpath(old) == os.path.realpath(home_path):
+            return None
+        config = Path(old or home_path) / "publisher.toml"
+        try:
+            still = old is not None and programme_name(
+                tomllib.loads(config.read_text()), config) == name
+        except (OSError, ValueError):
+            still = False  # gone or unreadable: not a home of this programme any more
+        if still:
+            raise ProgrammeError(
+                f"the home {old} still names the programme {name!r}: two homes would share "
+                "one queue. If this one is a copy, give it its own `programme = \"…\"` in "
+                "publisher.toml; if the old one is obsolete, delete or rename its "
+                "publisher.toml first")
+        conn.execute(update(Programme).where(Programme.id == found.id)
+                     .values(home_path=home_path, updated_at=_now()))
+    return old or ""
 
 
 def set_paused(engine: Engine, name: str, paused: bool) -> bool:
