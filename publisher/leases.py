@@ -16,7 +16,7 @@ import socket
 import uuid
 from typing import Any
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, case, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from publisher.errors import PublisherError
@@ -47,12 +47,14 @@ def claim(session: Session, interview_id: int, owner: str, now: dt.datetime,
     cannot renew its lease; rather than wait out its expiry, a worker on the same host that
     sees the holder's process is gone takes over at once.
     """
+    since = case((Interview.lease_owner == owner, Interview.lease_since),
+                 else_=literal(now, type_=Interview.lease_since.type))
     result = session.execute(
         update(Interview)
         .where(Interview.id == interview_id,
                or_(Interview.lease_owner.is_(None), Interview.lease_expires_at <= now,
                    Interview.lease_owner == owner))
-        .values(lease_owner=owner, lease_expires_at=now + ttl)
+        .values(lease_owner=owner, lease_expires_at=now + ttl, lease_since=since)
         .execution_options(synchronize_session=False))
     if _rowcount(result) == 1:
         return True
@@ -62,7 +64,7 @@ def claim(session: Session, interview_id: int, owner: str, now: dt.datetime,
     result = session.execute(
         update(Interview)
         .where(Interview.id == interview_id, Interview.lease_owner == holder)
-        .values(lease_owner=owner, lease_expires_at=now + ttl)
+        .values(lease_owner=owner, lease_expires_at=now + ttl, lease_since=now)
         .execution_options(synchronize_session=False))
     return _rowcount(result) == 1
 

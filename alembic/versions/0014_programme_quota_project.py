@@ -1,4 +1,4 @@
-"""programmes.quota_project: the ledger each programme's YouTube calls count in
+"""programmes.quota_project, interviews.lease_since: for the shared quota and `status`
 
 Revision ID: 0014
 Revises: 0013
@@ -9,6 +9,9 @@ a release of the day needs must be held back from the uploads of every programme
 project (publisher/quota.py, `release_reserve`). The key is read from each home's files, which
 a deployment-wide query cannot open: each programme records it here whenever it charges the
 ledger. NULL until then (an existing programme: at its next YouTube call).
+
+`interviews.lease_since`: when the current holder of an interview's lease took it (renewals
+keep it), so `status` can say which worker holds what since when.
 """
 from __future__ import annotations
 
@@ -28,9 +31,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('quota_project', sa.String(length=100), nullable=True))
         batch_op.create_index(batch_op.f('ix_programmes_quota_project'), ['quota_project'],
                               unique=False)
+    with op.batch_alter_table('interviews', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('lease_since', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('interviews', schema=None) as batch_op:
+        batch_op.drop_column('lease_since')
     with op.batch_alter_table('programmes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_programmes_quota_project'))
         batch_op.drop_column('quota_project')

@@ -140,6 +140,8 @@ class Interview(ProgrammeScoped, Base):
     # Leases (used by the daemon): one worker at a time acts on an interview.
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: When the lease's holder took it (a renewal keeps it): `status` says since when.
+    lease_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
