@@ -62,7 +62,9 @@ def worker_of(lease_owner: str | None, workers: list[SeenWorker]) -> SeenWorker 
     parts = (lease_owner or "").split(":")
     if len(parts) != 4 or parts[0] != "worker":
         return None
-    return next((w for w in workers if w.host == parts[1] and str(w.pid) == parts[2]), None)
+    # A pid may be reused: a later worker of the same host and pid is the holder.
+    matches = [w for w in workers if w.host == parts[1] and str(w.pid) == parts[2]]
+    return max(matches, key=lambda w: w.started_at) if matches else None
 
 
 def describe(worker: SeenWorker) -> str:
