@@ -164,17 +164,23 @@ def test_one_programmes_uploads_leave_another_programmes_release_its_units(
 
 # ---- 2. fairness ---------------------------------------------------------------------------
 
+@pytest.mark.slow  # 51 uploads through the loopback YouTube: 70-110 s here
 def test_fifty_uploads_of_one_programme_delay_neither_anothers_release_nor_its_upload(
         tmp_path: Path, pg_url: str, media: Media, yt: FakeYouTube, clock: Clock,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """One worker (concurrency 1). Programme A has 50 uploads due at once; programme B has a
-    release due and one upload. The worker performs B's release before any upload, and B's
-    upload among the first two (each programme's first upload before any second)."""
+    """One worker (concurrency 1). Programme A has 50 uploads due at once, four of them for
+    slots before B's; programme B has a release due and one upload. The worker performs B's
+    release before any upload, and B's upload among the first two (each programme's first
+    upload before any second), not after A's earlier slots."""
     a, b = programme_home(tmp_path, pg_url, "festival"), programme_home(tmp_path, pg_url,
                                                                         "museum")
     for home in (a, b):
         connect(home, yt)
     use_env(monkeypatch, a)
+    set_schedule(b, lead_time='"72h"')  # Friday's upload is due on Tuesday
+    # A's next 50 slots are all due, three of them before B's upload's (Friday 18:00).
+    set_schedule(a, lead_time='"200d"', per_week="4",
+                 slots='["Tuesday 18:00", "Wednesday 12:00", "Thursday 12:00", "Friday 12:00"]')
     harness = WorkerHarness(a, clock)
     try:
         b.ok(*add_args(media.video(), "Museo 1"))
@@ -182,8 +188,6 @@ def test_fifty_uploads_of_one_programme_delay_neither_anothers_release_nor_its_u
         harness.run(harness.tick_and_drain)  # Monday evening: B's first is staged
         assert [i.state for i in interviews(b)] == ["staged", "queued"]
 
-        set_schedule(b, lead_time='"72h"')  # Friday's upload is due on Tuesday
-        set_schedule(a, lead_time='"200d"')  # A's next 50 slots are all due
         for n in range(1, 51):
             a.ok(*add_args(media.video(), f"Festival {n}"))
         clock.now = TUESDAY_SLOT + dt.timedelta(minutes=1)
