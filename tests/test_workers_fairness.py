@@ -38,6 +38,7 @@ from publisher.pipeline.runtime import Runtime
 from publisher.pipeline.youtube_stage import stage
 from publisher.platforms.youtube.errors import next_quota_reset
 from publisher.quota import RELEASE_UNITS, UNITS, QuotaLimits, charge, release_reserve, used_today
+from publisher.sandbox.platforms import SandboxPlatforms
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.services.daemon_claim import WorkersServeThisProgramme, claim
 from publisher.store.db import make_engine, transaction
@@ -273,6 +274,69 @@ def test_a_programme_whose_quota_is_spent_waits_for_the_reset_in_one_job(
     assert [i.state for i in interviews(a)] == ["staged"]
     assert sorted(v.title for v in yt.videos.values()) == ["Festival", "Museo"]
     assert yt.quota.spent_on("videos.insert") == 2
+
+
+def test_a_programme_rate_limited_by_its_platform_waits_for_the_reset_in_one_job(
+        tmp_path: Path, pg_url: str, media: Media, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mastodon answers A's post 429 with a reset an hour ahead. A's cross-post job is
+    deferred to that reset: the ticks meanwhile neither perform it nor send anything more
+    for A, and B's post goes out. At the reset the same job posts A's, once."""
+    a, b = programme_home(tmp_path, pg_url, "festival"), programme_home(tmp_path, pg_url,
+                                                                        "museum")
+    with SandboxPlatforms(clock=clock) as platforms:
+        for home in (a, b):
+            schedule = home.path / "schedules" / "studi-aperti.toml"
+            schedule.write_text("\n".join(
+                'platforms = ["youtube", "mastodon"]' if line.startswith("platforms =") else
+                'crosspost_delay = "0m"' if line.startswith("crosspost_delay =") else line
+                for line in schedule.read_text().splitlines()) + "\n")
+            write_private(home.path / "credentials.json",
+                          json.dumps(platforms.credentials(home.path)).encode())
+            home.env.update(platforms.endpoints())
+        use_env(monkeypatch, a)
+        a.ok(*add_args(media.video(), "Festival"))
+        b.ok(*add_args(media.video(), "Museo"))
+        pa, pb = programme_id(pg_url, "festival"), programme_id(pg_url, "museum")
+        [a_id], [b_id] = ids_of(a), ids_of(b)
+        mastodon = platforms.by_name["mastodon"]
+
+        def attempts() -> int:
+            return sum(1 for r in mastodon.requests
+                       if r.method == "POST" and r.path == "/api/v1/statuses")
+
+        harness = WorkerHarness(a, clock)
+        performed = Performed(monkeypatch)
+        try:
+            harness.run(harness.tick_and_drain)  # Monday evening: both staged
+            clock.now = TUESDAY_SLOT + dt.timedelta(minutes=1)
+            harness.run(harness.tick_and_drain)  # both released
+            assert [i.state for i in interviews(a) + interviews(b)] == ["released"] * 2
+            mastodon.rate_limit_next_post(3600)  # A's post comes first (A's plan first)
+            for minute in range(2, 6):  # four ticks, a minute apart
+                clock.now = TUESDAY_SLOT + dt.timedelta(minutes=minute)
+                harness.run(harness.tick_and_drain)
+            assert performed.of(pa, "crosspost") == [(pa, "crosspost", a_id)], "no loop"
+            assert attempts() == 2  # A's refused, B's posted
+            assert [i.state for i in interviews(b)] == ["published"]
+            assert [i.state for i in interviews(a)] == ["released"]
+            [waiting] = harness.jobs("status = 'todo'")
+            assert waiting["queueing_lock"] == f"p{pa}:crosspost:{a_id}"
+            reset = waiting["scheduled_at"]
+            assert TUESDAY_SLOT + dt.timedelta(minutes=55) <= reset \
+                <= TUESDAY_SLOT + dt.timedelta(minutes=65)
+
+            clock.now = reset + dt.timedelta(seconds=1)  # the database's clock reaches it
+            with harness.engine.begin() as conn:
+                conn.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now() "
+                                  "WHERE id = :id"), {"id": waiting["id"]})
+            harness.run(harness.drain)
+        finally:
+            harness.close()
+        assert performed.of(pa, "crosspost") == [(pa, "crosspost", a_id)] * 2
+        assert performed.of(pb, "crosspost") == [(pb, "crosspost", b_id)]
+        assert attempts() == 3
+        assert [i.state for i in interviews(a)] == ["published"]
 
 
 # ---- 4. one runner per programme -------------------------------------------------------------
