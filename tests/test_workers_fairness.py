@@ -420,7 +420,8 @@ def test_status_names_the_workers_and_who_holds_what_since_when(
         tmp_path: Path, pg_url: str, media: Media) -> None:
     home = programme_home(tmp_path, pg_url, "festival")
     home.ok(*add_args(media.video(), "Festival"))
-    [iid] = ids_of(home)
+    home.ok(*add_args(media.video(), "Seconda"))
+    iid, other = ids_of(home)
     engine = make_engine(pg_url)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     live = registry.new_name()
@@ -439,6 +440,7 @@ def test_status_names_the_workers_and_who_holds_what_since_when(
     with transaction(engine, programme_id(pg_url, "festival")) as s:
         assert leases.claim(s, iid, owner, taken, ttl=dt.timedelta(minutes=10))
         leases.renew(s, iid, owner, now, ttl=dt.timedelta(minutes=10))  # since: unchanged
+        assert leases.claim(s, other, "daemon:elsewhere:77:abcdabcd", now)  # not a worker
     engine.dispose()
 
     doc = json.loads(home.run("status", "--json").stdout)
@@ -450,7 +452,8 @@ def test_status_names_the_workers_and_who_holds_what_since_when(
     assert 20 <= workers[live]["heartbeat_age_s"] < 120
     lost = workers["worker:lost-host:999:deadbeef"]
     assert lost["alive"] is False and lost["heartbeat_age_s"] >= 600
-    [held] = doc["leases"]
+    held, by_daemon = doc["leases"]
+    assert (by_daemon["interview_id"], by_daemon["worker"]) == (other, None)
     assert (held["interview_id"], held["worker"], held["holder"]) == (iid, live, owner)
     assert dt.datetime.fromisoformat(held["since"]) == taken
     assert held["doing"] == "starting its upload"
@@ -461,3 +464,4 @@ def test_status_names_the_workers_and_who_holds_what_since_when(
     assert "pid 999 on lost-host" in shown and "SILENT: no heartbeat for" in shown
     assert (f"{iid} Festival: starting its upload, held by pid {os.getpid()} on "
             f"{socket.gethostname()} since") in shown
+    assert f"{other} Seconda: starting its upload, held by daemon pid 77 on elsewhere" in shown

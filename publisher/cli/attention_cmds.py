@@ -156,6 +156,8 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
 
 def _echo_workers(data: dict[str, Any], app: App, now: dt.datetime) -> None:
     """The workers serving the database, and which holds what (services/worker_status.py)."""
+    from publisher.services.daemon_claim import describe
+
     workers, leases = data["workers"], data["leases"]
     if workers:
         alive = sum(1 for w in workers if w["alive"])
@@ -170,8 +172,11 @@ def _echo_workers(data: dict[str, Any], app: App, now: dt.datetime) -> None:
         click.echo("Held now:")
         for h in leases:
             worker = next((w for w in workers if w["name"] == h["worker"]), None)
-            who = (f"pid {worker['pid']} on {worker['host']}"
-                   + ("" if worker["alive"] else " (silent)")) if worker else h["holder"]
+            if worker is not None:
+                who = f"pid {worker['pid']} on {worker['host']}" + (
+                    "" if worker["alive"] else " (silent)")
+            else:  # a daemon or a command: "daemon pid 1234 on host"
+                who = f"{h['holder'].split(':')[0]} {describe(h['holder'])}"
             since = f" since {_when(h['since'], app)}" if h["since"] else ""
             echo(f"  {h['interview_id']} {h['title']}: {h['doing']}, held by {who}{since} "
                  f"(lease until {_when(h['until'], app)})")

@@ -132,6 +132,7 @@ def decide(deployment: Deployment, programme_id: int) -> tuple[list[str], list[W
     now = rt.clock()
     if daemon_serves(rt, now):
         return [], []
+    note_ledger(rt)
     queue = WakeQueue(rt, now, RunReport(now))
     missed = report_missed(rt, now, DEFAULT_GRACE, queue)
     return [a.describe() for a in missed], due_work(rt, now, queue=queue)
@@ -150,6 +151,17 @@ async def plan(context: JobContext, programme_id: int) -> dict[str, list[str]]:
             deferred.append(queueing_lock(programme_id, piece))
         rank += piece.kind in STAGE_KINDS
     return {"missed": missed, "deferred": deferred}
+
+
+def note_ledger(rt: Runtime) -> None:
+    """Record the programme's quota ledger (its Cloud project) at each plan, so that the
+    other programmes of the project hold back the units its staged interviews' releases
+    need even before it charges anything (quota.release_reserve)."""
+    from publisher.pipeline.youtube_quota import ledger
+    from publisher.quota import record_ledger
+
+    with rt.transaction() as s:
+        record_ledger(s, rt.programme_id, ledger(rt).key)
 
 
 def daemon_serves(rt: Runtime, now: dt.datetime) -> bool:
