@@ -465,3 +465,26 @@ def test_status_names_the_workers_and_who_holds_what_since_when(
     assert (f"{iid} Festival: starting its upload, held by pid {os.getpid()} on "
             f"{socket.gethostname()} since") in shown
     assert f"{other} Seconda: starting its upload, held by daemon pid 77 on elsewhere" in shown
+
+
+def test_a_rehearsal_copy_leaves_the_real_workers_out(tmp_path: Path, pg_url: str) -> None:
+    """`run --sandbox` copies the programme's rows into a database of its own: not the real
+    workers, or its rehearsal daemon would refuse to start while they serve the real one."""
+    from publisher.sandbox.run import copy_queue
+
+    home = programme_home(tmp_path, pg_url, "festival")
+    engine = make_engine(pg_url)
+    now = dt.datetime.now(dt.UTC)
+    registry.register(engine, registry.new_name(), 2, now)
+    engine.dispose()
+    box = f"sqlite:///{tmp_path / 'box' / 'publisher.db'}"
+    copy_queue(home.db_url, box, programme_id(pg_url, "festival"), "festival")
+    copy = make_engine(box)
+    try:
+        with copy.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM workers")).scalar() == 0
+            copy_id = conn.execute(text("SELECT id FROM programmes")).scalar_one()
+        with transaction(copy, copy_id) as s:
+            claim(s, "daemon:here:1:aaaa0000", now)  # the rehearsal daemon may run
+    finally:
+        copy.dispose()

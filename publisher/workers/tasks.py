@@ -94,7 +94,8 @@ def priority(work: Work, rank: int = 0) -> int:
     across programmes: every programme's first due upload before any programme's second
     (`rank` is the upload's place among its programme's due uploads, earliest slot first),
     and among uploads of one rank the earliest slot first. So a programme with 50 uploads
-    due delays another programme's earliest upload by one upload at most."""
+    due delays another programme's earliest upload by one of its uploads at most (plus the
+    one already running). Ranks are given at each plan, among the uploads due then."""
     if work.kind not in STAGE_KINDS or work.slot_at is None:
         return 0
     minutes = int((work.slot_at - _SLOT_EPOCH).total_seconds() // 60)
