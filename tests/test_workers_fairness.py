@@ -276,15 +276,14 @@ def test_a_programme_whose_quota_is_spent_waits_for_the_reset_in_one_job(
     assert yt.quota.spent_on("videos.insert") == 2
 
 
-def test_a_programme_rate_limited_by_its_platform_waits_for_the_reset_in_one_job(
-        tmp_path: Path, pg_url: str, media: Media, clock: Clock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Mastodon answers A's post 429 with a reset an hour ahead. A's cross-post job is
-    deferred to that reset: the ticks meanwhile neither perform it nor send anything more
-    for A, and B's post goes out. At the reset the same job posts A's, once."""
-    a, b = programme_home(tmp_path, pg_url, "festival"), programme_home(tmp_path, pg_url,
-                                                                        "museum")
-    with SandboxPlatforms(clock=clock) as platforms:
+class RateLimited:
+    """Programmes A and B, each an interview released on YouTube at Tuesday's slot; then
+    Mastodon answers A's post 429 with a reset an hour ahead, and B's goes out; four ticks
+    a minute apart follow."""
+
+    def __init__(self, tmp_path: Path, pg_url: str, media: Media, clock: Clock,
+                 monkeypatch: pytest.MonkeyPatch, platforms: SandboxPlatforms) -> None:
+        a, b = (programme_home(tmp_path, pg_url, n) for n in ("festival", "museum"))
         for home in (a, b):
             schedule = home.path / "schedules" / "studi-aperti.toml"
             schedule.write_text("\n".join(
@@ -297,46 +296,82 @@ def test_a_programme_rate_limited_by_its_platform_waits_for_the_reset_in_one_job
         use_env(monkeypatch, a)
         a.ok(*add_args(media.video(), "Festival"))
         b.ok(*add_args(media.video(), "Museo"))
-        pa, pb = programme_id(pg_url, "festival"), programme_id(pg_url, "museum")
-        [a_id], [b_id] = ids_of(a), ids_of(b)
-        mastodon = platforms.by_name["mastodon"]
+        self.a, self.b, self.clock = a, b, clock
+        self.pa, self.pb = programme_id(pg_url, "festival"), programme_id(pg_url, "museum")
+        [self.a_id], [self.b_id] = ids_of(a), ids_of(b)
+        self.mastodon = platforms.by_name["mastodon"]
+        self.harness = WorkerHarness(a, clock)
+        self.performed = Performed(monkeypatch)
 
-        def attempts() -> int:
-            return sum(1 for r in mastodon.requests
-                       if r.method == "POST" and r.path == "/api/v1/statuses")
+    def attempts(self) -> int:
+        return sum(1 for r in self.mastodon.requests
+                   if r.method == "POST" and r.path == "/api/v1/statuses")
 
-        harness = WorkerHarness(a, clock)
-        performed = Performed(monkeypatch)
+    def refused_and_ticked(self) -> dict[str, Any]:
+        """A's post refused, four ticks: the job that waits for Mastodon's reset."""
+        h, pa = self.harness, self.pa
+        h.run(h.tick_and_drain)  # Monday evening: both staged
+        self.clock.now = TUESDAY_SLOT + dt.timedelta(minutes=1)
+        h.run(h.tick_and_drain)  # both released
+        assert [i.state for i in interviews(self.a) + interviews(self.b)] == ["released"] * 2
+        self.mastodon.rate_limit_next_post(3600)  # A's post comes first (A's plan first)
+        for minute in range(2, 6):  # four ticks, a minute apart
+            self.clock.now = TUESDAY_SLOT + dt.timedelta(minutes=minute)
+            h.run(h.tick_and_drain)
+        assert self.performed.of(pa, "crosspost") == [(pa, "crosspost", self.a_id)], \
+            "tried once, no loop"
+        assert self.attempts() == 2  # A's refused, B's posted
+        assert [i.state for i in interviews(self.b)] == ["published"]
+        assert [i.state for i in interviews(self.a)] == ["released"]
+        [waiting] = h.jobs("status = 'todo'")
+        assert waiting["queueing_lock"] == f"p{pa}:crosspost:{self.a_id}"
+        assert TUESDAY_SLOT + dt.timedelta(minutes=55) <= waiting["scheduled_at"] \
+            <= TUESDAY_SLOT + dt.timedelta(minutes=65)
+        return waiting
+
+
+@pytest.fixture
+def rate_limited(tmp_path: Path, pg_url: str, media: Media, clock: Clock,
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[RateLimited]:
+    with SandboxPlatforms(clock=clock) as platforms:
+        world = RateLimited(tmp_path, pg_url, media, clock, monkeypatch, platforms)
         try:
-            harness.run(harness.tick_and_drain)  # Monday evening: both staged
-            clock.now = TUESDAY_SLOT + dt.timedelta(minutes=1)
-            harness.run(harness.tick_and_drain)  # both released
-            assert [i.state for i in interviews(a) + interviews(b)] == ["released"] * 2
-            mastodon.rate_limit_next_post(3600)  # A's post comes first (A's plan first)
-            for minute in range(2, 6):  # four ticks, a minute apart
-                clock.now = TUESDAY_SLOT + dt.timedelta(minutes=minute)
-                harness.run(harness.tick_and_drain)
-            assert performed.of(pa, "crosspost") == [(pa, "crosspost", a_id)], "no loop"
-            assert attempts() == 2  # A's refused, B's posted
-            assert [i.state for i in interviews(b)] == ["published"]
-            assert [i.state for i in interviews(a)] == ["released"]
-            [waiting] = harness.jobs("status = 'todo'")
-            assert waiting["queueing_lock"] == f"p{pa}:crosspost:{a_id}"
-            reset = waiting["scheduled_at"]
-            assert TUESDAY_SLOT + dt.timedelta(minutes=55) <= reset \
-                <= TUESDAY_SLOT + dt.timedelta(minutes=65)
-
-            clock.now = reset + dt.timedelta(seconds=1)  # the database's clock reaches it
-            with harness.engine.begin() as conn:
-                conn.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now() "
-                                  "WHERE id = :id"), {"id": waiting["id"]})
-            harness.run(harness.drain)
+            yield world
         finally:
-            harness.close()
-        assert performed.of(pa, "crosspost") == [(pa, "crosspost", a_id)] * 2
-        assert performed.of(pb, "crosspost") == [(pb, "crosspost", b_id)]
-        assert attempts() == 3
-        assert [i.state for i in interviews(a)] == ["published"]
+            world.harness.close()
+
+
+def test_a_programme_rate_limited_by_its_platform_waits_for_the_reset_in_one_job(
+        rate_limited: RateLimited, clock: Clock) -> None:
+    """A's cross-post job is deferred to Mastodon's reset: the ticks meanwhile neither
+    perform it nor send anything more for A, and B's post goes out. At the reset the same
+    job posts A's, once."""
+    w = rate_limited
+    waiting = w.refused_and_ticked()
+    clock.now = waiting["scheduled_at"] + dt.timedelta(seconds=1)  # the database's clock
+    with w.harness.engine.begin() as conn:                          # reaches it too
+        conn.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now() "
+                          "WHERE id = :id"), {"id": waiting["id"]})
+    w.harness.run(w.harness.drain)
+    assert w.performed.of(w.pa, "crosspost") == [(w.pa, "crosspost", w.a_id)] * 2
+    assert w.performed.of(w.pb, "crosspost") == [(w.pb, "crosspost", w.b_id)]
+    assert w.attempts() == 3
+    assert [i.state for i in interviews(w.a)] == ["published"]
+
+
+def test_publisher_retry_brings_a_waiting_job_forward(rate_limited: RateLimited,
+                                                      clock: Clock) -> None:
+    """`publisher retry` clears the wait: the next plan runs the job deferred to the reset
+    at once (not at the reset), and the post goes out."""
+    w = rate_limited
+    w.refused_and_ticked()
+    w.a.ok("retry", w.a_id, "--platform", "mastodon")
+    clock.now = TUESDAY_SLOT + dt.timedelta(minutes=6)
+    w.harness.run(w.harness.tick_and_drain)
+    assert w.performed.of(w.pa, "crosspost") == [(w.pa, "crosspost", w.a_id)] * 2
+    assert w.attempts() == 3
+    assert [i.state for i in interviews(w.a)] == ["published"]
+    assert w.harness.jobs() == []
 
 
 # ---- 4. one runner per programme -------------------------------------------------------------

@@ -144,14 +144,41 @@ async def plan(context: JobContext, programme_id: int) -> dict[str, list[str]]:
     deferred = []
     rank = 0  # the place of each upload among this programme's due uploads
     for piece in work:
-        if await defer_once(context.app, STEP_TASK[piece.kind],
-                            lock=queueing_lock(programme_id, piece),
-                            queue=UPLOADS_QUEUE if piece.kind in STAGE_KINDS else STEPS_QUEUE,
-                            priority=priority(piece, rank), programme_id=programme_id,
-                            work=piece.to_json()):
-            deferred.append(queueing_lock(programme_id, piece))
+        lock = queueing_lock(programme_id, piece)
+        queue = UPLOADS_QUEUE if piece.kind in STAGE_KINDS else STEPS_QUEUE
+        added = await defer_once(context.app, STEP_TASK[piece.kind], lock=lock, queue=queue,
+                                 priority=priority(piece, rank), programme_id=programme_id,
+                                 work=piece.to_json())
+        if added or await bring_forward(context, programme_id, piece, lock):
+            deferred.append(lock)
         rank += piece.kind in STAGE_KINDS
     return {"missed": missed, "deferred": deferred}
+
+
+async def bring_forward(context: JobContext, programme_id: int, piece: Work,
+                        lock: str) -> bool:
+    """A due piece of work whose job was deferred to a later time (back-pressure, in `step`)
+    that no longer holds: `publisher retry` cleared the wait. That job runs now rather than
+    at the time it was deferred to."""
+    from publisher.pipeline.work_waits import waits_until
+
+    connector = context.app.connector
+    later = await connector.execute_query_all_async(
+        "SELECT id FROM procrastinate_jobs WHERE queueing_lock = %(lock)s "
+        "AND status = 'todo' AND scheduled_at > now()", lock=lock)
+    if not later:
+        return False
+
+    def still_waits() -> bool:
+        rt = deployment_of(context).runtime(programme_id)
+        return waits_until(rt, piece, rt.clock()) is not None
+
+    if await asyncio.to_thread(still_waits):
+        return False
+    await connector.execute_query_async(
+        "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE id = %(id)s "
+        "AND status = 'todo'", id=later[0]["id"])
+    return True
 
 
 def note_ledger(rt: Runtime) -> None:
