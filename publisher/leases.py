@@ -20,7 +20,7 @@ import socket
 import uuid
 from typing import Any
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, case, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from publisher.errors import PublisherError
@@ -68,12 +68,14 @@ def claim(session: Session, interview_id: int, owner: str, now: dt.datetime,
     sees the holder's process is gone takes over at once.
     """
     ttl = lease_ttl(ttl)
+    since = case((Interview.lease_owner == owner, Interview.lease_since),
+                 else_=literal(now, type_=Interview.lease_since.type))
     result = session.execute(
         update(Interview)
         .where(Interview.id == interview_id,
                or_(Interview.lease_owner.is_(None), Interview.lease_expires_at <= now,
                    Interview.lease_owner == owner))
-        .values(lease_owner=owner, lease_expires_at=now + ttl)
+        .values(lease_owner=owner, lease_expires_at=now + ttl, lease_since=since)
         .execution_options(synchronize_session=False))
     if _rowcount(result) == 1:
         return True
@@ -83,7 +85,7 @@ def claim(session: Session, interview_id: int, owner: str, now: dt.datetime,
     result = session.execute(
         update(Interview)
         .where(Interview.id == interview_id, Interview.lease_owner == holder)
-        .values(lease_owner=owner, lease_expires_at=now + ttl)
+        .values(lease_owner=owner, lease_expires_at=now + ttl, lease_since=now)
         .execution_options(synchronize_session=False))
     return _rowcount(result) == 1
 

@@ -78,19 +78,40 @@ def used_today(session: Session, now: dt.datetime, project: str | None = None
     return out
 
 
-def release_reserve(session: Session, now: dt.datetime) -> int:
-    """Units the releases due before the quota's next reset may need: every staged
-    interview the session sees whose slot comes before it (one videos.list, perhaps one
-    videos.update each).
+def release_reserve(session: Session, now: dt.datetime, project: str | None = None) -> int:
+    """Units the releases due before the quota's next reset may need: one videos.list,
+    perhaps one videos.update, for each staged interview whose slot comes before it.
 
-    Until the store is scoped by programme, that is every staged interview of the
-    database: with homes of several projects on one database it holds back too much, never
-    too little. Scoped, it must count the staged interviews of every programme of the
-    project (through `programmes.quota_project`)."""
-    due = session.scalar(select(func.count()).select_from(Interview).where(
-        Interview.state == State.STAGED.value,
-        Interview.slot_at <= next_quota_reset(now))) or 0
-    return int(due) * RELEASE_UNITS
+    With `project`, the staged interviews of every programme whose calls count in that
+    ledger (`programmes.quota_project`, recorded by `record_ledger`), and of the session's
+    own: programmes sharing a Cloud project share its quota, so one's uploads must leave
+    another's releases of the day their units. A deployment-wide query: the interviews of
+    the other programmes are counted, never read. Without it, the session's programme's."""
+    from publisher.store.models import Programme
+    from publisher.store.scope import ALL_PROGRAMMES, require_programme
+
+    due = select(func.count()).select_from(Interview).where(
+        Interview.state == State.STAGED.value, Interview.slot_at <= next_quota_reset(now))
+    if project is not None:
+        own = require_programme(session)
+        sharing = select(Programme.id).where(Programme.quota_project == project)
+        due = due.where((Interview.programme_id == own)
+                        | Interview.programme_id.in_(sharing)
+                        ).execution_options(**{ALL_PROGRAMMES: True})
+    return int(session.scalar(due) or 0) * RELEASE_UNITS
+
+
+def record_ledger(session: Session, programme_id: int, project: str) -> None:
+    """Note which ledger the programme's calls count in, for the other programmes of its
+    project (`release_reserve`); written only when it changed."""
+    from publisher.store.models import Programme
+
+    table = cast(Table, Programme.__table__)
+    session.connection().execute(
+        update(table).where(table.c.id == programme_id,
+                            (table.c.quota_project.is_(None))
+                            | (table.c.quota_project != project))
+        .values(quota_project=project))
 
 
 def ensure_room(session: Session, now: dt.datetime, limits: QuotaLimits, *methods: str,

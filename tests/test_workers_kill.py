@@ -34,7 +34,7 @@ from publisher.workers.app import build_app
 from tests.conftest import HomeFixture, Media, _fresh_pg_database, add_args, invoke
 from tests.crash_harness import MIB, db_state, sha256, video_sessions
 from tests.helpers.rows import events
-from tests.helpers.workers import died_unreaped, start_worker, stop, wait_until
+from tests.helpers.worker_processes import died_unreaped, start_worker, stop, wait_until
 from tests.helpers.youtube import connect
 
 LEASE_TTL_S = 8

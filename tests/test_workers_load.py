@@ -54,7 +54,7 @@ from publisher.sandbox.platforms import SandboxPlatforms
 from publisher.store.db import make_engine
 from tests.conftest import HomeFixture, _fresh_pg_database, add_args, invoke
 from tests.crash_harness import sha256
-from tests.helpers.workers import FastClock, start_fast_worker, stop
+from tests.helpers.worker_processes import FastClock, start_fast_worker, stop
 
 PROGRAMMES = 50
 INTERVIEWS = 4

@@ -108,6 +108,7 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
         beat = dt.datetime.fromisoformat(d["last_heartbeat"]) if d["last_heartbeat"] else None
         click.echo(f"Daemon: {'running' if d['alive'] else 'not running'} "
                    f"(last heartbeat {_ago(beat, now)})")
+        _echo_workers(data, app, now)
         nxt = data["next"]
         if nxt:
             how = {"staged": "uploaded, private until then", "staging": "uploading"}.get(
@@ -151,6 +152,34 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
             click.echo("Nothing needs attention.")
     if data["needs_attention"]:
         raise SystemExit(4)
+
+
+def _echo_workers(data: dict[str, Any], app: App, now: dt.datetime) -> None:
+    """The workers serving the database, and which holds what (services/worker_status.py)."""
+    from publisher.services.daemon_claim import describe
+
+    workers, leases = data["workers"], data["leases"]
+    if workers:
+        alive = sum(1 for w in workers if w["alive"])
+        click.echo(f"Workers: {alive} alive" + (f", {len(workers) - alive} silent"
+                                                if alive < len(workers) else ""))
+        for w in workers:
+            how = (f"last heartbeat {w['heartbeat_age_s']} s ago" if w["alive"] else
+                   f"SILENT: no heartbeat for {w['heartbeat_age_s']} s (stopped without a "
+                   f"word: killed, or its machine lost); its jobs are put back in the queue")
+            echo(f"  pid {w['pid']} on {w['host']} ({w['name']}): {how}")
+    if leases:
+        click.echo("Held now:")
+        for h in leases:
+            worker = next((w for w in workers if w["name"] == h["worker"]), None)
+            if worker is not None:
+                who = f"pid {worker['pid']} on {worker['host']}" + (
+                    "" if worker["alive"] else " (silent)")
+            else:  # a daemon or a command: "daemon pid 1234 on host"
+                who = f"{h['holder'].split(':')[0]} {describe(h['holder'])}"
+            since = f" since {_when(h['since'], app)}" if h["since"] else ""
+            echo(f"  {h['interview_id']} {h['title']}: {h['doing']}, held by {who}{since} "
+                 f"(lease until {_when(h['until'], app)})")
 
 
 @click.command()

@@ -133,9 +133,10 @@ class SyncReport:
 
 
 def release_reserve(rt: Runtime, now: dt.datetime) -> int:
-    """Units the releases due before the quota's next reset may need (quota.py)."""
+    """Units the releases due before the quota's next reset may need, in every programme of
+    the home's Google Cloud project (quota.py)."""
     with rt.transaction() as s:
-        return quota.release_reserve(s, now)
+        return quota.release_reserve(s, now, ledger(rt).key)
 
 
 def _check_room(rt: Runtime, now: dt.datetime, methods: list[str]) -> None:

@@ -4,7 +4,8 @@ before a run of calls.
 
 Releases come first: a release (or a withdrawal) may spend every unit left today; anything
 else (uploads, decorations, checks, corrections) leaves the units today's releases may need,
-whichever home of the project they belong to.
+whichever programme of the project they belong to (each programme records its
+project, so the others can count its releases).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from publisher.quota import (
     QuotaLimits,
     charge,
     ensure_room,
+    record_ledger,
     release_reserve,
 )
 from publisher.quota_project import QuotaProject, quota_project
@@ -40,15 +42,20 @@ def charge_call(rt: Runtime, method: str, *, releasing: bool = False) -> None:
     """Count one call in the ledger before it is sent, or DeferredError until the reset
     (check and count in one transaction: quota.charge)."""
     now = rt.clock()
+    project = ledger(rt).key
     with rt.transaction() as s:
-        reserve = 0 if releasing or COSTS[method][0] != UNITS else release_reserve(s, now)
-        charge(s, now, limits(rt), method, project=ledger(rt).key, reserve=reserve)
+        record_ledger(s, rt.programme_id, project)
+        reserve = 0 if releasing or COSTS[method][0] != UNITS else release_reserve(
+            s, now, project)
+        charge(s, now, limits(rt), method, project=project, reserve=reserve)
 
 
 def ensure_room_for(rt: Runtime, *methods: str) -> None:
     """DeferredError until the reset unless today's quota pays for `methods` after what
     today's releases need: so that no run of calls starts that cannot finish today."""
     now = rt.clock()
+    project = ledger(rt).key
     with rt.transaction() as s:
-        ensure_room(s, now, limits(rt), *methods, project=ledger(rt).key,
-                    reserve=release_reserve(s, now))
+        record_ledger(s, rt.programme_id, project)
+        ensure_room(s, now, limits(rt), *methods, project=project,
+                    reserve=release_reserve(s, now, project))

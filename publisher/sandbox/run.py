@@ -63,6 +63,8 @@ def copy_queue(source_url: str, target_url: str, programme_id: int, programme_na
             for table in Base.metadata.sorted_tables:
                 if table.name in (Programme.__tablename__, "change_counter"):  # the copy's own
                     continue
+                if table.name == "workers":  # the real ones: a rehearsal daemon runs alone
+                    continue
                 query = select(table)
                 if "programme_id" in table.c:
                     query = query.where(table.c.programme_id == programme_id)

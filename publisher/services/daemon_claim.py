@@ -32,6 +32,11 @@ class DaemonAlreadyRunning(PublisherError):
     exit_code = 4
 
 
+class WorkersServeThisProgramme(DaemonAlreadyRunning):
+    """Live `publisher worker` processes serve this home's database, so its programme: a
+    daemon would act on it too (exit status 4). Rule: services/worker_presence.py."""
+
+
 def _serialise(session: Session) -> None:
     from publisher.store.scope import require_programme
 
@@ -62,17 +67,48 @@ def _refusal(current: dict[str, Any], now: dt.datetime) -> DaemonAlreadyRunning:
         f"heartbeat is {minutes} minutes old")
 
 
+def _workers_refusal(workers: list[Any], now: dt.datetime) -> WorkersServeThisProgramme:
+    from publisher.services.worker_presence import describe as describe_worker
+
+    named = ", ".join(f"{describe_worker(w)} (last heartbeat {w.beat_age(now)} s ago)"
+                      for w in workers)
+    return WorkersServeThisProgramme(
+        f"`publisher worker` processes serve this home's database, and so its programme: "
+        f"{named}. A programme is run either by workers or by one `publisher run`, never "
+        f"both: `publisher run` refuses while a worker is alive, and workers leave alone a "
+        f"programme whose `publisher run` started first. Stop the workers to run this home "
+        f"with `publisher run`, or let them serve it (`publisher status` shows them)")
+
+
 def claim(session: Session, owner: str, now: dt.datetime) -> None:
-    """Make `owner` the home's daemon, or raise DaemonAlreadyRunning naming the live one."""
+    """Make `owner` the home's daemon, or raise DaemonAlreadyRunning naming the live one, or
+    WorkersServeThisProgramme while live workers serve the database."""
     from publisher.pipeline import state
     from publisher.services.status import daemon_health
+    from publisher.services.worker_presence import live_workers
 
     _serialise(session)
     current = state.get(session, KEY)
     if current.get("owner") not in (None, owner) and daemon_health(current, now)[1]:
         raise _refusal(current, now)
+    workers = live_workers(session, now)
+    if workers:
+        raise _workers_refusal(workers, now)
     state.put(session, KEY, {"owner": owner, "started_at": now.isoformat(),
                              "heartbeat": now.isoformat(), "next_wake": None}, now)
+
+
+def live_daemon(session: Session, now: dt.datetime) -> str | None:
+    """The owner of the home's live daemon, or None: what a worker checks before it plans or
+    performs a programme's work (under the same lock as `claim`, so a daemon that claims the
+    home meanwhile is seen once its claim is committed)."""
+    from publisher.pipeline import state
+    from publisher.services.status import daemon_health
+
+    _serialise(session)
+    current = state.get(session, KEY)
+    owner = current.get("owner")
+    return str(owner) if owner and daemon_health(current, now)[1] else None
 
 
 def beat(session: Session, owner: str, now: dt.datetime, started_at: dt.datetime,

@@ -56,7 +56,7 @@ def quota_today(app: App, now: dt.datetime) -> QuotaToday:
     project = quota_project(app.home, app.config, app.credentials)
     with app.transaction() as session:
         used = used_today(session, now, project.key)
-        reserve = release_reserve(session, now)
+        reserve = release_reserve(session, now, project.key)
     yt = app.config.youtube
     units = Bucket(UNITS, used[UNITS], yt.daily_units)
     return QuotaToday(day=pacific_day(now),

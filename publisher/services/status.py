@@ -1,5 +1,6 @@
-"""What `publisher status` and `publisher history` show, as data: the daemon's health, what
-is next, what is in flight, what needs a person, and an interview's journal."""
+"""What `publisher status` and `publisher history` show, as data: the daemon's health, the
+workers serving the database and which holds what (services/worker_status.py), what is
+next, what is in flight, what needs a person, and an interview's journal."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
     from publisher.services.corrections import corrections_status
     from publisher.services.head_plan import head_plan
     from publisher.services.withdrawals import withdrawals_status
+    from publisher.services.worker_status import workers_status
     from publisher.store.models import Interview, Publication, PublicationState, State
 
     with app.transaction() as s:
@@ -88,6 +90,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
             select(Interview.id, Interview.state).where(Interview.id.in_(committed)))}
         corrections, correction_needs = corrections_status(s, now)
         withdrawn, withdrawal_needs = withdrawals_status(s)
+        workers = workers_status(s, now)
     nxt = next((e for e in plan.entries if e.interview is not None and (
         e.interview.slot_at is None
         or states.get(e.interview.id) in (State.STAGING.value, State.STAGED.value))), None)
@@ -138,6 +141,8 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
                        "waiting": r.last_error if r.next_attempt_at else None,
                        "next_attempt": r.next_attempt_at.isoformat() if r.next_attempt_at
                        else None} for r in in_flight],
+        "workers": workers["workers"],
+        "leases": workers["leases"],
         "corrections": corrections,
         "withdrawn": withdrawn,
         "needs_attention": needs,

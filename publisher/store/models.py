@@ -71,6 +71,9 @@ class Programme(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     home_path: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default=ProgrammeState.ACTIVE.value)
+    #: The ledger its YouTube calls count in (publisher/quota_project.py), recorded at each
+    #: charge: the programmes of one project keep units for each other's releases.
+    quota_project: Mapped[str | None] = mapped_column(String(100), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                     onupdate=utcnow)
@@ -137,6 +140,8 @@ class Interview(ProgrammeScoped, Base):
     # Leases (used by the daemon): one worker at a time acts on an interview.
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: When the lease's holder took it (a renewal keeps it): `status` says since when.
+    lease_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,

@@ -12,10 +12,11 @@ import uuid
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
+from publisher.services.worker_presence import BEAT_EVERY, SILENT_AFTER
 from publisher.store.db import transaction
 from publisher.store.models import Worker
 
-BEAT_EVERY_S = 60.0
+BEAT_EVERY_S = BEAT_EVERY.total_seconds()
 
 
 def new_name() -> str:
@@ -39,8 +40,8 @@ def stopped(engine: Engine, name: str, now: dt.datetime) -> None:
                   .values(heartbeat_at=now, stopped_at=now))
 
 
-def alive(engine: Engine, now: dt.datetime, *, within: dt.timedelta = dt.timedelta(
-        seconds=3 * BEAT_EVERY_S)) -> list[Worker]:
+def alive(engine: Engine, now: dt.datetime, *, within: dt.timedelta = SILENT_AFTER
+          ) -> list[Worker]:
     """The workers that beat lately and did not stop."""
     with transaction(engine, None) as s:  # deployment-wide: workers serve every programme
         rows = list(s.scalars(select(Worker).where(

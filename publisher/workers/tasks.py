@@ -21,6 +21,7 @@ The names are explicit: job rows keep them, and a module move must not orphan qu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from typing import Any
@@ -40,6 +41,7 @@ from publisher.pipeline.run_due import (
     perform,
     report_missed,
 )
+from publisher.pipeline.runtime import Runtime
 from publisher.workers.deployment import Deployment
 
 log = logging.getLogger(__name__)
@@ -79,11 +81,25 @@ def queueing_lock(programme_id: int, work: Work) -> str:
                                         if work.interview_id is not None else "")
 
 
-def priority(work: Work) -> int:
-    """Releases, posts and the rest before any upload; earlier slots' uploads first."""
+#: An upload's priority: -(its rank among its programme's due uploads × SLOT_SPAN + its
+#: slot in minutes since 2020). Ranks past MAX_RANK share it; slots past 2051 share the last
+#: minute. The lowest, -(64 × 2**24 - 1), fits Procrastinate's int4 priority.
+SLOT_SPAN = 2 ** 24
+MAX_RANK = 63
+
+
+def priority(work: Work, rank: int = 0) -> int:
+    """The order a worker takes jobs in (Procrastinate: highest priority first, then the
+    first deferred). Releases, posts and the rest (0) before any upload. Uploads fairly
+    across programmes: every programme's first due upload before any programme's second
+    (`rank` is the upload's place among its programme's due uploads, earliest slot first),
+    and among uploads of one rank the earliest slot first. So a programme with 50 uploads
+    due delays another programme's earliest upload by one of its uploads at most (plus the
+    one already running). Ranks are given at each plan, among the uploads due then."""
     if work.kind not in STAGE_KINDS or work.slot_at is None:
         return 0
-    return -int((work.slot_at - _SLOT_EPOCH).total_seconds() // 60)
+    minutes = int((work.slot_at - _SLOT_EPOCH).total_seconds() // 60)
+    return -(min(rank, MAX_RANK) * SLOT_SPAN + min(max(minutes, 0), SLOT_SPAN - 1))
 
 
 async def defer_once(app: procrastinate.App, task: str, *, lock: str, queue: str,
@@ -110,9 +126,14 @@ async def tick(context: JobContext, timestamp: int) -> list[int]:
 
 
 def decide(deployment: Deployment, programme_id: int) -> tuple[list[str], list[Work]]:
-    """What `run_due` does before acting: the missed slots told, then the due work."""
+    """What `run_due` does before acting: the missed slots told, then the due work. Nothing
+    for a programme that a live `publisher run` daemon serves (it was there first:
+    services/worker_presence.py)."""
     rt = deployment.runtime(programme_id)
     now = rt.clock()
+    if daemon_serves(rt, now):
+        return [], []
+    note_ledger(rt)
     queue = WakeQueue(rt, now, RunReport(now))
     missed = report_missed(rt, now, DEFAULT_GRACE, queue)
     return [a.describe() for a in missed], due_work(rt, now, queue=queue)
@@ -121,23 +142,96 @@ def decide(deployment: Deployment, programme_id: int) -> tuple[list[str], list[W
 async def plan(context: JobContext, programme_id: int) -> dict[str, list[str]]:
     missed, work = await asyncio.to_thread(decide, deployment_of(context), programme_id)
     deferred = []
+    rank = 0  # the place of each upload among this programme's due uploads
     for piece in work:
-        if await defer_once(context.app, STEP_TASK[piece.kind],
-                            lock=queueing_lock(programme_id, piece),
-                            queue=UPLOADS_QUEUE if piece.kind in STAGE_KINDS else STEPS_QUEUE,
-                            priority=priority(piece), programme_id=programme_id,
-                            work=piece.to_json()):
-            deferred.append(queueing_lock(programme_id, piece))
+        lock = queueing_lock(programme_id, piece)
+        queue = UPLOADS_QUEUE if piece.kind in STAGE_KINDS else STEPS_QUEUE
+        added = await defer_once(context.app, STEP_TASK[piece.kind], lock=lock, queue=queue,
+                                 priority=priority(piece, rank), programme_id=programme_id,
+                                 work=piece.to_json())
+        if added or await bring_forward(context, programme_id, piece, lock):
+            deferred.append(lock)
+        rank += piece.kind in STAGE_KINDS
     return {"missed": missed, "deferred": deferred}
 
 
+async def bring_forward(context: JobContext, programme_id: int, piece: Work,
+                        lock: str) -> bool:
+    """A due piece of work whose job was deferred to a later time (back-pressure, in `step`)
+    that no longer holds: `publisher retry` cleared the wait. That job runs now rather than
+    at the time it was deferred to."""
+    from publisher.pipeline.work_waits import waits_until
+
+    connector = context.app.connector
+    later = await connector.execute_query_all_async(
+        "SELECT id FROM procrastinate_jobs WHERE queueing_lock = %(lock)s "
+        "AND status = 'todo' AND scheduled_at > now()", lock=lock)
+    if not later:
+        return False
+
+    def still_waits() -> bool:
+        rt = deployment_of(context).runtime(programme_id)
+        return waits_until(rt, piece, rt.clock()) is not None
+
+    if await asyncio.to_thread(still_waits):
+        return False
+    await connector.execute_query_async(
+        "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE id = %(id)s "
+        "AND status = 'todo'", id=later[0]["id"])
+    return True
+
+
+def note_ledger(rt: Runtime) -> None:
+    """Record the programme's quota ledger (its Cloud project) at each plan, so that the
+    other programmes of the project hold back the units its staged interviews' releases
+    need even before it charges anything (quota.release_reserve)."""
+    from publisher.pipeline.youtube_quota import ledger
+    from publisher.quota import record_ledger
+
+    with rt.transaction() as s:
+        record_ledger(s, rt.programme_id, ledger(rt).key)
+
+
+def daemon_serves(rt: Runtime, now: dt.datetime) -> bool:
+    from publisher.services.daemon_claim import live_daemon
+
+    with rt.transaction() as s:
+        owner = live_daemon(s, now)
+    if owner is not None:
+        log.info("programme %s: left to its `publisher run` daemon (%s)", rt.programme_id,
+                 owner)
+    return owner is not None
+
+
 def step(context: JobContext, programme_id: int, work: dict[str, Any]) -> list[str]:
-    """Perform one piece of work; "busy" and "skipped" are normal answers (a duplicate)."""
+    """Perform one piece of work; "busy" and "skipped" are normal answers (a duplicate).
+
+    Back-pressure: when the work then waits until a known time (a platform's rate-limit
+    reset, the YouTube quota's reset, a retry time), the same job is deferred to that time
+    (Procrastinate's `schedule_at`, under the same queueing lock, so the plans do not defer
+    it again meanwhile): it is not tried again before, holds no worker, and every other job
+    goes on."""
+    from publisher.pipeline.work_waits import waits_until
+
     rt = deployment_of(context).runtime(programme_id)
     rt.should_stop = context.should_abort  # a graceful stop ends an upload between chunks
-    actions = perform(rt, Work.from_json(work), rt.clock())
+    piece = Work.from_json(work)
+    if daemon_serves(rt, rt.clock()):
+        return ["skipped (a `publisher run` daemon serves this programme)"]
+    actions = perform(rt, piece, rt.clock())
     for action in actions:
         log.info("programme %s: %s", programme_id, action.describe())
+    until = waits_until(rt, piece, rt.clock())
+    if until is not None and context.job is not None:
+        job = context.job
+        # AlreadyEnqueued: a plan deferred it meanwhile; that job meets the same wait.
+        with contextlib.suppress(AlreadyEnqueued):
+            context.app.configure_task(
+                job.task_name, queueing_lock=queueing_lock(programme_id, piece),
+                queue=job.queue, priority=job.priority, schedule_at=until,
+            ).defer(programme_id=programme_id, work=work)
+        log.info("programme %s: %s waits until %s", programme_id,
+                 queueing_lock(programme_id, piece), until.isoformat())
     return [a.describe() for a in actions]
 
 

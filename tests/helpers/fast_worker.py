@@ -1,4 +1,4 @@
-"""A worker process whose pipeline runs on a fast clock (tests/helpers/workers.py).
+"""A worker process whose pipeline runs on a fast clock (tests/helpers/worker_processes.py).
 
     python -m tests.helpers.fast_worker HOME DB_URL CONCURRENCY TICK_CRON WALL_T0 FAKE_T0 SPEED
 
@@ -19,7 +19,7 @@ from publisher.home import Home
 from publisher.pipeline.runtime import Runtime
 from publisher.workers.app import build_app, serve
 from publisher.workers.deployment import Deployment
-from tests.helpers.workers import FastClock
+from tests.helpers.worker_processes import FastClock
 
 
 def main(argv: list[str]) -> None:

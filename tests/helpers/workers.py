@@ -1,108 +1,133 @@
-"""Real `publisher worker` processes for the tests: start one, wait for a moment, stop it.
-
-`start_worker` runs the real command line. `start_fast_worker` runs the same worker loop
-(`publisher.workers.app.serve`, the Deployment of the home, the engine's tick) in a child
-process whose pipeline clock runs `speed` times faster than the wall clock, from `fake_t0`
-at wall time `wall_t0` (tests/helpers/fast_worker.py): the load test's hours of retries and
-slots then pass in minutes. Only the pipeline's clock is fast: Procrastinate, PostgreSQL and
-the leases' "is the holder's process alive" check run on real time.
-"""
+"""Programmes on one PostgreSQL database served in process by the real worker code path: the
+tick, the plans and the steps run by Procrastinate's `run_worker_async(wait=False)` (which
+drains the queues and returns), on a controlled clock, with a record of every step performed
+in the order the worker took it."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO
+from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-WORKER_TIMEOUT_S = 90.0
+import pytest
+from sqlalchemy import select, text
 
+from publisher.home import Home
+from publisher.pipeline.run_due import Action, Work
+from publisher.pipeline.runtime import Runtime
+from publisher.store.db import make_engine
+from publisher.store.models import Interview
+from publisher.workers import tasks
+from publisher.workers.app import build_app
+from publisher.workers.deployment import Deployment
+from tests.conftest import HomeFixture, invoke
+from tests.helpers.clock import Clock
+from tests.helpers.scoped import Session
 
-def worker_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This environment without any home, database or crash point, plus `extra`."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PUBLISHER_HOME", "PUBLISHER_DATABASE", "PUBLISHER_CRASH",
-                                "PUBLISHER_LEASE"))}
-    env["PYTHONUNBUFFERED"] = "1"
-    env["NO_PROXY"] = "127.0.0.1,localhost"
-    env.update(extra or {})
-    return env
-
-
-def start_worker(home: Path, db_url: str, log: IO[str], *, concurrency: int = 1,
-                 env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """`publisher --home HOME --db URL worker --concurrency N`, its output to `log`."""
-    argv = [sys.executable, "-m", "publisher", "--home", str(home), "--db", db_url,
-            "worker", "--concurrency", str(concurrency)]
-    return subprocess.Popen(argv, cwd=REPO, env=worker_env(env), stdout=log,
-                            stderr=subprocess.STDOUT, text=True)
+NEVER = "0 0 1 1 *"  # the tests defer ticks themselves: no periodic one at the real time
 
 
-@dataclass(frozen=True)
-class FastClock:
-    """The pipeline's time in a fast worker: `fake_t0` at wall time `wall_t0`, `speed` times
-    faster after. The test process's fakes use the same."""
-
-    wall_t0: float
-    fake_t0: dt.datetime
-    speed: float
-
-    def __call__(self) -> dt.datetime:
-        return self.fake_t0 + dt.timedelta(seconds=(time.time() - self.wall_t0) * self.speed)
-
-    def args(self) -> list[str]:
-        return [repr(self.wall_t0), self.fake_t0.isoformat(), repr(self.speed)]
+def programme_home(tmp_path: Path, db_url: str, name: str) -> HomeFixture:
+    """A home of its own programme `name` on the database (registered: `programmes add`)."""
+    path = tmp_path / name
+    result = invoke("--db", db_url, "init", str(path))
+    assert result.exit_code == 0, result.output
+    home = HomeFixture(path, db_url)
+    toml = path / "publisher.toml"
+    toml.write_text(f'programme = "{name}"\n' + toml.read_text())
+    home.ok("programmes", "add")
+    return home
 
 
-def start_fast_worker(home: Path, db_url: str, log: IO[str], clock: FastClock, *,
-                      concurrency: int, tick_cron: str,
-                      env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-m", "tests.helpers.fast_worker", str(home), db_url,
-            str(concurrency), tick_cron, *clock.args()]
-    return subprocess.Popen(argv, cwd=REPO, env=worker_env(env), stdout=log,
-                            stderr=subprocess.STDOUT, text=True)
+def programme_id(db_url: str, name: str) -> int:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT id FROM programmes WHERE name = :n"),
+                                    {"n": name}).scalar_one())
+    finally:
+        engine.dispose()
 
 
-def wait_until(ready: Callable[[], bool], what: str, *, timeout_s: float = WORKER_TIMEOUT_S,
-               alive: Callable[[], str | None] = lambda: None, every_s: float = 0.2) -> float:
-    """Poll `ready()` until it holds; fail if `alive()` says why the wait is vain, or after
-    `timeout_s`. The seconds waited."""
-    started = time.monotonic()
-    while not ready():
-        why = alive()
-        if why is not None:
-            raise AssertionError(f"{why} before {what}")
-        if time.monotonic() - started > timeout_s:
-            raise AssertionError(f"no {what} within {timeout_s} s")
-        time.sleep(every_s)
-    return time.monotonic() - started
+def interviews(home: HomeFixture) -> list[Interview]:
+    """The interviews of the home's programme (named after its folder: `programme_home`),
+    in id order, detached."""
+    pid = programme_id(home.db_url, home.path.name)
+    engine = make_engine(home.db_url)
+    with Session(engine, programme_id=pid) as s:
+        rows = list(s.scalars(select(Interview).order_by(Interview.id)))
+        s.expunge_all()
+    engine.dispose()
+    return rows
 
 
-def stop(proc: subprocess.Popen[str], timeout_s: float = WORKER_TIMEOUT_S) -> int:
-    """SIGTERM, then SIGKILL if it does not end in time; its exit code."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
+class Performed:
+    """Every piece of work a step performed, in order: (programme id, kind, interview id)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.steps: list[tuple[int, str, int | None]] = []
+        real = tasks.perform
+
+        def recording(rt: Runtime, work: Work, now: dt.datetime, **kw: Any) -> list[Action]:
+            self.steps.append((rt.programme_id, work.kind.value, work.interview_id))
+            return real(rt, work, now, **kw)
+
+        monkeypatch.setattr(tasks, "perform", recording)
+
+    def of(self, programme: int, kind: str | None = None) -> list[tuple[int, str, int | None]]:
+        return [s for s in self.steps if s[0] == programme and kind in (None, s[1])]
 
 
-def died_unreaped(pid: int, timeout_s: float = WORKER_TIMEOUT_S) -> bool:
-    """Wait until the child `pid` has ended without reaping it (a zombie keeps its pid, so
-    `kill(pid, 0)` still finds it): True if it ended within `timeout_s`."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout_s:
-        found = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
-        if found is not None:
-            return True
-        time.sleep(0.05)
-    return False
+class WorkerHarness:
+    """The worker's Deployment started from `home` (it serves every active programme of the
+    database), on the test's clock, and the Procrastinate App."""
+
+    def __init__(self, home: HomeFixture, clock: Clock) -> None:
+        def prepare(rt: Runtime) -> None:
+            rt.clock = clock
+            rt.sleep = lambda s: None
+
+        self.home = home
+        self.deployment = Deployment(Home.resolve(home.path, home.db_url), prepare=prepare)
+        self.app = build_app(home.db_url, tick_cron=NEVER)
+        self.engine = make_engine(home.db_url)
+
+    def jobs(self, where: str = "true") -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(text(
+                f"SELECT id, task_name, status, queueing_lock, priority, scheduled_at, args "
+                f"FROM procrastinate_jobs WHERE {where} ORDER BY id"))]
+
+    async def drain(self, *, concurrency: int = 1) -> None:
+        """Run one worker until nothing waits that is due (jobs defer more jobs: again)."""
+        for _ in range(10):
+            await self.app.run_worker_async(
+                queues=list(tasks.QUEUES), concurrency=concurrency, wait=False,
+                listen_notify=False, install_signal_handlers=False, delete_jobs="successful",
+                additional_context={"deployment": self.deployment})
+            if not self.jobs("status = 'todo' AND (scheduled_at IS NULL "
+                             "OR scheduled_at <= now())"):
+                return
+        raise AssertionError(f"jobs keep coming: {self.jobs()}")
+
+    async def tick(self) -> None:
+        await self.app.configure_task(tasks.TICK, queueing_lock="tick").defer_async(
+            timestamp=0)
+
+    async def tick_and_drain(self) -> None:
+        await self.tick()
+        await self.drain()
+
+    def run(self, *steps: Callable[[], Awaitable[None]]) -> None:
+        async def main() -> None:
+            async with self.app.open_async():
+                for step in steps:
+                    await step()
+
+        asyncio.run(main())
+
+    def close(self) -> None:
+        self.deployment.close()
+        self.engine.dispose()
