@@ -80,6 +80,10 @@ class Deployment:
             app = self._apps.get(programme_id)
         if app is None:
             made = App(self.home_of(programme_id), actor="worker")
+            # One pool for the worker, not one per programme: each App's own engine kept its
+            # connections open, and a worker serving a few hundred programmes exhausted the
+            # server's max_connections (benchmarks/programmes.py).
+            made.engine = self._engine()
             with self._lock:
                 app = self._apps.setdefault(programme_id, made)
         with self._lock:
