@@ -389,14 +389,14 @@ def replay(url: str, seen: list[Seen], sample: list[int], n: int) -> dict[str, f
 
 # --- plans ----------------------------------------------------------------------------------
 
-def index_first_columns(conn: Any) -> dict[str, tuple[str, str]]:
-    """Each index's table and first column."""
+def index_first_columns(conn: Any) -> dict[str, tuple[str, str, bool]]:
+    """Each index's table, first column, and whether it is unique."""
     rows = conn.exec_driver_sql(
-        "SELECT i.relname, t.relname, a.attname FROM pg_index x "
+        "SELECT i.relname, t.relname, a.attname, x.indisunique FROM pg_index x "
         "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
         "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0] "
         "WHERE t.relnamespace = 'public'::regnamespace").all()
-    return {r[0]: (r[1], r[2]) for r in rows}
+    return {r[0]: (r[1], r[2], bool(r[3])) for r in rows}
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -405,12 +405,15 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _nodes(child)
 
 
-def explain(url: str, statements: list[Seen]) -> tuple[list[dict[str, Any]], list[str]]:
-    """EXPLAIN of each distinct statement (with its parameters), and what misses an index."""
+def explain(url: str, statements: list[Seen]) -> tuple[list[dict[str, Any]], list[str],
+                                                       set[str]]:
+    """EXPLAIN of each distinct statement (with its parameters), what misses an index led by
+    programme_id, and the unique indexes used for one key's rows (a primary key, one
+    interview's publication record: bounded whatever the number of programmes)."""
     from sqlalchemy import create_engine
 
     engine = create_engine(url)
-    out, problems, done = [], [], set()
+    out, problems, done, by_key = [], [], set(), set()
     with engine.connect() as conn:
         first_col = index_first_columns(conn)
         raw = conn.connection.driver_connection
@@ -435,17 +438,19 @@ def explain(url: str, statements: list[Seen]) -> tuple[list[dict[str, Any]], lis
                 kind = node["Node Type"]
                 if table in SCOPED and kind == "Seq Scan":
                     verdicts.append(f"Seq Scan on {table}")
-                if index is not None and first_col.get(index, ("", ""))[0] in SCOPED \
-                        and first_col[index][1] != "programme_id":
-                    verdicts.append(f"{kind} using {index} (leads with "
-                                    f"{first_col[index][1]})")
+                table_of, first, unique = first_col.get(index or "", ("", "", False))
+                if table_of in SCOPED and first != "programme_id":
+                    if unique and f"({first} = " in node.get("Index Cond", ""):
+                        by_key.add(f"{index} ({first} = …)")
+                    else:
+                        verdicts.append(f"{kind} using {index} (leads with {first})")
             if verdicts:
                 problems.append(f"{' '.join(s.statement.split())[:160]}: "
                                 + "; ".join(verdicts))
             out.append({"statement": " ".join(s.statement.split()), "plan": text_plan,
                         "problems": verdicts})
     engine.dispose()
-    return out, problems
+    return out, problems, by_key
 
 
 def capture_one_programme(url: str, deployment: Any, pid: int) -> list[Seen]:
@@ -582,7 +587,7 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=100,
                         help="programmes planned per size (default 100)")
     parser.add_argument("--workers", default="1,2,4")
-    parser.add_argument("--workers-size", type=int, default=1000)
+    parser.add_argument("--workers-size", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--quick", action="store_true",
                         help="sizes 100 and 1,000, sample 50, workers at 100 programmes")
@@ -658,12 +663,14 @@ def main() -> int:
                           f"({row['replay_statements_per_programme']} statements each)")
                     if n == max(sizes):
                         statements = capture_one_programme(url, deployment, n // 2)
-                        plans, problems = explain(url, statements)
+                        plans, problems, by_key = explain(url, statements)
                         report["plans"], report["plan_problems"] = plans, problems
+                        report["by_key"] = sorted(by_key)
                         print(f"EXPLAIN of {len(plans)} distinct statements at {n:,}: "
                               + ("every scan of a programme's table by an index leading "
                                  "with programme_id" if not problems else
-                                 f"{len(problems)} without:\n  " + "\n  ".join(problems)))
+                                 f"{len(problems)} without:\n  " + "\n  ".join(problems))
+                              + f"; lookups by a unique key: {', '.join(sorted(by_key))}")
                         failed = failed or bool(problems)
                         if args.explain_out:
                             args.explain_out.write_text("\n\n".join(
