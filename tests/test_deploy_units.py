@@ -59,5 +59,5 @@ def test_each_unit_starts_a_command_publisher_accepts(unit: Path) -> None:
 
 
 def test_a_wrong_option_in_a_unit_would_be_caught() -> None:
-    program, *args = exec_start(UNITS[0])
+    _program, *args = exec_start(UNITS[0])
     assert invoke(*args, "--no-such-option", "--help").exit_code != 0

@@ -182,7 +182,8 @@ class CaptionTrack(ProgrammeScoped, Base):
     __tablename__ = "caption_tracks"
     __table_args__ = (UniqueConstraint("interview_id", "language",
                                        name="uq_caption_tracks_interview_language"),
-                      Index("ix_caption_tracks_programme_interview", "programme_id", "interview_id"))
+                      Index("ix_caption_tracks_programme_interview", "programme_id",
+                            "interview_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
