@@ -20,7 +20,9 @@ plan      `--sample` programmes spread over the ids: the plan's decision (`tasks
           schedules, credentials) and warm (the App cached, as in a running worker).
 replay    The database work of one whole tick: every SELECT the sample's warm plan sent,
           sent again for every one of the N programmes (its programme id put in), on one
-          connection; the row is the total and the cost per programme.
+          connection; the row is the total and the cost per programme, and its ratio to as
+          many `SELECT 1` round trips on that connection just after (the reference: what
+          the machine's load does to any statement).
 plans     At the largest size: EXPLAIN of every distinct statement of one programme's tick,
           plan and due steps (release), checked: a scan of a programme's table must use an
           index whose first column is programme_id (`--explain-out` writes them as text).
@@ -410,9 +412,19 @@ def replay(url: str, seen: list[Seen], sample: list[int], n: int) -> dict[str, f
                     cur.fetchall()
         took = time.perf_counter() - started
         raw.rollback()
+        # The reference: as many round trips that do nothing (`SELECT 1`), same connection.
+        started = time.perf_counter()
+        with raw.cursor() as cur:
+            for _ in range(n * len(template)):
+                cur.execute("SELECT 1")
+                cur.fetchall()
+        reference = time.perf_counter() - started
+        raw.rollback()
     engine.dispose()
     return {"replay_statements_per_programme": len(template), "replay_total_s": took,
-            "replay_per_programme_ms": took / n * 1000}
+            "replay_per_programme_ms": took / n * 1000,
+            "reference_per_programme_ms": reference / n * 1000,
+            "replay_ratio": took / reference}
 
 
 # --- plans ----------------------------------------------------------------------------------
@@ -690,7 +702,9 @@ def main() -> int:
                     print(f"whole tick's plan SELECTs replayed for all {n:,}: "
                           f"{row['replay_total_s']:.2f} s, "
                           f"{row['replay_per_programme_ms']:.3f} ms per programme "
-                          f"({row['replay_statements_per_programme']} statements each)")
+                          f"({row['replay_statements_per_programme']} statements each) = "
+                          f"×{row['replay_ratio']:.2f} as many `SELECT 1` "
+                          f"({row['reference_per_programme_ms']:.3f} ms)")
                     if n == max(sizes):
                         statements = capture_one_programme(url, deployment, n // 2)
                         plans, problems, by_key = explain(url, statements)
