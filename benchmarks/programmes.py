@@ -21,8 +21,8 @@ plan      `--sample` programmes spread over the ids: the plan's decision (`tasks
 replay    The database work of one whole tick: every SELECT the sample's warm plan sent,
           sent again for every one of the N programmes (its programme id put in), on one
           connection; the row is the total and the cost per programme, and its ratio to as
-          many `SELECT 1` round trips on that connection just after (the reference: what
-          the machine's load does to any statement).
+          many `SELECT 1` round trips sent after each programme's (the reference, at the
+          same moments: what the machine's load does to any statement).
 plans     At the largest size: EXPLAIN of every distinct statement of one programme's tick,
           plan and due steps (release), checked: a scan of a programme's table must use an
           index whose first column is programme_id (`--explain-out` writes them as text).
@@ -399,26 +399,25 @@ def replay(url: str, seen: list[Seen], sample: list[int], n: int) -> dict[str, f
             and any(PROGRAMME_PARAM.match(k) and v == first for k, v in s.parameters.items())]
     template = mine  # the warm plan of `first`
     engine = create_engine(url)
+    took = reference = 0.0
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         assert raw is not None
-        started = time.perf_counter()
         with raw.cursor() as cur:
             for pid in range(1, n + 1):
+                started = time.perf_counter()
                 for s in template:
                     params = {k: (pid if PROGRAMME_PARAM.match(k) and v == first else v)
                               for k, v in s.parameters.items()}
                     cur.execute(s.statement, params)
                     cur.fetchall()
-        took = time.perf_counter() - started
-        raw.rollback()
-        # The reference: as many round trips that do nothing (`SELECT 1`), same connection.
-        started = time.perf_counter()
-        with raw.cursor() as cur:
-            for _ in range(n * len(template)):
-                cur.execute("SELECT 1")
-                cur.fetchall()
-        reference = time.perf_counter() - started
+                # The reference, right after: as many round trips that do nothing.
+                middle = time.perf_counter()
+                for _ in template:
+                    cur.execute("SELECT 1")
+                    cur.fetchall()
+                took += middle - started
+                reference += time.perf_counter() - middle
         raw.rollback()
     engine.dispose()
     return {"replay_statements_per_programme": len(template), "replay_total_s": took,
