@@ -89,20 +89,25 @@ class Interview(ProgrammeScoped, Base):
     __table_args__ = (
         CheckConstraint(f"state IN ({_state_values})", name="state_valid"),
         CheckConstraint("video_size >= 0", name="video_size_positive"),
-        Index("ix_interviews_state_position", "state", "position"),
+        # Every query of a programme names it (store/scope.py): its indexes lead with it, so
+        # that no lookup reads the other programmes' rows (migration 0015).
+        Index("ix_interviews_programme_position", "programme_id", "position"),
+        Index("ix_interviews_programme_state_position", "programme_id", "state", "position"),
+        Index("ix_interviews_programme_slot_at", "programme_id", "slot_at"),
+        Index("ix_interviews_programme_video_sha256", "programme_id", "video_sha256"),
         # Ids are never reused (SQLite would give a removed newest id to the next interview,
         # which would inherit its journal). PostgreSQL's sequence never goes back anyway.
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, index=True)
+    position: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(20), default=State.QUEUED.value)
 
     # The video file, as probed when it was queued.
     video_path: Mapped[str] = mapped_column(Text)
     video_size: Mapped[int] = mapped_column(BigInteger)
-    video_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    video_sha256: Mapped[str] = mapped_column(String(64))
     video_duration_s: Mapped[float] = mapped_column(Float)
     video_width: Mapped[int] = mapped_column(Integer)
     video_height: Mapped[int] = mapped_column(Integer)
@@ -135,7 +140,7 @@ class Interview(ProgrammeScoped, Base):
     not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     # The slot (UTC) this interview was committed to when its upload started.
-    slot_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    slot_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attention_reason: Mapped[str | None] = mapped_column(Text)
     # Leases (used by the daemon): one worker at a time acts on an interview.
     lease_owner: Mapped[str | None] = mapped_column(String(200))
@@ -163,11 +168,11 @@ class Speaker(ProgrammeScoped, Base):
 
     __tablename__ = "speakers"
     __table_args__ = (UniqueConstraint("interview_id", "position",
-                                       name="uq_speakers_interview_position"),)
+                                       name="uq_speakers_interview_position"),
+                      Index("ix_speakers_programme_interview", "programme_id", "interview_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
-                                              index=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(200))
@@ -181,11 +186,12 @@ class CaptionTrack(ProgrammeScoped, Base):
 
     __tablename__ = "caption_tracks"
     __table_args__ = (UniqueConstraint("interview_id", "language",
-                                       name="uq_caption_tracks_interview_language"),)
+                                       name="uq_caption_tracks_interview_language"),
+                      Index("ix_caption_tracks_programme_interview", "programme_id",
+                            "interview_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
-                                              index=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     language: Mapped[str] = mapped_column(String(35))
     path: Mapped[str] = mapped_column(Text)
     format: Mapped[str] = mapped_column(String(8))
@@ -198,11 +204,11 @@ class Localization(ProgrammeScoped, Base):
 
     __tablename__ = "localizations"
     __table_args__ = (UniqueConstraint("interview_id", "language",
-                                       name="uq_localizations_interview_language"),)
+                                       name="uq_localizations_interview_language"),
+                      Index("ix_localizations_programme_interview", "programme_id", "interview_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
-                                              index=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     language: Mapped[str] = mapped_column(String(35))
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -217,9 +223,10 @@ class Event(ProgrammeScoped, Base):
     """
 
     __tablename__ = "events"
+    __table_args__ = (Index("ix_events_programme_interview", "programme_id", "interview_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    interview_id: Mapped[int] = mapped_column(Integer, index=True)
+    interview_id: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     kind: Mapped[str] = mapped_column(String(60))
     actor: Mapped[str] = mapped_column(String(100))
@@ -238,23 +245,24 @@ class Publication(ProgrammeScoped, Base):
         UniqueConstraint("interview_id", "platform", "step", "account",
                          name="uq_publications_interview_platform_step_account"),
         CheckConstraint(f"state IN ({_pub_state_values})", name="state_valid"),
+        Index("ix_publications_programme_interview", "programme_id", "interview_id"),
+        Index("ix_publications_programme_state", "programme_id", "state"),
+        Index("ix_publications_programme_next_attempt_at", "programme_id", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
-                                              index=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(20))
     step: Mapped[str] = mapped_column(String(40), default="post")
     account: Mapped[str] = mapped_column(String(100), default="")
-    state: Mapped[str] = mapped_column(String(20), default=PublicationState.PENDING.value,
-                                       index=True)
+    state: Mapped[str] = mapped_column(String(20), default=PublicationState.PENDING.value)
     handle: Mapped[str | None] = mapped_column(Text)      # session URI, idempotency key, rkey
     remote_id: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int | None] = mapped_column(BigInteger)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
@@ -279,12 +287,13 @@ class Correction(ProgrammeScoped, Base):
     __tablename__ = "corrections"
     __table_args__ = (
         CheckConstraint(f"state IN ({_correction_state_values})", name="state_valid"),
-        Index("ix_corrections_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_corrections_programme_interview", "programme_id", "interview_id"),
+        Index("ix_corrections_programme_state_next_attempt_at", "programme_id", "state",
+              "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"),
-                                              index=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(20), default="youtube")
     state: Mapped[str] = mapped_column(String(20), default=CorrectionState.PENDING.value)
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)
