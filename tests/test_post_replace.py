@@ -51,6 +51,15 @@ def world(sqlite_home: HomeFixture, media: Media, clock: Clock,
         yield found
 
 
+@pytest.fixture
+def world_on_each_db(home: HomeFixture, media: Media, clock: Clock,
+                     monkeypatch: pytest.MonkeyPatch
+                     ) -> Iterator[tuple[HomeFixture, SandboxPlatforms]]:
+    """`world` on SQLite and on PostgreSQL."""
+    with published_world(home, media, clock, monkeypatch, PLATFORMS, NEW_TITLE) as found:
+        yield found
+
+
 def _record(home: HomeFixture, platform: str) -> tuple[str, str | None, str | None]:
     engine = make_engine(home.db_url)
     with Session(engine) as s:
@@ -77,8 +86,8 @@ def _replaced(home: HomeFixture) -> list[dict[str, Any]]:
 
 
 def test_x_is_kept_until_asked_then_replaced_once(
-        world: tuple[HomeFixture, SandboxPlatforms]) -> None:
-    home, platforms = world
+        world_on_each_db: tuple[HomeFixture, SandboxPlatforms]) -> None:
+    home, platforms = world_on_each_db
     old_state, old_id, old_url = _record(home, "x")
     assert old_state == "done" and old_id
 

@@ -86,10 +86,19 @@ def world(request: pytest.FixtureRequest, sqlite_home: HomeFixture, media: Media
         yield found
 
 
-@pytest.mark.parametrize("world", list(ADDRESSES), indirect=True)
+@pytest.fixture
+def world_on_each_db(request: pytest.FixtureRequest, home: HomeFixture, media: Media,
+                     clock: Clock, monkeypatch: pytest.MonkeyPatch
+                     ) -> Iterator[tuple[HomeFixture, SandboxPlatforms]]:
+    """`world` on SQLite and on PostgreSQL."""
+    with published_world(home, media, clock, monkeypatch, (request.param,)) as found:
+        yield found
+
+
+@pytest.mark.parametrize("world_on_each_db", list(ADDRESSES), indirect=True)
 def test_a_post_recorded_by_its_address_is_withdrawn_for_real(
-        world: tuple[HomeFixture, SandboxPlatforms]) -> None:
-    home, platforms = world
+        world_on_each_db: tuple[HomeFixture, SandboxPlatforms]) -> None:
+    home, platforms = world_on_each_db
     [platform] = [n for n in ADDRESSES if posts(platforms, n)]
     url, real_id = ADDRESSES[platform](platforms, _record(home, platform))
 
