@@ -92,6 +92,17 @@ def sync_interview(app: App, item_id: int, *, dry_run: bool = False, force: bool
     return report
 
 
+def replaceable(platform: str) -> str | None:
+    """The label of a platform whose posts cannot be edited, so that a correction of one
+    out is carried by replacing it (`sync --replace`: X, Bluesky); None for any other."""
+    from publisher.platforms.spec import crossposters
+
+    for spec in crossposters():
+        if spec.name == platform and not spec.can_edit:
+            return spec.label
+    return None
+
+
 def corrections_status(session: Session, now: dt.datetime) -> tuple[list[dict[str, Any]],
                                                                      list[dict[str, Any]]]:
     """The open corrections (for `status`), and those that need a person (with the reason
