@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from publisher.app import App
-    from publisher.pipeline.correct import SyncReport
+    from publisher.pipeline.correct import SyncReport as SyncReport  # for the console
     from publisher.queue import InterviewSpec
     from publisher.store.models import Interview
 

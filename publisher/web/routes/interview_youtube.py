@@ -29,7 +29,7 @@ from publisher.web.labels import STATE_LABELS, SYNC_OUTCOME_LABELS, YOUTUBE_FIEL
 from publisher.web.routes.errors import not_found
 
 if TYPE_CHECKING:
-    from publisher.pipeline.correct import SyncReport
+    from publisher.services.corrections import SyncReport
 
 #: Outcomes of a sync that leave nothing for a person to do (publisher/pipeline/correct.py's
 #: Outcome values: the console imports the application layer only).
