@@ -127,20 +127,36 @@ def resolve(session: Session, ctx: Context, interview_id: int, platform: str, ur
     if not url.startswith(("https://", "http://")):
         raise InputError(f"--url: expected the post's address (https://…), found {url!r}")
     item = _item(session, interview_id)
-    pub = _pub(session, ctx, item, platform, create=True)
-    remote = url
+    pub = _pub(session, ctx, item, platform, create=True)  # rolled back if refused below
     if platform == "youtube":
         match = _YOUTUBE_ID.search(url)
         if match is None:
             raise InputError(f"--url: not a YouTube video address: {url!r}")
         remote = match.group(1)
+    else:
+        remote = _post_id(platform, url)
     set_publication(pub, PublicationState.DONE, url=url, remote_id=remote, last_error=None,
                     next_attempt_at=None)
     if platform == "youtube":
         _back_from_attention(session, ctx, item)
     _maybe_published(session, ctx, item)
-    journal(session, item.id, EventKind.RESOLVED, ctx.actor, platform=platform, url=url)
+    journal(session, item.id, EventKind.RESOLVED, ctx.actor, platform=platform, url=url,
+            remote_id=remote)
     return f"recorded: interview {interview_id} is on {platform} at {url}"
+
+
+def _post_id(platform: str, url: str) -> str:
+    """The id the platform's API takes for the post at `url`: recorded instead of the
+    address, so a later withdrawal, edit or replacement acts on the post itself."""
+    from publisher.platforms.base import NotAPostUrl
+    from publisher.platforms.spec import get
+
+    spec = get(platform)
+    try:
+        return spec.adapter_class().post_id_from_url(url)
+    except NotAPostUrl:
+        raise InputError(f"--url: {url!r} is not the address of a {spec.label} post "
+                         f"(expected {spec.post_url_shape})") from None
 
 
 def skip(session: Session, ctx: Context, interview_id: int, platform: str) -> str:

@@ -94,26 +94,26 @@ def test_a_published_title_is_corrected_and_nothing_else_moves(
 
 # ---- every part keeps what it had ------------------------------------------------------------
 
-def test_each_part_keeps_every_field_it_had(sqlite_home: HomeFixture, media: Media,
+def test_each_part_keeps_every_field_it_had(home: HomeFixture, media: Media,
                                            yt: FakeYouTube, clock: Clock,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Fields publisher does not manage (set in the fake first) survive an update of each
     of the four parts."""
-    video = published(sqlite_home, media, yt, clock, monkeypatch, "--localization",
+    video = published(home, media, yt, clock, monkeypatch, "--localization",
                       "en=Maria Rossi in her studio")
     video.status["publicStatsViewable"] = False
     video.snippet["defaultAudioLanguage"] = "it"
     video.recording_details["locationDescription"] = "Faenza"
     snippet, status = dict(video.snippet), dict(video.status)
-    sqlite_home.ok("queue", "edit", 1, "--title", "Maria Rossi, ceramista",
-                   "--license", "creativeCommon", "--recording-date", "2026-10-04",
-                   "--localization", "en=Maria Rossi, ceramist",
-                   "--localized-description", "en=A ceramist at work.",
-                   "--not-embeddable", "--synthetic-media")
-    assert corrections(sqlite_home)[0].fields == [
+    home.ok("queue", "edit", 1, "--title", "Maria Rossi, ceramista",
+            "--license", "creativeCommon", "--recording-date", "2026-10-04",
+            "--localization", "en=Maria Rossi, ceramist",
+            "--localized-description", "en=A ceramist at work.",
+            "--not-embeddable", "--synthetic-media")
+    assert corrections(home)[0].fields == [
         "title", "localizations", "license", "embeddable", "synthetic_media",
         "recording_date"]
-    sqlite_home.ok("sync", 1)
+    home.ok("sync", 1)
     sent = updates(yt)
     assert len(sent) == 1
     assert "part=localizations%2CrecordingDetails%2Csnippet%2Cstatus" in sent[0].query

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -39,7 +40,22 @@ def clock() -> Clock:
 def world(sqlite_home: HomeFixture, media: Media, clock: Clock,
           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[HomeFixture, SandboxPlatforms]]:
     """One interview published on YouTube and on every cross-posting platform's fake."""
-    home = sqlite_home
+    with _world(sqlite_home, media, clock, monkeypatch) as found:
+        yield found
+
+
+@pytest.fixture
+def world_on_each_db(home: HomeFixture, media: Media, clock: Clock,
+                     monkeypatch: pytest.MonkeyPatch
+                     ) -> Iterator[tuple[HomeFixture, SandboxPlatforms]]:
+    """`world` on SQLite and on PostgreSQL."""
+    with _world(home, media, clock, monkeypatch) as found:
+        yield found
+
+
+@contextmanager
+def _world(home: HomeFixture, media: Media, clock: Clock, monkeypatch: pytest.MonkeyPatch
+           ) -> Iterator[tuple[HomeFixture, SandboxPlatforms]]:
     with SandboxPlatforms(clock=clock) as platforms:
         schedule = home.path / "schedules" / "studi-aperti.toml"
         text = schedule.read_text()
@@ -82,8 +98,8 @@ def _post_corrections(home: HomeFixture) -> dict[str, list[str]]:
 
 
 def test_a_corrected_title_edits_the_posts_that_can_be_edited(
-        world: tuple[HomeFixture, SandboxPlatforms]) -> None:
-    home, platforms = world
+        world_on_each_db: tuple[HomeFixture, SandboxPlatforms]) -> None:
+    home, platforms = world_on_each_db
     for name in (*EDITABLE, *KEPT):
         assert TITLE in _text(platforms, name), name
     before = {name: _text(platforms, name) for name in KEPT}

@@ -33,6 +33,7 @@ from tests.helpers.scoped import Session
 
 START = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)
 NEW_TITLE = "Maria Rossi nel suo laboratorio"
+LATER_TITLE = "Maria Rossi, ceramista a Carrara"
 PLATFORMS = ("x", "bluesky", "mastodon")
 _PATCHED = (correct_posts, crosspost, replace_posts)  # they import crash_point by name
 
@@ -47,6 +48,15 @@ def world(sqlite_home: HomeFixture, media: Media, clock: Clock,
           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[HomeFixture, SandboxPlatforms]]:
     with published_world(sqlite_home, media, clock, monkeypatch, PLATFORMS,
                          NEW_TITLE) as found:
+        yield found
+
+
+@pytest.fixture
+def world_on_each_db(home: HomeFixture, media: Media, clock: Clock,
+                     monkeypatch: pytest.MonkeyPatch
+                     ) -> Iterator[tuple[HomeFixture, SandboxPlatforms]]:
+    """`world` on SQLite and on PostgreSQL."""
+    with published_world(home, media, clock, monkeypatch, PLATFORMS, NEW_TITLE) as found:
         yield found
 
 
@@ -76,8 +86,8 @@ def _replaced(home: HomeFixture) -> list[dict[str, Any]]:
 
 
 def test_x_is_kept_until_asked_then_replaced_once(
-        world: tuple[HomeFixture, SandboxPlatforms]) -> None:
-    home, platforms = world
+        world_on_each_db: tuple[HomeFixture, SandboxPlatforms]) -> None:
+    home, platforms = world_on_each_db
     old_state, old_id, old_url = _record(home, "x")
     assert old_state == "done" and old_id
 
@@ -144,16 +154,32 @@ def test_replace_refuses_what_it_cannot_do(
     assert unknown.exit_code != 0 and "not a platform that cross-posts" in unknown.output
 
 
-def test_a_post_recorded_by_hand_is_not_replaced(
-        world: tuple[HomeFixture, SandboxPlatforms]) -> None:
-    """A post an organizer recorded with `resolve --url` has no id the delete takes: X
-    would answer "not found" and the old post would stay beside the new one."""
+@pytest.mark.parametrize("platform", ["x", "bluesky"])
+def test_a_post_recorded_by_hand_is_replaced_for_real(
+        world: tuple[HomeFixture, SandboxPlatforms], platform: str) -> None:
+    """A post an organizer recorded with `resolve --url` is recorded with the id read from
+    its address: the replacement deletes that post (never a "not found" for an address
+    while the old post stays beside the new one)."""
     home, platforms = world
-    url = _record(home, "x")[2]
-    home.ok("resolve", 1, "--platform", "x", "--url", url)
-    refused = home.run("sync", 1, "--replace", "x")
-    assert refused.exit_code != 0 and "recorded by hand" in refused.output
-    assert len(_posts(platforms, "x")) == 1 and platforms.x.deleted == []
+    _, old_id, old_url = _record(home, platform)
+    assert old_id and old_url
+    if platform == "x":
+        url = f"https://twitter.com/{platforms.x.username}/status/{old_id}"
+    else:  # the address an organizer copies names the account by its handle
+        url = (f"https://bsky.app/profile/{platforms.bluesky.account.handle}/post/"
+               f"{old_id.rsplit('/', 1)[1]}")
+    home.ok("resolve", 1, "--platform", platform, "--url", url)
+    # A correction recorded after the post was (resolve records it as out now).
+    home.ok("queue", "edit", 1, "--title", LATER_TITLE)
+    done = home.ok("sync", 1, "--replace", platform, "--json")
+    outcome = {p["platform"]: p["outcome"] for p in json.loads(done.stdout)["posts"]}
+    assert outcome[platform] == "replaced"
+    out = _posts(platforms, platform)
+    assert len(out) == 1 and LATER_TITLE in post_text(out[0])
+    fake = platforms.by_name[platform]
+    assert len(fake.deleted) == 1
+    if platform == "x":
+        assert [p.id for p in fake.deleted] == [old_id]
 
 
 # ---- a death at every point ----------------------------------------------------------------

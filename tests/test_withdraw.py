@@ -22,6 +22,7 @@ import publisher.faults
 import publisher.pipeline.withdraw as withdraw_module
 from publisher.pipeline.run_due import run_due
 from publisher.pipeline.withdraw import withdraw
+from publisher.platforms.spec import crosspost_names
 from publisher.sandbox.bluesky import FakeBluesky
 from publisher.sandbox.mastodon import FakeMastodon
 from publisher.sandbox.telegram import FakeTelegram
@@ -30,6 +31,8 @@ from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import events, runtime
 from tests.helpers.crash_points import Died
+from tests.helpers.posts_out import posts as posts_on
+from tests.helpers.posts_out import published_world
 from tests.helpers.withdraw import (
     BLUESKY_HANDLE,
     BLUESKY_PASSWORD,
@@ -102,6 +105,21 @@ def test_a_withdrawal_leaves_the_video_private_and_no_post_anywhere(
     assert len([r for r in platforms.yt.requests
                 if r.tag == "youtube.videos.update"]) == updates
     assert len(events(home, "post_deleted")) == 3
+
+
+def test_a_withdrawal_deletes_the_post_on_every_platform(
+        home: HomeFixture, media: Media, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All five cross-posting platforms, X and Facebook too: none keeps a post."""
+    names = crosspost_names()
+    clock = Clock(dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC))
+    with published_world(home, media, clock, monkeypatch, names) as (_, platforms):
+        video = next(iter(platforms.youtube.videos.values()))
+        home.ok("withdraw", 1, "--reason", REASON)
+        assert video.privacy_status == "private" and video.id in platforms.youtube.videos
+        assert {n: len(posts_on(platforms, n)) for n in names} == dict.fromkeys(names, 0)
+        assert {n: len(platforms.by_name[n].deleted) for n in names} == dict.fromkeys(names, 1)
+        assert {k: v[0] for k, v in posts(home).items()} == dict.fromkeys(names, "deleted")
+        assert json.loads(home.ok("status", "--json").stdout)["needs_attention"] == []
 
 
 def test_republishing_makes_it_public_and_posts_again_once(

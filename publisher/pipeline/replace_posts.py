@@ -98,13 +98,6 @@ def request(rt: Runtime, interview_id: int, platform: str, *, dry_run: bool = Fa
         if pub is None:
             raise InputError(f"--replace {platform}: interview {interview_id} has no "
                              f"{label} post out")
-        if (pub.remote_id or "").startswith(("https://", "http://")):
-            # Recorded by hand (`publisher resolve --url`): no id the platform's delete
-            # takes, and a delete answered "not found" would leave the old post out.
-            raise InputError(f"--replace {platform}: the {label} post was recorded by hand "
-                             f"({pub.url}); delete it on {label} by hand, then post the "
-                             f"corrected text there and `publisher resolve {interview_id} "
-                             f"--platform {platform} --url URL`")
         kept = kept_posts(s, rt.config, rt.schedules, item).get(platform)
         if kept is None:
             return False

@@ -15,6 +15,11 @@ After a correction (publisher/pipeline/correct_posts.py), a platform whose spec 
 changes a post already out in place: `edit(remote_id, post)` replaces its text. An edit with
 the same text again is harmless (the pipeline re-applies one a crash interrupted), so an
 edit never raises `UnknownOutcome`; a post deleted by hand, or not ours, raises `PostGone`.
+
+A post an organizer found by hand (`publisher resolve ID --platform P --url URL`) is recorded
+with the id the platform's API takes, read from its address by `post_id_from_url` (the
+shapes it takes are the spec's `post_url_shape`); `edit` and `delete` also take such an
+address where a record from before kept one instead of the id (`post_id`).
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ from publisher.platforms.errors import PermanentError, PlatformError, TransientE
 if TYPE_CHECKING:
     from publisher.platforms.spec import TextRule
 
-__all__ = ["CannotCheck", "CannotDelete", "CrossPoster", "PostContent", "PostGone", "Posted",
-           "UnknownOutcome", "is_placeholder"]
+__all__ = ["CannotCheck", "CannotDelete", "CrossPoster", "NotAPostUrl", "PostContent",
+           "PostGone", "Posted", "UnknownOutcome", "is_placeholder"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,10 @@ class CannotDelete(PermanentError):
     must delete it by hand."""
 
 
+class NotAPostUrl(ValueError):
+    """An address that is not one of this platform's post addresses."""
+
+
 class CrossPoster(abc.ABC):
     """Base of one platform's adapter. Its facts (label, credential keys, limits, API root)
     come from the platform's spec (publisher/platforms/spec.py)."""
@@ -93,6 +102,25 @@ class CrossPoster(abc.ABC):
     @property
     def label(self) -> str:
         return self.spec.label
+
+    @classmethod
+    def post_id_from_url(cls, url: str) -> str:
+        """The id this platform's API takes for the post at `url` (its address as people
+        see it); `NotAPostUrl` when `url` is not one of the platform's post addresses."""
+        raise NotAPostUrl(f"{cls.name} posts cannot be recorded by their address")
+
+    def post_id(self, remote_id: str) -> str:
+        """The id to send for a recorded post: `remote_id`, or, for a record that kept the
+        post's address instead (`resolve --url` before its id was read from it), the id
+        read from that address."""
+        if not remote_id.startswith(("https://", "http://")):
+            return remote_id
+        try:
+            return self.post_id_from_url(remote_id)
+        except NotAPostUrl as exc:
+            raise PermanentError(f"{self.label}: the post was recorded by its address "
+                                 f"{remote_id}, which names no post ({exc})",
+                                 platform=self.name, reason="not_a_post_url") from None
 
     @property
     def required(self) -> tuple[str, ...]:

@@ -47,7 +47,7 @@ from atproto_client.exceptions import (  # type: ignore[import-untyped]
 )
 
 from publisher.credentials import write_private
-from publisher.platforms.base import CrossPoster, PostContent, Posted, UnknownOutcome
+from publisher.platforms.base import CrossPoster, NotAPostUrl, PostContent, Posted, UnknownOutcome
 from publisher.platforms.errors import (
     AuthError,
     PermanentError,
@@ -67,6 +67,12 @@ SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthMissing"})
 DEFAULT_RETRY_S = 60
 #: A thumbnail file larger than this is not read at all (YouTube's own limit is 2 MB).
 MAX_THUMBNAIL_FILE = 50 * 1024 * 1024
+#: A post's address on bsky.app: the author (handle or DID), then the record key.
+_POST_URL = re.compile(r"^https?://(?:www\.)?bsky\.app/profile/([^/?#\s]+)/post/"
+                       r"([A-Za-z0-9._:~-]{1,512})/?(?:[?#].*)?$")
+_DID = re.compile(r"^did:[a-z]+:[A-Za-z0-9._:%-]+$")
+_HANDLE = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+                     r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
                 (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
 
@@ -152,10 +158,29 @@ class BlueskyPoster(CrossPoster):
         found = self._run(get, acting=False)
         return None if found is None else self._posted(str(found.uri))
 
+    @classmethod
+    def post_id_from_url(cls, url: str) -> str:
+        """The post's at:// URI from its bsky.app address. The address names the author by
+        handle or by DID; a handle is kept as the URI's authority (a valid at:// URI) and
+        resolved to the DID when the post is acted on (`_repo_of`), so recording needs no
+        network."""
+        found = _POST_URL.match(url.strip())
+        if found is None:
+            raise NotAPostUrl(f"not a Bluesky post address: {url!r}")
+        author, rkey = found.group(1), found.group(2)
+        if _DID.match(author) is None and _HANDLE.match(author) is None:
+            raise NotAPostUrl(f"{author!r} is neither a handle nor a DID: {url!r}")
+        if rkey in (".", ".."):
+            raise NotAPostUrl(f"{rkey!r} is not a record key: {url!r}")
+        if not author.startswith("did:"):
+            author = author.lower()
+        return f"at://{author}/{POST_COLLECTION}/{rkey}"
+
     def delete(self, remote_id: str) -> bool:
         """`com.atproto.repo.deleteRecord` of the post's record (its at:// URI). The server
         answers a record that is not there as a success: deleting is idempotent (True
         either way). A URI in another repository is not ours and is refused unsent."""
+        remote_id = self.post_id(remote_id)
         did, _, rest = remote_id.removeprefix("at://").partition("/")
         collection, _, rkey = rest.partition("/")
         if collection != POST_COLLECTION or not rkey:
@@ -164,7 +189,7 @@ class BlueskyPoster(CrossPoster):
 
         def delete(client: Any) -> Any:
             repo = self._repo()
-            if did != repo:
+            if self._repo_of(client, did) != repo:
                 raise PermanentError(f"{self.label}: {remote_id} is not in this account's "
                                      f"repository ({repo})", platform=self.name,
                                      reason="foreign_post")
@@ -208,6 +233,25 @@ class BlueskyPoster(CrossPoster):
         """The at:// URI as the remote id, and the bsky.app address for people."""
         did, _collection, rkey = uri.removeprefix("at://").split("/", 2)
         return Posted(remote_id=uri, url=f"{WEB_ROOT}/profile/{did}/post/{rkey}")
+
+    def _repo_of(self, client: Any, author: str) -> str:
+        """The DID of a URI's authority: itself, this account's for its own handle, else
+        the server's answer to `com.atproto.identity.resolveHandle` (a handle it cannot
+        resolve: a post that is surely not this account's)."""
+        if author.startswith("did:"):
+            return author
+        if author.lower() == self.handle.lower():
+            return self._repo()
+        try:
+            answer = client.com.atproto.identity.resolve_handle(
+                models.ComAtprotoIdentityResolveHandle.Params(handle=author))
+        except RequestErrorBase as exc:
+            if _error_name(exc) in ("InvalidRequest", "HandleNotFound"):
+                raise PermanentError(f"{self.label}: no account has the handle {author} "
+                                     f"({_detail(exc)})", platform=self.name,
+                                     reason="unknown_handle") from None
+            raise
+        return str(answer.did)
 
     def _repo(self) -> str:
         if not self._did:

@@ -45,12 +45,14 @@ import logging
 import re
 import uuid
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 
 from publisher.platforms.base import (
     CannotCheck,
     CrossPoster,
+    NotAPostUrl,
     PostContent,
     Posted,
     PostGone,
@@ -85,6 +87,13 @@ _TOKEN_SUBCODES = {
 class DuplicatePost(PermanentError):
     """Facebook refused the post as already posted (#506, or 368 "already posted")."""
 
+
+#: A Page post's address: `/PAGE/posts/POST` (PAGE a number or the Page's name, POST a
+#: number), or `/permalink.php?story_fbid=POST&id=PAGE`.
+_FB_HOST = r"^https?://(?:(?:www|m|web|business)\.)?facebook\.com/"
+_POST_URL = re.compile(_FB_HOST + r"([\w.-]+)/posts/(\d{1,30})/?(?:[?#].*)?$", re.IGNORECASE)
+_PERMALINK = re.compile(_FB_HOST + r"(?:permalink|story)\.php\?([^#]*)(?:#.*)?$",
+                        re.IGNORECASE)
 
 class FacebookPoster(CrossPoster):
     """Posts the interview's link on a Facebook Page, as the Page."""
@@ -126,9 +135,37 @@ class FacebookPoster(CrossPoster):
     def lookup(self, post: PostContent, handle: str) -> Posted | None:
         return self._find(post, cutoff=_handle_time(handle))
 
+    @classmethod
+    def post_id_from_url(cls, url: str) -> str:
+        """`PAGE_POST` from a Page post's address: `facebook.com/PAGE/posts/POST` (PAGE
+        the Page's number, or its name: then POST alone, completed with the configured
+        page_id when acted on) or `permalink.php?story_fbid=POST&id=PAGE`. An address with a
+        `pfbid…` code hides the post's number, and is refused."""
+        found = _POST_URL.match(url.strip())
+        if found is not None:
+            page, post = found.group(1), found.group(2)
+            return f"{page}_{post}" if page.isdigit() else post
+        found = _PERMALINK.match(url.strip())
+        if found is not None:
+            query = parse_qs(found.group(1))
+            post = (query.get("story_fbid") or [""])[0]
+            page = (query.get("id") or [""])[0]
+            if post.isdigit() and page.isdigit():
+                return f"{page}_{post}"
+        raise NotAPostUrl(f"not a Facebook Page post address with the post's number: {url!r}")
+
+    def _post_node(self, remote_id: str) -> str:
+        """The Graph node of a recorded post: `PAGE_POST`, its page part added to a post
+        number recorded from an address that named the Page by name."""
+        post_id = self.post_id(remote_id)
+        if post_id.isdigit() and self._page_id:
+            return f"{self._page_id}_{post_id}"
+        return post_id
+
     def edit(self, remote_id: str, post: PostContent) -> None:
         try:
-            body = self._graph("POST", remote_id, data={"message": post.text}, acting=False)
+            body = self._graph("POST", self._post_node(remote_id), data={"message": post.text},
+                               acting=False)
         except AuthError as exc:
             if exc.reason == "unknown_page":  # code 100/33 on the post's own node
                 raise PostGone(f"Facebook has no post {remote_id} any more (it was deleted, "
@@ -145,7 +182,7 @@ class FacebookPoster(CrossPoster):
         code 100/33 ("does not exist, cannot be loaded due to missing permissions"): for
         an id we posted, gone."""
         try:
-            body = self._graph("DELETE", remote_id, acting=False)
+            body = self._graph("DELETE", self._post_node(remote_id), acting=False)
         except AuthError as exc:
             if exc.reason == "unknown_page":  # code 100/33 on the post's own id
                 return False

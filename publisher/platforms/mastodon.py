@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 import ssl
 import uuid
 from collections.abc import Iterator, Mapping
@@ -45,6 +46,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from publisher.platforms.base import (
     CannotCheck,
     CrossPoster,
+    NotAPostUrl,
     PostContent,
     Posted,
     PostGone,
@@ -144,6 +146,10 @@ def _parse_reset(value: str) -> dt.datetime | None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
+
+#: A status's address on its own server: `/@NAME/ID` or `/users/NAME/statuses/ID`.
+_STATUS_URL = re.compile(r"^https?://[^/@\s?#]+/(?:@[\w.-]+|users/[\w.-]+/statuses)/(\d{1,20})"
+                         r"/?(?:[?#].*)?$")
 
 class MastodonPoster(CrossPoster):
     """Posts to one Mastodon account. Credentials: ``api_base_url`` (the instance; the
@@ -280,6 +286,16 @@ class MastodonPoster(CrossPoster):
                           f"by hand before posting {post.link} again", platform=self.name,
                           reason="lookup_too_deep")
 
+    @classmethod
+    def post_id_from_url(cls, url: str) -> str:
+        """The status id at the end of its address on the account's own server
+        (`https://HOST/@NAME/ID`, or its ActivityPub `https://HOST/users/NAME/statuses/ID`).
+        A remote account's view (`/@NAME@OTHER/ID`) carries another server's id: refused."""
+        found = _STATUS_URL.match(url.strip())
+        if found is None:
+            raise NotAPostUrl(f"not a Mastodon status address: {url!r}")
+        return found.group(1)
+
     def edit(self, remote_id: str, post: PostContent) -> None:
         """``PUT /api/v1/statuses/:id`` (Mastodon.py's ``status_update``) with the new text.
 
@@ -291,6 +307,7 @@ class MastodonPoster(CrossPoster):
         authorized scopes": that one is the credentials')."""
         from mastodon import MastodonError, MastodonNotFoundError
 
+        remote_id = self.post_id(remote_id)
         api = self._client()
         self._seen = _Seen()
         try:
@@ -313,6 +330,7 @@ class MastodonPoster(CrossPoster):
         account's own statuses only)."""
         from mastodon import MastodonError, MastodonNotFoundError
 
+        remote_id = self.post_id(remote_id)
         api = self._client()
         self._seen = _Seen()
         try:

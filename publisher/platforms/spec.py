@@ -101,6 +101,9 @@ class PlatformSpec:
     #: How long after posting the platform lets a post be deleted (Telegram: 48 hours);
     #: None: any time. Past it, a withdrawal asks a person to delete the post by hand.
     delete_window: dt.timedelta | None = None
+    #: A post's address as people see it, for `publisher resolve --url` and its errors
+    #: (the adapter's `post_id_from_url` reads the id the API takes from it).
+    post_url_shape: str | None = None
     adapter: str | None = None               # "module:Class" of the CrossPoster
     fake: str | None = None                  # "module:Class" of the loopback fake
 
@@ -168,6 +171,7 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
         text=TextRule(280, x_weighted, "weighted characters"),
         env_root="PUBLISHER_X_API_ROOT", default_root="https://api.twitter.com",
         daily_cap=17,  # each post with a link costs money (pay-per-use, 2026)
+        post_url_shape="https://x.com/NAME/status/NUMBER",
         adapter="publisher.platforms.x:XPoster", fake="publisher.sandbox.x:FakeX"),
     PlatformSpec(
         name="mastodon", label="Mastodon",
@@ -176,6 +180,7 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
                       count_with_url_length=mastodon_length, url_length=23),
         env_root="PUBLISHER_MASTODON_API_ROOT", reports_limit=True,
         can_edit=True,  # PUT /api/v1/statuses/:id
+        post_url_shape="https://YOUR-SERVER/@NAME/NUMBER, on the account's own server",
         adapter="publisher.platforms.mastodon:MastodonPoster",
         fake="publisher.sandbox.mastodon:FakeMastodon"),
     PlatformSpec(
@@ -184,6 +189,7 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
                      _Key("service_url", required=False, endpoint=True)),
         text=TextRule(300, graphemes, "graphemes", max_bytes=3000),
         env_root="PUBLISHER_BLUESKY_API_ROOT", default_root="https://bsky.social",
+        post_url_shape="https://bsky.app/profile/HANDLE/post/KEY",
         adapter="publisher.platforms.bluesky:BlueskyPoster",
         fake="publisher.sandbox.bluesky:FakeBluesky"),
     PlatformSpec(
@@ -194,6 +200,7 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
         can_lookup=False,  # the Bot API cannot read a channel's history
         can_edit=True,  # editMessageText
         delete_window=dt.timedelta(hours=48),  # deleteMessage's limit
+        post_url_shape="https://t.me/CHANNEL/NUMBER",
         adapter="publisher.platforms.telegram:TelegramPoster",
         fake="publisher.sandbox.telegram:FakeTelegram"),
     PlatformSpec(
@@ -207,6 +214,9 @@ BUILT_IN: tuple[PlatformSpec, ...] = (
         env_root="PUBLISHER_FACEBOOK_GRAPH_ROOT",
         default_root="https://graph.facebook.com/v24.0",
         can_edit=True,  # POST /{page-post-id} with `message`
+        post_url_shape=("https://www.facebook.com/PAGE/posts/NUMBER (an address with a "
+                        "pfbid… code hides the number: open the post from the Page's "
+                        "posts in Meta Business Suite)"),
         adapter="publisher.platforms.facebook:FacebookPoster",
         fake="publisher.sandbox.facebook:FakeFacebook"),
 )

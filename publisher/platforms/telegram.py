@@ -37,6 +37,7 @@ from publisher.platforms.base import (
     CannotCheck,
     CannotDelete,
     CrossPoster,
+    NotAPostUrl,
     PostContent,
     Posted,
     PostGone,
@@ -79,6 +80,14 @@ class TelegramPoster(CrossPoster):
         chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
         log.info("telegram: sent message %s to %s", message_id, self._chat_id)
         return Posted(remote_id=str(message_id), url=_message_url(chat or {}, message_id))
+
+    @classmethod
+    def post_id_from_url(cls, url: str) -> str:
+        """The message id at the end of its t.me link (`t.me/CHANNEL/ID`, `t.me/c/N/ID`)."""
+        found = _LINK.match(url.strip())
+        if found is None:
+            raise NotAPostUrl(f"not a Telegram message link: {url!r}")
+        return found.group(1)
 
     def edit(self, remote_id: str, post: PostContent) -> None:
         payload: dict[str, Any] = {

@@ -21,6 +21,7 @@ in publisher.toml, 17 by default) is the pipeline's to enforce, not this module'
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,6 +36,7 @@ from urllib3.exceptions import NewConnectionError
 
 from publisher.platforms.base import (
     CrossPoster,
+    NotAPostUrl,
     PostContent,
     Posted,
     UnknownOutcome,
@@ -47,6 +49,10 @@ DUPLICATE_MESSAGE = "You are not allowed to create a Tweet with duplicate conten
 RATE_WINDOW = dt.timedelta(minutes=15)  # when a 429 carries no reset header
 MIN_RETRY = dt.timedelta(seconds=30)    # a reset already past (clock skew): no hot loop
 _KEYS_TEXT = "consumer_key, consumer_secret, access_token and access_token_secret"
+#: A post's address: x.com or twitter.com, the author's name or `i/web`, then the post's id.
+_POST_URL = re.compile(r"^https?://(?:(?:www|mobile)\.)?(?:x|twitter)\.com/"
+                       r"(?:i/web|[A-Za-z0-9_]{1,15})/status(?:es)?/(\d{1,19})"
+                       r"(?:/(?:photo|video)/\d)?/?(?:[?#].*)?$", re.IGNORECASE)
 
 
 class XPoster(CrossPoster):
@@ -110,9 +116,18 @@ class XPoster(CrossPoster):
                 return Posted(str(tweet["id"]), post_url(str(tweet["id"])))
         return None
 
+    @classmethod
+    def post_id_from_url(cls, url: str) -> str:
+        """The post's id, the number after `/status/`."""
+        found = _POST_URL.match(url.strip())
+        if found is None:
+            raise NotAPostUrl(f"not an X post address: {url!r}")
+        return found.group(1)
+
     def delete(self, remote_id: str) -> bool:
         """`DELETE /2/tweets/:id`: `{"data": {"deleted": true}}`; 404 for a post that is
         gone."""
+        remote_id = self.post_id(remote_id)
         client = self._api()
         try:
             answer = client.delete_tweet(remote_id, user_auth=True)

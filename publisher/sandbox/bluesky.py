@@ -22,6 +22,9 @@ bluesky-social/atproto ``packages/pds``):
 * ``com.atproto.server.refreshSession`` (Bearer refresh token): rotates the pair; the old refresh
   token is then ``400 ExpiredToken "Token has been revoked"``. ``getSession`` answers the
   session's handle and DID. ``app.bsky.actor.getProfile`` answers a minimal profile.
+* ``com.atproto.identity.resolveHandle`` (no auth): ``{"did"}`` for the account's handle
+  (case-insensitive, as handles are); any other handle is ``400 InvalidRequest "Unable to
+  resolve handle"``, as the PDS answers a handle it cannot resolve.
 * Bearer checks as the PDS auth verifier does: no token → ``401 AuthMissing``; an expired one →
   ``400 ExpiredToken "Token has expired"``; an unknown, revoked or wrong-kind one →
   ``400 InvalidToken "Token could not be verified"`` (revocation is an approximation).
@@ -409,6 +412,7 @@ class FakeBluesky(LoopbackServer):
             "com.atproto.server.refreshSession": ("POST", self._refresh_session),
             "com.atproto.server.getSession": ("GET", self._get_session),
             "app.bsky.actor.getProfile": ("GET", self._get_profile),
+            "com.atproto.identity.resolveHandle": ("GET", self._resolve_handle),
             "com.atproto.repo.uploadBlob": ("POST", self._upload_blob),
             "com.atproto.repo.createRecord": ("POST", self._create_record),
             "com.atproto.repo.getRecord": ("GET", self._get_record),
@@ -574,6 +578,12 @@ class FakeBluesky(LoopbackServer):
         return Response.json(200, {"did": self.account.did, "handle": self.account.handle,
                                    "displayName": "Publisher test", "followersCount": 0,
                                    "followsCount": 0, "postsCount": len(self.posts)})
+
+    def _resolve_handle(self, request: Request) -> Response:
+        handle = (request.param("handle") or "").lower()
+        if handle != self.account.handle.lower():
+            raise XrpcError(400, "InvalidRequest", "Unable to resolve handle")
+        return Response.json(200, {"did": self.account.did})
 
     # ---- com.atproto.repo --------------------------------------------------------------
 

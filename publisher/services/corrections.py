@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from publisher.app import App
-    from publisher.pipeline.correct import SyncReport
+    from publisher.pipeline.correct import SyncReport as SyncReport  # for the console
     from publisher.queue import InterviewSpec
     from publisher.store.models import Interview
 
@@ -90,6 +90,17 @@ def sync_interview(app: App, item_id: int, *, dry_run: bool = False, force: bool
     report = sync(rt, item_id, dry_run=dry_run, force=force)
     report.posts = sync_posts(rt, item_id, dry_run=dry_run, replace=replace)
     return report
+
+
+def replaceable(platform: str) -> str | None:
+    """The label of a platform whose posts cannot be edited, so that a correction of one
+    out is carried by replacing it (`sync --replace`: X, Bluesky); None for any other."""
+    from publisher.platforms.spec import crossposters
+
+    for spec in crossposters():
+        if spec.name == platform and not spec.can_edit:
+            return spec.label
+    return None
 
 
 def corrections_status(session: Session, now: dt.datetime) -> tuple[list[dict[str, Any]],

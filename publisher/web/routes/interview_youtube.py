@@ -1,7 +1,9 @@
 """The Interview page's actions on what is on YouTube, through the CLI's own application
 code: comparing with YouTube and bringing it in line (`publisher sync ID [--dry-run]
-[--force]`, publisher/services/corrections.py), withdrawing (`publisher withdraw ID
---reason …`) and republishing (`publisher republish ID`, publisher/services/withdrawals.py).
+[--force]`, publisher/services/corrections.py), replacing an X or Bluesky post a correction
+left as it was (`publisher sync ID --replace PLATFORM`, after a confirmation page),
+withdrawing (`publisher withdraw ID --reason …`) and republishing (`publisher republish ID`,
+publisher/services/withdrawals.py).
 
 The comparison is a page of its own (it asks YouTube: one videos.list, 1 quota unit), with
 the confirm buttons; each change is a POST form with its CSRF token, and comes back to the
@@ -11,6 +13,8 @@ Interview page with what it did. publisher/web/auth.py refuses a viewer's POST.
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,11 +22,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from publisher.errors import InputError, NotFoundError, PublisherError
-from publisher.services.corrections import field_text, sync_interview
+from publisher.services.corrections import field_text, replaceable, sync_interview
 from publisher.services.withdrawals import republish_interview, withdraw_interview
 from publisher.web import context
 from publisher.web.labels import STATE_LABELS, SYNC_OUTCOME_LABELS, YOUTUBE_FIELD_LABELS
 from publisher.web.routes.errors import not_found
+
+if TYPE_CHECKING:
+    from publisher.services.corrections import SyncReport
 
 #: Outcomes of a sync that leave nothing for a person to do (publisher/pipeline/correct.py's
 #: Outcome values: the console imports the application layer only).
@@ -86,12 +93,54 @@ async def sync(request: Request) -> Response:
                                                  force=force))
     except PublisherError as exc:
         return _refused(request, interview_id, exc)
+    _flash_report(request, report)
+    return _back(request, interview_id)
+
+
+def _flash_report(request: Request, report: SyncReport) -> None:
+    """What a sync did: YouTube's outcome, then each post's."""
+    _ = context.translator(request).gettext
     outcome = _(SYNC_OUTCOME_LABELS.get(report.outcome.value, report.outcome.value))
     context.flash(request, "done" if report.outcome.value in _FINE else "error",
                   _("YouTube: %(outcome)s.") % {"outcome": outcome} + " " + report.detail)
     for post in report.posts:
         context.flash(request, "error" if post.needs_someone else "info",
                       f"{post.platform}: {post.detail or post.outcome}")
+
+
+async def confirm_replace(request: Request) -> Response:
+    """The question before `publisher sync ID --replace PLATFORM`: the old post goes."""
+    console = context.console(request)
+    interview_id = int(request.path_params["interview_id"])
+    platform = request.query_params.get("platform", "")
+    label = replaceable(platform)
+    if label is None:
+        _ = context.translator(request).gettext
+        return not_found(request, _("Only an X or Bluesky post is replaced."))
+    user = context.account(request)
+    return console.pages.render(request, "confirm_replace.html", interview_id=interview_id,
+                                platform=platform, label=label,
+                                can_change=user is not None and user.can_change)
+
+
+async def replace(request: Request) -> Response:
+    """`publisher sync ID --replace PLATFORM`, once confirmed: YouTube brought in line, the
+    platform's post deleted and the corrected text posted anew, once."""
+    console = context.console(request)
+    interview_id = int(request.path_params["interview_id"])
+    form = await request.form()
+    platform = str(form.get("platform", "")).strip().lower()
+    if form.get("confirm") != "yes":
+        target = request.app.url_path_for("interview_replace_confirm",
+                                          interview_id=interview_id)
+        return RedirectResponse(f"{target}?{urlencode({'platform': platform})}",
+                                status_code=303)
+    try:
+        report = await run_in_threadpool(partial(sync_interview, console.app, interview_id,
+                                                 replace=(platform,)))
+    except PublisherError as exc:
+        return _refused(request, interview_id, exc)
+    _flash_report(request, report)
     return _back(request, interview_id)
 
 
@@ -141,6 +190,10 @@ ROUTES = [
     Route("/interviews/{interview_id:int}/sync", compare, methods=["GET"],
           name="interview_compare"),
     Route("/interviews/{interview_id:int}/sync", sync, methods=["POST"], name="interview_sync"),
+    Route("/interviews/{interview_id:int}/replace", confirm_replace, methods=["GET"],
+          name="interview_replace_confirm"),
+    Route("/interviews/{interview_id:int}/replace", replace, methods=["POST"],
+          name="interview_replace"),
     Route("/interviews/{interview_id:int}/withdraw", withdraw, methods=["POST"],
           name="interview_withdraw"),
     Route("/interviews/{interview_id:int}/republish", republish, methods=["POST"],
