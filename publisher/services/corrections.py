@@ -103,6 +103,17 @@ def replaceable(platform: str) -> str | None:
     return None
 
 
+def replacement_of(app: App, interview_id: int, platform: str) -> str | None:
+    """What the console's confirmation before a replacement names: the platform's label (None
+    when its posts are edited, not replaced); NotFoundError for an interview this programme
+    does not have."""
+    from publisher import queue as q
+
+    with app.transaction() as session:
+        q.get(session, interview_id)
+    return replaceable(platform)
+
+
 def corrections_status(session: Session, now: dt.datetime) -> tuple[list[dict[str, Any]],
                                                                      list[dict[str, Any]]]:
     """The open corrections (for `status`), and those that need a person (with the reason

@@ -22,7 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from publisher.errors import InputError, NotFoundError, PublisherError
-from publisher.services.corrections import field_text, replaceable, sync_interview
+from publisher.services.corrections import field_text, replacement_of, sync_interview
 from publisher.services.withdrawals import republish_interview, withdraw_interview
 from publisher.web import context
 from publisher.web.labels import STATE_LABELS, SYNC_OUTCOME_LABELS, YOUTUBE_FIELD_LABELS
@@ -113,7 +113,10 @@ async def confirm_replace(request: Request) -> Response:
     console = context.console(request)
     interview_id = int(request.path_params["interview_id"])
     platform = request.query_params.get("platform", "")
-    label = replaceable(platform)
+    try:
+        label = await run_in_threadpool(replacement_of, console.app, interview_id, platform)
+    except NotFoundError as exc:
+        return not_found(request, str(exc))
     if label is None:
         _ = context.translator(request).gettext
         return not_found(request, _("Only an X or Bluesky post is replaced."))
@@ -130,7 +133,11 @@ async def replace(request: Request) -> Response:
     interview_id = int(request.path_params["interview_id"])
     form = await request.form()
     platform = str(form.get("platform", "")).strip().lower()
-    if form.get("confirm") != "yes":
+    if form.get("confirm") != "yes":  # to the question, for an interview of this programme
+        try:
+            await run_in_threadpool(replacement_of, console.app, interview_id, platform)
+        except NotFoundError as exc:
+            return not_found(request, str(exc))
         target = request.app.url_path_for("interview_replace_confirm",
                                           interview_id=interview_id)
         return RedirectResponse(f"{target}?{urlencode({'platform': platform})}",
