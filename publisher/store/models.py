@@ -233,6 +233,9 @@ class Publication(ProgrammeScoped, Base):
         UniqueConstraint("interview_id", "platform", "step", "account",
                          name="uq_publications_interview_platform_step_account"),
         CheckConstraint(f"state IN ({_pub_state_values})", name="state_valid"),
+        # What went out, by when (services/published.py).
+        Index("ix_publications_programme_id_step_state_went_out_at", "programme_id", "step",
+              "state", "went_out_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -254,6 +257,9 @@ class Publication(ProgrammeScoped, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                     onupdate=utcnow)
+    #: When it went out (the video's release, a post's post or resolve): the latest time the
+    #: journal gives for it, stamped by `lifecycle.journal` with that entry.
+    went_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     interview: Mapped[Interview] = relationship(back_populates="publications")
 
