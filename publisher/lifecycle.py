@@ -222,7 +222,9 @@ def journal(session: Session, interview_id: int, kind: EventKind, actor: str,
     also stamps its time on that thing's record (`went_out_at`), in the same transaction."""
     event = Event(interview_id=interview_id, kind=kind.value, actor=actor, detail=detail)
     if kind in WENT_OUT:
-        at = at if at is not None else utcnow()
+        if at is None:  # the entries before it written first, so they keep their times
+            session.flush()
+            at = utcnow()
         _stamp_went_out(session, interview_id, kind, detail.get("platform"), at)
     if at is not None:
         event.at = at

@@ -18,7 +18,9 @@ computed it:
 
 A record the journal says nothing of keeps NULL (the page then falls back, as before, to the
 slot or the record's last change). The index serves the page: one programme's done videos
-and posts with their times.
+and posts, and each video's release record found by its interview (with the programme,
+step and state the scoped query names; without interview_id in it, SQLite would take this
+index for that lookup too and read every release of the programme for each video).
 """
 from __future__ import annotations
 
@@ -35,12 +37,12 @@ depends_on: str | Sequence[str] | None = None
 # publisher.lifecycle's EventKind and Step values (migrations do not import the app).
 _RELEASED = 'released'
 _POST_KINDS = ('posted', 'post_found', 'resolved')
-_INDEX = 'ix_publications_programme_id_step_state_went_out_at'
+_INDEX = 'ix_publications_programme_id_step_state_interview_id'
 
 
 def upgrade() -> None:
     op.add_column('publications', sa.Column('went_out_at', sa.DateTime(), nullable=True))
-    op.create_index(_INDEX, 'publications', ['programme_id', 'step', 'state', 'went_out_at'])
+    op.create_index(_INDEX, 'publications', ['programme_id', 'step', 'state', 'interview_id'])
     events = sa.table('events', sa.column('programme_id', sa.Integer),
                       sa.column('interview_id', sa.Integer), sa.column('at', sa.DateTime),
                       sa.column('kind', sa.String), sa.column('detail', sa.JSON))

@@ -233,9 +233,10 @@ class Publication(ProgrammeScoped, Base):
         UniqueConstraint("interview_id", "platform", "step", "account",
                          name="uq_publications_interview_platform_step_account"),
         CheckConstraint(f"state IN ({_pub_state_values})", name="state_valid"),
-        # What went out, by when (services/published.py).
-        Index("ix_publications_programme_id_step_state_went_out_at", "programme_id", "step",
-              "state", "went_out_at"),
+        # What went out (services/published.py): a programme's done videos and posts, and
+        # a video's release record by its interview (alembic 0014 says why interview_id).
+        Index("ix_publications_programme_id_step_state_interview_id", "programme_id", "step",
+              "state", "interview_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
