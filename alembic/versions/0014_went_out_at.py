@@ -17,10 +17,11 @@ computed it:
   interview naming its platform.
 
 A record the journal says nothing of keeps NULL (the page then falls back, as before, to the
-slot or the record's last change). The index serves the page: one programme's done videos
-and posts, and each video's release record found by its interview (with the programme,
-step and state the scoped query names; without interview_id in it, SQLite would take this
-index for that lookup too and read every release of the programme for each video).
+slot or the record's last change). The first index serves the page: one programme's done
+videos and posts, and each video's release record found by its interview (with the
+programme, step and state the scoped query names; without interview_id in it, SQLite would
+take this index for that lookup too and read every release of the programme for each
+video). The second finds an interview's journal within its programme.
 """
 from __future__ import annotations
 
@@ -38,11 +39,16 @@ depends_on: str | Sequence[str] | None = None
 _RELEASED = 'released'
 _POST_KINDS = ('posted', 'post_found', 'resolved')
 _INDEX = 'ix_publications_programme_id_step_state_interview_id'
+# An interview's journal, as the scoped queries ask for it (programme and interview): with
+# only ix_events_programme_id and ix_events_interview_id, SQLite takes the first and reads
+# the programme's whole journal for one interview (the Interview page, `history`).
+_EVENTS_INDEX = 'ix_events_programme_id_interview_id'
 
 
 def upgrade() -> None:
     op.add_column('publications', sa.Column('went_out_at', sa.DateTime(), nullable=True))
     op.create_index(_INDEX, 'publications', ['programme_id', 'step', 'state', 'interview_id'])
+    op.create_index(_EVENTS_INDEX, 'events', ['programme_id', 'interview_id'])
     events = sa.table('events', sa.column('programme_id', sa.Integer),
                       sa.column('interview_id', sa.Integer), sa.column('at', sa.DateTime),
                       sa.column('kind', sa.String), sa.column('detail', sa.JSON))
@@ -69,6 +75,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(_EVENTS_INDEX, table_name='events')
     op.drop_index(_INDEX, table_name='publications')
     with op.batch_alter_table('publications', schema=None) as batch_op:
         batch_op.drop_column('went_out_at')

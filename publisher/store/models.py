@@ -212,6 +212,11 @@ class Event(ProgrammeScoped, Base):
     """
 
     __tablename__ = "events"
+    __table_args__ = (
+        # An interview's journal within its programme: the scoped query names both, and
+        # SQLite (no statistics) would otherwise read the programme's whole journal.
+        Index("ix_events_programme_id_interview_id", "programme_id", "interview_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     interview_id: Mapped[int] = mapped_column(Integer, index=True)
