@@ -70,10 +70,11 @@ def add_journal(home: Path) -> None:
     `queued` entry. The Published page takes each time from it."""
     from sqlalchemy import create_engine, insert, select
 
-    from publisher.store.models import Event, Interview
+    from publisher.store.models import Event, Interview, Programme
 
     engine = create_engine(f"sqlite:///{home / 'publisher.db'}")
     with engine.begin() as conn:
+        programme = conn.execute(select(Programme.id)).scalar_one()
         events: list[dict[str, Any]] = []
         for iid, state, slot in conn.execute(select(Interview.id, Interview.state,
                                                     Interview.slot_at)):
@@ -93,8 +94,30 @@ def add_journal(home: Path) -> None:
                     (slot + dt.timedelta(minutes=2), "published", {})):
                 events.append({"interview_id": iid, "at": at, "kind": kind,
                                "actor": "daemon", "detail": detail})
+        for event in events:
+            event["programme_id"] = programme
         conn.execute(insert(Event.__table__), events)  # type: ignore[arg-type]
+        stamp_went_out(conn, events)
     engine.dispose()
+
+
+def stamp_went_out(conn: Any, events: list[dict[str, Any]]) -> None:
+    """What `lifecycle.journal` stamps with each entry saying something went out: its time
+    on the video's (`released`) or the post's (`posted`) record. Skipped for a checkout
+    from before `went_out_at` (a "before" run)."""
+    from sqlalchemy import and_, bindparam, update
+
+    from publisher.store.models import Publication
+
+    table = Publication.__table__
+    if "went_out_at" not in table.c:
+        return
+    stamps = [{"i": e["interview_id"], "p": (e["detail"] or {}).get("platform", "youtube"),
+               "s": "video" if e["kind"] == "released" else "post", "at": e["at"]}
+              for e in events if e["kind"] in ("released", "posted")]
+    conn.execute(update(table).where(and_(
+        table.c.interview_id == bindparam("i"), table.c.platform == bindparam("p"),
+        table.c.step == bindparam("s"))).values(went_out_at=bindparam("at")), stamps)
 
 
 def measure(rows: int, repeat: int) -> dict[str, Any]:

@@ -29,7 +29,7 @@ import enum
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -45,6 +45,7 @@ from publisher.store.models import (
     PublicationState,
     State,
 )
+from publisher.store.types import utcnow
 
 
 class Step(enum.StrEnum):
@@ -208,13 +209,54 @@ def check(old: State, new: State) -> None:
         raise IllegalTransition(f"an interview cannot go from {old.value} to {new.value}")
 
 
+#: The journal entries that say something went out: the video made public, a post done,
+#: found after a lost answer, or recorded by hand (`publisher resolve`). A post's (and a
+#: resolve's) platform is in its detail; a release is YouTube's.
+WENT_OUT = frozenset({EventKind.RELEASED, EventKind.POSTED, EventKind.POST_FOUND,
+                      EventKind.RESOLVED})
+
+
 def journal(session: Session, interview_id: int, kind: EventKind, actor: str,
             at: dt.datetime | None = None, **detail: Any) -> None:
-    """The one way to write the journal."""
+    """The one way to write the journal. An entry saying something went out (WENT_OUT)
+    also stamps its time on that thing's record (`went_out_at`), in the same transaction."""
     event = Event(interview_id=interview_id, kind=kind.value, actor=actor, detail=detail)
+    if kind in WENT_OUT:
+        if at is None:  # the entries before it written first, so they keep their times
+            session.flush()
+            at = utcnow()
+        _stamp_went_out(session, interview_id, kind, detail.get("platform"), at)
     if at is not None:
         event.at = at
     session.add(event)
+
+
+def _stamp_went_out(session: Session, interview_id: int, kind: EventKind, platform: Any,
+                    at: dt.datetime) -> None:
+    """`went_out_at` = the latest time the journal gives for the record: for the video (its
+    `video` record) a release, or a post kind naming YouTube; for a post record a post kind
+    naming its platform. The latest, not the last written: a rehearsal's clock may be
+    behind a real one. The record's `updated_at` is left as it was (a time noted, not a
+    change of the record), and a loaded copy sees the new value."""
+    targets = []
+    if kind == EventKind.RELEASED or platform == "youtube":
+        targets.append(and_(Publication.platform == "youtube",
+                            Publication.step == Step.VIDEO.value))
+    if kind != EventKind.RELEASED and isinstance(platform, str):
+        targets.append(and_(Publication.platform == platform,
+                            Publication.step == Step.POST.value))
+    if not targets:
+        return
+    where = [Publication.interview_id == interview_id, or_(*targets),
+             or_(Publication.went_out_at.is_(None), Publication.went_out_at < at)]
+    stamped = session.scalars(
+        update(Publication).where(*where)
+        .values(went_out_at=at, updated_at=Publication.updated_at)
+        .returning(Publication.id).execution_options(synchronize_session=False)).all()
+    for pub_id in stamped:
+        loaded = session.identity_map.get(identity_key(Publication, pub_id))
+        if loaded is not None:
+            set_committed_value(loaded, "went_out_at", at)
 
 
 def transition(session: Session, item: Interview | int, to: State, *, kind: EventKind | None,

@@ -144,3 +144,77 @@ def test_upgrading_keeps_the_rows_and_never_reuses_an_id(db_url: str) -> None:
                 == [1, 8]
     finally:
         engine.dispose()
+
+
+def test_0016_fills_went_out_at_from_the_journal(db_url: str) -> None:
+    """0016 gives each video and post record the time the journal gives for it — the latest
+    release (videos), or post, post found or resolve naming its platform — and the rest
+    NULL; downgrading drops it again."""
+    import datetime as dt
+    import random
+
+    from sqlalchemy import select
+
+    from publisher.store.models import Event, Publication
+
+    engine = make_engine(db_url)
+    rng = random.Random(14)
+    base = dt.datetime(2026, 11, 30, 22, 30)  # naive UTC, as stored
+    kinds = ("released", "posted", "post_found", "resolved", "queued", "post_retry")
+    platforms = ("youtube", "mastodon", "bluesky")
+    steps = (("youtube", "video"), ("youtube", "release"), ("youtube", "thumbnail"),
+             ("mastodon", "post"), ("bluesky", "post"))
+    columns = ("programme_id, position, state, video_path, video_size, video_sha256, "
+               "video_duration_s, video_width, video_height, video_codec, container_format, "
+               "title, description, hashtags, language, created_at, updated_at")
+    try:
+        upgrade(engine, "0015")
+        with engine.begin() as conn:
+            programme = conn.execute(text("SELECT id FROM programmes")).scalar_one()
+            for n in range(1, 13):
+                conn.execute(text(
+                    f"INSERT INTO interviews ({columns}) VALUES (:p, :n, 'published', "
+                    f"'/v/{n}.mp4', 10, 'sha{n}', 1.5, 64, 48, 'h264', 'mp4', 'T', '', '[]', "
+                    "'it', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"),
+                    {"p": programme, "n": n})
+            for iid in range(1, 13):
+                for platform, step in steps:
+                    conn.execute(text(
+                        "INSERT INTO publications (programme_id, interview_id, platform, "
+                        "step, account, state, progress, attempts, created_at, updated_at) "
+                        "VALUES (:p, :i, :platform, :step, '', 'done', 0, 0, :at, :at)"),
+                        {"p": programme, "i": iid, "platform": platform, "step": step,
+                         "at": base})
+                for _ in range(rng.randrange(7)):
+                    detail = rng.choice(('{}', *(f'{{"platform": "{p}"}}' for p in platforms)))
+                    conn.execute(text(
+                        "INSERT INTO events (programme_id, interview_id, at, kind, actor, "
+                        "detail) VALUES (:p, :i, :at, :kind, 't', :detail)"),
+                        {"p": programme, "i": iid, "kind": rng.choice(kinds), "detail": detail,
+                         "at": base + dt.timedelta(hours=rng.randrange(-40, 40),
+                                                   microseconds=rng.randrange(10**6))})
+        upgrade(engine)
+        events, pubs = Event.__table__, Publication.__table__
+        with engine.connect() as conn:
+            journal = conn.execute(select(events.c.interview_id, events.c.kind, events.c.at,
+                                          events.c.detail)).all()
+            stamped = conn.execute(select(pubs.c.interview_id, pubs.c.platform, pubs.c.step,
+                                          pubs.c.went_out_at)).all()
+        assert len(stamped) == 12 * len(steps)
+        filled = 0
+        for iid, platform, step, went_out_at in stamped:
+            times = [at for i, kind, at, detail in journal if i == iid and (
+                (kind == "released" and step == "video")
+                or (kind in ("posted", "post_found", "resolved")
+                    and (detail or {}).get("platform") == platform))]
+            expected = max(times) if times and step in ("video", "post") else None
+            assert went_out_at == expected, (iid, platform, step)
+            filled += expected is not None
+        assert filled > 10  # the journal named most records
+        downgrade(engine, "0015")
+        assert "went_out_at" not in {c["name"] for c in inspect(engine).get_columns(
+            "publications")}
+        upgrade(engine)
+        assert current_revision(engine) == SCHEMA_HEAD
+    finally:
+        engine.dispose()

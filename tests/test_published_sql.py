@@ -1,6 +1,7 @@
 """`publisher published` (and the console's Published page) order, filter and page in SQL:
-on random publication records and journals, every filter and every page equals what the
-former whole-list code computed in Python (kept here as the reference)."""
+on random publication records and journals (written by `lifecycle.journal`, which stamps
+each record's `went_out_at`), every filter and every page equals what the former
+whole-list code computed in Python from the journal (kept here as the reference)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import delete, insert, select, update
 
 from publisher.app import App
 from publisher.home import Home
-from publisher.lifecycle import EventKind, Step
+from publisher.lifecycle import EventKind, Step, journal
 from publisher.platforms.youtube.api import watch_url
 from publisher.services.published import Published, published, published_page
 from publisher.store.db import make_engine
@@ -93,10 +94,9 @@ def _scramble(session: Session, rng: random.Random, ids: list[int]) -> None:
                          "updated_at": moment(), "created_at": moment()})
         if rows:
             session.execute(insert(Publication), rows)
-        for _ in range(rng.randrange(6)):
-            session.add(Event(interview_id=iid, kind=rng.choice(_KINDS).value, actor="t",
-                              at=moment(), detail=rng.choice(
-                                  ({}, {"platform": rng.choice(_PLATFORMS)}))))
+        for _ in range(rng.randrange(6)):  # as the pipeline writes it: the records stamped
+            journal(session, iid, rng.choice(_KINDS), "t", moment(),
+                    **rng.choice(({}, {"platform": rng.choice(_PLATFORMS)})))
 
 
 def test_every_filter_and_page_equals_the_whole_list_computed_in_python(

@@ -64,8 +64,9 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
     """The daemon's health, what is next, what is in flight, and what needs you.
 
     Exit status 4 when something needs you — an interview that needs attention, a post to
-    check, an upload waiting for `publisher auth youtube` — each with the command that
-    resolves it.
+    check, an upload waiting for `publisher auth youtube`, a daemon or run-due that stopped,
+    an account to set up — each with what resolves it (the console's Needs-you page shows
+    the same list).
     """
     from publisher.home import DEFAULT_DB_FILE, sandbox_home_path
     from publisher.services.status import gather_status, rehearsal_app, rehearsal_running
@@ -109,6 +110,8 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
         click.echo(f"Daemon: {'running' if d['alive'] else 'not running'} "
                    f"(last heartbeat {_ago(beat, now)})")
         _echo_workers(data, app, now)
+        if not d["alive"] and data["last_run_due"]:
+            click.echo(f"run-due: last run at {_when(data['last_run_due'], app)}")
         nxt = data["next"]
         if nxt:
             how = {"staged": "uploaded, private until then", "staging": "uploading"}.get(
@@ -141,16 +144,19 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                 echo(f"  {w['interview_id']} {w['title']}: withdrawn{since}"
                      + (f" ({w['reason']})" if w["reason"] else "")
                      + f"; `publisher republish {w['interview_id']}` puts it back")
-        if data["needs_attention"]:
+        if data["needs_you"]:
             click.secho("Needs you:", fg="red", bold=True)
-            for n in data["needs_attention"]:
-                echo(f"  {n['interview_id']} \"{n['title']}\" on {n['platform']}: "
-                     f"{n['reason']}")
-                if n["fix"] not in n["reason"]:
+            for n in data["needs_you"]:
+                if n["interview_id"] is not None:
+                    echo(f"  {n['interview_id']} \"{n['title']}\" on {n['platform']}: "
+                         f"{n['reason']}")
+                else:
+                    echo(f"  {n['reason']}")
+                if n["fix"] and n["fix"] not in n["reason"]:
                     echo(f"    to fix: {n['fix']}")
         else:
             click.echo("Nothing needs attention.")
-    if data["needs_attention"]:
+    if data["needs_you"]:
         raise SystemExit(4)
 
 

@@ -1,11 +1,18 @@
-"""What the console's Needs-you page shows beside `publisher status`'s data: each account's
-authorisation as its files say (no call: the cheap view), today's quota, `doctor`'s checks
-when asked for (they call the network), and whether anything at all waits on the organizer
-— the page says "all is well" only when nothing does."""
+"""What waits on the organizer — the one list `publisher status` (text and --json, its exit
+status 4) and the console's Needs-you page both show, so they never disagree
+(`waiting_on_you`): everything in the queue that needs a person (services/status.py), a
+daemon or run-due that stopped keeping the cadence (services/runner.py), and an account or
+a secret file to see to (services/accounts.py, read from the files: no call).
+
+Beside it the page shows today's quota and, when asked for, `doctor`'s checks and the
+accounts proved with Google: those are a further question (`publisher doctor`'s), and what
+they find is added to the page's answer, not to `status`'s.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +21,7 @@ if TYPE_CHECKING:
     from publisher.services.accounts import AccountsReport
     from publisher.services.doctor import Check
     from publisher.services.quota_today import QuotaToday
+    from publisher.services.runner import Runner
 
 
 @dataclass(frozen=True)
@@ -35,13 +43,55 @@ class NeedsYou:
         return [c for c in self.checks or [] if c.verdict != "pass"]
 
     @property
+    def waiting(self) -> list[dict[str, Any]]:
+        """`waiting_on_you`'s list, as `publisher status` has it."""
+        return list(self.status["needs_you"])
+
+    @property
     def all_well(self) -> bool:
-        """Nothing waits on the organizer: the daemon runs, nothing needs attention, every
-        account that is set up works as far as is known, no secret file is open to others,
-        and every check that was run passed."""
-        return (bool(self.status["daemon"]["alive"]) and not self.status["needs_attention"]
-                and not self.accounts_waiting and not self.accounts.warnings
-                and not self.failed_checks and self.checks_error is None)
+        """Nothing waits on the organizer (`status` would say so too), and every check that
+        was run passed."""
+        return not self.waiting and not self.failed_checks and self.checks_error is None
+
+
+class NeedKind(enum.StrEnum):
+    """What a need is about: one interview, or the home as a whole."""
+
+    INTERVIEW = "interview"  # an interview or one of its posts (with its `publisher` fix)
+    RUNNER = "runner"        # the daemon or run-due stopped keeping the cadence
+    ACCOUNT = "account"      # an account to authorise or fill in
+    FILE = "file"            # a secret file open to others
+
+
+def waiting_on_you(queue: list[dict[str, Any]], runner: Runner | None,
+                   accounts: AccountsReport | None) -> list[dict[str, Any]]:
+    """The one list of what waits on the organizer, in the order it is shown: the queue's
+    needs (status's `needs_attention`), the runner if it is late, then the accounts and the
+    secret files. Each item: kind, key (which item it is, the same wherever it is shown),
+    interview_id (None for the home's), title, platform, reason and fix."""
+    from publisher.pipeline.authorisation import FIX as AUTHORISE
+
+    out = [{**need, "kind": NeedKind.INTERVIEW.value,
+            "key": f"interview:{need['interview_id']}:{need['platform']}"} for need in queue]
+
+    def home(kind: NeedKind, name: str, platform: str, reason: str, fix: str) -> None:
+        out.append({"kind": kind.value, "key": f"{kind.value}:{name}", "interview_id": None,
+                    "title": "", "platform": platform, "reason": reason, "fix": fix})
+
+    if runner is not None and not runner.healthy:
+        from publisher.services.runner import FIX
+
+        home(NeedKind.RUNNER, runner.state.value, "", runner.reason(), FIX)
+    for account in accounts.statuses if accounts is not None else []:
+        if account.needs_person:
+            fix = AUTHORISE if account.platform == "youtube" else (
+                f"fill in the {account.platform} section of credentials.json "
+                "(`publisher auth status` says what is missing)")
+            home(NeedKind.ACCOUNT, account.platform, account.platform,
+                 f"the {account.platform} account: {account.detail}", fix)
+    for n, warning in enumerate(accounts.warnings if accounts is not None else []):
+        home(NeedKind.FILE, str(n), "", warning, "")
+    return out
 
 
 def needs_you(app: App, now: dt.datetime, *, run_checks: bool = False) -> NeedsYou:
@@ -52,8 +102,8 @@ def needs_you(app: App, now: dt.datetime, *, run_checks: bool = False) -> NeedsY
     from publisher.services.quota_today import quota_today
     from publisher.services.status import gather_status
 
-    status = gather_status(app, now)
     accounts = check_accounts(app, prove=run_checks)
+    status = gather_status(app, now, accounts=accounts)
     checks: list[Check] | None = None
     error: str | None = None
     if run_checks:

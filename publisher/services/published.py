@@ -1,9 +1,10 @@
 """What went out, with its addresses: `publisher published`, and the links of `queue show`.
 
-Read from the publication records (the address each platform gave) and the journal (when:
-the moment the run recorded it, on the run's clock, so a rehearsal shows its simulated
-time). A video counts as out once it is public (its release recorded); a post once it is
-done (posted, found after a lost answer, or recorded by hand with `publisher resolve`).
+Read from the publication records: the address each platform gave, and when it went out
+(`went_out_at`: the moment the run journaled it, on the run's clock, so a rehearsal shows
+its simulated time). A video counts as out once it is public (its release recorded); a post
+once it is done (posted, found after a lost answer, or recorded by hand with `publisher
+resolve`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from publisher.lifecycle import EventKind, Step
+from publisher.lifecycle import Step
 from publisher.services.times import Zone, iso
 from publisher.store.models import PublicationState, State
 
@@ -94,12 +95,20 @@ def published_page(app: App, *, month: str | None = None, platform: str | None =
     from sqlalchemy import func, select
 
     from publisher.platforms.youtube.api import watch_url
+    from publisher.store.models import Interview
 
     went_out = _went_out(app.zone, month, platform)
-    query = select(went_out).order_by(went_out.c.at.desc(), went_out.c.interview_id.desc(),
-                                      went_out.c.platform.desc()).offset(offset)
+
+    def newest_first(rows: Any) -> tuple[Any, ...]:
+        return rows.c.at.desc(), rows.c.interview_id.desc(), rows.c.platform.desc()
+
+    cut = select(went_out).order_by(*newest_first(went_out)).offset(offset)
     if limit is not None:
-        query = query.limit(limit)
+        cut = cut.limit(limit)
+    # The titles of the page's rows only: joined after the cut, not for every row.
+    page = cut.subquery("page")
+    query = (select(page, Interview.title).join(Interview, Interview.id == page.c.interview_id)
+             .order_by(*newest_first(page)))
     with app.transaction(needs_config=False) as session:
         rows = [Published(r.at, r.interview_id, r.title, r.platform,
                           watch_url(r.address) if r.platform == "youtube" else r.address)
@@ -114,58 +123,48 @@ def published_page(app: App, *, month: str | None = None, platform: str | None =
 
 def _went_out(zone: Zone, month: str | None, platform: str | None, *, timed: bool = True
               ) -> Subquery:
-    """Everything that went out as rows of (at, interview_id, title, platform, address):
+    """Everything that went out as rows of (at, interview_id, platform, address):
     each video made public (address: its video id) and each post done (its URL, else its
-    remote id). `at` is the journal's time for it (the last release, post, post found or
-    resolve recorded for that platform), else the slot (videos) or the record's last change.
+    remote id). `at` is the record's `went_out_at` (the journal's time for it: the last
+    release, post, post found or resolve recorded for that platform, stamped by
+    `lifecycle.journal`), else the slot (videos) or the record's last change.
     `timed=False`: the same rows with no `at` (for counting them).
     """
     from sqlalchemy import String, and_, func, literal, or_, select, type_coerce, union_all
     from sqlalchemy.orm import aliased
 
-    from publisher.store.models import Event, Interview, Publication
+    from publisher.store.models import Interview, Publication
     from publisher.store.types import UTCDateTime
 
     video, release = aliased(Publication), aliased(Publication)
     post = aliased(Publication)
 
-    def journal_time(interview_id: Any, platform: Any, *, released: bool) -> Any:
-        if not timed:
-            return literal(None)
-        said = and_(Event.kind.in_(_POST_KINDS),
-                    Event.detail["platform"].as_string() == platform)
-        return (select(func.max(Event.at)).where(
-            Event.interview_id == interview_id,
-            or_(Event.kind == _RELEASED, said) if released else said)
-            .scalar_subquery())
+    def at(*times: Any) -> Any:
+        return type_coerce(func.coalesce(*times), UTCDateTime()) if timed else literal(None)
+
+    def of_interview(column: Any) -> Any:  # read only when needed (no join for every row)
+        return select(column).where(Interview.id == video.interview_id).scalar_subquery()
 
     release_done = and_(release.interview_id == video.interview_id,
                         release.platform == "youtube", release.step == Step.RELEASE.value,
                         release.state == _DONE)
     public = or_(select(release.id).where(release_done).exists(),
-                 Interview.state.in_(_OUT_STATES))
+                 of_interview(Interview.state).in_(_OUT_STATES))
     released_at = select(func.max(release.updated_at)).where(release_done).scalar_subquery()
     videos = (
-        select(type_coerce(func.coalesce(
-                   journal_time(video.interview_id, "youtube", released=True),
-                   Interview.slot_at, released_at, video.updated_at),
-                   UTCDateTime()).label("at"),
-               video.interview_id.label("interview_id"), Interview.title.label("title"),
+        select(at(video.went_out_at, of_interview(Interview.slot_at), released_at,
+                  video.updated_at).label("at"),
+               video.interview_id.label("interview_id"),
                literal("youtube", String).label("platform"),
                video.remote_id.label("address"))
-        .join(Interview, Interview.id == video.interview_id)
         .where(video.platform == "youtube", video.step == Step.VIDEO.value,
                video.state == _DONE, video.remote_id.is_not(None), video.remote_id != "",
                public))
     posts = (
-        select(type_coerce(func.coalesce(journal_time(post.interview_id, post.platform,
-                                                      released=False), post.updated_at),
-                           UTCDateTime()).label("at"),
-               post.interview_id.label("interview_id"), Interview.title.label("title"),
-               post.platform.label("platform"),
+        select(at(post.went_out_at, post.updated_at).label("at"),
+               post.interview_id.label("interview_id"), post.platform.label("platform"),
                func.coalesce(func.nullif(post.url, ""), func.nullif(post.remote_id, ""),
                              "").label("address"))
-        .join(Interview, Interview.id == post.interview_id)
         .where(post.step == Step.POST.value, post.state == _DONE))
     if platform == "youtube":
         parts = [videos]
@@ -219,6 +218,4 @@ def links_of(session: Session, item: Interview, zone: Zone) -> dict[str, Any]:
 
 
 _DONE = PublicationState.DONE.value
-_RELEASED = EventKind.RELEASED.value
-_POST_KINDS = (EventKind.POSTED.value, EventKind.POST_FOUND.value, EventKind.RESOLVED.value)
 _OUT_STATES = (State.RELEASED.value, State.PUBLISHED.value)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from publisher.app import App
+    from publisher.services.accounts import AccountsReport
 
 
 # A daemon beats every minute, even in the middle of a long upload; one silent this long is
@@ -40,9 +41,13 @@ def _missing_token(app: App) -> str | None:
     return None if path.exists() else f"YouTube is not authorised yet ({path} does not exist)"
 
 
-def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dict[str, Any]:
-    """Everything `status` shows (also its --json). `rehearsal`: the sandbox copy, whose
-    YouTube is the loopback one (no token file to look for)."""
+def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False,
+                  accounts: AccountsReport | None = None) -> dict[str, Any]:
+    """Everything `status` shows (also its --json); `needs_you` is what waits on the
+    organizer (services/needs_you.py's one list). `rehearsal`: the sandbox copy, whose
+    YouTube is the loopback one (no token file to look for) and which nothing runs on a
+    cadence (no runner or accounts of its own to see to). `accounts`: as the caller read
+    them (the console's, proved when it ran the checks), else read from the files."""
     from sqlalchemy import select
 
     from publisher.pipeline import authorisation, state
@@ -95,6 +100,10 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
         e.interview.slot_at is None
         or states.get(e.interview.id) in (State.STAGING.value, State.STAGED.value))), None)
     beat, alive = daemon_health(daemon, now)
+    from publisher.services.runner import runner as runner_of
+
+    home_runner = runner_of(alive, beat, dt.datetime.fromisoformat(last_run) if last_run
+                            else None, now)
     needs = [{"interview_id": r.id, "title": r.title, "platform": "youtube",
               "reason": r.attention_reason or "",
               "fix": f"publisher retry {r.id}"} for r in attention]
@@ -121,7 +130,13 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
                           "fix": authorisation.FIX})
     needs += correction_needs
     needs += withdrawal_needs
+    from publisher.services.needs_you import waiting_on_you
     from publisher.services.programmes import is_paused
+
+    if accounts is None and not rehearsal:
+        from publisher.services.accounts import check_accounts
+
+        accounts = check_accounts(app, prove=False)
 
     return {
         "now": now.isoformat(),
@@ -131,6 +146,7 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
                    "next_wake": daemon.get("next_wake"), "since": daemon.get("started_at"),
                    "owner": daemon.get("owner")},
         "last_run_due": last_run,
+        "runner": home_runner.as_json(),
         "next": None if nxt is None or nxt.interview is None else {
             "interview_id": nxt.interview.id, "title": nxt.interview.title,
             "state": states.get(nxt.interview.id, State.QUEUED.value),
@@ -146,6 +162,8 @@ def gather_status(app: App, now: dt.datetime, *, rehearsal: bool = False) -> dic
         "corrections": corrections,
         "withdrawn": withdrawn,
         "needs_attention": needs,
+        "needs_you": waiting_on_you(needs, None if rehearsal else home_runner,
+                                    None if rehearsal else accounts),
     }
 
 

@@ -248,6 +248,10 @@ class Publication(ProgrammeScoped, Base):
         Index("ix_publications_programme_interview", "programme_id", "interview_id"),
         Index("ix_publications_programme_state", "programme_id", "state"),
         Index("ix_publications_programme_next_attempt_at", "programme_id", "next_attempt_at"),
+        # What went out (services/published.py): a programme's done videos and posts, and
+        # a video's release record by its interview (alembic 0016 says why interview_id).
+        Index("ix_publications_programme_id_step_state_interview_id", "programme_id", "step",
+              "state", "interview_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -267,6 +271,9 @@ class Publication(ProgrammeScoped, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                     onupdate=utcnow)
+    #: When it went out (the video's release, a post's post or resolve): the latest time the
+    #: journal gives for it, stamped by `lifecycle.journal` with that entry.
+    went_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     interview: Mapped[Interview] = relationship(back_populates="publications")
 

@@ -4,9 +4,12 @@ that opens its interview; the week; the previous and next month and week."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 from publisher.web.i18n import format_clock, format_date, format_month
@@ -91,3 +94,38 @@ def test_the_week_of_a_day_and_the_previous_and_next_weeks_and_months(
         f"Week of {format_date(monday - dt.timedelta(days=7), 'en')}"
     month.activate(month.button("Month"))
     assert month.path.startswith("/calendar?view=month")
+
+
+def test_an_interview_dragged_onto_another_slot_takes_its_place_and_the_cli_agrees(
+        page: Page, sqlite_home: HomeFixture, media: Media) -> None:
+    """Three interviews; the later of two in one month is dragged by its handle onto the
+    earlier one's slot: it goes before it in the queue (`queue list` agrees), and back on
+    the calendar it has that slot. The Move up / Move down buttons stay for the keyboard."""
+    for title in ("Uno", "Due", "Tre"):
+        queue_interview(sqlite_home, media.video(), title)
+    slots = {n: slot_of(sqlite_home, n) for n in (1, 2, 3)}
+    first = 1 if (slots[1].year, slots[1].month) == (slots[2].year, slots[2].month) else 2
+    second = first + 1
+    page.open("/calendar")
+    page.log_in("anna", PASSWORD)
+    page.open(f"/calendar?view=month&date={slots[first]:%Y-%m}")
+    assert page.button(f"Move up interview {second}")  # the keyboard's way
+
+    def slot_item(interview_id: int) -> Any:
+        return page.driver.find_element(By.CSS_SELECTOR,
+                                        f'li.slot[data-interview="{interview_id}"]')
+
+    handle = slot_item(second).find_element(By.CSS_SELECTOR, ".drag-handle")
+    assert handle.get_attribute("aria-hidden") == "true"
+    with page.navigating():
+        ActionChains(page.driver).click_and_hold(handle).move_by_offset(0, -10) \
+            .move_to_element(slot_item(first)).release().perform()
+    assert page.path.startswith("/calendar")
+    assert f"Interview {second}" in " ".join(page.messages())
+    order = [e["interview_id"] for e in json.loads(sqlite_home.ok("plan", "--json").stdout)
+             if e["interview_id"] is not None]
+    assert order.index(second) < order.index(first), order
+    listed = sqlite_home.ok("queue", "list").stdout
+    titles = {1: "Uno", 2: "Due", 3: "Tre"}
+    assert listed.index(titles[second]) < listed.index(titles[first]), listed
+    assert slot_of(sqlite_home, second) == slots[first]  # it took that slot

@@ -1,13 +1,14 @@
 """Recording, as the pipeline does, that an interview went out: its video public on YouTube
-and its posts done, each with its journal entry (for the views of what went out)."""
+and its posts done, each with its journal entry (`lifecycle.journal`, which stamps the
+record's `went_out_at`), for the views of what went out."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from publisher.lifecycle import EventKind, Step
+from publisher.lifecycle import EventKind, Step, journal
 from publisher.store.db import make_engine
-from publisher.store.models import Event, Publication, PublicationState
+from publisher.store.models import Publication, PublicationState
 from tests.conftest import HomeFixture
 from tests.helpers.scoped import Session
 
@@ -23,11 +24,10 @@ def went_out(home: HomeFixture, interview_id: int, video_id: str, at: dt.datetim
                           url=f"https://www.youtube.com/watch?v={video_id}"))
         s.add(Publication(interview_id=interview_id, platform="youtube",
                           step=Step.RELEASE.value, state=done, remote_id=video_id))
-        s.add(Event(interview_id=interview_id, kind=EventKind.RELEASED.value, actor="daemon",
-                    at=at, detail={"video_id": video_id}))
+        journal(s, interview_id, EventKind.RELEASED, "daemon", at, video_id=video_id)
         for platform, (url, when) in posts.items():
             s.add(Publication(interview_id=interview_id, platform=platform,
                               step=Step.POST.value, state=done, remote_id=url[-4:], url=url))
-            s.add(Event(interview_id=interview_id, kind=EventKind.POSTED.value, actor="daemon",
-                        at=when, detail={"platform": platform, "url": url}))
+            journal(s, interview_id, EventKind.POSTED, "daemon", when, platform=platform,
+                    url=url)
     engine.dispose()

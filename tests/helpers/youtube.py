@@ -13,7 +13,11 @@ if TYPE_CHECKING:
 def connect(home: HomeFixture, yt: FakeYouTube) -> None:
     """Point the home at the fake: endpoints by environment, a token file by
     credentials.json, 1 MiB chunks."""
-    (home.path / "youtube-token.json").write_text(json.dumps(yt.authorized_user_info()))
+    from publisher.credentials import write_private
+
+    # 0600, as `publisher auth youtube` saves it (one open to others needs the organizer).
+    write_private(home.path / "youtube-token.json",
+                  json.dumps(yt.authorized_user_info()).encode())
     creds = json.loads((home.path / "credentials.json").read_text())
     creds["youtube"]["token_file"] = "youtube-token.json"
     (home.path / "credentials.json").write_text(json.dumps(creds))

@@ -53,10 +53,11 @@ def daemon_beats(console: Console) -> None:
 
 
 def test_a_fresh_home_is_not_all_well(console: Console, yt: FakeYouTube) -> None:
-    """`publisher init`'s home: the daemon never ran, YouTube is not authorised."""
+    """`publisher init`'s home: YouTube is not authorised; nothing has run it yet (said,
+    but a new home is not late: `publisher status` counts it no more)."""
     page = console.logged_in("vera").get("/needs-you").text
     assert "All is well" not in page and "Something waits on you" in page
-    assert "the daemon is not running" in page
+    assert "the daemon is not running" not in page and "Nothing has run this home yet" in page
     assert "the youtube account: not authorised yet" in page
     assert "Nothing in the queue needs you." in page  # the queue alone is fine
 
@@ -121,7 +122,7 @@ def test_the_page_in_italian(console: Console) -> None:
     vera.client.cookies.set("lang", "it")
     page = vera.get("/needs-you").text
     assert "Qualcosa aspetta te" in page and "Quota YouTube di oggi" in page
-    assert "il demone non è in esecuzione" in page
+    assert "Nessuno ha ancora fatto girare questo programma" in page
 
 
 def test_uploads_in_flight_show_their_progress(console: Console, media: Media) -> None:

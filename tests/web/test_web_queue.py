@@ -193,7 +193,7 @@ def test_needs_you_shows_what_needs_attention_with_its_reason_and_fix(
                        "'the video file is gone: /media/uno.mp4' WHERE id = 1")
     page = anna.get("/needs-you")
     assert page.status_code == 200
-    assert "Not running, and it has never run" in page.text
+    assert "Nothing has run this home yet" in page.text
     assert "the video file is gone: /media/uno.mp4" in page.text
     assert "<code>publisher retry 1</code>" in page.text
     queue = anna.get("/queue").text
