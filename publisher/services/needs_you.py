@@ -84,14 +84,25 @@ def waiting_on_you(queue: list[dict[str, Any]], runner: Runner | None,
         home(NeedKind.RUNNER, runner.state.value, "", runner.reason(), FIX)
     for account in accounts.statuses if accounts is not None else []:
         if account.needs_person:
+            label = _label(account.platform)
             fix = AUTHORISE if account.platform == "youtube" else (
                 f"fill in the {account.platform} section of credentials.json "
                 "(`publisher auth status` says what is missing)")
             home(NeedKind.ACCOUNT, account.platform, account.platform,
-                 f"the {account.platform} account: {account.detail}", fix)
+                 f"the {label} account: {account.detail}", fix)
     for n, warning in enumerate(accounts.warnings if accounts is not None else []):
         home(NeedKind.FILE, str(n), "", warning, "")
     return out
+
+
+def _label(platform: str) -> str:
+    """The platform's name for people (YouTube, Mastodon), from its spec."""
+    from publisher.platforms.spec import get
+
+    try:
+        return get(platform).label
+    except LookupError:
+        return platform
 
 
 def needs_you(app: App, now: dt.datetime, *, run_checks: bool = False) -> NeedsYou:
