@@ -17,7 +17,15 @@ from sqlalchemy import MetaData, create_engine, select
 from publisher.cli import main
 from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
 from tests.helpers.home_template import HomeTemplate, create_pg_database, make_pg_template
+from tests.helpers.marks import QUICK_MODULES, quick_modules
 from tests.pg_server import PostgresUnavailable, TempPostgres
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Before `-m` and `-k` deselect: note which modules the quick loop keeps a test of, so
+    that tests/test_layout.py need not collect the suite again when this run collected it."""
+    config.stash[QUICK_MODULES] = quick_modules(items, Path(__file__).resolve().parents[1])
 
 
 @pytest.fixture(autouse=True)

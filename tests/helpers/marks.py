@@ -7,6 +7,7 @@ parameters kept here, spread over the table, so each kind of case is still tried
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,3 +47,20 @@ def slow_except(params: Iterable[Any], keep: Collection[str]) -> list[ParameterS
     unknown = set(keep) - {name(p) for p in out}
     assert not unknown, f"no such parameters to keep: {sorted(unknown)}"
     return [p if name(p) in keep else _slow(p) for p in out]
+
+
+#: Where the session's collection, before `-m` and `-k` deselect anything, leaves which test
+#: modules keep a test not marked slow (tests/conftest.py; tests/test_layout.py reads it).
+QUICK_MODULES = pytest.StashKey[dict[str, bool]]()
+
+
+def quick_modules(items: Iterable[pytest.Item], root: Path) -> dict[str, bool]:
+    """Each collected module (its path from `root`), and whether `-m "not slow"` keeps one of
+    its tests: the same rule as `-m`, a `slow` mark on the test, its class or its module."""
+    found: dict[str, bool] = {}
+    for item in items:
+        if not item.path.is_relative_to(root):
+            continue
+        module = item.path.relative_to(root).as_posix()
+        found[module] = found.get(module, False) or item.get_closest_marker("slow") is None
+    return found
