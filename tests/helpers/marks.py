@@ -6,14 +6,15 @@ parameters kept here, spread over the table, so each kind of case is still tried
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from _pytest.mark import ParameterSet
 
 SLOW = pytest.mark.slow
+T = TypeVar("T")
 
 
 def _as_param(value: Any) -> ParameterSet:
@@ -64,3 +65,17 @@ def quick_modules(items: Iterable[pytest.Item], root: Path) -> dict[str, bool]:
         module = item.path.relative_to(root).as_posix()
         found[module] = found.get(module, False) or item.get_closest_marker("slow") is None
     return found
+
+
+#: The two shares of a "dying at each point then resuming" loop, a test's parameter: the quick
+#: loop tries a sample of the points, CI's plain `pytest` the rest as well (each point once).
+POINT_SHARES = [pytest.param("sample", id="sample"),
+                pytest.param("rest", id="rest", marks=SLOW)]
+
+
+def share_of(points: Sequence[T], share: str, *, every: int) -> list[T]:
+    """The points of `share` (see POINT_SHARES): "sample" is the first, each `every`-th after
+    it and the last; "rest" is the others."""
+    assert share in ("sample", "rest") and every >= 1
+    sample = {*range(0, len(points), every), len(points) - 1}
+    return [p for i, p in enumerate(points) if (i in sample) == (share == "sample")]
