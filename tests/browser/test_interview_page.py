@@ -106,6 +106,7 @@ def published(sqlite_home: HomeFixture, media: Media, youtube: FakeYouTube,
     return youtube.videos[said["video_id"]]
 
 
+@SLOW  # three round trips to the loopback platforms; the quick loop keeps the page's picture
 def test_an_organizer_compares_withdraws_and_republishes_from_the_page(
         published: FakeVideo, page: Page, sqlite_home: HomeFixture) -> None:
     video = published
