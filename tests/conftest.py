@@ -5,20 +5,27 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy import MetaData, create_engine, select
 
 from publisher.cli import main
 from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
+from tests.helpers.home_template import HomeTemplate, create_pg_database, make_pg_template
+from tests.helpers.marks import QUICK_MODULES, quick_modules
 from tests.pg_server import PostgresUnavailable, TempPostgres
 
-_db_counter = itertools.count()
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Before `-m` and `-k` deselect: note which modules the quick loop keeps a test of, so
+    that tests/test_layout.py need not collect the suite again when this run collected it."""
+    config.stash[QUICK_MODULES] = quick_modules(items, Path(__file__).resolve().parents[1])
 
 
 @pytest.fixture(autouse=True)
@@ -52,29 +59,41 @@ def postgres_server() -> Iterator[str]:
         server.stop()
 
 
-def _fresh_pg_database(server_url: str) -> tuple[str, Callable[[], None]]:
-    name = f"publisher_test_{os.getpid()}_{next(_db_counter)}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = server_url.rsplit("/", 1)[0]
+@pytest.fixture(scope="session")
+def home_template(tmp_path_factory: pytest.TempPathFactory) -> HomeTemplate:
+    """A home made by `publisher init` once for the session; the home fixtures copy it."""
+    return HomeTemplate(tmp_path_factory.mktemp("home-template"))
 
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
-    return f"{base}/{name}", drop
+@pytest.fixture(scope="session")
+def pg_template(postgres_server: str, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[str]:
+    """The name of a database `publisher init` migrated once for the session, which each
+    PostgreSQL home's database is copied from."""
+    name, drop = make_pg_template(postgres_server, tmp_path_factory.mktemp("pg-template"))
+    try:
+        yield name
+    finally:
+        drop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The same test against a real SQLite file and a real PostgreSQL database."""
-    if request.param == "sqlite":
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database a test runs on: each test that asks for one runs on both."""
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The same test against a real SQLite file and a real PostgreSQL database: an empty one,
+    or the home's when the test has a `home` too."""
+    if "home" in request.fixturenames:
+        yield request.getfixturevalue("home").db_url
+        return
+    if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'publisher.db'}"
         return
-    server = request.getfixturevalue("postgres_server")
-    url, drop = _fresh_pg_database(server)
+    url, drop = create_pg_database(request.getfixturevalue("postgres_server"))
     try:
         yield url
     finally:
@@ -134,22 +153,30 @@ class HomeFixture:
 
 
 @pytest.fixture
-def home(tmp_path: Path, db_url: str) -> HomeFixture:
-    """A home made by `publisher init`, on each database backend."""
+def home(tmp_path: Path, backend: str, home_template: HomeTemplate,
+         request: pytest.FixtureRequest) -> Iterator[HomeFixture]:
+    """A home made by `publisher --db URL init`, on each database backend (a copy of the
+    session's: tests/helpers/home_template.py)."""
     path = tmp_path / "home"
-    result = invoke("--db", db_url, "init", str(path))
-    assert result.exit_code == 0, result.output
-    return HomeFixture(path, db_url)
+    if backend == "sqlite":
+        url = home_template.sqlite_home_with_database(path, tmp_path / "publisher.db")
+        yield HomeFixture(path, url)
+        return
+    home_template.copy_folder(path, with_database=False)
+    url, drop = create_pg_database(request.getfixturevalue("postgres_server"),
+                                   template=request.getfixturevalue("pg_template"))
+    try:
+        yield HomeFixture(path, url)
+    finally:
+        drop()
 
 
 @pytest.fixture
-def sqlite_home(tmp_path: Path) -> HomeFixture:
-    """A home on SQLite only, for tests about files and text rather than the database."""
+def sqlite_home(tmp_path: Path, home_template: HomeTemplate) -> HomeFixture:
+    """A home on SQLite only, for tests about files and text rather than the database (a copy
+    of what `publisher init` makes)."""
     path = tmp_path / "home"
-    url = f"sqlite:///{path / 'publisher.db'}"
-    result = invoke("init", str(path))
-    assert result.exit_code == 0, result.output
-    return HomeFixture(path, url)
+    return HomeFixture(path, home_template.sqlite_home(path))
 
 
 class Media:

@@ -22,10 +22,11 @@ class PostgresUnavailable(RuntimeError):
     pass
 
 
-def _bindir() -> Path:
+def bindir() -> Path:
+    """The folder of the PostgreSQL server programs (pg_ctl, pg_dump, …) on this machine."""
     found = shutil.which("pg_ctl")
     if found:
-        return Path(found).parent
+        return Path(found).resolve().parent  # a link in /usr/local/bin: the real folder
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
                         key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
     if not candidates:
@@ -42,7 +43,7 @@ def _free_port() -> int:
 
 class TempPostgres:
     def __init__(self) -> None:
-        self.bindir = _bindir()
+        self.bindir = bindir()
         self.port = _free_port()
         self.root = Path(tempfile.mkdtemp(prefix="publisher-pg-"))
         self.data = self.root / "data"

@@ -27,21 +27,19 @@ from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import corrections, events, published, runtime
 from tests.helpers.crash_points import Died, die_at, live_again, trace_points
+from tests.helpers.home_template import HomeTemplate
 
 PLAYLIST, NEW_PLAYLIST = "Studi Aperti 2026", "Ceramica"
 ASSETS = {"thumbnail", "playlist", "captions:en", "captions:it", "captions:fr"}
 
 
 def _world(tmp_path_factory: pytest.TempPathFactory, clock: Clock, yt: FakeYouTube,
-           monkeypatch: pytest.MonkeyPatch) -> HomeFixture:
+           monkeypatch: pytest.MonkeyPatch, template: HomeTemplate) -> HomeFixture:
     """Published with a thumbnail, a playlist and Italian and English captions; then edited:
     a new thumbnail, another playlist, the Italian file replaced, English removed, French
     added."""
-    from tests.conftest import invoke
-
     path = tmp_path_factory.mktemp("crash") / "home"
-    assert invoke("init", str(path)).exit_code == 0
-    home = HomeFixture(path, f"sqlite:///{path / 'publisher.db'}")
+    home = HomeFixture(path, template.sqlite_home(path))
     media = Media(path.parent / "media")
     it, en = media.srt(), media.vtt()
     published(home, media, yt, clock, monkeypatch, "--thumbnail", media.png(),
@@ -63,11 +61,11 @@ def _points_from_intent(trace: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def traced_points(tmp_path_factory: pytest.TempPathFactory,
-                  monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def traced_points(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+                  home_template: HomeTemplate) -> Iterator[list[str]]:
     clock = Clock(dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC))
     with FakeYouTube(clock=clock) as yt:
-        home = _world(tmp_path_factory, clock, yt, monkeypatch)
+        home = _world(tmp_path_factory, clock, yt, monkeypatch, home_template)
         trace = trace_points(monkeypatch, correct, correct_assets)
         assert sync(runtime(home, monkeypatch, clock), 1).outcome == Outcome.APPLIED
         monkeypatch.undo()
@@ -119,12 +117,12 @@ def _verdict(yt: FakeYouTube, home: HomeFixture) -> list[str]:
 @pytest.mark.slow
 def test_dying_at_each_point_then_resuming_applies_each_asset_once(
         traced_points: list[str], tmp_path_factory: pytest.TempPathFactory,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, home_template: HomeTemplate) -> None:
     failures = []
     for point in traced_points:
         clock = Clock(dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC))
         with FakeYouTube(clock=clock) as yt:
-            home = _world(tmp_path_factory, clock, yt, monkeypatch)
+            home = _world(tmp_path_factory, clock, yt, monkeypatch, home_template)
             die_at(monkeypatch, point, correct, correct_assets)
             try:
                 sync(runtime(home, monkeypatch, clock), 1)

@@ -26,18 +26,17 @@ from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import corrections, events, runtime, staged, updates
 from tests.helpers.crash_points import Died, die_at, live_again, trace_points
+from tests.helpers.home_template import HomeTemplate
+from tests.helpers.marks import POINT_SHARES, share_of
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEW_TITLE = "Maria Rossi, corretto"
 
 
 def _world(tmp_path_factory: pytest.TempPathFactory, clock: Clock, yt: FakeYouTube,
-           monkeypatch: pytest.MonkeyPatch) -> HomeFixture:
-    from tests.conftest import invoke
-
+           monkeypatch: pytest.MonkeyPatch, template: HomeTemplate) -> HomeFixture:
     path = tmp_path_factory.mktemp("crash") / "home"
-    assert invoke("init", str(path)).exit_code == 0
-    home = HomeFixture(path, f"sqlite:///{path / 'publisher.db'}")
+    home = HomeFixture(path, template.sqlite_home(path))
     staged(home, Media(path.parent / "media"), yt, clock, monkeypatch)
     home.ok("queue", "edit", 1, "--title", NEW_TITLE)
     return home
@@ -57,9 +56,10 @@ def clock() -> Clock:
 
 @pytest.fixture
 def traced_points(tmp_path_factory: pytest.TempPathFactory, clock: Clock,
-                  monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+                  monkeypatch: pytest.MonkeyPatch, home_template: HomeTemplate
+                  ) -> Iterator[list[str]]:
     with FakeYouTube(clock=clock) as yt:
-        home = _world(tmp_path_factory, clock, yt, monkeypatch)
+        home = _world(tmp_path_factory, clock, yt, monkeypatch, home_template)
         trace = trace_points(monkeypatch, correct)
         assert sync(runtime(home, monkeypatch, clock), 1).outcome == Outcome.APPLIED
         monkeypatch.undo()
@@ -75,14 +75,15 @@ def test_the_trace_passes_the_request_and_both_commits(traced_points: list[str])
     assert len(traced_points) >= 9  # intent, charge, request, record, lease: each committed
 
 
+@pytest.mark.parametrize("share", POINT_SHARES)
 def test_dying_at_each_point_then_resuming_applies_it_once(
-        traced_points: list[str], tmp_path_factory: pytest.TempPathFactory,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        share: str, traced_points: list[str], tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch, home_template: HomeTemplate) -> None:
     failures = []
-    for point in traced_points:
+    for point in share_of(traced_points, share, every=4):
         clock = Clock(dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC))
         with FakeYouTube(clock=clock) as yt:
-            home = _world(tmp_path_factory, clock, yt, monkeypatch)
+            home = _world(tmp_path_factory, clock, yt, monkeypatch, home_template)
             video = next(iter(yt.videos.values()))
             die_at(monkeypatch, point, correct)
             try:

@@ -21,10 +21,12 @@ from publisher.pipeline.correct_posts import post_corrections_due, sync_posts
 from publisher.sandbox.platforms import SandboxPlatforms, post_text
 from publisher.store.db import make_engine
 from publisher.store.models import Interview
-from tests.conftest import HomeFixture, Media, invoke
+from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import corrections, events, runtime
 from tests.helpers.crash_points import Died, die_at, live_again, trace_points
+from tests.helpers.home_template import HomeTemplate
+from tests.helpers.marks import POINT_SHARES, share_of
 from tests.helpers.posts_out import posts, published_world
 from tests.helpers.scoped import Session
 
@@ -51,11 +53,10 @@ def _edits(platforms: SandboxPlatforms) -> dict[str, int]:
 
 
 @contextmanager
-def _fresh(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-           ) -> Iterator[tuple[HomeFixture, SandboxPlatforms, Clock]]:
+def _fresh(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+           template: HomeTemplate) -> Iterator[tuple[HomeFixture, SandboxPlatforms, Clock]]:
     path = tmp_path_factory.mktemp("postcrash") / "home"
-    assert invoke("init", str(path)).exit_code == 0
-    home = HomeFixture(path, f"sqlite:///{path / 'publisher.db'}")
+    home = HomeFixture(path, template.sqlite_home(path))
     clock = Clock(START)
     with published_world(home, Media(path.parent / "media"), clock, monkeypatch, EDITABLE,
                          NEW_TITLE) as (found, platforms):
@@ -71,9 +72,11 @@ def _trace(home: HomeFixture, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> 
     return seen[start:]
 
 
+@pytest.mark.parametrize("share", POINT_SHARES)
 def test_dying_at_each_point_then_resuming_edits_once_and_frees_the_lease(
-        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    with _fresh(tmp_path_factory, monkeypatch) as (home, _, clock):
+        share: str, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch, home_template: HomeTemplate) -> None:
+    with _fresh(tmp_path_factory, monkeypatch, home_template) as (home, _, clock):
         points = _trace(home, clock, monkeypatch)
     monkeypatch.undo()
     last = sorted(EDITABLE)[-1]
@@ -84,8 +87,9 @@ def test_dying_at_each_point_then_resuming_edits_once_and_frees_the_lease(
     assert len(points) >= 10
 
     failures = []
-    for i, point in enumerate(points):
-        with _fresh(tmp_path_factory, monkeypatch) as (home, platforms, clock):
+    for point in share_of(points, share, every=6):
+        i = points.index(point)
+        with _fresh(tmp_path_factory, monkeypatch, home_template) as (home, platforms, clock):
             die_at(monkeypatch, point, correct_posts)
             try:
                 sync_posts(runtime(home, monkeypatch, clock), 1)

@@ -82,6 +82,20 @@ def traced(samples: list[Sample], tmp_path_factory: pytest.TempPathFactory
         yield traces, [r.seconds for r in world.runs], world
 
 
+def test_the_reduced_set_kills_each_run_of_the_timeline_each_point_once() -> None:
+    """The quick loop's check of this module (the timeline below takes half a minute): the
+    reduced set names each of the six runs, no kill twice, and no world of over six kills."""
+    assert {c.run for c in REDUCED} == set(range(6))
+    labels = [c.label for c in REDUCED]
+    assert len(set(labels)) == len(labels), labels
+    assert all(c.point or c.mid_chunk for c in REDUCED)
+    assert sorted(c.label for group in worlds(REDUCED) for c in group) == sorted(labels)
+    assert max(len(group) for group in worlds(REDUCED)) <= 6
+
+
+# The three checks of the traced timeline run it once (a World, six real runs): CI's plain
+# `pytest` runs them, the quick loop leaves them out.
+@pytest.mark.slow
 def test_a_clean_timeline_publishes_everything_once(traced: tuple[list[list[str]],
                                                                   list[float], World]) -> None:
     _, _, world = traced
@@ -91,6 +105,7 @@ def test_a_clean_timeline_publishes_everything_once(traced: tuple[list[list[str]
     assert verdict.videos == 2 and verdict.resent_bytes == 0
 
 
+@pytest.mark.slow
 def test_every_crash_point_in_the_code_is_reached(traced: tuple[list[list[str]],
                                                                 list[float], World]) -> None:
     """A crash point the timeline never reaches would be a hole in the matrix."""
@@ -116,6 +131,7 @@ def test_every_crash_point_in_the_code_is_reached(traced: tuple[list[list[str]],
     assert len(cases) >= 50, f"only {len(cases)} kill points in the full matrix"
 
 
+@pytest.mark.slow
 def test_the_reduced_set_is_in_the_trace(traced: tuple[list[list[str]], list[float],
                                                        World]) -> None:
     traces, _, _ = traced

@@ -32,6 +32,7 @@ from publisher.home import Home
 from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import BUSY_MESSAGE, ENV_SQLITE_BUSY_TIMEOUT
 from tests.conftest import HomeFixture, Media, Result, add_args, invoke
+from tests.helpers.marks import quick_sample, slow_except
 from tests.helpers.rows import events, interviews
 from tests.helpers.youtube import connect
 from tests.pg_server import PostgresUnavailable, TempPostgres
@@ -159,7 +160,8 @@ def check_done(home: HomeFixture, command: str, result: Result) -> None:
         assert "Daemon:" in result.stdout and "Next:" in result.stdout, result.stdout
 
 
-@pytest.mark.parametrize("command", list(CLI_COMMANDS))
+# Each waits 1.5 s for the lock: the quick loop tries a write; CI every command.
+@pytest.mark.parametrize("command", slow_except(CLI_COMMANDS, keep={"queue add"}))
 def test_a_cli_command_waits_for_the_lock_and_succeeds_when_it_is_released(
         queued: HomeFixture, media: Media, command: str) -> None:
     queued.env[ENV_SQLITE_BUSY_TIMEOUT] = "60"
@@ -171,7 +173,7 @@ def test_a_cli_command_waits_for_the_lock_and_succeeds_when_it_is_released(
     assert_consistent(queued)
 
 
-@pytest.mark.parametrize("command", list(CLI_COMMANDS))
+@pytest.mark.parametrize("command", slow_except(CLI_COMMANDS, keep={"status"}))
 def test_a_cli_command_gives_up_clearly_when_the_lock_outlasts_the_busy_timeout(
         queued: HomeFixture, media: Media, command: str) -> None:
     queued.env[ENV_SQLITE_BUSY_TIMEOUT] = "0.5"
@@ -546,7 +548,9 @@ def test_the_daemon_survives_a_postgresql_restart_and_carries_on(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("command", [["queue", "list"], ["status"], ["run-due"], "queue add"])
+# Each stops and starts a PostgreSQL server: the quick loop tries the first.
+@pytest.mark.parametrize("command", quick_sample(
+    [["queue", "list"], ["status"], ["run-due"], "queue add"], every=4))
 def test_the_cli_against_a_stopped_postgresql_says_so(
         own_postgres: TempPostgres, pg_home: HomeFixture, media: Media,
         command: list[str] | str) -> None:

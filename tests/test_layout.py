@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.marks import QUICK_MODULES
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
@@ -68,14 +70,28 @@ def test_no_module_imports_a_test_module() -> None:
     assert not offenders, f"move these helpers to tests/helpers/: {offenders}"
 
 
-def test_the_quick_loop_tries_every_test_module() -> None:
-    """Each test module keeps at least one test not marked slow, so `pytest -m "not slow"`
-    breaks early whatever a change breaks; the slow rest runs in CI's plain `pytest`."""
+def quick_modules_collected_again() -> dict[str, bool]:
+    """What `pytest -m "not slow" --collect-only` keeps, module by module (False: none)."""
     proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
                            "-m", "not slow", "-p", "no:cacheprovider", str(TESTS)],
                           cwd=ROOT, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    collected = {line.partition("::")[0] for line in proc.stdout.splitlines() if "::" in line}
+    kept = {line.partition("::")[0] for line in proc.stdout.splitlines() if "::" in line}
+    return {str(p.relative_to(ROOT)): str(p.relative_to(ROOT)) in kept
+            for p in TESTS.rglob("test_*.py")} | dict.fromkeys(kept, True)
+
+
+def test_the_quick_loop_tries_every_test_module(request: pytest.FixtureRequest) -> None:
+    """Each test module keeps at least one test not marked slow, so `pytest -m "not slow"`
+    breaks early whatever a change breaks; the slow rest runs in CI's plain `pytest`.
+
+    When this run collected every module (the whole suite, or the quick loop: tests/conftest.py
+    notes the marks before `-m` deselects), its collection answers; otherwise (a run of a few
+    files) the suite is collected again in a child process."""
     modules = {str(p.relative_to(ROOT)) for p in TESTS.rglob("test_*.py")}
-    assert collected <= modules, collected - modules
-    assert modules - collected == set(), "every test is marked slow in these modules"
+    quick = request.config.stash.get(QUICK_MODULES, {})
+    if set(quick) != modules:
+        quick = quick_modules_collected_again()
+    assert set(quick) <= modules, set(quick) - modules
+    assert {m for m in modules if not quick.get(m)} == set(), \
+        "every test is marked slow in these modules"

@@ -27,6 +27,8 @@ from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import TITLE, corrections, events, runtime
 from tests.helpers.crash_points import Died, die_at, live_again, trace_points
+from tests.helpers.home_template import HomeTemplate
+from tests.helpers.marks import POINT_SHARES, share_of
 from tests.helpers.posts_out import posts as _posts
 from tests.helpers.posts_out import published_world
 from tests.helpers.scoped import Session
@@ -208,15 +210,14 @@ def test_the_trace_passes_delete_post_and_record(
     assert points[-1].startswith("db.after_commit")  # the record (and the lease) last
 
 
+@pytest.mark.parametrize("share", POINT_SHARES)
 def test_dying_at_each_point_then_resuming_replaces_once(
-        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.conftest import invoke
-
+        share: str, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch, home_template: HomeTemplate) -> None:
     @contextmanager
     def fresh() -> Iterator[tuple[HomeFixture, SandboxPlatforms, Clock]]:
         path = tmp_path_factory.mktemp("replace") / "home"
-        assert invoke("init", str(path)).exit_code == 0
-        home = HomeFixture(path, f"sqlite:///{path / 'publisher.db'}")
+        home = HomeFixture(path, home_template.sqlite_home(path))
         clock = Clock(START)
         with published_world(home, Media(path.parent / "media"), clock, monkeypatch,
                              PLATFORMS, NEW_TITLE) as (home_, platforms):
@@ -227,7 +228,7 @@ def test_dying_at_each_point_then_resuming_replaces_once(
     monkeypatch.undo()
 
     failures = []
-    for point in points:
+    for point in share_of(points, share, every=6):
         with fresh() as (home, platforms, clock):
             rt = runtime(home, monkeypatch, clock)
             assert replace_posts.request(rt, 1, "x")

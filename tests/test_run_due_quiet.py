@@ -24,16 +24,17 @@ from publisher.pipeline.run_due import RunReport, run_due
 from publisher.pipeline.runtime import Runtime
 from publisher.store.db import make_engine, transaction
 from publisher.store.models import Interview, Publication
-from tests.conftest import HomeFixture, invoke
+from tests.conftest import HomeFixture
+from tests.helpers.home_template import HomeTemplate
 from tests.helpers.random_queues import NOW, rows
 
 STATES = ("queued",) * 6 + ("held", "published", "cancelled", "needs_attention")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def make_home(folder: Path, rng: random.Random, size: int | None = None) -> Path:
-    result = invoke("init", str(folder))
-    assert result.exit_code == 0, result.output
+def make_home(template: HomeTemplate, folder: Path, rng: random.Random,
+              size: int | None = None) -> Path:
+    template.sqlite_home(folder)  # what `publisher init FOLDER` makes
     slots = sorted({f"{rng.choice(DAYS)} {rng.choice(('09:00', '18:00'))}"
                     for _ in range(rng.randint(1, 4))})
     (folder / "schedules" / "studi-aperti.toml").write_text(
@@ -97,11 +98,12 @@ def tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
-def test_the_fast_answer_is_the_full_paths_on_random_queues(tmp_path: Path) -> None:
+def test_the_fast_answer_is_the_full_paths_on_random_queues(
+        tmp_path: Path, home_template: HomeTemplate) -> None:
     answered = compared = 0
     for seed in range(10):
         rng = random.Random(seed)
-        folder = make_home(tmp_path / f"home{seed}", rng)
+        folder = make_home(home_template, tmp_path / f"home{seed}", rng)
         db = folder / "publisher.db"
         full(folder, db, NOW, remember=True)   # the day's chores: they write, nothing kept
         full(folder, db, NOW, remember=True)   # nothing changes: its answer is kept
@@ -126,8 +128,9 @@ def test_the_fast_answer_is_the_full_paths_on_random_queues(tmp_path: Path) -> N
     assert 0 < answered < compared
 
 
-def test_a_write_a_file_or_the_grace_sends_it_down_the_full_path(tmp_path: Path) -> None:
-    folder = make_home(tmp_path / "home", random.Random(3), 30)
+def test_a_write_a_file_or_the_grace_sends_it_down_the_full_path(
+        tmp_path: Path, home_template: HomeTemplate) -> None:
+    folder = make_home(home_template, tmp_path / "home", random.Random(3), 30)
     db = folder / "publisher.db"
     home = Home.resolve(folder, f"sqlite:///{db}")
     full(folder, db, NOW, remember=True)

@@ -26,8 +26,9 @@ from publisher.pipeline.run_due import (
 )
 from publisher.pipeline.runtime import Runtime
 from publisher.sandbox.youtube import FakeYouTube
-from tests.conftest import HomeFixture, Media, invoke
+from tests.conftest import HomeFixture, Media
 from tests.helpers.clock import Clock
+from tests.helpers.home_template import HomeTemplate
 from tests.helpers.rows import events, interviews
 from tests.helpers.run_due import START, queue, runtime, set_schedule
 from tests.helpers.youtube import connect
@@ -50,11 +51,9 @@ def composed(rt: Runtime, now: dt.datetime) -> RunReport:
     return report
 
 
-def new_home(tmp_path: Path, name: str) -> HomeFixture:
+def new_home(template: HomeTemplate, tmp_path: Path, name: str) -> HomeFixture:
     path = tmp_path / name
-    result = invoke("init", str(path))
-    assert result.exit_code == 0, result.output
-    return HomeFixture(path, f"sqlite:///{path / 'publisher.db'}")
+    return HomeFixture(path, template.sqlite_home(path))
 
 
 def shape(actions: list[Action]) -> list[tuple[int | None, str, str]]:
@@ -85,11 +84,12 @@ def drive(home: HomeFixture, media: Media, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_run_due_is_perform_of_due_work(tmp_path: Path, media: Media,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    daemon_reports, daemon_end = drive(new_home(tmp_path, "daemon"), media, monkeypatch,
-                                       run_due)
-    worker_reports, worker_end = drive(new_home(tmp_path, "worker"), media, monkeypatch,
-                                       composed)
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        home_template: HomeTemplate) -> None:
+    daemon_reports, daemon_end = drive(new_home(home_template, tmp_path, "daemon"), media,
+                                       monkeypatch, run_due)
+    worker_reports, worker_end = drive(new_home(home_template, tmp_path, "worker"), media,
+                                       monkeypatch, composed)
     assert [shape(r.actions) for r in daemon_reports] == [
         [(1, "stage", "staged")],
         [(2, "stage", "staged"), (1, "release", "released")]]

@@ -31,6 +31,8 @@ from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.clock import Clock
 from tests.helpers.corrections import events, runtime
 from tests.helpers.crash_points import Died
+from tests.helpers.home_template import HomeTemplate
+from tests.helpers.marks import POINT_SHARES, share_of
 from tests.helpers.posts_out import posts as posts_on
 from tests.helpers.posts_out import published_world
 from tests.helpers.withdraw import (
@@ -195,14 +197,13 @@ def _points(monkeypatch: pytest.MonkeyPatch, target: str | None) -> list[str]:
     return seen
 
 
+@pytest.mark.parametrize("share", POINT_SHARES)
 def test_dying_at_each_point_then_resuming_deletes_each_post_once(
-        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.conftest import invoke
-
+        share: str, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch, home_template: HomeTemplate) -> None:
     def world(fakes: Platforms) -> tuple[HomeFixture, str]:
         path = tmp_path_factory.mktemp("withdraw") / "home"
-        assert invoke("init", str(path)).exit_code == 0
-        home = HomeFixture(path, f"sqlite:///{path / 'publisher.db'}")
+        home = HomeFixture(path, home_template.sqlite_home(path))
         _video, link = out(home, Media(path.parent / "media"), fakes)
         return home, link
 
@@ -220,7 +221,7 @@ def test_dying_at_each_point_then_resuming_deletes_each_post_once(
         assert name in points
 
     failures = []
-    for target in points:
+    for target in share_of(points, share, every=6):
         with FakeYouTube() as yt, FakeMastodon() as ma, \
                 FakeBluesky(handle=BLUESKY_HANDLE,
                             app_password=BLUESKY_PASSWORD) as bs, FakeTelegram() as tg:

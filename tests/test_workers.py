@@ -33,9 +33,10 @@ from publisher.store.db import make_engine
 from publisher.workers import registry, tasks
 from publisher.workers.app import build_app, conninfo, serve
 from publisher.workers.deployment import Deployment
-from tests.conftest import HomeFixture, Media, _fresh_pg_database, add_args, invoke
+from tests.conftest import HomeFixture, Media, add_args
 from tests.crash_harness import MIB, REPO, _env, db_state, sha256, video_sessions
 from tests.helpers.clock import Clock
+from tests.helpers.home_template import HomeTemplate, create_pg_database
 from tests.helpers.rows import events, interviews
 from tests.helpers.run_due import START
 from tests.helpers.youtube import connect
@@ -47,11 +48,12 @@ NEVER = "0 0 1 1 *"  # the tests defer ticks themselves: no periodic one at the 
 
 
 @pytest.fixture
-def pg_home(tmp_path: Path, postgres_server: str) -> Iterator[HomeFixture]:
-    url, drop = _fresh_pg_database(postgres_server)
+def pg_home(tmp_path: Path, postgres_server: str, pg_template: str,
+            home_template: HomeTemplate) -> Iterator[HomeFixture]:
+    """A home on PostgreSQL only (a copy of what `publisher init` makes)."""
+    url, drop = create_pg_database(postgres_server, template=pg_template)
     path = tmp_path / "home"
-    result = invoke("--db", url, "init", str(path))
-    assert result.exit_code == 0, result.output
+    home_template.copy_folder(path, with_database=False)
     try:
         yield HomeFixture(path, url)
     finally:

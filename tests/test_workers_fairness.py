@@ -43,8 +43,9 @@ from publisher.sandbox.youtube import FakeYouTube
 from publisher.services.daemon_claim import WorkersServeThisProgramme, claim
 from publisher.store.db import make_engine, transaction
 from publisher.workers import registry, tasks
-from tests.conftest import HomeFixture, Media, _fresh_pg_database, add_args
+from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.clock import Clock
+from tests.helpers.home_template import create_pg_database
 from tests.helpers.run_due import set_schedule
 from tests.helpers.workers import (
     Performed,
@@ -63,7 +64,7 @@ UPLOADS = {"stage", "resume", "catch_up"}
 
 @pytest.fixture
 def pg_url(postgres_server: str) -> Iterator[str]:
-    url, drop = _fresh_pg_database(postgres_server)
+    url, drop = create_pg_database(postgres_server)
     try:
         yield url
     finally:

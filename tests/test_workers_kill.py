@@ -31,8 +31,9 @@ from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from publisher.workers import tasks
 from publisher.workers.app import build_app
-from tests.conftest import HomeFixture, Media, _fresh_pg_database, add_args, invoke
+from tests.conftest import HomeFixture, Media, add_args, invoke
 from tests.crash_harness import MIB, db_state, sha256, video_sessions
+from tests.helpers.home_template import create_pg_database
 from tests.helpers.rows import events
 from tests.helpers.worker_processes import died_unreaped, start_worker, stop, wait_until
 from tests.helpers.youtube import connect
@@ -43,7 +44,7 @@ NEVER = "0 0 1 1 *"
 
 @pytest.fixture
 def pg_home(tmp_path: Path, postgres_server: str) -> Iterator[HomeFixture]:
-    url, drop = _fresh_pg_database(postgres_server)
+    url, drop = create_pg_database(postgres_server)
     path = tmp_path / "home"
     result = invoke("--db", url, "init", str(path))
     assert result.exit_code == 0, result.output

@@ -52,8 +52,9 @@ from publisher.quota import COSTS
 from publisher.samples import make_video
 from publisher.sandbox.platforms import SandboxPlatforms
 from publisher.store.db import make_engine
-from tests.conftest import HomeFixture, _fresh_pg_database, add_args, invoke
+from tests.conftest import HomeFixture, add_args, invoke
 from tests.crash_harness import sha256
+from tests.helpers.home_template import create_pg_database
 from tests.helpers.worker_processes import FastClock, start_fast_worker, stop
 
 PROGRAMMES = 50
@@ -95,7 +96,7 @@ class Group:
 
 @pytest.fixture
 def load_db(postgres_server: str) -> Iterator[str]:
-    url, drop = _fresh_pg_database(postgres_server)
+    url, drop = create_pg_database(postgres_server)
     try:
         yield url
     finally:

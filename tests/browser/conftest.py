@@ -37,9 +37,10 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chrome]:
 
 @pytest.fixture
 def console(sqlite_home: HomeFixture, tmp_path: Path) -> Iterator[ConsoleProcess]:
-    """`publisher web` on a home made by `publisher init`, with the organizer anna."""
+    """`publisher web` on a home made by `publisher init`, with the organizer anna: started
+    here, and waited for by `page`, so it starts up while the test fills its home."""
     add_user(sqlite_home, "anna")
-    server = ConsoleProcess(sqlite_home, tmp_path / "publisher-web.log").start()
+    server = ConsoleProcess(sqlite_home, tmp_path / "publisher-web.log").launch()
     try:
         yield server
     finally:
@@ -49,6 +50,7 @@ def console(sqlite_home: HomeFixture, tmp_path: Path) -> Iterator[ConsoleProcess
 @pytest.fixture
 def page(driver: Chrome, console: ConsoleProcess) -> Page:
     """The browser, its cookies cleared, on the console."""
+    console.wait_until_up()
     driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
     driver.get("about:blank")
     driver.get_log("browser")  # the previous test's console lines

@@ -99,16 +99,26 @@ class ConsoleProcess:
     _proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ConsoleProcess:
+        """Start the process and wait until it answers."""
+        return self.launch().wait_until_up()
+
+    def launch(self) -> ConsoleProcess:
+        """Start the process on a free port without waiting for it: it starts up (a second
+        or so of imports) while the test prepares its home; `wait_until_up()` before use."""
+        port = free_port()
+        with self.log.open("wb") as out:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "publisher", "--home", str(self.home.path),
+                 "--db", self.home.db_url, "web", "--port", str(port)],
+                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **self.home.env})
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    def wait_until_up(self) -> ConsoleProcess:
         for _attempt in range(3):  # another process may take the free port first
-            port = free_port()
-            with self.log.open("wb") as out:
-                self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "publisher", "--home", str(self.home.path),
-                     "--db", self.home.db_url, "web", "--port", str(port)],
-                    stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **self.home.env})
-            self.base_url = f"http://127.0.0.1:{port}"
             if self._wait_until_up():
                 return self
+            self.launch()
         raise AssertionError(f"publisher web did not start:\n{self.log.read_text()}")
 
     def _wait_until_up(self) -> bool:

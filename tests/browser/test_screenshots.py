@@ -17,6 +17,7 @@ from publisher.web.i18n import format_month
 from tests.browser.harness import WINDOW, Page, png_size
 from tests.browser.scenes import SEASON, make_it_need_attention, queue_interview, slot_of
 from tests.conftest import HomeFixture, Media
+from tests.helpers.marks import SLOW
 from tests.helpers.web_console import PASSWORD
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -36,6 +37,7 @@ def media() -> Iterator[Media]:
 
 
 @pytest.mark.browser
+@SLOW  # five pages of a season, each audited and photographed: CI takes them
 def test_screenshots_of_the_main_pages(page: Page, sqlite_home: HomeFixture, media: Media,
                                        youtube: FakeYouTube, tmp_path: Path) -> None:
     folder = Path(os.environ.get("PUBLISHER_SCREENSHOTS") or tmp_path / "screenshots")
