@@ -274,6 +274,16 @@ def test_many_programmes_three_workers_faults_and_kills(tmp_path: Path, load_db:
                                      f"jobs {jobs}\n{tails}")
             time.sleep(1.0)
         run_s = time.monotonic() - t0
+        # A worker started by the last kill may still be starting, before Procrastinate
+        # installs its SIGTERM handler (the signal would end it at once, -15): wait until
+        # each has noted itself in `workers`, then the second or so until Procrastinate's
+        # worker runs (that moment leaves no trace to wait for), so the stop below is clean.
+        started = time.monotonic()
+        while {p.pid for p in workers} - {r[0] for r in _rows(
+                engine, "SELECT pid FROM workers WHERE stopped_at IS NULL")}:
+            assert time.monotonic() - started < 60, "a restarted worker never came up"
+            time.sleep(0.5)
+        time.sleep(5)
         stop_all()
         codes = [proc.returncode for proc in workers]
         assert codes == [0] * WORKERS, f"the workers' exits after SIGTERM: {codes}"
