@@ -20,6 +20,11 @@ from tests.helpers.home_template import HomeTemplate, create_pg_database, make_p
 from tests.helpers.marks import QUICK_MODULES, quick_modules
 from tests.pg_server import PostgresUnavailable, TempPostgres
 
+# The hundreds of child processes the tests start (the CLI, daemons, workers, the console,
+# the crash harness) may keep their compiled bytecode: with PYTHONDONTWRITEBYTECODE set in
+# the environment each of them compiled publisher again, about a quarter second apiece.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

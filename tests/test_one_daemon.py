@@ -76,13 +76,13 @@ def test_a_second_daemon_on_the_same_home_is_refused_naming_the_first(
         since = dt.datetime.fromisoformat(row["started_at"])
         assert f"since {since:%Y-%m-%d %H:%M:%S} UTC" in out
         assert claim_row(home)["owner"] == row["owner"], "the first keeps its home"
-        status = home.ok("status")
-        assert "Daemon: running" in status.stdout
+        status = home.run("status")  # exit 4: the home's YouTube is not authorised
+        assert "Daemon: running" in status.stdout, status.output
     finally:
         if first.poll() is None:
             stop(first)
     assert claim_row(home).get("stopped_at"), "a clean stop lets the next one start"
-    assert "Daemon: not running" in home.ok("status").stdout
+    assert "Daemon: not running" in home.run("status").stdout
     third = start(home, "run", "--max-sleep", "10")
     try:
         wait_for_owner(home, third.pid)
