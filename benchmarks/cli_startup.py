@@ -252,6 +252,18 @@ def _check_not_null_filled(table: Any, row: dict[str, Any]) -> None:
                              f"{', '.join(missing)}; update make_rows()")
 
 
+def _programme_of(home: Path) -> int | None:
+    """The id of the one programme `publisher init` made in the home's database (None on a
+    checkout from before programmes, whose rows need none)."""
+    import sqlite3
+
+    with sqlite3.connect(home / "publisher.db") as conn:
+        try:
+            return int(conn.execute("SELECT id FROM programmes").fetchone()[0])
+        except sqlite3.OperationalError:  # no such table: before programmes
+            return None
+
+
 def quiet_schedule(home: Path) -> None:
     """The home's schedule starts in three days: `run-due` finds nothing due."""
     start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).date()
@@ -273,6 +285,10 @@ def populate(home: Path, count: int) -> float:
     interviews_t, speakers_t = Interview.__table__, Speaker.__table__
     interviews, speakers = make_rows(count)
     if interviews:
+        programme = _programme_of(home)  # every scoped row names its programme
+        for row in (*interviews, *speakers):
+            if programme is not None:
+                row["programme_id"] = programme
         _check_not_null_filled(interviews_t, interviews[0])
         _check_not_null_filled(speakers_t, speakers[0])
     start = time.perf_counter()
