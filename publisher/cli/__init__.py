@@ -44,7 +44,7 @@ COMMANDS: dict[str, Lazy] = {
     "preview": Lazy("preview_cmd", "preview", "Show exactly what each platform will receive, "
                     "counted as each platform counts."),
     "programmes": Lazy("programmes_cmds", "programmes", "The programmes sharing this "
-                       "database: list, add a home, pause, resume, remove."),
+                       "database: list, add a home, move, pause, resume, remove."),
     "publish": Lazy("youtube_cmds", "publish", "Publish one interview immediately: upload (or "
                     "finish uploading) and make it public."),
     "published": Lazy("published_cmd", "published", "List everything that went out, newest "
