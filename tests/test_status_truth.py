@@ -46,6 +46,9 @@ def test_status_needs_you_before_anything_asked_youtube(home: HomeFixture, media
     assert '1 "Prima" on youtube: waiting for YouTube authorisation: YouTube is not ' \
         "authorised yet" in status.stdout
     assert "its upload is due" in status.stdout and "`publisher auth youtube`" in status.stdout
+    # Told once: the interview waiting on it already names the fix the account would.
+    assert status.stdout.count("auth youtube`") == 1, status.stdout
+    assert "the YouTube account: not authorised yet" not in status.stdout
     connect(home, yt)  # a token file: nothing waits on the organizer any more
     assert home.run("status").exit_code == 0
 

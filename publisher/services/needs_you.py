@@ -82,12 +82,15 @@ def waiting_on_you(queue: list[dict[str, Any]], runner: Runner | None,
         from publisher.services.runner import FIX
 
         home(NeedKind.RUNNER, runner.state.value, "", runner.reason(), FIX)
+    told = {(need.get("platform"), need.get("fix")) for need in out}
     for account in accounts.statuses if accounts is not None else []:
         if account.needs_person:
             label = _label(account.platform)
             fix = AUTHORISE if account.platform == "youtube" else (
                 f"fill in the {account.platform} section of credentials.json "
                 "(`publisher auth status` says what is missing)")
+            if (account.platform, fix) in told:
+                continue  # an interview waiting on it already says so, with the same fix
             home(NeedKind.ACCOUNT, account.platform, account.platform,
                  f"the {label} account: {account.detail}", fix)
     for n, warning in enumerate(accounts.warnings if accounts is not None else []):
