@@ -100,6 +100,7 @@ def test_a_row_dropped_before_or_after_another_moves_there_as_queue_move_does(
         console: Console, anna: Browser) -> None:
     page = anna.get("/queue").text
     assert 'data-reorder' in page and '<script src="/static/reorder.js" defer></script>' in page
+    assert '<script src="/static/drag_reorder.js" defer></script>' in page
     assert 'data-move="/queue/3/move"' in page
     dropped = anna.post("/queue/3/move", {"before": "1", "page": "1"})
     assert dropped.status_code == 303 and dropped.headers["location"] == "/queue#interview-3"

@@ -330,6 +330,7 @@ def test_security_headers_on_every_response(console: Console) -> None:
     assert responses["static"].status_code == 200
     queue_page = responses["queue"].text
     assert "style=" not in queue_page
-    # Scripts only from files (static/reorder.js on the Queue page), never inline.
+    # Scripts only from files (static/drag_reorder.js and reorder.js on the Queue page),
+    # never inline.
     assert re.findall(r"<script[^>]*>", queue_page) == [
-        '<script src="/static/reorder.js" defer>']
+        '<script src="/static/drag_reorder.js" defer>', '<script src="/static/reorder.js" defer>']
