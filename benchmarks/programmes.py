@@ -12,8 +12,9 @@ seed      A database at the schema head (`publisher db upgrade`); N homes on dis
           for a slot tomorrow; two queued for in two months), today's chores done, inserted
           in bulk (Core executemany), then ANALYZE.
 tick      The tick's own query (the programmes to plan: `Deployment.programme_ids`) and the
-          deferral of one plan job per programme (Procrastinate, one at a time as the tick
-          does), timed over the first `--defer-most`; per programme, and for all N.
+          deferral of one plan job per programme (Procrastinate, in batches as the tick
+          does: `tasks.defer_plans`), timed over the first `--defer-most`; per programme,
+          and for all N.
 plan      `--sample` programmes spread over the ids: the plan's decision (`tasks.decide`:
           the missed slots told, the due work found) with every SQL statement counted and
           its time in the database summed; cold (the programme's App loaded: configuration,
@@ -344,9 +345,7 @@ def measure_tick(url: str, deployment: Any, n: int, most: int) -> dict[str, floa
     async def defer_all() -> float:
         async with app.open_async():
             started = time.perf_counter()
-            for pid in ids[:most]:
-                await tasks.defer_once(app, tasks.PLAN, lock=f"p{pid}:plan",
-                                       queue=tasks.PLAN_QUEUE, priority=10, programme_id=pid)
+            await tasks.defer_plans(app, ids[:most])  # as the tick does: in batches
             return time.perf_counter() - started
 
     defer_s = asyncio.run(defer_all())

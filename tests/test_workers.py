@@ -209,6 +209,46 @@ def test_a_piece_of_work_waits_once(harness: Harness, clock: Clock, media: Media
     assert harness.jobs() == []
 
 
+def test_the_tick_defers_its_plans_in_batches(harness: Harness,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tick's plans go in batches (not one round trip per programme), leaving out the
+    programmes whose plan waits already; a batch that meets a duplicate anyway (another
+    tick in between) is deferred one job at a time, and defers the rest."""
+    monkeypatch.setattr(tasks, "PLAN_BATCH", 2)
+    got: list[list[int]] = []
+    batches: list[int] = []
+    manager = harness.app.job_manager
+    batch_defer = manager.batch_defer_jobs_async
+
+    async def counted(jobs: list[Any], connection: Any = None) -> Any:
+        batches.append(len(jobs))
+        return await batch_defer(jobs, connection)
+
+    monkeypatch.setattr(manager, "batch_defer_jobs_async", counted)
+
+    async def defer() -> None:
+        await tasks.defer_once(harness.app, tasks.PLAN, lock="p2:plan",
+                               queue=tasks.PLAN_QUEUE, programme_id=2)
+        got.append(await tasks.defer_plans(harness.app, [1, 2, 3, 4, 5]))
+        # Blind to what waits (as if another tick deferred in between): the batch fails
+        # whole, and one at a time defers what does not wait.
+        connector = harness.app.connector
+        read = connector.execute_query_all_async
+
+        async def blind(query: Any, **arguments: Any) -> Any:
+            return [] if "queueing_lock FROM" in query else await read(query, **arguments)
+
+        monkeypatch.setattr(connector, "execute_query_all_async", blind)
+        got.append(await tasks.defer_plans(harness.app, [3, 6]))
+
+    harness.run(defer)
+    assert got == [[1, 3, 4, 5], [6]]
+    # p2's own deferral, [1, 3], [4, 5], then [3, 6] which met p3's plan, and 3 and 6 alone.
+    assert batches == [1, 2, 2, 2, 1, 1]
+    assert [(name, lock, args) for name, _, lock, args in harness.jobs()] == [
+        (tasks.PLAN, f"p{pid}:plan", {"programme_id": pid}) for pid in (2, 1, 3, 4, 5, 6)]
+
+
 def test_a_duplicate_job_meets_the_lease_and_answers_busy(harness: Harness, clock: Clock,
                                                           yt: FakeYouTube,
                                                           media: Media) -> None:

@@ -3,7 +3,7 @@ step, each performing one piece of `run_due`'s work (pipeline/run_due.py: `due_w
 `perform` acts).
 
 - `publisher.tick` (every minute, deduplicated by the engine across workers) defers one
-  `publisher.plan` per programme;
+  `publisher.plan` per programme, in batches (`defer_plans`);
 - `publisher.plan` reports missed slots, decides the due work and defers one job per piece;
 - `publisher.stage` / `release` / `decorate` / `crosspost` / `correct` / `withdraw` /
   `chores` perform it;
@@ -114,15 +114,45 @@ async def defer_once(app: procrastinate.App, task: str, *, lock: str, queue: str
     return True
 
 
+#: Plan jobs per round trip of the tick's batch deferral.
+PLAN_BATCH = 1000
+
+
+def plan_lock(programme_id: int) -> str:
+    return f"p{programme_id}:plan"
+
+
+async def defer_plans(app: procrastinate.App, programme_ids: list[int]) -> list[int]:
+    """Defer one plan job per programme whose plan does not wait already, in batches (one
+    round trip per PLAN_BATCH programmes rather than one per programme). The plans already
+    waiting are read first, as a batch fails whole on its first duplicate; a batch that
+    meets one anyway (another worker's tick in between) is deferred one job at a time."""
+    waiting = {row["queueing_lock"] for row in await app.connector.execute_query_all_async(
+        "SELECT queueing_lock FROM procrastinate_jobs WHERE task_name = %(task)s "
+        "AND status = 'todo'", task=PLAN)}
+    todo = [pid for pid in programme_ids if plan_lock(pid) not in waiting]
+    planned: list[int] = []
+    for start in range(0, len(todo), PLAN_BATCH):
+        batch = todo[start:start + PLAN_BATCH]
+        jobs = [app.configure_task(PLAN, queueing_lock=plan_lock(pid), queue=PLAN_QUEUE,
+                                   priority=10).make_new_job(programme_id=pid)
+                for pid in batch]
+        try:
+            await app.job_manager.batch_defer_jobs_async(jobs)
+        except AlreadyEnqueued:
+            for pid in batch:
+                if await defer_once(app, PLAN, lock=plan_lock(pid), queue=PLAN_QUEUE,
+                                    priority=10, programme_id=pid):
+                    planned.append(pid)
+            continue
+        planned.extend(batch)
+    return planned
+
+
 async def tick(context: JobContext, timestamp: int) -> list[int]:
     """Plan every programme; the timestamp is only a wake-up (plans use the clock)."""
     deployment = deployment_of(context)
-    planned = []
-    for programme_id in await asyncio.to_thread(deployment.programme_ids):
-        if await defer_once(context.app, PLAN, lock=f"p{programme_id}:plan", queue=PLAN_QUEUE,
-                            priority=10, programme_id=programme_id):
-            planned.append(programme_id)
-    return planned
+    return await defer_plans(context.app, await asyncio.to_thread(deployment.programme_ids))
 
 
 def decide(deployment: Deployment, programme_id: int) -> tuple[list[str], list[Work]]:
