@@ -157,3 +157,22 @@ def test_a_killed_worker_s_upload_is_resumed_once_its_lease_expires(
         assert len(events(home, "upload_session_started")) == 1
         done = db_state(home)
         assert (done.state, done.lease_owner) == ("staged", None), done
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "soon", "86401"])
+def test_the_lease_time_the_kill_test_shortens_refuses_a_bad_value(
+        raw: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PUBLISHER_LEASE_TTL_S (how long a lost holder keeps others waiting; the test above
+    sets it to 8 s) takes every lease for that long, and a value out of range is refused
+    naming the variable, the value and the limits rather than read as "no lease"."""
+    from publisher.errors import PublisherError
+    from publisher.leases import DEFAULT_TTL, ENV_TTL, lease_ttl
+
+    monkeypatch.delenv(ENV_TTL, raising=False)
+    assert lease_ttl(DEFAULT_TTL) == DEFAULT_TTL
+    monkeypatch.setenv(ENV_TTL, str(LEASE_TTL_S))
+    assert lease_ttl(DEFAULT_TTL) == dt.timedelta(seconds=LEASE_TTL_S)
+    monkeypatch.setenv(ENV_TTL, raw)
+    with pytest.raises(PublisherError) as refused:
+        lease_ttl(DEFAULT_TTL)
+    assert f"{ENV_TTL}={raw!r}" in str(refused.value) and "at most 86400" in str(refused.value)
