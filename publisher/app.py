@@ -148,9 +148,10 @@ class App:
 
         return load_credentials(self.home.credentials_file)
 
-    def runtime(self, kind: str = "cli") -> Runtime:
-        """Everything a pipeline step needs, for a worker named after `kind`: a real run,
-        which refuses endpoints that point at a running sandbox (publisher/guard.py)."""
+    def runtime(self, kind: str = "cli", *, actor: str | None = None) -> Runtime:
+        """Everything a pipeline step needs, for a worker named after `kind` (`actor`: the
+        person the journal names instead, e.g. `web:anna`): a real run, which refuses
+        endpoints that point at a running sandbox (publisher/guard.py)."""
         from publisher.guard import protect_real_mode
         from publisher.leases import new_owner
         from publisher.pipeline.runtime import Runtime, endpoints_in_use
@@ -160,7 +161,8 @@ class App:
         protect_real_mode(endpoints_in_use(self.config, self.credentials))
         return Runtime(home=self.home, config=self.config, credentials=self.credentials,
                        schedules=self.schedules, engine=self.engine, owner=new_owner(kind),
-                       programme_id=self.programme_id, progress=for_terminal())
+                       programme_id=self.programme_id, progress=for_terminal(),
+                       acting_for=actor)
 
     def close(self) -> None:
         if "engine" in self.__dict__ and self._owns_engine:

@@ -46,6 +46,9 @@ class Runtime:
     poster_factory: Callable[[Runtime, str], CrossPoster] | None = None
     #: A rehearsal (`--sandbox`): notifications are logged, not sent.
     sandbox: bool = False
+    #: Who the journal names when a person acts through the console (`web:anna`); else
+    #: the kind of worker the owner names.
+    acting_for: str | None = None
     _youtube: tuple[YouTubeApi, Any] | None = None
 
     @contextmanager
@@ -62,8 +65,9 @@ class Runtime:
 
     @property
     def actor(self) -> str:
-        """Who acts, for the journal: the kind of worker ("daemon", "cli", …)."""
-        return self.owner.split(":")[0]
+        """Who acts, for the journal: the person (`web:anna`), else the kind of worker
+        ("daemon", "cli", …)."""
+        return self.acting_for or self.owner.split(":")[0]
 
     def journal(self, session: Session, interview_id: int, kind: EventKind, **detail: Any
                 ) -> None:

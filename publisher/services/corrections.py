@@ -80,13 +80,14 @@ def edit_interview(app: App, item_id: int, spec: InterviewSpec, *,
 
 
 def sync_interview(app: App, item_id: int, *, dry_run: bool = False, force: bool = False,
-                   replace: tuple[str, ...] = ()) -> SyncReport:
+                   replace: tuple[str, ...] = (), actor: str | None = None) -> SyncReport:
     """`publisher sync ID`: compare with YouTube, and (unless dry_run) apply; `replace`:
-    the platforms (X, Bluesky) whose post out is deleted and posted again corrected."""
+    the platforms (X, Bluesky) whose post out is deleted and posted again corrected;
+    `actor`: who the journal names (the console's `web:NAME`; else "sync")."""
     from publisher.pipeline.correct import sync
     from publisher.pipeline.correct_posts import sync_posts
 
-    rt = app.runtime("sync")
+    rt = app.runtime("sync", actor=actor)
     report = sync(rt, item_id, dry_run=dry_run, force=force)
     report.posts = sync_posts(rt, item_id, dry_run=dry_run, replace=replace)
     return report

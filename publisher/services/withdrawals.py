@@ -13,11 +13,13 @@ if TYPE_CHECKING:
     from publisher.pipeline.withdraw import RepublishReport, WithdrawReport
 
 
-def withdraw_interview(app: App, item_id: int, reason: str) -> WithdrawReport:
-    """`publisher withdraw ID --reason …`: the video private, the posts deleted, told."""
+def withdraw_interview(app: App, item_id: int, reason: str, actor: str | None = None
+                       ) -> WithdrawReport:
+    """`publisher withdraw ID --reason …`: the video private, the posts deleted, told
+    (`actor`: who the journal names, as in `sync_interview`)."""
     from publisher.pipeline.withdraw import withdraw
 
-    return withdraw(app.runtime("withdraw"), item_id, reason)
+    return withdraw(app.runtime("withdraw", actor=actor), item_id, reason)
 
 
 def record_deleted_by_hand(app: App, item_id: int, platform: str) -> None:
@@ -27,13 +29,13 @@ def record_deleted_by_hand(app: App, item_id: int, platform: str) -> None:
     deleted_by_hand(app.runtime("withdraw"), item_id, platform)
 
 
-def republish_interview(app: App, item_id: int) -> RepublishReport:
+def republish_interview(app: App, item_id: int, actor: str | None = None) -> RepublishReport:
     """`publisher republish ID`: the video back, then the deleted posts posted anew at once
     (each exactly once, through the cross-posting's own records)."""
     from publisher.pipeline.crosspost import crosspost_one
     from publisher.pipeline.withdraw import republish
 
-    rt = app.runtime("republish")
+    rt = app.runtime("republish", actor=actor)
     report = republish(rt, item_id)
     if report.reposting:
         crosspost_one(rt, item_id, rt.clock())

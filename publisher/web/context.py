@@ -46,6 +46,13 @@ def account(request: Request) -> Account | None:
     return getattr(request.state, "account", None)
 
 
+def actor(request: Request) -> str:
+    """Who the journal names for what the logged-in person does here: `web:NAME`."""
+    user = account(request)
+    assert user is not None  # publisher/web/auth.py lets no one else reach an action
+    return f"web:{user.name}"
+
+
 def locale(request: Request) -> str:
     """The visitor's language: their choice (a cookie), else their browser's."""
     return choose_locale(request.cookies.get(LANG_COOKIE),

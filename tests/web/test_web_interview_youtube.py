@@ -6,6 +6,8 @@ one, and as a viewer)."""
 
 from __future__ import annotations
 
+import json
+
 import re
 from collections.abc import Iterator
 
@@ -99,6 +101,9 @@ def test_the_comparison_shows_a_studio_change_and_sends_only_when_confirmed(
     assert "Faenza" in video.snippet["description"]
     done = anna.get("/interviews/1/sync").text
     assert "Send these changes to YouTube" not in done  # nothing left to send
+    sent_by = {e["by"] for e in json.loads(console.home.ok("history", 1, "--json").stdout)
+               if e["what"] in ("correction_applied", "correction_conflict")}
+    assert sent_by == {"web:anna"}, sent_by  # who sent them, not "sync"
 
 
 def test_withdraw_needs_a_reason_then_republish_puts_it_back(
@@ -123,6 +128,8 @@ def test_withdraw_needs_a_reason_then_republish_puts_it_back(
     assert state(console.home) in ("released", "published")
     refused = anna.follow(anna.post("/interviews/1/republish"))  # not withdrawn any more
     assert "The change was refused; nothing was changed:" in refused.text
+    by = {e["what"]: e["by"] for e in json.loads(console.home.ok("history", 1, "--json").stdout)}
+    assert by["withdrawn"] == by["republished"] == "web:anna", by  # the person, journaled
 
 
 def test_a_viewer_sees_the_comparison_but_no_button(console: Console,

@@ -75,8 +75,10 @@ def test_a_post_is_replaced_once_only_after_the_confirmation(
     after = anna.get("/interviews/1/sync").text
     assert 'href="/interviews/1/replace?platform=x"' not in after
     assert 'href="/interviews/1/replace?platform=bluesky"' in after
-    kinds = [e["what"] for e in json.loads(console.home.ok("history", 1, "--json").stdout)]
+    events = json.loads(console.home.ok("history", 1, "--json").stdout)
+    kinds = [e["what"] for e in events]
     assert kinds.count("post_deleted") == 1, kinds
+    assert {e["by"] for e in events if e["what"] == "post_deleted"} == {"web:anna"}
 
 
 def test_in_italian(console: Console, anna: Browser, world: SandboxPlatforms) -> None:

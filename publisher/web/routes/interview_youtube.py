@@ -90,7 +90,7 @@ async def sync(request: Request) -> Response:
     _ = context.translator(request).gettext
     try:
         report = await run_in_threadpool(partial(sync_interview, console.app, interview_id,
-                                                 force=force))
+                                                 force=force, actor=context.actor(request)))
     except PublisherError as exc:
         return _refused(request, interview_id, exc)
     _flash_report(request, report)
@@ -144,7 +144,8 @@ async def replace(request: Request) -> Response:
                                 status_code=303)
     try:
         report = await run_in_threadpool(partial(sync_interview, console.app, interview_id,
-                                                 replace=(platform,)))
+                                                 replace=(platform,),
+                                                 actor=context.actor(request)))
     except PublisherError as exc:
         return _refused(request, interview_id, exc)
     _flash_report(request, report)
@@ -162,7 +163,8 @@ async def withdraw(request: Request) -> Response:
         return _refused(request, interview_id,
                         InputError(_("Say why it is withdrawn: the journal keeps it.")))
     try:
-        report = await run_in_threadpool(withdraw_interview, console.app, interview_id, reason)
+        report = await run_in_threadpool(withdraw_interview, console.app, interview_id, reason,
+                                         context.actor(request))
     except PublisherError as exc:
         return _refused(request, interview_id, exc)
     context.flash(request, "done", _("Interview %(id)s is withdrawn. Video on YouTube: "
@@ -179,7 +181,8 @@ async def republish(request: Request) -> Response:
     interview_id = int(request.path_params["interview_id"])
     _ = context.translator(request).gettext
     try:
-        report = await run_in_threadpool(republish_interview, console.app, interview_id)
+        report = await run_in_threadpool(republish_interview, console.app, interview_id,
+                                         context.actor(request))
     except PublisherError as exc:
         return _refused(request, interview_id, exc)
     state = report.back_to.value if report.back_to else ""

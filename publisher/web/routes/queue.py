@@ -104,8 +104,6 @@ async def remove(request: Request) -> Response:
 
 async def _change(request: Request, action: QueueAction) -> Response:
     console = context.console(request)
-    user = context.account(request)
-    assert user is not None  # publisher/web/auth.py lets no one else this far
     form = await request.form()
     shown = _filter(str(form.get("shown", "")) or None)
     page = _page(form.get("page"))
@@ -117,7 +115,7 @@ async def _change(request: Request, action: QueueAction) -> Response:
         where = {"before": _other(form, "before"), "after": _other(form, "after")} \
             if action is QueueAction.MOVE else {}
         done: Done = await run_in_threadpool(partial(apply, console.app, action, interview_id,
-                                                     f"web:{user.name}", **where))
+                                                     context.actor(request), **where))
     except InputError as exc:
         if back is not None:
             context.flash(request, "error", _("The change was refused; nothing was changed:")
