@@ -18,12 +18,19 @@ from publisher.cli import main
 from publisher.samples import SAMPLE_SRT, SAMPLE_VTT, make_png, make_video
 from tests.helpers.home_template import HomeTemplate, create_pg_database, make_pg_template
 from tests.helpers.marks import QUICK_MODULES, quick_modules
+from tests.helpers.quick_loop import spread_quick_loop
 from tests.pg_server import PostgresUnavailable, TempPostgres
 
 # The hundreds of child processes the tests start (the CLI, daemons, workers, the console,
 # the crash harness) may keep their compiled bytecode: with PYTHONDONTWRITEBYTECODE set in
 # the environment each of them compiled publisher again, about a quarter second apiece.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """`pytest -m "not slow"` spreads over the cores (tests/helpers/quick_loop.py)."""
+    spread_quick_loop(config)
 
 
 @pytest.hookimpl(tryfirst=True)

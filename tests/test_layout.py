@@ -95,3 +95,37 @@ def test_the_quick_loop_tries_every_test_module(request: pytest.FixtureRequest) 
     assert set(quick) <= modules, set(quick) - modules
     assert {m for m in modules if not quick.get(m)} == set(), \
         "every test is marked slow in these modules"
+
+
+@pytest.mark.parametrize(("markexpr", "chosen", "xdist", "worker", "pdb", "cpus", "expected"), [
+    ("not slow", None, True, False, False, 2, 2),      # the quick loop: spread
+    (" not slow ", None, True, False, False, 16, 4),   # at most four processes
+    ("", None, True, False, False, 2, None),           # the whole suite (CI): as asked
+    ("slow", None, True, False, False, 2, None),
+    ("not slow", 0, True, False, False, 2, None),      # -n 0: one process, as asked
+    ("not slow", 3, True, False, False, 2, None),      # -n 3: left to xdist
+    ("not slow", None, False, False, False, 2, None),  # -p no:xdist
+    ("not slow", None, True, True, False, 2, None),    # inside a worker: no workers of its own
+    ("not slow", None, True, False, True, 2, None),    # --pdb
+    ("not slow", None, True, False, False, 1, None),   # one core
+    ("not slow", None, True, False, False, None, None),
+])
+def test_only_the_quick_loop_is_spread_over_the_cores(
+        markexpr: str, chosen: int | None, xdist: bool, worker: bool, pdb: bool,
+        cpus: int | None, expected: int | None) -> None:
+    from tests.helpers.quick_loop import processes_for
+
+    assert processes_for(markexpr, chosen, has_xdist=xdist, in_worker=worker, debugging=pdb,
+                         cpus=cpus) == expected
+
+
+def test_the_quick_loop_runs_in_several_processes() -> None:
+    """The real command line: `-m "not slow"` starts xdist's workers, `-n 0` does not."""
+    args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+            "tests/test_layout.py::test_no_module_imports_a_test_module"]
+    spread = subprocess.run([*args, "-m", "not slow"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    one = subprocess.run([*args, "-m", "not slow", "-n", "0"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert "workers" in spread.stdout + spread.stderr, spread.stdout[-2000:]
+    assert "workers" not in one.stdout + one.stderr, one.stdout[-2000:]

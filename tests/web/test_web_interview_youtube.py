@@ -7,7 +7,6 @@ one, and as a viewer)."""
 from __future__ import annotations
 
 import json
-
 import re
 from collections.abc import Iterator
 

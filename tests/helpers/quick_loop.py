@@ -1,0 +1,43 @@
+"""The quick loop, `pytest -m "not slow"`, spread over the machine's cores (pytest-xdist):
+most of its time is spent waiting on child processes, servers and databases, so two
+processes on two cores take a little over half the time of one.
+
+Only that exact command is spread: the whole suite (CI's `pytest`) and any run that chose
+its own `-n` (`-n 0`: one process), `--pdb`, or `-p no:xdist` run as asked.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+QUICK = "not slow"
+#: The most processes the quick loop takes: past four, the PostgreSQL servers and the
+#: browsers each process starts cost more than the spread gains.
+MOST = 4
+
+
+def processes_for(markexpr: str, chosen: object, *, has_xdist: bool, in_worker: bool,
+                  debugging: bool, cpus: int | None) -> int | None:
+    """How many processes the run should take, or None to leave it as it is."""
+    if markexpr.strip() != QUICK or not has_xdist or in_worker or debugging:
+        return None
+    if chosen is not None:  # -n N given
+        return None
+    count = min(cpus or 1, MOST)
+    return count if count > 1 else None
+
+
+def spread_quick_loop(config: pytest.Config) -> int | None:
+    """Set `-n` on a quick-loop run that did not choose it (see the module's docstring);
+    the number of processes set, if any."""
+    option = config.option
+    count = processes_for(
+        str(getattr(option, "markexpr", "") or ""), getattr(option, "numprocesses", None),
+        has_xdist=config.pluginmanager.hasplugin("xdist"),
+        in_worker="PYTEST_XDIST_WORKER" in os.environ,
+        debugging=bool(getattr(option, "usepdb", False)), cpus=os.cpu_count())
+    if count is not None:
+        option.numprocesses = count
+    return count
