@@ -111,7 +111,11 @@ def status(app: App, as_json: bool, sandbox: bool) -> None:
                    f"(last heartbeat {_ago(beat, now)})")
         _echo_workers(data, app, now)
         if not d["alive"] and data["last_run_due"]:
-            click.echo(f"run-due: last run at {_when(data['last_run_due'], app)}")
+            from publisher.services.runner import AHEAD, RunnerState
+
+            ahead = data["runner"]["state"] == RunnerState.RUN_DUE_AHEAD
+            click.echo(f"run-due: last run at {_when(data['last_run_due'], app)}"
+                       + (f", {AHEAD}" if ahead else ""))
         nxt = data["next"]
         if nxt:
             how = {"staged": "uploaded, private until then", "staging": "uploading"}.get(

@@ -2,7 +2,9 @@
 every minute) or `publisher run-due` from cron or a timer (every five minutes, as the README
 sets it up). Either is healthy while it keeps its rhythm; a home whose daemon stopped and
 whose run-due is silent needs the organizer. A home that nothing has run yet is new, not
-late: it is said, not counted as waiting on anyone.
+late: it is said, not counted as waiting on anyone. Nor is a home whose last run is recorded
+later than now: a rehearsal's simulated clock ran it (`publisher demo`), or this computer's
+clock was set back; whether anything runs it now cannot be told from that record.
 """
 
 from __future__ import annotations
@@ -23,11 +25,19 @@ class RunnerState(enum.StrEnum):
     NEVER_RAN = "never_ran"            # nothing has run this home yet
     DAEMON_STOPPED = "daemon_stopped"  # a daemon ran once; it stopped, and no run-due since
     RUN_DUE_LATE = "run_due_late"      # run-due ran once, longer ago than expected
+    RUN_DUE_AHEAD = "run_due_ahead"    # the last run is recorded later than now
 
 
 #: A daemon's own runs move run-due's last look too: one this close after the last
 #: heartbeat was the daemon's (it sleeps at most five minutes between runs).
 _DAEMON_RUNS_WITHIN = dt.timedelta(minutes=15)
+
+#: A last run later than now by more than this is a simulated clock's, or a clock set back
+#: (less: two machines' clocks a little apart).
+AHEAD_AFTER = dt.timedelta(minutes=5)
+#: What such a last run means, for people.
+AHEAD = ("later than now: a rehearsal's simulated clock ran this home (`publisher demo`), "
+         "or this computer's clock was set back")
 
 #: What resolves a late runner.
 FIX = ("start the daemon again (`publisher run`, or its systemd service), or check the cron "
@@ -60,6 +70,8 @@ class Runner:
             return (f"the daemon is not running (last heartbeat {when}) and no "
                     "`publisher run-due` has run since: nothing is uploaded, released or "
                     "posted")
+        if self.state == RunnerState.RUN_DUE_AHEAD:
+            return f"the last run is recorded at {when}, {AHEAD}"
         if self.state == RunnerState.RUN_DUE_LATE:
             return (f"`publisher run-due` last ran at {when}, longer ago than its timer "
                     "runs (every five minutes): nothing is uploaded, released or posted")
@@ -76,6 +88,8 @@ def runner(daemon_alive: bool, daemon_beat: dt.datetime | None, run_due_at: dt.d
     pipeline/run_due.py's `last_now`, which the daemon's runs move too)."""
     if daemon_alive:
         state = RunnerState.DAEMON
+    elif run_due_at is not None and run_due_at - now > AHEAD_AFTER:
+        state = RunnerState.RUN_DUE_AHEAD
     elif run_due_at is not None and now - run_due_at <= RUN_DUE_LATE_AFTER:
         state = RunnerState.RUN_DUE
     elif daemon_beat is not None and (run_due_at is None

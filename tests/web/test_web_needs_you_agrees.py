@@ -97,6 +97,11 @@ def test_the_console_and_status_give_the_same_list(console: Console, yt: FakeYou
     run_due(console, ago(console, hours=1))  # the timer stopped
     assert seen_by_both(console) == ["runner:run_due_late"]
     assert "cron job or timer" in home.run("status").stdout
+    run_due(console, ago(console, days=-18))  # a rehearsal's clock: said, not counted
+    assert seen_by_both(console) == []
+    assert "later than now: a rehearsal's simulated clock" in home.run("status").stdout
+    assert "later than now: a rehearsal's simulated clock" in \
+        console.logged_in("anna").get("/needs-you").text
     run_due(console, ago(console, minutes=1))
 
     def failed_post(s: Session) -> None:
