@@ -4,12 +4,15 @@ a person."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from publisher.app import App
 from publisher.cli.output import echo, print_json, table
+
+if TYPE_CHECKING:
+    from publisher.services.attention_actions import AttentionAction
 
 
 class PlatformChoice(click.Choice):  # type: ignore[type-arg]
@@ -219,9 +222,12 @@ def history(app: App, item_id: int, as_json: bool) -> None:
            for e in events], max_width=100)
 
 
-def _change(app: App, fn: Any, *args: Any) -> None:
-    with app.transaction() as s:
-        message = fn(s, app.queue_context(), *args)
+def _change(app: App, action: AttentionAction, item_id: int, platform: str | None,
+            url: str = "") -> None:
+    """`retry`, `skip` and `resolve`: the console's Needs-you buttons' own code."""
+    from publisher.services.attention_actions import apply
+
+    message = apply(app, action, item_id, app.actor, platform=platform, url=url)
     echo(message[0].upper() + message[1:] + ".")
 
 
@@ -232,9 +238,9 @@ def _change(app: App, fn: Any, *args: Any) -> None:
 @click.pass_obj
 def retry(app: App, item_id: int, platform: str | None) -> None:
     """Try again now: after fixing what needed attention, or to skip a retry's wait."""
-    from publisher import attention
+    from publisher.services.attention_actions import AttentionAction
 
-    _change(app, attention.retry, item_id, platform)
+    _change(app, AttentionAction.RETRY, item_id, platform)
 
 
 @click.command()
@@ -245,9 +251,9 @@ def retry(app: App, item_id: int, platform: str | None) -> None:
 @click.pass_obj
 def resolve(app: App, item_id: int, platform: str, url: str) -> None:
     """Record a post you found by hand (it exists, at URL), so it is never sent again."""
-    from publisher import attention
+    from publisher.services.attention_actions import AttentionAction
 
-    _change(app, attention.resolve, item_id, platform, url)
+    _change(app, AttentionAction.RESOLVE, item_id, platform, url)
 
 
 @click.command()
@@ -257,6 +263,6 @@ def resolve(app: App, item_id: int, platform: str, url: str) -> None:
 @click.pass_obj
 def skip(app: App, item_id: int, platform: str) -> None:
     """Do not post this interview to one platform (the others go on)."""
-    from publisher import attention
+    from publisher.services.attention_actions import AttentionAction
 
-    _change(app, attention.skip, item_id, platform)
+    _change(app, AttentionAction.SKIP, item_id, platform)
