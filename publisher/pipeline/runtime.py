@@ -46,6 +46,9 @@ class Runtime:
     poster_factory: Callable[[Runtime, str], CrossPoster] | None = None
     #: A rehearsal (`--sandbox`): notifications are logged, not sent.
     sandbox: bool = False
+    #: Whether its writes make the workers' next tick plan the programme: all but a
+    #: worker's plan, which says itself when it wakes next (store/plan_gate.py).
+    wakes: bool = True
     _youtube: tuple[YouTubeApi, Any] | None = None
 
     @contextmanager
@@ -55,7 +58,7 @@ class Runtime:
         from publisher.faults import crash_point
         from publisher.store.db import transaction
 
-        with transaction(self.engine, self.programme_id) as session:
+        with transaction(self.engine, self.programme_id, wakes=self.wakes) as session:
             yield session
             crash_point("db.before_commit")
         crash_point("db.after_commit")
