@@ -170,7 +170,7 @@ def decide(deployment: Deployment, programme_id: int) -> tuple[list[str], list[W
     It also says when the tick plans the programme next (store/plan_gate.py): at the next
     tick when it found work (its steps change what is due), else at the programme's next
     event, or after the safety sweep. Its own writes do not count as a change (`wakes`)."""
-    from publisher.pipeline.chores import chores_due, next_chores_at
+    from publisher.pipeline.chores import chores_due
     from publisher.store.plan_gate import begin_plan, end_plan
 
     rt = deployment.runtime(programme_id)
@@ -189,13 +189,31 @@ def decide(deployment: Deployment, programme_id: int) -> tuple[list[str], list[W
         # came); a plan defers them only when it did, else it would never sleep.
         work = [piece for piece in due_work(rt, now, queue=queue)
                 if piece.kind != WorkKind.CHORES or chores_due(rt, now)]
-        if not work:
-            found = next_event(rt, now, queue)
-            wake = min(found[0] if found is not None else mark, next_chores_at(now))
+        wake = next_wake(rt, now, queue, work, mark)
     finally:
         with rt.engine.begin() as conn:
             end_plan(conn, programme_id, mark, wake)
     return [a.describe() for a in missed], work
+
+
+def next_wake(rt: Runtime, now: dt.datetime, queue: WakeQueue, work: list[Work],
+              sweep: dt.datetime) -> dt.datetime | None:
+    """When the programme needs its next plan: at the next tick (None) when some of its
+    work can go now; else at the earliest of its next event, the end of a wait of its due
+    work (back-pressure: its job is deferred to then already), the next chores, the sweep."""
+    from publisher.pipeline.chores import next_chores_at
+    from publisher.pipeline.work_waits import waits_until
+
+    times = [sweep, next_chores_at(now)]
+    for piece in work:
+        until = waits_until(rt, piece, now)
+        if until is None:
+            return None
+        times.append(until)
+    found = next_event(rt, now, queue)
+    if found is not None:
+        times.append(found[0])
+    return min(times)
 
 
 async def plan(context: JobContext, programme_id: int) -> dict[str, list[str]]:
