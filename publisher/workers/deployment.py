@@ -31,7 +31,7 @@ def home_stamp(home: Home) -> str:
                  *sorted(home.schedules_dir.glob("*.toml"))):
         try:
             st = path.stat()
-        except FileNotFoundError:
+        except OSError:  # gone or unreadable: the plan will say what is wrong
             parts.append(f"{path.name}:-")
             continue
         parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
