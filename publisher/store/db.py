@@ -213,8 +213,8 @@ def transaction(engine: Engine, programme_id: int | None, *, wakes: bool = True
     from publisher.store.plan_gate import wake_if_written
     from publisher.store.scope import scoped_info
 
-    with Session(engine, expire_on_commit=False, info=scoped_info(programme_id)) as session, \
-            session.begin():
-        yield session
+    with Session(engine, expire_on_commit=False, info=scoped_info(programme_id)) as session:
+        with session.begin():
+            yield session
         if wakes and programme_id is not None:
             wake_if_written(session, programme_id)

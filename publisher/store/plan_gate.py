@@ -4,27 +4,33 @@ tick), in the clock the programme's plans use.
 - A plan marks it first (`begin_plan`: the safety sweep, now + SWEEP), decides, and then
   writes the time of the programme's next event (`end_plan`) only if the mark is still
   there: a write made while it decided is never lost.
-- Every transaction that writes a programme's rows sets it back to NULL before it commits
+- Every transaction that wrote a programme's rows sets it back to NULL once committed
   (`wake_if_written`, called by store.db.transaction): a command, a console action, a worker's
-  step, a daemon's run. The plan's own writes (missed slots told, its ledger noted) do not:
-  its Runtime opens its sessions with `wakes=False`.
+  step. The plan's own writes (missed slots told, its ledger noted) do not: its Runtime opens
+  its sessions with `wakes=False`. After the commit, not in the transaction: a plan that
+  began before the commit may have missed the write, and finds its mark gone; one that
+  begins after it sees the write; and no writer holds the programme's row while it works.
+  A process killed between the two loses the wake: the sweep plans it anyway.
 - The tick plans the active programmes whose time has come (`due_programmes`, served by the
   index on (state, next_wake_at)), and those whose home files changed since their last plan
   (`waiting_homes` gives the stamps to compare; publisher/workers/deployment.py compares).
 
-On SQLite (one daemon, no workers) nothing ever sets it, so the reset matches no row.
+On SQLite (one daemon, no workers: they need PostgreSQL) nothing is planned, nor woken.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from sqlalchemy import Connection, event, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from publisher.store.models import Programme, ProgrammeState
 
+log = logging.getLogger(__name__)
 #: A programme with nothing due is planned at least this often anyway: a wake-up missed
 #: (a file changed where no stamp sees it, a bug) costs at most this long.
 SWEEP = dt.timedelta(minutes=15)
@@ -44,12 +50,18 @@ def _executed(state: ORMExecuteState) -> None:
 
 
 def wake_if_written(session: Session, programme_id: int) -> None:
-    """In a transaction of the programme about to commit: when it wrote anything, the next
-    tick plans the programme (what it wrote may make work due sooner than planned)."""
-    session.flush()
-    if session.info.get(WROTE):
-        session.execute(_wake(programme_id).where(Programme.next_wake_at.is_not(None)),
-                        execution_options={"synchronize_session": False})
+    """After a transaction of the programme committed: when it wrote anything, the next tick
+    plans the programme (what it wrote may make work due sooner than planned). Already NULL:
+    nothing to write (a plan that sets it later begins after this commit)."""
+    if not session.info.pop(WROTE, False) or session.get_bind().dialect.name == "sqlite":
+        return
+    try:
+        with session.begin():
+            session.execute(_wake(programme_id).where(Programme.next_wake_at.is_not(None)),
+                            execution_options={"synchronize_session": False})
+    except SQLAlchemyError:  # the write is committed: never report it failed for this
+        log.warning("programme %s: its next plan is not brought forward (the sweep plans "
+                    "it)", programme_id, exc_info=True)
 
 
 def _wake(programme_id: int) -> Any:

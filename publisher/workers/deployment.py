@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from publisher.pipeline.runtime import Runtime
 
+
 def home_stamp(home: Home) -> str:
     """What a home's files are now, in a few bytes: the name, size and modification time of
     publisher.toml, the credentials and each schedule. A plan records the stamp of the files
