@@ -11,10 +11,13 @@ seed      A database at the schema head (`publisher db upgrade`); N homes on dis
           journal, a caption track, a title in English and a correction applied; one staged
           for a slot tomorrow; two queued for in two months), today's chores done, inserted
           in bulk (Core executemany), then ANALYZE.
-tick      The tick's own query (the programmes to plan: `Deployment.programme_ids`) and the
-          deferral of one plan job per programme (Procrastinate, in batches as the tick
-          does: `tasks.defer_plans`), timed over the first `--defer-most`; per programme,
-          and for all N.
+tick      The tick's own work (the programmes to plan: `Deployment.programmes_to_plan`)
+          and the deferral of one plan job per programme to plan (Procrastinate, in batches
+          as the tick does: `tasks.defer_plans`), timed over the first `--defer-most`; per
+          programme, and for all N. Twice: every programme due (before gating, or a fresh
+          deployment), then one in DUE_SHARE (the others planned, waiting for their next
+          event, their home files unchanged: `programmes.next_wake_at`, `home_stamp`); then
+          the worker time the plans of one tick take (N, or the due ones, × a warm plan).
 plan      `--sample` programmes spread over the ids: the plan's decision (`tasks.decide`:
           the missed slots told, the due work found) with every SQL statement counted and
           its time in the database summed; cold (the programme's App loaded: configuration,
@@ -325,38 +328,86 @@ def deployment_for(homes: list[Path], url: str) -> Any:
     return Deployment(Home.resolve(homes[0], url))
 
 
-def measure_tick(url: str, deployment: Any, n: int, most: int) -> dict[str, float]:
-    """The tick's query, and one plan job deferred per programme, for at most `most` of
-    them (each costs the same: a whole tick at 10,000 takes minutes on a busy machine);
-    then removed."""
+#: The share of programmes with something due at a gated tick (the others wait for their
+#: next event: `programmes.next_wake_at`, store/plan_gate.py).
+DUE_SHARE = 100  # one in a hundred
+
+
+def timed_tick(deployment: Any) -> tuple[list[int], float, float]:
+    """The tick's own work: the programmes to plan (its queries, and the home files of the
+    waiting ones compared with their stamps); its wall and database times in ms."""
+    with RECORDER.recording() as seen:
+        started = time.perf_counter()
+        ids = deployment.programmes_to_plan()
+        took = time.perf_counter() - started
+    return ids, took * 1000, sum(s.seconds for s in seen) * 1000
+
+
+def gate(url: str, homes: list[Path], every: int, now: dt.datetime) -> int:
+    """As if every programme had been planned and waited for its next event, its home files
+    unchanged, but one in `every`: those have something due. Returns how many."""
+    from sqlalchemy import create_engine, text
+
+    from publisher.home import Home
+    from publisher.workers.deployment import home_stamp
+
+    later = (now + dt.timedelta(minutes=10)).astimezone(dt.UTC).replace(tzinfo=None)
+    rows: list[dict[str, Any]] = [
+        {"id": i, "wake": None if i % every == 1 else later,
+         "stamp": home_stamp(Home(path=home, database_url=url, database_url_given=True))}
+        for i, home in enumerate(homes, start=1)]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE programmes SET next_wake_at = :wake, home_stamp = :stamp "
+                          "WHERE id = :id"), rows)
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("ANALYZE programmes"))
+    engine.dispose()
+    return sum(1 for r in rows if r["wake"] is None)
+
+
+def measure_tick(url: str, deployment: Any, homes: list[Path], n: int, most: int
+                 ) -> dict[str, float]:
+    """The tick before gating (every programme planned: as the fresh seed, which no plan
+    has gated yet) and after (one in DUE_SHARE due): its own work, and one plan job deferred
+    per programme to plan, for at most `most` of them (each costs the same: a whole tick at
+    10,000 takes minutes on a busy machine); then removed."""
     from sqlalchemy import create_engine, text
 
     from publisher.workers import tasks
     from publisher.workers.app import build_app
 
-    deployment.programme_ids()  # the deployment's own App, loaded
-    with RECORDER.recording() as seen:
-        started = time.perf_counter()
-        ids = deployment.programme_ids()
-        query_s = time.perf_counter() - started
+    deployment.programmes_to_plan()  # the deployment's own App, loaded
+    ids, query_ms, query_db_ms = timed_tick(deployment)
     assert len(ids) == n, (len(ids), n)
     app = build_app(url, tick_cron="0 0 1 1 *")
 
-    async def defer_all() -> float:
+    async def defer(pids: list[int]) -> float:
         async with app.open_async():
             started = time.perf_counter()
-            await tasks.defer_plans(app, ids[:most])  # as the tick does: in batches
+            await tasks.defer_plans(app, pids)  # as the tick does: in batches
             return time.perf_counter() - started
 
-    defer_s = asyncio.run(defer_all())
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM procrastinate_jobs"))
-    engine.dispose()
+    def clear() -> None:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM procrastinate_jobs"))
+        engine.dispose()
+
+    defer_s = asyncio.run(defer(ids[:most]))
+    clear()
     deferred = min(n, most)
-    return {"tick_query_ms": query_s * 1000, "tick_query_db_ms": sum(s.seconds for s in seen)
-            * 1000, "deferred": deferred, "defer_per_programme_ms": defer_s / deferred * 1000,
-            "defer_total_s": defer_s / deferred * n}
+    due = gate(url, homes, DUE_SHARE, deployment.now())
+    gated, gated_ms, gated_db_ms = timed_tick(deployment)
+    assert len(gated) == due, (len(gated), due)
+    gated_defer_s = asyncio.run(defer(gated))
+    clear()
+    return {"tick_query_ms": query_ms, "tick_query_db_ms": query_db_ms,
+            "deferred": deferred, "defer_per_programme_ms": defer_s / deferred * 1000,
+            "defer_total_s": defer_s / deferred * n,
+            "gated_planned": len(gated), "gated_tick_ms": gated_ms,
+            "gated_tick_db_ms": gated_db_ms, "gated_defer_s": gated_defer_s}
 
 
 @dataclass
@@ -506,7 +557,7 @@ def capture_one_programme(url: str, deployment: Any, pid: int) -> list[Seen]:
                           "- interval '1 second' WHERE id = :i"), {"i": iid})
     engine.dispose()
     with RECORDER.recording() as seen, contextlib.redirect_stdout(io.StringIO()):
-        deployment.programme_ids()
+        deployment.programmes_to_plan()
         _missed, work = tasks.decide(deployment, pid)
         rt = deployment.runtime(pid)
         for piece in work:
@@ -525,6 +576,8 @@ def reset_for_release(url: str, n: int) -> dt.datetime:
     with engine.begin() as conn:
         ids = staged_ids(n)
         conn.execute(text("DELETE FROM procrastinate_jobs"))
+        # Written behind the application's back: wake every programme (store/plan_gate.py).
+        conn.execute(text("UPDATE programmes SET next_wake_at = NULL"))
         conn.execute(text("DELETE FROM events WHERE kind = 'released' AND interview_id = "
                           "ANY(:ids)"), {"ids": ids})
         conn.execute(text("UPDATE publications SET state = 'pending' WHERE step = 'release' "
@@ -683,11 +736,15 @@ def main() -> int:
             deployment = deployment_for(homes, url)
             try:
                 if n in sizes:
-                    row.update(measure_tick(url, deployment, n, args.defer_most))
-                    print(f"tick query {row['tick_query_ms']:.1f} ms "
+                    row.update(measure_tick(url, deployment, homes, n, args.defer_most))
+                    print(f"tick, every programme due: {row['tick_query_ms']:.1f} ms "
                           f"({row['tick_query_db_ms']:.1f} in the database); "
                           f"plan jobs deferred: {row['defer_per_programme_ms']:.2f} ms each "
                           f"(of {row['deferred']:,}), {row['defer_total_s']:.1f} s for all")
+                    print(f"tick, one in {DUE_SHARE} due: {row['gated_tick_ms']:.1f} ms "
+                          f"({row['gated_tick_db_ms']:.1f} in the database, the rest the "
+                          f"home files' stamps); {row['gated_planned']:,} plan jobs deferred "
+                          f"in {row['gated_defer_s'] * 1000:.1f} ms")
                     sample = spread(n, args.sample)
                     cold, warm, seen = measure_plans(deployment, sample)
                     row["plan_cold"], row["plan_warm"] = cold.__dict__, warm.__dict__
@@ -696,6 +753,11 @@ def main() -> int:
                           f" (median of {len(sample)})")
                     print(f"plan, warm App: {warm.statements:.1f} statements, "
                           f"{warm.db_ms:.2f} ms in the database, {warm.wall_ms:.1f} ms in all")
+                    row["plans_worker_s_before"] = n * warm.wall_ms / 1000
+                    row["plans_worker_s_after"] = row["gated_planned"] * warm.wall_ms / 1000
+                    print(f"worker time of one tick's plans (warm): every programme "
+                          f"{row['plans_worker_s_before']:.1f} s, one in {DUE_SHARE} "
+                          f"{row['plans_worker_s_after']:.2f} s")
                     row.update(replay(url, seen, sample, n))
                     print(f"whole tick's plan SELECTs replayed for all {n:,}: "
                           f"{row['replay_total_s']:.2f} s, "

@@ -249,6 +249,134 @@ def test_the_tick_defers_its_plans_in_batches(harness: Harness,
         (tasks.PLAN, f"p{pid}:plan", {"programme_id": pid}) for pid in (2, 1, 3, 4, 5, 6)]
 
 
+# ---- the tick plans only the programmes that may have work (store/plan_gate.py) --------
+
+
+def next_wake(harness: Harness) -> dt.datetime | None:
+    with harness.engine.connect() as conn:
+        value = conn.execute(text("SELECT next_wake_at FROM programmes WHERE id = 1")).scalar()
+    return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def settle(harness: Harness) -> dt.datetime:
+    """Tick and run what is due until a plan finds nothing to do; its wake."""
+    for _ in range(4):
+        harness.run(harness.tick_and_drain)
+        wake = next_wake(harness)
+        if wake is not None:
+            return wake
+    raise AssertionError("every plan found work")
+
+
+def plans_now(harness: Harness) -> list[int]:
+    """The programmes the tick would plan now (its own query, at the harness's clock)."""
+    return harness.deployment.programmes_to_plan()
+
+
+def test_a_programme_with_nothing_due_is_planned_at_its_next_event(
+        harness: Harness, clock: Clock, media: Media) -> None:
+    from publisher.store.plan_gate import SWEEP
+
+    harness.home.ok(*add_args(media.video(), "Intervista 1"))
+    clock.now = MONDAY_EVENING
+    assert plans_now(harness) == [1], "never planned: planned at the next tick"
+    harness.run(harness.tick_and_drain)
+    assert [i.state for i in interviews(harness.home)] == ["staged"]
+    assert next_wake(harness) is None, "its plan found work, its steps did some"
+    slot = interviews(harness.home)[0].slot_at
+    assert slot is not None and slot > MONDAY_EVENING + SWEEP
+
+    harness.run(harness.tick_and_drain)  # nothing due until the release: the sweep
+    assert next_wake(harness) == MONDAY_EVENING + SWEEP, "its own writes did not wake it"
+    clock.now = slot - dt.timedelta(minutes=10)
+    assert plans_now(harness) == [1]
+    harness.run(harness.tick_and_drain)  # a new day: the day's chores
+    assert next_wake(harness) is None
+    clock.now = slot - dt.timedelta(minutes=9)
+    harness.run(harness.tick_and_drain)
+    assert next_wake(harness) == slot, "the next event, within the sweep"
+
+    for minutes in (5, 1):  # the next ticks: nothing planned, not even deferred
+        clock.now = slot - dt.timedelta(minutes=minutes)
+        assert plans_now(harness) == []
+        harness.run(harness.tick)
+        assert harness.jobs() == [(tasks.TICK, "todo", "tick", {"timestamp": 0})]
+        harness.run(harness.drain)
+        assert harness.jobs() == []
+    harness.home.ok("status")  # reading wakes nothing
+    assert next_wake(harness) == slot
+
+    clock.now = slot
+    assert plans_now(harness) == [1]
+    harness.run(harness.tick_and_drain)
+    assert [i.state for i in interviews(harness.home)] == ["released"]
+
+
+def test_the_sweep_plans_a_programme_whose_next_event_is_far(harness: Harness,
+                                                             clock: Clock) -> None:
+    from publisher.store.plan_gate import SWEEP
+
+    assert settle(harness) == START + SWEEP  # an empty queue: no next event at all
+    clock.now = START + SWEEP - dt.timedelta(seconds=1)
+    assert plans_now(harness) == []
+    clock.now = START + SWEEP
+    assert plans_now(harness) == [1]
+    harness.run(harness.tick_and_drain)
+    assert next_wake(harness) == START + 2 * SWEEP
+
+
+def test_a_command_a_step_or_an_edited_schedule_plans_it_at_the_next_tick(
+        harness: Harness, clock: Clock, media: Media) -> None:
+    from publisher.store.plan_gate import SWEEP
+
+    def planned() -> None:
+        assert settle(harness) == clock.now + SWEEP
+        assert plans_now(harness) == []
+
+    planned()
+    harness.home.ok(*add_args(media.video(), "Intervista 1"))  # a command that writes
+    assert next_wake(harness) is None and plans_now(harness) == [1]
+    planned()
+    harness.home.ok("queue", "edit", "1", "--title", "Intervista uno")  # a correction
+    assert plans_now(harness) == [1]
+    planned()
+
+    async def a_step() -> None:  # one the plan did not defer: the daily chores
+        await tasks.defer_once(harness.app, "publisher.chores", lock="p1:chores",
+                               queue=tasks.STEPS_QUEUE, programme_id=1,
+                               work=Work(WorkKind.CHORES).to_json())
+        await harness.drain()
+
+    harness.run(a_step)
+    assert next_wake(harness) is None and plans_now(harness) == [1]
+    planned()
+
+    schedule = sorted((harness.home.path / "schedules").glob("*.toml"))[0]
+    stamp = harness.deployment.loaded_stamp(1)
+    schedule.write_text(schedule.read_text() + "\n# edited by hand\n")
+    assert plans_now(harness) == [1], "the stamp of the home files changed"
+    planned()  # the plan loaded the programme's files again, and recorded their stamp
+    assert harness.deployment.loaded_stamp(1) not in (None, stamp)
+
+
+def test_a_write_while_the_plan_decides_is_not_lost(harness: Harness, clock: Clock) -> None:
+    """The plan's mark, then a write (it wakes the programme), then the plan's answer: the
+    answer does not overwrite the wake."""
+    from publisher.store.plan_gate import begin_plan, end_plan
+
+    with harness.engine.begin() as conn:
+        mark = begin_plan(conn, 1, START, "stamp")
+    with harness.engine.begin() as conn:
+        conn.execute(text("UPDATE programmes SET next_wake_at = NULL WHERE id = 1"))
+    with harness.engine.begin() as conn:
+        end_plan(conn, 1, mark, START + dt.timedelta(minutes=3))
+    assert next_wake(harness) is None
+    with harness.engine.begin() as conn:  # without a write: the answer stands
+        end_plan(conn, 1, begin_plan(conn, 1, START, "stamp"),
+                 START + dt.timedelta(minutes=3))
+    assert next_wake(harness) == START + dt.timedelta(minutes=3)
+
+
 def test_a_duplicate_job_meets_the_lease_and_answers_busy(harness: Harness, clock: Clock,
                                                           yt: FakeYouTube,
                                                           media: Media) -> None:

@@ -366,7 +366,10 @@ def test_publisher_retry_brings_a_waiting_job_forward(rate_limited: RateLimited,
     at once (not at the reset), and the post goes out."""
     w = rate_limited
     w.refused_and_ticked()
+    plans = w.harness.deployment.programmes_to_plan
+    assert plans() == [], "both sleep: A until Mastodon's reset (or the sweep), B idle"
     w.a.ok("retry", w.a_id, "--platform", "mastodon")
+    assert plans() == [w.pa], "the retry wakes A: planned at the next tick"
     clock.now = TUESDAY_SLOT + dt.timedelta(minutes=6)
     w.harness.run(w.harness.tick_and_drain)
     assert w.performed.of(w.pa, "crosspost") == [(w.pa, "crosspost", w.a_id)] * 2

@@ -28,15 +28,32 @@ class Finding:
     text: str
 
 
+def _periods(now: dt.datetime) -> tuple[str, str]:
+    """The day and the week the chores are done for at `now`."""
+    iso = now.isocalendar()
+    return now.date().isoformat(), f"{iso.year}-W{iso.week:02d}"
+
+
+def chores_due(rt: Runtime, now: dt.datetime) -> bool:
+    """Whether a chore's day (or week) has come since they last ran: a worker's plan defers
+    the chores only then (run_due just calls due_chores, which knows)."""
+    with rt.transaction() as s:
+        done = state.get(s, "chores")
+    return (done.get("daily"), done.get("weekly")) != _periods(now)
+
+
+def next_chores_at(now: dt.datetime) -> dt.datetime:
+    """When the next day (so the next chores) begins: weeks begin on a day too."""
+    return dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0), now.tzinfo)
+
+
 def due_chores(rt: Runtime, now: dt.datetime) -> list[Finding]:
     """Run the chores whose day has come; returns what they found (for the report)."""
 
     found: list[Finding] = []
     with rt.transaction() as s:
         done = state.get(s, "chores")
-    today = now.date().isoformat()
-    iso = now.isocalendar()
-    week = f"{iso.year}-W{iso.week:02d}"
+    today, week = _periods(now)
     if done.get("daily") != today:
         doctor = doctor_failures(rt, now)
         # The doctor hashes the next few files; the pre-release check looks at the whole

@@ -49,6 +49,9 @@ class Runtime:
     #: Who the journal names when a person acts through the console (`web:anna`); else
     #: the kind of worker the owner names.
     acting_for: str | None = None
+    #: Whether its writes make the workers' next tick plan the programme: all but a
+    #: worker's plan, which says itself when it wakes next (store/plan_gate.py).
+    wakes: bool = True
     _youtube: tuple[YouTubeApi, Any] | None = None
 
     @contextmanager
@@ -58,7 +61,7 @@ class Runtime:
         from publisher.faults import crash_point
         from publisher.store.db import transaction
 
-        with transaction(self.engine, self.programme_id) as session:
+        with transaction(self.engine, self.programme_id, wakes=self.wakes) as session:
             yield session
             crash_point("db.before_commit")
         crash_point("db.after_commit")

@@ -209,7 +209,8 @@ def set_paused(engine: Engine, name: str, paused: bool) -> bool:
     state = ProgrammeState.PAUSED if paused else ProgrammeState.ACTIVE
     with engine.begin() as conn:
         conn.execute(update(Programme).where(Programme.id == found.id)
-                     .values(state=state.value, updated_at=_now()))
+                     # next_wake_at: a resumed programme is planned at the next tick
+                     .values(state=state.value, updated_at=_now(), next_wake_at=None))
     return True
 
 

@@ -199,16 +199,22 @@ def check_schema(engine: Engine) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine, programme_id: int | None) -> Iterator[Session]:
+def transaction(engine: Engine, programme_id: int | None, *, wakes: bool = True
+                ) -> Iterator[Session]:
     """A session whose work is committed together when the block ends, or not at all.
 
     It sees and changes only the rows of programme `programme_id` (publisher/store/scope.py);
     None is a deployment-wide session, which any statement on a programme's rows refuses.
+    When it wrote anything, the workers' next tick plans the programme (store/plan_gate.py),
+    unless `wakes` is False (a worker's plan, which says itself when it wakes next).
     """
     from sqlalchemy.orm import Session  # not at the top: `queue list` reads without the ORM
 
+    from publisher.store.plan_gate import wake_if_written
     from publisher.store.scope import scoped_info
 
-    with Session(engine, expire_on_commit=False, info=scoped_info(programme_id)) as session, \
-            session.begin():
-        yield session
+    with Session(engine, expire_on_commit=False, info=scoped_info(programme_id)) as session:
+        with session.begin():
+            yield session
+        if wakes and programme_id is not None:
+            wake_if_written(session, programme_id)

@@ -65,6 +65,8 @@ class Programme(Base):
     __tablename__ = "programmes"
     __table_args__ = (
         CheckConstraint(f"state IN ({_programme_state_values})", name="state_valid"),
+        # The workers' tick: the active programmes whose next wake has come (migration 0018).
+        Index("ix_programmes_state_next_wake_at", "state", "next_wake_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -74,6 +76,12 @@ class Programme(Base):
     #: The ledger its YouTube calls count in (publisher/quota_project.py), recorded at each
     #: charge: the programmes of one project keep units for each other's releases.
     quota_project: Mapped[str | None] = mapped_column(String(100), index=True)
+    #: When the workers' tick plans it next (publisher/store/plan_gate.py), in the clock its
+    #: plans use; NULL: at the next tick. Any write to its rows sets it back to NULL.
+    next_wake_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The stamp of the home files (configuration, schedules, credentials) its last plan
+    #: used: the tick plans it again when they changed.
+    home_stamp: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                     onupdate=utcnow)

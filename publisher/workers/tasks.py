@@ -3,8 +3,11 @@ step, each performing one piece of `run_due`'s work (pipeline/run_due.py: `due_w
 `perform` acts).
 
 - `publisher.tick` (every minute, deduplicated by the engine across workers) defers one
-  `publisher.plan` per programme, in batches (`defer_plans`);
-- `publisher.plan` reports missed slots, decides the due work and defers one job per piece;
+  `publisher.plan` per programme that may have work, in batches (`defer_plans`): its next
+  wake has come, or its home files changed (store/plan_gate.py);
+- `publisher.plan` reports missed slots, decides the due work and defers one job per piece,
+  and says when the programme wakes next (its next event; at the next tick when it found
+  work; 15 minutes at the latest); any write to the programme wakes it sooner;
 - `publisher.stage` / `release` / `decorate` / `crosspost` / `correct` / `withdraw` /
   `chores` perform it;
 - `publisher.retry_stalled` (every minute) puts back the jobs of a worker that died
@@ -38,6 +41,7 @@ from publisher.pipeline.run_due import (
     Work,
     WorkKind,
     due_work,
+    next_event,
     perform,
     report_missed,
 )
@@ -150,23 +154,66 @@ async def defer_plans(app: procrastinate.App, programme_ids: list[int]) -> list[
 
 
 async def tick(context: JobContext, timestamp: int) -> list[int]:
-    """Plan every programme; the timestamp is only a wake-up (plans use the clock)."""
+    """Plan the programmes that may have work: those whose next wake has come, or whose
+    home files changed (`Deployment.programmes_to_plan`); the timestamp is only a wake-up
+    (the wakes are in the deployment's clock)."""
     deployment = deployment_of(context)
-    return await defer_plans(context.app, await asyncio.to_thread(deployment.programme_ids))
+    return await defer_plans(context.app,
+                             await asyncio.to_thread(deployment.programmes_to_plan))
 
 
 def decide(deployment: Deployment, programme_id: int) -> tuple[list[str], list[Work]]:
     """What `run_due` does before acting: the missed slots told, then the due work. Nothing
     for a programme that a live `publisher run` daemon serves (it was there first:
-    services/worker_presence.py)."""
+    services/worker_presence.py).
+
+    It also says when the tick plans the programme next (store/plan_gate.py): at the next
+    tick when it found work (its steps change what is due), else at the programme's next
+    event, or after the safety sweep. Its own writes do not count as a change (`wakes`)."""
+    from publisher.pipeline.chores import chores_due
+    from publisher.store.plan_gate import begin_plan, end_plan
+
     rt = deployment.runtime(programme_id)
+    rt.wakes = False
     now = rt.clock()
     if daemon_serves(rt, now):
         return [], []
-    note_ledger(rt)
-    queue = WakeQueue(rt, now, RunReport(now))
-    missed = report_missed(rt, now, DEFAULT_GRACE, queue)
-    return [a.describe() for a in missed], due_work(rt, now, queue=queue)
+    with rt.engine.begin() as conn:
+        mark = begin_plan(conn, programme_id, now, deployment.loaded_stamp(programme_id))
+    wake: dt.datetime | None = None  # a failed plan: the next tick tries again
+    try:
+        note_ledger(rt)
+        queue = WakeQueue(rt, now, RunReport(now))
+        missed = report_missed(rt, now, DEFAULT_GRACE, queue)
+        # The chores are always "due" to run_due (they know themselves whether their day
+        # came); a plan defers them only when it did, else it would never sleep.
+        work = [piece for piece in due_work(rt, now, queue=queue)
+                if piece.kind != WorkKind.CHORES or chores_due(rt, now)]
+        wake = next_wake(rt, now, queue, work, mark)
+    finally:
+        with rt.engine.begin() as conn:
+            end_plan(conn, programme_id, mark, wake)
+    return [a.describe() for a in missed], work
+
+
+def next_wake(rt: Runtime, now: dt.datetime, queue: WakeQueue, work: list[Work],
+              sweep: dt.datetime) -> dt.datetime | None:
+    """When the programme needs its next plan: at the next tick (None) when some of its
+    work can go now; else at the earliest of its next event, the end of a wait of its due
+    work (back-pressure: its job is deferred to then already), the next chores, the sweep."""
+    from publisher.pipeline.chores import next_chores_at
+    from publisher.pipeline.work_waits import waits_until
+
+    times = [sweep, next_chores_at(now)]
+    for piece in work:
+        until = waits_until(rt, piece, now)
+        if until is None:
+            return None
+        times.append(until)
+    found = next_event(rt, now, queue)
+    if found is not None:
+        times.append(found[0])
+    return min(times)
 
 
 async def plan(context: JobContext, programme_id: int) -> dict[str, list[str]]:
@@ -222,6 +269,13 @@ def note_ledger(rt: Runtime) -> None:
         record_ledger(s, rt.programme_id, ledger(rt).key)
 
 
+def wake_programme(rt: Runtime) -> None:
+    from publisher.store.plan_gate import wake
+
+    with rt.engine.begin() as conn:
+        wake(conn, rt.programme_id)
+
+
 def daemon_serves(rt: Runtime, now: dt.datetime) -> bool:
     from publisher.services.daemon_claim import live_daemon
 
@@ -248,7 +302,10 @@ def step(context: JobContext, programme_id: int, work: dict[str, Any]) -> list[s
     piece = Work.from_json(work)
     if daemon_serves(rt, rt.clock()):
         return ["skipped (a `publisher run` daemon serves this programme)"]
-    actions = perform(rt, piece, rt.clock())
+    try:
+        actions = perform(rt, piece, rt.clock())
+    finally:  # done or not, what it did may make work due: the next tick plans again
+        wake_programme(rt)
     for action in actions:
         log.info("programme %s: %s", programme_id, action.describe())
     until = waits_until(rt, piece, rt.clock())
