@@ -176,3 +176,34 @@ def test_the_lease_time_the_kill_test_shortens_refuses_a_bad_value(
     with pytest.raises(PublisherError) as refused:
         lease_ttl(DEFAULT_TTL)
     assert f"{ENV_TTL}={raw!r}" in str(refused.value) and "at most 86400" in str(refused.value)
+
+
+@pytest.mark.slow  # three worker processes, each stopped as it starts: about 10-20 s
+def test_a_worker_stopped_as_it_starts_ends_cleanly(pg_home: HomeFixture, tmp_path: Path
+                                                     ) -> None:
+    """SIGTERM (or Ctrl-C) the moment a worker has said it is alive — before Procrastinate's
+    worker runs — stops it cleanly: exit 0 and its row marked stopped, so `status` does not
+    show a worker gone silent. (The signal's default used to end it on the spot, its row
+    left alive until it went SILENT.)"""
+    engine = make_engine(pg_home.db_url)
+    try:
+        for n, signum in enumerate((signal.SIGTERM, signal.SIGINT, signal.SIGTERM)):
+            with open(tmp_path / f"worker-{n}.log", "w") as log:
+                proc = start_worker(pg_home.path, pg_home.db_url, log)
+
+                def registered(pid: int = proc.pid) -> bool:
+                    with engine.connect() as conn:
+                        return conn.execute(text("SELECT count(*) FROM workers WHERE pid = :p"),
+                                            {"p": pid}).scalar_one() > 0
+
+                wait_until(registered, "the worker's row", every_s=0.01,
+                           alive=lambda p=proc: None if p.poll() is None
+                           else f"the worker ended ({p.returncode})")
+                os.kill(proc.pid, signum)
+                assert proc.wait(timeout=60) == 0, (tmp_path / f"worker-{n}.log").read_text()
+            with engine.connect() as conn:
+                stopped = conn.execute(text("SELECT stopped_at FROM workers WHERE pid = :p"),
+                                       {"p": proc.pid}).scalar_one()
+            assert stopped is not None, f"worker {n}'s row is left alive"
+    finally:
+        engine.dispose()

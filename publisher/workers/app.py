@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -63,11 +64,49 @@ def worker_options(deployment: Deployment, concurrency: int, name: str,
     return options
 
 
+class StopSignals:
+    """SIGTERM and Ctrl-C for the whole life of `serve`, from its first line: a stop asked
+    before Procrastinate's worker runs (while the worker registers, or the pool opens) ends
+    it cleanly too, its row marked stopped, where the signal's default would have killed it
+    on the spot. The first signal stops the worker gracefully (running jobs get
+    GRACEFUL_STOP_S: Procrastinate's stop on cancelling `run_worker_async`); the handlers
+    are then given back, so a second signal ends the process at once, as with Procrastinate's
+    own handlers."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.requested = False
+        self._worker: asyncio.Task[Any] | None = None
+        for signum in self.SIGNALS:
+            loop.add_signal_handler(signum, self._stop, signum)
+
+    def _stop(self, signum: int) -> None:
+        log.info("%s: stopping the worker", signal.Signals(signum).name)
+        self.requested = True
+        self.uninstall()
+        if self._worker is not None:
+            self._worker.cancel()
+
+    def watch(self, worker: asyncio.Task[Any]) -> None:
+        self._worker = worker
+        if self.requested:
+            worker.cancel()
+
+    def uninstall(self) -> None:
+        for signum in self.SIGNALS:
+            self._loop.remove_signal_handler(signum)
+
+
 async def serve(app: procrastinate.App, deployment: Deployment, concurrency: int, *,
                 name: str | None = None, **overrides: Any) -> None:
-    """Run one worker until it is stopped (SIGTERM, Ctrl-C), or, with `wait=False`, until
-    the queues are empty; it says it is alive in the `workers` table meanwhile."""
-    asyncio.get_running_loop().set_default_executor(
+    """Run one worker until it is stopped (SIGTERM, Ctrl-C: `StopSignals`), or, with
+    `wait=False`, until the queues are empty; it says it is alive in the `workers` table
+    meanwhile."""
+    loop = asyncio.get_running_loop()
+    signals = StopSignals(loop) if overrides.get("install_signal_handlers", True) else None
+    loop.set_default_executor(
         ThreadPoolExecutor(max_workers=concurrency + 2, thread_name_prefix="publisher-job"))
     name = name or registry.new_name()
     engine = make_engine(deployment.database_url)
@@ -75,10 +114,21 @@ async def serve(app: procrastinate.App, deployment: Deployment, concurrency: int
     await asyncio.to_thread(registry.register, engine, name, concurrency, now)
     beating = asyncio.create_task(_beat(engine, name))
     try:
-        async with app.open_async():
-            await app.run_worker_async(
-                **worker_options(deployment, concurrency, name, **overrides))
+        if signals is None or not signals.requested:
+            async with app.open_async():
+                options = worker_options(deployment, concurrency, name, **overrides)
+                options["install_signal_handlers"] = False  # ours, from the first line
+                worker = asyncio.create_task(app.run_worker_async(**options))
+                if signals is not None:
+                    signals.watch(worker)
+                try:
+                    await worker
+                except asyncio.CancelledError:
+                    if signals is None or not signals.requested:
+                        raise  # serve itself was cancelled
     finally:
+        if signals is not None and not signals.requested:
+            signals.uninstall()
         beating.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beating
