@@ -2,4 +2,4 @@
 that read SQLite without SQLAlchemy (publisher/store/raw_sqlite.py) check it too."""
 
 # The newest revision in alembic/versions. Bump it with every new migration.
-SCHEMA_HEAD = "0016"
+SCHEMA_HEAD = "0017"
