@@ -2,9 +2,10 @@
 
 Read from the publication records: the address each platform gave, and when it went out
 (`went_out_at`: the moment the run journaled it, on the run's clock, so a rehearsal shows
-its simulated time). A video counts as out once it is public (its release recorded); a post
-once it is done (posted, found after a lost answer, or recorded by hand with `publisher
-resolve`).
+its simulated time). A video counts as out once it is public (its record stamped then,
+`lifecycle.stamp_public_video`); a post once it is done (posted, found after a lost answer,
+or recorded by hand with `publisher resolve`). A done record with a `went_out_at` is what
+went out: nothing else is read.
 """
 
 from __future__ import annotations
@@ -91,11 +92,11 @@ def published_page(app: App, *, month: str | None = None, platform: str | None =
                    offset: int = 0, limit: int | None = None) -> tuple[list[Published], int]:
     """`published(…)`'s rows from `offset`, at most `limit` of them (None: all), and how
     many rows the whole list has. Ordered, filtered and cut in SQL, as a walk of one index
-    (`ix_publications_went_out`): a page of the console reads its 100 rows, not every one
-    that went out."""
+    (`ix_publications_programme_state_went_out_at`): a page of the console reads its 100
+    rows, and its count only that index."""
     from sqlalchemy import func, select
 
-    from publisher.store.models import Interview
+    from publisher.store.models import Interview, Publication
 
     where = _went_out(app.zone, month, platform)
     page = _rows(where).order_by(*_newest_first()).offset(offset)
@@ -110,8 +111,6 @@ def published_page(app: App, *, month: str | None = None, platform: str | None =
         if limit is None and offset == 0:
             total = len(rows)
         else:
-            from publisher.store.models import Publication
-
             total = session.execute(select(func.count()).select_from(Publication)
                                     .where(*where)).scalar_one()
     return rows, total
@@ -131,8 +130,8 @@ def _went_out(zone: Zone, month: str | None, platform: str | None) -> list[Any]:
     video did go out), and a post record with the entry saying it went out (a post, a post
     found, a resolve); a post deleted since (a withdrawal, a replacement) is no longer done.
     `month` is a range of `went_out_at`, `platform` an equality: both within the index
-    `ix_publications_went_out` (programme, state, went_out_at, interview, platform, step),
-    which also gives the order."""
+    `ix_publications_programme_state_went_out_at` (programme, state, went_out_at,
+    interview, platform, step), which also gives the order."""
     from publisher.store.models import Publication
 
     where = [Publication.state == _DONE, Publication.went_out_at.is_not(None),
