@@ -13,6 +13,12 @@ through the same middleware).
 Target (issue 14): ≤ 100 ms per page.
 
     python benchmarks/console.py [--rows 10000] [--repeat 15] [--json-out FILE]
+    python benchmarks/console.py --explain [--rows 10000]
+
+`--explain` measures nothing: it prints the plan of every statement the Published page sends
+(its first 100 rows and their count: all, one month, one platform, YouTube), on the
+benchmark's SQLite database (EXPLAIN QUERY PLAN) and on a copy of it in a throwaway
+PostgreSQL server (tests/pg_server.py; EXPLAIN, after VACUUM ANALYZE).
 """
 
 from __future__ import annotations
@@ -56,12 +62,16 @@ class Timed:
             self.last_cpu = time.process_time() - cpu
 
 
-def pages(now: dt.datetime, middle_id: int) -> dict[str, str]:
+def pages(now: dt.datetime, rows: int) -> dict[str, str]:
+    """The pages timed; `rows` interviews went out (a video and two posts each: the
+    Published list's last page of 100 is the ceiling of 3 × rows / 100)."""
     month = now.strftime("%Y-%m")
     return {"Queue": "/queue", "Calendar month": f"/calendar?month={month}",
-            "Needs you": "/needs-you", "Interview": f"/interviews/{middle_id}",
+            "Needs you": "/needs-you", "Interview": f"/interviews/{rows + rows // 2}",
             "Published": "/published",
-            "Published month": f"/published?month={(now - dt.timedelta(days=365)):%Y-%m}"}
+            "Published month": f"/published?month={(now - dt.timedelta(days=365)):%Y-%m}",
+            "Published mastodon": "/published?platform=mastodon",
+            "Published last": f"/published?page={-(-3 * rows // 100)}"}
 
 
 def add_journal(home: Path) -> None:
@@ -120,6 +130,87 @@ def stamp_went_out(conn: Any, events: list[dict[str, Any]]) -> None:
         table.c.step == bindparam("s"))).values(went_out_at=bindparam("at")), stamps)
 
 
+def explain(rows: int) -> str:
+    """The plans of the Published page's statements (see the module docstring)."""
+    from sqlalchemy import create_engine, delete, insert, select, text
+
+    from publisher.store.migrate import upgrade
+    from publisher.store.models import Interview, Programme, Publication
+
+    sys.path.insert(0, str(Path(__file__).parent.parent))
+    from tests.pg_server import TempPostgres
+
+    now = dt.datetime.now(dt.UTC)
+    out: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        home = quiet_home(Path(tmp), 2 * rows, now, part="console")
+        add_journal(home)
+        sqlite_url = f"sqlite:///{home / 'publisher.db'}"
+        out += ["# SQLite", *page_plans(home, sqlite_url, now, "EXPLAIN QUERY PLAN ")]
+        server = TempPostgres()
+        try:
+            maintenance = create_engine(server.start(), isolation_level="AUTOCOMMIT")
+            with maintenance.connect() as conn:
+                conn.execute(text("CREATE DATABASE console"))
+            maintenance.dispose()
+            pg_url = server.url.rsplit("/", 1)[0] + "/console"
+            source, target = create_engine(sqlite_url), create_engine(pg_url)
+            upgrade(target)
+            with source.connect() as src, target.begin() as dst:
+                dst.execute(delete(Programme.__table__))  # type: ignore[arg-type]
+                for table in (Programme.__table__, Interview.__table__, Publication.__table__):
+                    dst.execute(insert(table), [dict(r) for r in  # type: ignore[arg-type]
+                                                src.execute(select(table)).mappings()])
+            # As autovacuum leaves it: statistics, and the visibility map index-only scans read.
+            with target.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+            source.dispose()
+            target.dispose()
+            out += ["", "# PostgreSQL", *page_plans(home, pg_url, now, "EXPLAIN (COSTS OFF) ")]
+        finally:
+            server.stop()
+    return "\n".join(out)
+
+
+def page_plans(home: Path, url: str, now: dt.datetime, prefix: str) -> list[str]:
+    """Each statement `published_page` sends for the console's first page (100 rows and
+    their count) of each filter, with its plan."""
+    from sqlalchemy import event
+
+    from publisher.app import App
+    from publisher.home import Home
+    from publisher.services.published import published_page
+
+    app = App(Home.resolve(home, url), actor="web")
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+               executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "publications" in statement:
+            sent.append((statement, parameters))
+
+    month = f"{(now - dt.timedelta(days=365)):%Y-%m}"
+    out: list[str] = []
+    try:
+        app.programme_id  # noqa: B018 (loaded before the statements are recorded)
+        event.listen(app.engine, "before_cursor_execute", record)
+        for label, filters in (("all", {}), (f"month {month}", {"month": month}),
+                               ("platform mastodon", {"platform": "mastodon"}),
+                               ("platform youtube", {"platform": "youtube"})):
+            sent.clear()
+            published_page(app, offset=0, limit=100, **filters)
+            with app.engine.connect() as conn:
+                for statement, parameters in list(sent):
+                    plan = conn.exec_driver_sql(prefix + statement, parameters).all()
+                    out += ["", f"-- {label}: {' '.join(statement.split())}",
+                            *(str(row[-1]) if prefix.startswith("EXPLAIN QUERY") else
+                              str(row[0]) for row in plan)]
+        event.remove(app.engine, "before_cursor_execute", record)
+    finally:
+        app.close()
+    return out
+
+
 def measure(rows: int, repeat: int) -> dict[str, Any]:
     from argon2 import PasswordHasher
 
@@ -153,8 +244,7 @@ def measure(rows: int, repeat: int) -> dict[str, Any]:
             answer = client.post("/login", data={"csrftoken": token, "name": "bench",
                                                  "password": PASSWORD, "next": ""})
             assert answer.status_code == 303, answer.text
-            targets = {"static file": "/static/console.css",
-                       **pages(now, rows + rows // 2)}
+            targets = {"static file": "/static/console.css", **pages(now, rows)}
             out: dict[str, Any] = {}
             for name, path in targets.items():
                 times, cpu = [], []
@@ -179,16 +269,22 @@ def main() -> None:
                         help="interviews in the queue (as many again went out; default 10000)")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--explain", action="store_true",
+                        help="print the Published page's query plans instead (SQLite and "
+                             "PostgreSQL)")
     args = parser.parse_args()
+    if args.explain:
+        print(explain(args.rows))
+        return
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     result = measure(args.rows, args.repeat)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
-    print(f"{'page':<16} {'median ms':>10} {'CPU ms':>7} {'× static':>9} {'KiB':>7}"
+    print(f"{'page':<18} {'median ms':>10} {'CPU ms':>7} {'× static':>9} {'KiB':>7}"
           "  target ≤ 100 ms")
     for name, row in result.items():
         verdict = "" if name == "static file" else (
             "ok" if row["median_s"] <= 0.1 else "MISSED")
-        print(f"{name:<16} {1000 * row['median_s']:>10.1f} {1000 * row['cpu_s']:>7.1f} "
+        print(f"{name:<18} {1000 * row['median_s']:>10.1f} {1000 * row['cpu_s']:>7.1f} "
               f"{row['ratio']:>9.1f} {row['bytes'] / 1024:>7.0f}  {verdict}")
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=2))

@@ -29,8 +29,8 @@ import enum
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -215,6 +215,9 @@ def check(old: State, new: State) -> None:
 WENT_OUT = frozenset({EventKind.RELEASED, EventKind.POSTED, EventKind.POST_FOUND,
                       EventKind.RESOLVED})
 
+#: The interview states in which its video is public (also: its release record is done).
+_PUBLIC_STATES = frozenset({State.RELEASED.value, State.PUBLISHED.value})
+
 
 def journal(session: Session, interview_id: int, kind: EventKind, actor: str,
             at: dt.datetime | None = None, **detail: Any) -> None:
@@ -234,21 +237,21 @@ def journal(session: Session, interview_id: int, kind: EventKind, actor: str,
 def _stamp_went_out(session: Session, interview_id: int, kind: EventKind, platform: Any,
                     at: dt.datetime) -> None:
     """`went_out_at` = the latest time the journal gives for the record: for the video (its
-    `video` record) a release, or a post kind naming YouTube; for a post record a post kind
-    naming its platform. The latest, not the last written: a rehearsal's clock may be
-    behind a real one. The record's `updated_at` is left as it was (a time noted, not a
-    change of the record), and a loaded copy sees the new value."""
-    targets = []
+    `video` record, once public: `stamp_public_video`) a release, or a post kind naming
+    YouTube; for a post record a post kind naming its platform. The latest, not the last
+    written: a rehearsal's clock may be behind a real one."""
     if kind == EventKind.RELEASED or platform == "youtube":
-        targets.append(and_(Publication.platform == "youtube",
-                            Publication.step == Step.VIDEO.value))
-    if kind != EventKind.RELEASED and isinstance(platform, str):
-        targets.append(and_(Publication.platform == platform,
-                            Publication.step == Step.POST.value))
-    if not targets:
-        return
-    where = [Publication.interview_id == interview_id, or_(*targets),
-             or_(Publication.went_out_at.is_(None), Publication.went_out_at < at)]
+        stamp_public_video(session, interview_id, at)
+    if kind != EventKind.RELEASED and isinstance(platform, str) and platform != "youtube":
+        _stamp(session, at, Publication.interview_id == interview_id,
+               Publication.platform == platform, Publication.step == Step.POST.value,
+               or_(Publication.went_out_at.is_(None), Publication.went_out_at < at))
+
+
+def _stamp(session: Session, at: dt.datetime, *where: Any) -> None:
+    """Set `went_out_at` = `at` on the records `where` selects. The record's `updated_at` is
+    left as it was (a time noted, not a change of the record), and a loaded copy sees the
+    new value."""
     stamped = session.scalars(
         update(Publication).where(*where)
         .values(went_out_at=at, updated_at=Publication.updated_at)
@@ -257,6 +260,48 @@ def _stamp_went_out(session: Session, interview_id: int, kind: EventKind, platfo
         loaded = session.identity_map.get(identity_key(Publication, pub_id))
         if loaded is not None:
             set_committed_value(loaded, "went_out_at", at)
+
+
+def stamp_public_video(session: Session, interview_id: int, at: dt.datetime | None = None
+                       ) -> None:
+    """Keep the video record's `went_out_at` true: set once the video is public, and only
+    then, so that a stamped video record *is* the list of what went out on YouTube.
+
+    Public: its record done with a video id, and its release record done or the interview
+    released or published (a withdrawal keeps it: the video went out). Stamped already: an
+    entry at `at` (a release, a resolve naming YouTube) moves it later, never earlier. Not
+    yet: the latest time the journal gives for it (with `at`), else — no entry — the
+    interview's slot, else the release record's last change, else the video record's
+    (the fallbacks the Published page once computed at every request; now once, here).
+    Called by `journal` (an entry naming YouTube), `transition` (to released or published)
+    and `set_publication` (the video or release record done): whichever comes first."""
+    video = session.scalars(select(Publication).where(
+        Publication.interview_id == interview_id, Publication.platform == "youtube",
+        Publication.step == Step.VIDEO.value)).first()
+    if video is None or video.state != PublicationState.DONE.value or not video.remote_id:
+        return
+    if video.went_out_at is not None:
+        if at is not None and video.went_out_at < at:
+            _stamp(session, at, Publication.id == video.id, Publication.went_out_at < at)
+        return
+    state, slot_at = session.execute(select(Interview.state, Interview.slot_at)
+                                     .where(Interview.id == interview_id)).one()
+    release = session.scalars(select(Publication).where(
+        Publication.interview_id == interview_id, Publication.platform == "youtube",
+        Publication.step == Step.RELEASE.value)).first()
+    released = release is not None and release.state == PublicationState.DONE.value
+    if not (released or state in _PUBLIC_STATES):
+        return
+    times = [when for kind, when, detail in session.execute(
+        select(Event.kind, Event.at, Event.detail).where(
+            Event.interview_id == interview_id, Event.kind.in_([k.value for k in WENT_OUT])))
+        if kind == EventKind.RELEASED.value or (detail or {}).get("platform") == "youtube"]
+    if at is not None:
+        times.append(at)
+    when = (max(times) if times else slot_at
+            or (release.updated_at if release is not None and released else None)
+            or video.updated_at)
+    _stamp(session, when, Publication.id == video.id, Publication.went_out_at.is_(None))
 
 
 def transition(session: Session, item: Interview | int, to: State, *, kind: EventKind | None,
@@ -301,6 +346,8 @@ def transition(session: Session, item: Interview | int, to: State, *, kind: Even
         if to == State.NEEDS_ATTENTION:
             detail.setdefault("reason", attention)
         journal(session, interview_id, kind, actor, at, **detail)
+    if to.value in _PUBLIC_STATES:
+        stamp_public_video(session, interview_id)
     return old
 
 
@@ -313,6 +360,11 @@ def set_publication(pub: Publication, to: PublicationState, **values: Any) -> No
     pub.state = to.value
     for key, value in values.items():
         setattr(pub, key, value)
+    if to == PublicationState.DONE and pub.platform == "youtube" \
+            and pub.step in (Step.VIDEO.value, Step.RELEASE.value):
+        session = object_session(pub)
+        if session is not None:  # the video may be public now: `stamp_public_video`
+            stamp_public_video(session, pub.interview_id)
 
 
 def set_correction(correction: Correction, to: CorrectionState, **values: Any) -> None:

@@ -193,7 +193,7 @@ def test_0016_fills_went_out_at_from_the_journal(db_url: str) -> None:
                         {"p": programme, "i": iid, "kind": rng.choice(kinds), "detail": detail,
                          "at": base + dt.timedelta(hours=rng.randrange(-40, 40),
                                                    microseconds=rng.randrange(10**6))})
-        upgrade(engine)
+        upgrade(engine, "0016")  # 0017 then clears the times of videos never made public
         events, pubs = Event.__table__, Publication.__table__
         with engine.connect() as conn:
             journal = conn.execute(select(events.c.interview_id, events.c.kind, events.c.at,
@@ -214,6 +214,97 @@ def test_0016_fills_went_out_at_from_the_journal(db_url: str) -> None:
         downgrade(engine, "0015")
         assert "went_out_at" not in {c["name"] for c in inspect(engine).get_columns(
             "publications")}
+        upgrade(engine)
+        assert current_revision(engine) == SCHEMA_HEAD
+    finally:
+        engine.dispose()
+
+
+def test_0017_stamps_every_record_that_went_out_as_the_page_computed_its_time(
+        db_url: str) -> None:
+    """0017 gives each record the Published page counted as out, and that had no time,
+    exactly the fallback the page used (a video: its interview's slot, else its release
+    record's last change, else its own; a post: its own last change); it takes the time
+    off a video record that is not public; every other time stays. Downgrading keeps them."""
+    import datetime as dt
+    import random
+
+    from sqlalchemy import select
+
+    from publisher.store.models import Interview, Publication
+
+    engine = make_engine(db_url)
+    rng = random.Random(17)
+    base = dt.datetime(2026, 11, 30, 22, 30)  # naive UTC, as stored
+
+    def moment() -> dt.datetime:
+        return base + dt.timedelta(hours=rng.randrange(-40, 40),
+                                   microseconds=rng.randrange(10**6))
+
+    steps = (("youtube", "video"), ("youtube", "release"), ("youtube", "thumbnail"),
+             ("mastodon", "post"), ("bluesky", "post"))
+    columns = ("programme_id, position, state, video_path, video_size, video_sha256, "
+               "video_duration_s, video_width, video_height, video_codec, container_format, "
+               "title, description, hashtags, language, slot_at, created_at, updated_at")
+    try:
+        upgrade(engine, "0016")
+        with engine.begin() as conn:
+            programme = conn.execute(text("SELECT id FROM programmes")).scalar_one()
+            for n in range(1, 41):
+                conn.execute(text(
+                    f"INSERT INTO interviews ({columns}) VALUES (:p, :n, :state, "
+                    f"'/v/{n}.mp4', 10, 'sha{n}', 1.5, 64, 48, 'h264', 'mp4', 'T', '', '[]', "
+                    "'it', :slot, '2026-11-01 10:00:00', '2026-11-01 10:00:00')"),
+                    {"p": programme, "n": n, "slot": rng.choice((None, moment())),
+                     "state": rng.choice(("staged", "released", "published", "withdrawn"))})
+                for platform, step in steps:
+                    if rng.random() < 0.15:
+                        continue
+                    conn.execute(text(
+                        "INSERT INTO publications (programme_id, interview_id, platform, "
+                        "step, account, state, remote_id, progress, attempts, created_at, "
+                        "updated_at, went_out_at) VALUES (:p, :i, :platform, :step, '', "
+                        ":state, :remote, 0, 0, :at, :at, :went)"),
+                        {"p": programme, "i": n, "platform": platform, "step": step,
+                         "state": rng.choice(("done", "done", "pending", "deleted")),
+                         "remote": rng.choice((None, "", f"r{n}")), "at": moment(),
+                         "went": rng.choice((None, None, moment()))
+                         if step in ("video", "post") else None})
+        interviews, pubs = Interview.__table__, Publication.__table__
+        with engine.connect() as conn:
+            states = {i: (state, slot) for i, state, slot in conn.execute(
+                select(interviews.c.id, interviews.c.state, interviews.c.slot_at))}
+            before = conn.execute(select(pubs.c.id, pubs.c.interview_id, pubs.c.platform,
+                                         pubs.c.step, pubs.c.state, pubs.c.remote_id,
+                                         pubs.c.updated_at, pubs.c.went_out_at)).all()
+        releases = {r.interview_id: r for r in before if r.step == "release"}
+        expected, out = {}, 0
+        for r in before:  # the Published page's rule before 0017
+            state, slot = states[r.interview_id]
+            release = releases.get(r.interview_id)
+            if r.step == "video":
+                released = release is not None and release.state == "done"
+                public = r.state == "done" and bool(r.remote_id) and (
+                    released or state in ("released", "published"))
+                released_at = release.updated_at if release is not None and released else None
+                expected[r.id] = (r.went_out_at or slot or released_at or r.updated_at
+                                  ) if public else None
+                out += public
+            elif r.step == "post" and r.state == "done":
+                expected[r.id] = r.went_out_at or r.updated_at
+                out += 1
+            else:
+                expected[r.id] = r.went_out_at
+        assert out > 20 and any(r.went_out_at is None for r in before)
+        upgrade(engine, "0017")
+        with engine.connect() as conn:
+            after = dict(conn.execute(select(pubs.c.id, pubs.c.went_out_at)).all())
+        assert after == expected
+        assert "ix_publications_programme_state_went_out_at" in {
+            i["name"] for i in inspect(engine).get_indexes("publications")}
+        downgrade(engine, "0016")
+        with engine.connect() as conn:
+            assert dict(conn.execute(select(pubs.c.id, pubs.c.went_out_at)).all()) == after
         upgrade(engine)
         assert current_revision(engine) == SCHEMA_HEAD
     finally:

@@ -1,7 +1,11 @@
 """`publisher published` (and the console's Published page) order, filter and page in SQL:
-on random publication records and journals (written by `lifecycle.journal`, which stamps
-each record's `went_out_at`), every filter and every page equals what the former
-whole-list code computed in Python from the journal (kept here as the reference)."""
+on random publication records and journals (written as the pipeline writes them: each
+entry by `lifecycle.journal`, which stamps the record's `went_out_at`; a post made done with
+its entry; a video stamped when it is public, `lifecycle.stamp_public_video`), every
+filter and every page equals what the former whole-list code computed in Python from the
+journal and the fallbacks (kept here as the reference). The page itself reads only
+`went_out_at`: a post done without an entry (none is written so now; 0017 stamped the old
+ones with the fallback, tests/test_migrations.py) would not be listed."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from sqlalchemy import delete, insert, select, update
 
 from publisher.app import App
 from publisher.home import Home
-from publisher.lifecycle import EventKind, Step, journal
+from publisher.lifecycle import EventKind, Step, journal, stamp_public_video
 from publisher.platforms.youtube.api import watch_url
 from publisher.services.published import Published, published, published_page
 from publisher.store.db import make_engine
@@ -96,9 +100,16 @@ def _scramble(session: Session, rng: random.Random, ids: list[int]) -> None:
                          "updated_at": moment(), "created_at": moment()})
         if rows:
             session.execute(insert(Publication), rows)
+        for row in rows:  # a post is made done with the entry saying so (crosspost, resolve)
+            if row["step"] == Step.POST.value and row["state"] == _DONE:
+                journal(session, iid, rng.choice(_KINDS[1:4]), "t", moment(),
+                        platform=row["platform"])
         for _ in range(rng.randrange(6)):  # as the pipeline writes it: the records stamped
             journal(session, iid, rng.choice(_KINDS), "t", moment(),
                     **rng.choice(({}, {"platform": rng.choice(_PLATFORMS)})))
+        # And a video public with no entry naming YouTube: stamped when it became public
+        # (by `transition` or `set_publication`), from the fallbacks.
+        stamp_public_video(session, iid)
 
 
 ROUNDS = 8

@@ -12,8 +12,6 @@ plan used; NULL: at the next tick), and the stamp of the home files it planned w
 edited schedule. Any write to the programme's rows sets `next_wake_at` back to NULL
 (publisher/store/plan_gate.py). The index serves the tick's query: the active programmes whose
 time has come. New nullable columns: existing rows are planned at the next tick, as before.
-
-The lead re-points down_revision to the revision before it at merge (0017 on main).
 """
 from __future__ import annotations
 
@@ -23,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0018'
-down_revision: str | None = '0016'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,9 +2,10 @@
 
 Read from the publication records: the address each platform gave, and when it went out
 (`went_out_at`: the moment the run journaled it, on the run's clock, so a rehearsal shows
-its simulated time). A video counts as out once it is public (its release recorded); a post
-once it is done (posted, found after a lost answer, or recorded by hand with `publisher
-resolve`).
+its simulated time). A video counts as out once it is public (its record stamped then,
+`lifecycle.stamp_public_video`); a post once it is done (posted, found after a lost answer,
+or recorded by hand with `publisher resolve`). A done record with a `went_out_at` is what
+went out: nothing else is read.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from publisher.lifecycle import Step
 from publisher.services.times import Zone, iso
-from publisher.store.models import PublicationState, State
+from publisher.store.models import PublicationState
 
 if TYPE_CHECKING:
-    from sqlalchemy import Subquery
+    from sqlalchemy import Select
     from sqlalchemy.orm import Session
 
     from publisher.app import App
@@ -90,98 +91,72 @@ def published(app: App, *, month: str | None = None, platform: str | None = None
 def published_page(app: App, *, month: str | None = None, platform: str | None = None,
                    offset: int = 0, limit: int | None = None) -> tuple[list[Published], int]:
     """`published(…)`'s rows from `offset`, at most `limit` of them (None: all), and how
-    many rows the whole list has. Ordered, filtered and cut in SQL: a page of the console
-    reads its 100 rows, not every one that went out."""
+    many rows the whole list has. Ordered, filtered and cut in SQL, as a walk of one index
+    (`ix_publications_programme_state_went_out_at`): a page of the console reads its 100
+    rows, and its count only that index."""
     from sqlalchemy import func, select
 
-    from publisher.platforms.youtube.api import watch_url
-    from publisher.store.models import Interview
+    from publisher.store.models import Interview, Publication
 
-    went_out = _went_out(app.zone, month, platform)
-
-    def newest_first(rows: Any) -> tuple[Any, ...]:
-        return rows.c.at.desc(), rows.c.interview_id.desc(), rows.c.platform.desc()
-
-    cut = select(went_out).order_by(*newest_first(went_out)).offset(offset)
+    where = _went_out(app.zone, month, platform)
+    page = _rows(where).order_by(*_newest_first()).offset(offset)
     if limit is not None:
-        cut = cut.limit(limit)
+        page = page.limit(limit)
     # The titles of the page's rows only: joined after the cut, not for every row.
-    page = cut.subquery("page")
-    query = (select(page, Interview.title).join(Interview, Interview.id == page.c.interview_id)
-             .order_by(*newest_first(page)))
+    cut = page.subquery("page")
+    query = (select(cut, Interview.title).join(Interview, Interview.id == cut.c.interview_id)
+             .order_by(cut.c.at.desc(), cut.c.interview_id.desc(), cut.c.platform.desc()))
     with app.transaction(needs_config=False) as session:
-        rows = [Published(r.at, r.interview_id, r.title, r.platform,
-                          watch_url(r.address) if r.platform == "youtube" else r.address)
-                for r in session.execute(query)]
+        rows = [_published(r, r.title) for r in session.execute(query)]
         if limit is None and offset == 0:
             total = len(rows)
-        else:  # without a month, counting needs no times
-            counted = went_out if month else _went_out(app.zone, None, platform, timed=False)
-            total = session.execute(select(func.count()).select_from(counted)).scalar_one()
+        else:
+            total = session.execute(select(func.count()).select_from(Publication)
+                                    .where(*where)).scalar_one()
     return rows, total
 
 
-def _went_out(zone: Zone, month: str | None, platform: str | None, *, timed: bool = True
-              ) -> Subquery:
-    """Everything that went out as rows of (at, interview_id, platform, address):
-    each video made public (address: its video id) and each post done (its URL, else its
-    remote id). `at` is the record's `went_out_at` (the journal's time for it: the last
-    release, post, post found or resolve recorded for that platform, stamped by
-    `lifecycle.journal`), else the slot (videos) or the record's last change.
-    `timed=False`: the same rows with no `at` (for counting them).
-    """
-    from sqlalchemy import String, and_, func, literal, or_, select, type_coerce, union_all
-    from sqlalchemy.orm import aliased
+def _published(row: Any, title: str) -> Published:
+    from publisher.platforms.youtube.api import watch_url
 
-    from publisher.store.models import Interview, Publication
-    from publisher.store.types import UTCDateTime
+    return Published(row.at, row.interview_id, title, row.platform,
+                     watch_url(row.address) if row.platform == "youtube" else row.address)
 
-    video, release = aliased(Publication), aliased(Publication)
-    post = aliased(Publication)
 
-    def at(*times: Any) -> Any:
-        return type_coerce(func.coalesce(*times), UTCDateTime()) if timed else literal(None)
+def _went_out(zone: Zone, month: str | None, platform: str | None) -> list[Any]:
+    """The conditions that select everything that went out: each record with a
+    `went_out_at` that is done. Only two kinds of record get one (`lifecycle`): a video
+    record once the video is public (`stamp_public_video`: a withdrawal keeps it, as the
+    video did go out), and a post record with the entry saying it went out (a post, a post
+    found, a resolve); a post deleted since (a withdrawal, a replacement) is no longer done.
+    `month` is a range of `went_out_at`, `platform` an equality: both within the index
+    `ix_publications_programme_state_went_out_at` (programme, state, went_out_at,
+    interview, platform, step), which also gives the order."""
+    from publisher.store.models import Publication
 
-    def of_interview(column: Any) -> Any:  # read only when needed (no join for every row)
-        return select(column).where(Interview.id == video.interview_id).scalar_subquery()
+    where = [Publication.state == _DONE, Publication.went_out_at.is_not(None),
+             Publication.step.in_(_STEPS)]
+    if platform:
+        where.append(Publication.platform == platform)
+    if month:
+        start, end = _month_bounds(month, zone)
+        where += [Publication.went_out_at >= start, Publication.went_out_at < end]
+    return where
 
-    release_done = and_(release.interview_id == video.interview_id,
-                        release.platform == "youtube", release.step == Step.RELEASE.value,
-                        release.state == _DONE)
-    public = or_(select(release.id).where(release_done).exists(),
-                 of_interview(Interview.state).in_(_OUT_STATES))
-    released_at = select(func.max(release.updated_at)).where(release_done).scalar_subquery()
-    videos = (
-        select(at(video.went_out_at, of_interview(Interview.slot_at), released_at,
-                  video.updated_at).label("at"),
-               video.interview_id.label("interview_id"),
-               literal("youtube", String).label("platform"),
-               video.remote_id.label("address"))
-        .where(video.platform == "youtube", video.step == Step.VIDEO.value,
-               video.state == _DONE, video.remote_id.is_not(None), video.remote_id != "",
-               public))
-    posts = (
-        select(at(post.went_out_at, post.updated_at).label("at"),
-               post.interview_id.label("interview_id"), post.platform.label("platform"),
-               func.coalesce(func.nullif(post.url, ""), func.nullif(post.remote_id, ""),
-                             "").label("address"))
-        .where(post.step == Step.POST.value, post.state == _DONE))
-    if platform == "youtube":
-        parts = [videos]
-    elif platform:
-        parts = [posts.where(post.platform == platform)]
-    else:
-        parts = [videos, posts]
-    every = union_all(*parts).subquery("every") if len(parts) > 1 else parts[0].subquery("every")
-    if month is None:
-        return every
-    # Materialized: else the month's test and the answer would each work out the times.
-    timed_rows = (union_all(*parts) if len(parts) > 1 else parts[0]).cte("timed_rows")
-    if timed:
-        timed_rows = timed_rows.prefix_with("MATERIALIZED")
-    start, end = _month_bounds(month, zone)
-    return select(timed_rows).where(timed_rows.c.at >= start, timed_rows.c.at < end
-                                    ).subquery("in_month")
+
+def _rows(where: list[Any]) -> Select[Any]:
+    """(at, interview_id, platform, address) of the records `where` selects: a video's
+    address is its video id, a post's its URL, else its remote id."""
+    from sqlalchemy import case, func, select
+
+    from publisher.store.models import Publication
+
+    post_address = func.coalesce(func.nullif(Publication.url, ""),
+                                 func.nullif(Publication.remote_id, ""), "")
+    return select(Publication.went_out_at.label("at"), Publication.interview_id,
+                  Publication.platform,
+                  case((Publication.step == Step.VIDEO.value, Publication.remote_id),
+                       else_=post_address).label("address")).where(*where)
 
 
 def _month_bounds(month: str, zone: Zone) -> tuple[dt.datetime, dt.datetime]:
@@ -201,9 +176,9 @@ def links_of(session: Session, item: Interview, zone: Zone) -> dict[str, Any]:
     from publisher.platforms.youtube.api import watch_url
     from publisher.store.models import Publication
 
-    went_out = _went_out(zone, None, None)
-    rows = session.execute(select(went_out).where(went_out.c.interview_id == item.id)
-                           .order_by(went_out.c.platform)).all()
+    rows = session.execute(_rows([*_went_out(zone, None, None),
+                                  Publication.interview_id == item.id])
+                           .order_by(Publication.platform)).all()
     video = session.scalars(select(Publication).where(
         Publication.interview_id == item.id, Publication.platform == "youtube",
         Publication.step == Step.VIDEO.value)).first()
@@ -217,5 +192,12 @@ def links_of(session: Session, item: Interview, zone: Zone) -> dict[str, Any]:
     return {"youtube": youtube, "posts": posts}
 
 
+def _newest_first() -> tuple[Any, ...]:
+    from publisher.store.models import Publication
+
+    return (Publication.went_out_at.desc(), Publication.interview_id.desc(),
+            Publication.platform.desc())
+
+
 _DONE = PublicationState.DONE.value
-_OUT_STATES = (State.RELEASED.value, State.PUBLISHED.value)
+_STEPS = (Step.VIDEO.value, Step.POST.value)

@@ -256,10 +256,14 @@ class Publication(ProgrammeScoped, Base):
         Index("ix_publications_programme_interview", "programme_id", "interview_id"),
         Index("ix_publications_programme_state", "programme_id", "state"),
         Index("ix_publications_programme_next_attempt_at", "programme_id", "next_attempt_at"),
-        # What went out (services/published.py): a programme's done videos and posts, and
-        # a video's release record by its interview (alembic 0016 says why interview_id).
+        # A programme's done videos and posts, and a video's release record by its
+        # interview (alembic 0016 says why interview_id).
         Index("ix_publications_programme_id_step_state_interview_id", "programme_id", "step",
               "state", "interview_id"),
+        # What went out (services/published.py), newest first: one walk of this index, the
+        # page's order and filters all in it (alembic 0017).
+        Index("ix_publications_programme_state_went_out_at", "programme_id", "state",
+              "went_out_at", "interview_id", "platform", "step"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -279,8 +283,9 @@ class Publication(ProgrammeScoped, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                     onupdate=utcnow)
-    #: When it went out (the video's release, a post's post or resolve): the latest time the
-    #: journal gives for it, stamped by `lifecycle.journal` with that entry.
+    #: When it went out: set on a video record once the video is public, on a post record
+    #: with the entry saying it went out (`lifecycle.stamp_public_video`, `journal`); the
+    #: latest time the journal gives for it. NULL on every other record.
     went_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     interview: Mapped[Interview] = relationship(back_populates="publications")
