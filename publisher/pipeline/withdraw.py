@@ -437,8 +437,9 @@ def _finish_republish(rt: Runtime, interview_id: int) -> RepublishReport:
                             attempts=0, next_attempt_at=None, last_error=None)
             report.reposting.append(post.platform)
         for post in _posts(s, interview_id, _P.NEEDS_ATTENTION):
-            if post.remote_id:  # never deleted: it is still out
-                set_publication(post, _P.DONE, last_error=None)
+            if post.remote_id:  # never deleted: it is still out (since it went out)
+                set_publication(post, _P.DONE, last_error=None,
+                                went_out_at=post.went_out_at or rt.clock())
         set_publication(pub, _P.DONE, remote_id=video_id, last_error=None)
         if target == State.RELEASED and all_posted(s, interview_id, platforms):
             target = State.PUBLISHED
