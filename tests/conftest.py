@@ -184,6 +184,30 @@ def home(tmp_path: Path, backend: str, home_template: HomeTemplate,
 
 
 @pytest.fixture
+def pg_database(postgres_server: str) -> Iterator[str]:
+    """An empty database of its own on the session's PostgreSQL server (PostgreSQL only:
+    the workers, the load and kill tests)."""
+    url, drop = create_pg_database(postgres_server)
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture
+def pg_home(tmp_path: Path, postgres_server: str, pg_template: str,
+            home_template: HomeTemplate) -> Iterator[HomeFixture]:
+    """A home on PostgreSQL only (a copy of what `publisher init` makes)."""
+    url, drop = create_pg_database(postgres_server, template=pg_template)
+    path = tmp_path / "home"
+    home_template.copy_folder(path, with_database=False)
+    try:
+        yield HomeFixture(path, url)
+    finally:
+        drop()
+
+
+@pytest.fixture
 def sqlite_home(tmp_path: Path, home_template: HomeTemplate) -> HomeFixture:
     """A home on SQLite only, for tests about files and text rather than the database (a copy
     of what `publisher init` makes)."""

@@ -19,7 +19,6 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from publisher.app import App
-from publisher.credentials import write_private
 from publisher.home import Home
 from publisher.pipeline.run_due import release_now
 from publisher.pipeline.runtime import Runtime
@@ -45,7 +44,7 @@ from publisher.store.migrate import downgrade, upgrade
 from publisher.store.models import Publication, QuotaUsage
 from tests.conftest import HomeFixture, Media, add_args, invoke
 from tests.helpers.clock import Clock
-from tests.helpers.youtube import connect
+from tests.helpers.youtube import client_file, connect, set_youtube
 
 # A Tuesday in February: Pacific midnight is 08:00 UTC, so the next reset is 2027-02-03 08:00.
 NOW = dt.datetime(2027, 2, 2, 10, 0, tzinfo=dt.UTC)
@@ -58,25 +57,6 @@ def make_home(tmp_path: Path, db_url: str, name: str) -> HomeFixture:
     result = invoke("--db", db_url, "init", str(path))
     assert result.exit_code == 0, result.output
     return HomeFixture(path, db_url)
-
-
-def client_file(home: HomeFixture, client_id: str, project_id: str = "studi-aperti",
-                kind: str = "installed") -> None:
-    write_private(home.path / "client_secret.json", json.dumps({kind: {
-        "client_id": client_id, "client_secret": "GOCSPX-test", "project_id": project_id,
-        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-        "token_uri": "https://oauth2.googleapis.com/token",
-        "redirect_uris": ["http://localhost"]}}).encode())
-
-
-def set_youtube(home: HomeFixture, **settings: Any) -> None:
-    """Put settings at the top of publisher.toml's [youtube] (replacing earlier ones)."""
-    toml = home.path / "publisher.toml"
-    lines = [ln for ln in toml.read_text().splitlines(keepends=True)
-             if not any(ln.startswith(f"{k} = ") for k in settings)]
-    body = "".join(lines)
-    added = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
-    toml.write_text(body.replace("[youtube]\n", "[youtube]\n" + added, 1))
 
 
 def app(home: HomeFixture) -> App:

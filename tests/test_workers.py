@@ -36,7 +36,6 @@ from publisher.workers.deployment import Deployment
 from tests.conftest import HomeFixture, Media, add_args
 from tests.crash_harness import MIB, REPO, _env, db_state, sha256, video_sessions
 from tests.helpers.clock import Clock
-from tests.helpers.home_template import HomeTemplate, create_pg_database
 from tests.helpers.rows import events, interviews
 from tests.helpers.run_due import START
 from tests.helpers.youtube import connect
@@ -45,19 +44,6 @@ MONDAY_EVENING = dt.datetime(2027, 2, 1, 18, 0, tzinfo=dt.UTC)  # in Tuesday's l
 AFTER_TUESDAY_SLOT = dt.datetime(2027, 2, 2, 17, 1, tzinfo=dt.UTC)
 AFTER_CROSSPOST_DELAY = dt.datetime(2027, 2, 2, 17, 10, tzinfo=dt.UTC)
 NEVER = "0 0 1 1 *"  # the tests defer ticks themselves: no periodic one at the real time
-
-
-@pytest.fixture
-def pg_home(tmp_path: Path, postgres_server: str, pg_template: str,
-            home_template: HomeTemplate) -> Iterator[HomeFixture]:
-    """A home on PostgreSQL only (a copy of what `publisher init` makes)."""
-    url, drop = create_pg_database(postgres_server, template=pg_template)
-    path = tmp_path / "home"
-    home_template.copy_folder(path, with_database=False)
-    try:
-        yield HomeFixture(path, url)
-    finally:
-        drop()
 
 
 @pytest.fixture

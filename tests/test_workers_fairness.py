@@ -45,7 +45,6 @@ from publisher.store.db import make_engine, transaction
 from publisher.workers import registry, tasks
 from tests.conftest import HomeFixture, Media, add_args
 from tests.helpers.clock import Clock
-from tests.helpers.home_template import create_pg_database
 from tests.helpers.run_due import set_schedule
 from tests.helpers.workers import (
     Performed,
@@ -54,21 +53,12 @@ from tests.helpers.workers import (
     programme_home,
     programme_id,
 )
-from tests.helpers.youtube import connect
+from tests.helpers.youtube import client_file, connect, set_youtube
 
 MONDAY_EVENING = dt.datetime(2027, 2, 1, 18, 0, tzinfo=dt.UTC)  # in Tuesday's lead time
 TUESDAY_SLOT = dt.datetime(2027, 2, 2, 17, 0, tzinfo=dt.UTC)    # 18:00 in Rome
 TODAY = dt.datetime(2027, 2, 2, 10, 0, tzinfo=dt.UTC)  # Pacific reset: 2027-02-03 08:00 UTC
 UPLOADS = {"stage", "resume", "catch_up"}
-
-
-@pytest.fixture
-def pg_url(postgres_server: str) -> Iterator[str]:
-    url, drop = create_pg_database(postgres_server)
-    try:
-        yield url
-    finally:
-        drop()
 
 
 @pytest.fixture
@@ -80,24 +70,6 @@ def clock() -> Clock:
 def yt(clock: Clock) -> Iterator[FakeYouTube]:
     with FakeYouTube(clock=clock) as fake:
         yield fake
-
-
-def client_file(home: HomeFixture, project_number: int) -> None:
-    """The home's OAuth client, of Google Cloud project `project_number`."""
-    write_private(home.path / "client_secret.json", json.dumps({"installed": {
-        "client_id": f"{project_number}-{home.path.name}.apps.googleusercontent.com",
-        "client_secret": "GOCSPX-test", "project_id": "studi-aperti",
-        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-        "token_uri": "https://oauth2.googleapis.com/token",
-        "redirect_uris": ["http://localhost"]}}).encode())
-
-
-def set_youtube(home: HomeFixture, **settings: Any) -> None:
-    toml = home.path / "publisher.toml"
-    lines = [ln for ln in toml.read_text().splitlines(keepends=True)
-             if not any(ln.startswith(f"{k} = ") for k in settings)]
-    added = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
-    toml.write_text("".join(lines).replace("[youtube]\n", "[youtube]\n" + added, 1))
 
 
 def runtime(home: HomeFixture, clock: Clock) -> Runtime:
@@ -120,15 +92,15 @@ def use_env(monkeypatch: pytest.MonkeyPatch, *homes: HomeFixture) -> None:
 # ---- 1. the quota of a Cloud project is shared ---------------------------------------------
 
 def test_one_programmes_uploads_leave_another_programmes_release_its_units(
-        tmp_path: Path, pg_url: str, media: Media, yt: FakeYouTube, clock: Clock,
+        tmp_path: Path, pg_database: str, media: Media, yt: FakeYouTube, clock: Clock,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Programmes A and B on one Cloud project, C on another. B's interview is staged for
     today's slot. With the units left today only what B's release needs, A's upload stops
     (nothing sent) and B's release goes out; C's staged interview holds back nothing of it."""
-    a, b, c = (programme_home(tmp_path, pg_url, n) for n in ("festival", "museum", "gallery"))
+    a, b, c = (programme_home(tmp_path, pg_database, n) for n in ("festival", "museum", "gallery"))
     for home, number in ((a, 1234), (b, 1234), (c, 999)):
         connect(home, yt)
-        client_file(home, number)
+        client_file(home, f"{number}-{home.path.name}.apps.googleusercontent.com")
     use_env(monkeypatch, a)
     b.ok(*add_args(media.video("b.mp4"), "Al museo", "--privacy", "unlisted"))
     c.ok(*add_args(media.video("c.mp4"), "In galleria"))
@@ -140,9 +112,9 @@ def test_one_programmes_uploads_leave_another_programmes_release_its_units(
     for video in yt.videos.values():
         yt.finish_processing(video.id)
 
-    engine = make_engine(pg_url)
+    engine = make_engine(pg_database)
     try:
-        with transaction(engine, programme_id(pg_url, "festival")) as s:
+        with transaction(engine, programme_id(pg_database, "festival")) as s:
             # A has nothing staged: what it holds back is B's release, not C's.
             assert release_reserve(s, TODAY, "gcp:1234") == RELEASE_UNITS
             assert release_reserve(s, TODAY, "gcp:999") == RELEASE_UNITS  # C's, its project
@@ -168,13 +140,13 @@ def test_one_programmes_uploads_leave_another_programmes_release_its_units(
 
 @pytest.mark.slow  # 51 uploads through the loopback YouTube: 70-110 s here
 def test_fifty_uploads_of_one_programme_delay_neither_anothers_release_nor_its_upload(
-        tmp_path: Path, pg_url: str, media: Media, yt: FakeYouTube, clock: Clock,
+        tmp_path: Path, pg_database: str, media: Media, yt: FakeYouTube, clock: Clock,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """One worker (concurrency 1). Programme A has 50 uploads due at once, four of them for
     slots before B's; programme B has a release due and one upload. The worker performs B's
     release before any upload, and B's upload among the first two (each programme's first
     upload before any second), not after A's earlier slots."""
-    a, b = programme_home(tmp_path, pg_url, "festival"), programme_home(tmp_path, pg_url,
+    a, b = programme_home(tmp_path, pg_database, "festival"), programme_home(tmp_path, pg_database,
                                                                         "museum")
     for home in (a, b):
         connect(home, yt)
@@ -198,7 +170,7 @@ def test_fifty_uploads_of_one_programme_delay_neither_anothers_release_nor_its_u
     finally:
         harness.close()
 
-    pa, pb = programme_id(pg_url, "festival"), programme_id(pg_url, "museum")
+    pa, pb = programme_id(pg_database, "festival"), programme_id(pg_database, "museum")
     steps = [s for s in performed.steps if s[1] != "chores"]
     uploads = [s for s in steps if s[1] in UPLOADS]
     assert len([s for s in uploads if s[0] == pa]) == 50
@@ -228,23 +200,23 @@ def test_an_uploads_priority_puts_rank_before_slot() -> None:
 # ---- 3. back-pressure ----------------------------------------------------------------------
 
 def test_a_programme_whose_quota_is_spent_waits_for_the_reset_in_one_job(
-        tmp_path: Path, pg_url: str, media: Media, yt: FakeYouTube, clock: Clock,
+        tmp_path: Path, pg_database: str, media: Media, yt: FakeYouTube, clock: Clock,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A's project has spent today's uploads. A's upload is tried once: its job is deferred
     to the quota's reset (schedule_at), and later ticks do not try it again; B's upload goes
     on. Once the reset comes, the deferred job uploads A's interview."""
-    a, b = programme_home(tmp_path, pg_url, "festival"), programme_home(tmp_path, pg_url,
+    a, b = programme_home(tmp_path, pg_database, "festival"), programme_home(tmp_path, pg_database,
                                                                         "museum")
     for home, number in ((a, 1111), (b, 2222)):
         connect(home, yt)
-        client_file(home, number)
+        client_file(home, f"{number}-{home.path.name}.apps.googleusercontent.com")
         set_youtube(home, daily_uploads=1)
     use_env(monkeypatch, a)
     a.ok(*add_args(media.video(), "Festival"))
     b.ok(*add_args(media.video(), "Museo"))
     [a_id], [b_id] = ids_of(a), ids_of(b)
-    pa, pb = programme_id(pg_url, "festival"), programme_id(pg_url, "museum")
-    engine = make_engine(pg_url)
+    pa, pb = programme_id(pg_database, "festival"), programme_id(pg_database, "museum")
+    engine = make_engine(pg_database)
     with transaction(engine, pa) as s:
         charge(s, MONDAY_EVENING, QuotaLimits(uploads=1), "videos.insert", project="gcp:1111")
     engine.dispose()
@@ -282,9 +254,9 @@ class RateLimited:
     Mastodon answers A's post 429 with a reset an hour ahead, and B's goes out; four ticks
     a minute apart follow."""
 
-    def __init__(self, tmp_path: Path, pg_url: str, media: Media, clock: Clock,
+    def __init__(self, tmp_path: Path, pg_database: str, media: Media, clock: Clock,
                  monkeypatch: pytest.MonkeyPatch, platforms: SandboxPlatforms) -> None:
-        a, b = (programme_home(tmp_path, pg_url, n) for n in ("festival", "museum"))
+        a, b = (programme_home(tmp_path, pg_database, n) for n in ("festival", "museum"))
         for home in (a, b):
             schedule = home.path / "schedules" / "studi-aperti.toml"
             schedule.write_text("\n".join(
@@ -298,7 +270,8 @@ class RateLimited:
         a.ok(*add_args(media.video(), "Festival"))
         b.ok(*add_args(media.video(), "Museo"))
         self.a, self.b, self.clock = a, b, clock
-        self.pa, self.pb = programme_id(pg_url, "festival"), programme_id(pg_url, "museum")
+        self.pa = programme_id(pg_database, "festival")
+        self.pb = programme_id(pg_database, "museum")
         [self.a_id], [self.b_id] = ids_of(a), ids_of(b)
         self.mastodon = platforms.by_name["mastodon"]
         self.harness = WorkerHarness(a, clock)
@@ -332,10 +305,10 @@ class RateLimited:
 
 
 @pytest.fixture
-def rate_limited(tmp_path: Path, pg_url: str, media: Media, clock: Clock,
+def rate_limited(tmp_path: Path, pg_database: str, media: Media, clock: Clock,
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[RateLimited]:
     with SandboxPlatforms(clock=clock) as platforms:
-        world = RateLimited(tmp_path, pg_url, media, clock, monkeypatch, platforms)
+        world = RateLimited(tmp_path, pg_database, media, clock, monkeypatch, platforms)
         try:
             yield world
         finally:
@@ -381,14 +354,14 @@ def test_publisher_retry_brings_a_waiting_job_forward(rate_limited: RateLimited,
 # ---- 4. one runner per programme -------------------------------------------------------------
 
 def test_publisher_run_refuses_while_workers_serve_the_database(
-        tmp_path: Path, pg_url: str) -> None:
-    home = programme_home(tmp_path, pg_url, "festival")
-    engine = make_engine(pg_url)
+        tmp_path: Path, pg_database: str) -> None:
+    home = programme_home(tmp_path, pg_database, "festival")
+    engine = make_engine(pg_database)
     now = dt.datetime.now(dt.UTC)
     registry.register(engine, "worker:elsewhere:4242:abcd1234", 2, now)
     try:
         run = subprocess.run(
-            [sys.executable, "-m", "publisher", "--home", str(home.path), "--db", pg_url,
+            [sys.executable, "-m", "publisher", "--home", str(home.path), "--db", pg_database,
              "run"], env={**os.environ, **home.env}, capture_output=True, text=True,
             timeout=120)
         assert run.returncode == 4, run.stdout + run.stderr
@@ -396,7 +369,7 @@ def test_publisher_run_refuses_while_workers_serve_the_database(
         assert "worker` processes serve this home's database" in said
         assert "by workers or by one" in said and "never both" in said
         assert f"pid {os.getpid()} on {socket.gethostname()}" in said  # registered here
-        pid = programme_id(pg_url, "festival")
+        pid = programme_id(pg_database, "festival")
         with pytest.raises(WorkersServeThisProgramme), transaction(engine, pid) as s:
             claim(s, "daemon:here:1:aaaa0000", now)
         registry.stopped(engine, "worker:elsewhere:4242:abcd1234", now)  # a clean stop
@@ -409,9 +382,9 @@ def test_publisher_run_refuses_while_workers_serve_the_database(
 
 
 def test_workers_leave_alone_a_programme_whose_daemon_is_alive(
-        tmp_path: Path, pg_url: str, media: Media, yt: FakeYouTube, clock: Clock,
+        tmp_path: Path, pg_database: str, media: Media, yt: FakeYouTube, clock: Clock,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    a, b = programme_home(tmp_path, pg_url, "festival"), programme_home(tmp_path, pg_url,
+    a, b = programme_home(tmp_path, pg_database, "festival"), programme_home(tmp_path, pg_database,
                                                                         "museum")
     for home in (a, b):
         connect(home, yt)
@@ -419,8 +392,8 @@ def test_workers_leave_alone_a_programme_whose_daemon_is_alive(
     a.ok(*add_args(media.video(), "Festival"))
     b.ok(*add_args(media.video(), "Museo"))
     [a_id] = ids_of(a)
-    pa = programme_id(pg_url, "festival")
-    engine = make_engine(pg_url)
+    pa = programme_id(pg_database, "festival")
+    engine = make_engine(pg_database)
     daemon = f"daemon:{socket.gethostname()}:{os.getpid()}:d43m0n00"  # a live process
     with transaction(engine, pa) as s:
         state.put(s, "daemon", {"owner": daemon, "started_at": MONDAY_EVENING.isoformat(),
@@ -456,12 +429,12 @@ def test_workers_leave_alone_a_programme_whose_daemon_is_alive(
 # ---- 5. status: who holds what -------------------------------------------------------------
 
 def test_status_names_the_workers_and_who_holds_what_since_when(
-        tmp_path: Path, pg_url: str, media: Media) -> None:
-    home = programme_home(tmp_path, pg_url, "festival")
+        tmp_path: Path, pg_database: str, media: Media) -> None:
+    home = programme_home(tmp_path, pg_database, "festival")
     home.ok(*add_args(media.video(), "Festival"))
     home.ok(*add_args(media.video(), "Seconda"))
     iid, other = ids_of(home)
-    engine = make_engine(pg_url)
+    engine = make_engine(pg_database)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     live = registry.new_name()
     registry.register(engine, live, 3, now - dt.timedelta(minutes=30))
@@ -476,7 +449,7 @@ def test_status_names_the_workers_and_who_holds_what_since_when(
     registry.stopped(engine, "worker:old:7:cafe0000", now - dt.timedelta(hours=1))
     taken = now - dt.timedelta(minutes=4)
     owner = leases.new_owner("worker")  # a job of the live worker (this process)
-    with transaction(engine, programme_id(pg_url, "festival")) as s:
+    with transaction(engine, programme_id(pg_database, "festival")) as s:
         assert leases.claim(s, iid, owner, taken, ttl=dt.timedelta(minutes=10))
         leases.renew(s, iid, owner, now, ttl=dt.timedelta(minutes=10))  # since: unchanged
         assert leases.claim(s, other, "daemon:elsewhere:77:abcdabcd", now)  # not a worker
@@ -506,18 +479,18 @@ def test_status_names_the_workers_and_who_holds_what_since_when(
     assert f"{other} Seconda: starting its upload, held by daemon pid 77 on elsewhere" in shown
 
 
-def test_a_rehearsal_copy_leaves_the_real_workers_out(tmp_path: Path, pg_url: str) -> None:
+def test_a_rehearsal_copy_leaves_the_real_workers_out(tmp_path: Path, pg_database: str) -> None:
     """`run --sandbox` copies the programme's rows into a database of its own: not the real
     workers, or its rehearsal daemon would refuse to start while they serve the real one."""
     from publisher.sandbox.run import copy_queue
 
-    home = programme_home(tmp_path, pg_url, "festival")
-    engine = make_engine(pg_url)
+    home = programme_home(tmp_path, pg_database, "festival")
+    engine = make_engine(pg_database)
     now = dt.datetime.now(dt.UTC)
     registry.register(engine, registry.new_name(), 2, now)
     engine.dispose()
     box = f"sqlite:///{tmp_path / 'box' / 'publisher.db'}"
-    copy_queue(home.db_url, box, programme_id(pg_url, "festival"), "festival")
+    copy_queue(home.db_url, box, programme_id(pg_database, "festival"), "festival")
     copy = make_engine(box)
     try:
         with copy.connect() as conn:

@@ -20,7 +20,6 @@ import shutil
 import signal
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,27 +30,14 @@ from publisher.sandbox.youtube import FakeYouTube
 from publisher.store.db import make_engine
 from publisher.workers import tasks
 from publisher.workers.app import build_app
-from tests.conftest import HomeFixture, Media, add_args, invoke
+from tests.conftest import HomeFixture, Media, add_args
 from tests.crash_harness import MIB, db_state, sha256, video_sessions
-from tests.helpers.home_template import create_pg_database
 from tests.helpers.rows import events
 from tests.helpers.worker_processes import died_unreaped, start_worker, stop, wait_until
 from tests.helpers.youtube import connect
 
 LEASE_TTL_S = 8
 NEVER = "0 0 1 1 *"
-
-
-@pytest.fixture
-def pg_home(tmp_path: Path, postgres_server: str) -> Iterator[HomeFixture]:
-    url, drop = create_pg_database(postgres_server)
-    path = tmp_path / "home"
-    result = invoke("--db", url, "init", str(path))
-    assert result.exit_code == 0, result.output
-    try:
-        yield HomeFixture(path, url)
-    finally:
-        drop()
 
 
 def defer_stage(db_url: str, slot: dt.datetime) -> None:

@@ -41,7 +41,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -59,7 +59,6 @@ from publisher.sandbox.platforms import SandboxPlatforms
 from publisher.store.db import make_engine
 from tests.conftest import HomeFixture, add_args, invoke
 from tests.crash_harness import sha256
-from tests.helpers.home_template import create_pg_database
 from tests.helpers.worker_processes import FastClock, start_fast_worker, stop
 
 PROGRAMMES = 50
@@ -99,15 +98,6 @@ class Group:
     @property
     def client_id(self) -> str:
         return f"{1000 + self.index}-load.apps.googleusercontent.com"
-
-
-@pytest.fixture
-def load_db(postgres_server: str) -> Iterator[str]:
-    url, drop = create_pg_database(postgres_server)
-    try:
-        yield url
-    finally:
-        drop()
 
 
 def _say(message: str) -> None:
@@ -225,7 +215,7 @@ def _unfinished(engine: Engine) -> str:
 
 
 @pytest.mark.slow  # about 3-5 minutes on two cores
-def test_many_programmes_three_workers_faults_and_kills(tmp_path: Path, load_db: str) -> None:
+def test_many_programmes_three_workers_faults_and_kills(tmp_path: Path, pg_database: str) -> None:
     seed = int(os.environ.get("PUBLISHER_LOAD_SEED") or random.randrange(1, 10**6))
     _say(f"seed {seed} (replay with PUBLISHER_LOAD_SEED={seed})")
     rng = random.Random(seed)
@@ -237,7 +227,7 @@ def test_many_programmes_three_workers_faults_and_kills(tmp_path: Path, load_db:
 
     samples = [make_video(tmp_path / f"sample-{i}.mp4", seed=i) for i in range(1, 5)]
     template = tmp_path / "template"
-    result = invoke("--db", load_db, "init", str(template))
+    result = invoke("--db", pg_database, "init", str(template))
     assert result.exit_code == 0, result.output
     shutil.rmtree(template / "schedules")
     with ExitStack() as stack:
@@ -251,7 +241,7 @@ def test_many_programmes_three_workers_faults_and_kills(tmp_path: Path, load_db:
             shutil.copytree(template, path)
             (path / "schedules").mkdir(exist_ok=True)
             _write_home(path, group, name)
-            home = HomeFixture(path, load_db)
+            home = HomeFixture(path, pg_database)
             home.ok("programmes", "add")
             for i, sample in enumerate(samples[:INTERVIEWS], 1):
                 home.ok(*add_args(sample, f"{name} intervista {i}"))
@@ -260,7 +250,7 @@ def test_many_programmes_three_workers_faults_and_kills(tmp_path: Path, load_db:
         for group in groups:
             _arm(group, rng)
         faults = sum(g.faults for g in groups)
-        engine = make_engine(load_db)
+        engine = make_engine(pg_database)
         stack.callback(engine.dispose)
         assert _rows(engine, "SELECT count(*) FROM interviews") == [(PROGRAMMES * INTERVIEWS,)]
         _say(f"set up {PROGRAMMES} programmes x {INTERVIEWS} interviews in "
@@ -277,7 +267,7 @@ def test_many_programmes_three_workers_faults_and_kills(tmp_path: Path, load_db:
             nonlocal spawned
             spawned += 1
             log = stack.enter_context(open(logs / f"worker-{spawned}.log", "w"))
-            return start_fast_worker(serving, load_db, log, clock, concurrency=CONCURRENCY,
+            return start_fast_worker(serving, pg_database, log, clock, concurrency=CONCURRENCY,
                                      tick_cron=cron, env=env)
 
         # The first worker also dies (SIGKILL, by its own crash point) between a Telegram
