@@ -4,6 +4,7 @@ a test module, and `pytest -m "not slow"` (the development loop) still tries eve
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,9 +124,11 @@ def test_the_quick_loop_runs_in_several_processes() -> None:
     """The real command line: `-m "not slow"` starts xdist's workers, `-n 0` does not."""
     args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
             "tests/test_layout.py::test_no_module_imports_a_test_module"]
+    # As from a shell: this test may itself run in one of xdist's workers.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
     spread = subprocess.run([*args, "-m", "not slow"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+                            text=True, timeout=120, env=env)
     one = subprocess.run([*args, "-m", "not slow", "-n", "0"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=120, env=env)
     assert "workers" in spread.stdout + spread.stderr, spread.stdout[-2000:]
     assert "workers" not in one.stdout + one.stderr, one.stdout[-2000:]
