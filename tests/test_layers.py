@@ -259,6 +259,7 @@ def run_daemon_one_tick(home: HomeFixture, report: Path) -> Run:
     return finish(proc, report, "".join(seen))
 
 
+@pytest.mark.slow  # every command in a child process, about 8 s: CI
 def test_no_production_command_loads_the_sandbox(sqlite_home: HomeFixture, media: Media,
                                                  yt: FakeYouTube, tmp_path: Path) -> None:
     connect(sqlite_home, yt)

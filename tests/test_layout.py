@@ -120,6 +120,7 @@ def test_only_the_quick_loop_is_spread_over_the_cores(
                          cpus=cpus) == expected
 
 
+@pytest.mark.slow  # two pytest runs in child processes, about 7 s: CI
 def test_the_quick_loop_runs_in_several_processes() -> None:
     """The real command line: `-m "not slow"` starts xdist's workers, `-n 0` does not."""
     args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",

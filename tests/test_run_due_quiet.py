@@ -98,6 +98,7 @@ def tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
+@pytest.mark.slow  # about 9 s of random queues: CI; the quick loop keeps the others
 def test_the_fast_answer_is_the_full_paths_on_random_queues(
         tmp_path: Path, home_template: HomeTemplate) -> None:
     answered = compared = 0

@@ -96,6 +96,7 @@ def test_the_week_of_a_day_and_the_previous_and_next_weeks_and_months(
     assert month.path.startswith("/calendar?view=month")
 
 
+@pytest.mark.slow  # about 7 s: CI; the quick loop keeps the month and week views
 def test_an_interview_dragged_onto_another_slot_takes_its_place_and_the_cli_agrees(
         page: Page, sqlite_home: HomeFixture, media: Media) -> None:
     """Three interviews; the later of two in one month is dragged by its handle onto the

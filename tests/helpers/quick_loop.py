@@ -1,6 +1,7 @@
 """The quick loop, `pytest -m "not slow"`, spread over the machine's cores (pytest-xdist):
 most of its time is spent waiting on child processes, servers and databases, so two
-processes on two cores take a little over half the time of one.
+processes on two cores take a little over half the time of one. Each module's tests run in
+one process (`--dist loadfile`).
 
 Only that exact command is spread: the whole suite (CI's `pytest`) and any run that chose
 its own `-n` (`-n 0`: one process), `--pdb`, or `-p no:xdist` run as asked.
@@ -40,4 +41,8 @@ def spread_quick_loop(config: pytest.Config) -> int | None:
         debugging=bool(getattr(option, "usepdb", False)), cpus=os.cpu_count())
     if count is not None:
         option.numprocesses = count
+        if option.dist == "no":
+            # Each module's tests in one process: its module-scoped fixtures (a console, a
+            # browser, a PostgreSQL database) are made once, not once per process.
+            option.dist = "loadfile"
     return count
