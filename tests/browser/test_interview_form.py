@@ -36,7 +36,6 @@ def form(page: Page) -> Page:
     return page
 
 
-@pytest.mark.slow  # about 8 s: CI; the quick loop keeps the form's other tests
 def test_a_refused_form_explains_each_field_and_writes_nothing_then_it_is_queued(
         form: Page, sqlite_home: HomeFixture, media: Media) -> None:
     video = media.video("maria-rossi.mp4")
