@@ -99,7 +99,7 @@ def test_the_quick_loop_tries_every_test_module(request: pytest.FixtureRequest) 
 
 
 @pytest.mark.parametrize(("markexpr", "chosen", "xdist", "worker", "pdb", "cpus", "expected"), [
-    ("not slow", None, True, False, False, 2, 2),      # the quick loop: spread
+    ("not slow", None, True, False, False, 2, 3),      # the quick loop: a core and one more
     (" not slow ", None, True, False, False, 16, 4),   # at most four processes
     ("", None, True, False, False, 2, None),           # the whole suite (CI): as asked
     ("slow", None, True, False, False, 2, None),

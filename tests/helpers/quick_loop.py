@@ -1,6 +1,6 @@
 """The quick loop, `pytest -m "not slow"`, spread over the machine's cores (pytest-xdist):
-most of its time is spent waiting on child processes, servers and databases, so two
-processes on two cores take a little over half the time of one. Each module's tests run in
+much of its time is spent waiting on child processes, servers and databases, so one
+process more than the cores (three on two) keeps them busy. Each module's tests run in
 one process (`--dist loadfile`).
 
 Only that exact command is spread: the whole suite (CI's `pytest`) and any run that chose
@@ -26,8 +26,11 @@ def processes_for(markexpr: str, chosen: object, *, has_xdist: bool, in_worker: 
         return None
     if chosen is not None:  # -n N given
         return None
-    count = min(cpus or 1, MOST)
-    return count if count > 1 else None
+    if not cpus or cpus < 2:
+        return None
+    # One more than the cores: a test waiting on a child process, a server or a database
+    # leaves its core to another.
+    return min(cpus + 1, MOST)
 
 
 def spread_quick_loop(config: pytest.Config) -> int | None:
