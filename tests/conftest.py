@@ -255,6 +255,13 @@ def media(tmp_path: Path) -> Media:
     return Media(tmp_path / "media")
 
 
+@pytest.fixture
+def one(sqlite_home: HomeFixture, media: Media) -> HomeFixture:
+    """A SQLite home with one interview queued."""
+    sqlite_home.ok(*add_args(media.video()))
+    return sqlite_home
+
+
 def add_args(video: Path, title: str = "Maria Rossi nel suo studio", *extra: Any) -> list[Any]:
     """Arguments of a valid `queue add`, to which a test adds or changes one thing."""
     return ["queue", "add", video, "--title", title, "--speaker", "Maria Rossi",

@@ -21,10 +21,9 @@ from publisher.lifecycle import (
     set_publication,
     transition,
 )
-from publisher.store.db import make_engine
 from publisher.store.models import Event, Interview, Publication, PublicationState, State
-from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.scoped import Session
+from tests.conftest import HomeFixture
+from tests.helpers.scoped import session_of
 
 PACKAGE = Path(lifecycle.__file__).parent
 # The fakes keep their own (remote) states; the models declare the columns and defaults. A
@@ -101,28 +100,20 @@ def test_the_table_knows_every_state() -> None:
     assert len({k.value for k in EventKind}) == len(EventKind)
 
 
-@pytest.fixture
-def one(sqlite_home: HomeFixture, media: Media) -> HomeFixture:
-    sqlite_home.ok(*add_args(media.video()))
-    return sqlite_home
-
-
-def _session(home: HomeFixture) -> Session:
-    return Session(make_engine(home.db_url))
 
 
 def test_an_illegal_transition_raises_and_writes_nothing(one: HomeFixture) -> None:
     before = one.snapshot()
-    with _session(one) as s, pytest.raises(IllegalTransition, match="queued to published"):
+    with session_of(one.db_url) as s, pytest.raises(IllegalTransition, match="queued to published"):
         transition(s, 1, State.PUBLISHED, kind=EventKind.PUBLISHED, actor="test")
     assert one.snapshot() == before
 
 
 def test_a_transition_journals_in_the_same_write(one: HomeFixture) -> None:
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         old = transition(s, 1, State.HELD, kind=EventKind.HELD, actor="test", reason="why")
     assert old == State.QUEUED
-    with _session(one) as s:
+    with session_of(one.db_url) as s:
         item = s.get(Interview, 1)
         assert item is not None and item.state == "held"
         event = s.scalars(select(Event).order_by(Event.id.desc())).first()
@@ -134,11 +125,11 @@ def test_the_lease_fences_a_workers_transition(one: HomeFixture) -> None:
     import datetime as dt
 
     now = dt.datetime.now(dt.UTC)
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         assert claim(s, 1, "daemon:h:1:a", now)
-    with _session(one) as s, s.begin(), pytest.raises(LeaseLost):
+    with session_of(one.db_url) as s, s.begin(), pytest.raises(LeaseLost):
         transition(s, 1, State.STAGING, kind=None, actor="daemon", owner="daemon:h:1:b")
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         transition(s, 1, State.STAGING, kind=None, actor="daemon", owner="daemon:h:1:a",
                    end_lease=True)
         item = s.get(Interview, 1)
@@ -149,15 +140,15 @@ def test_a_worker_never_overwrites_an_organizers_cancel(one: HomeFixture) -> Non
     """A worker that chose an interview before the organizer cancelled it cannot move it on:
     cancelled is an end (and the write is conditional on the state it was checked against,
     for the window between a worker's read and its write on PostgreSQL)."""
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         transition(s, 1, State.CANCELLED, kind=EventKind.CANCELLED, actor="cli")
-    with _session(one) as s, s.begin(), pytest.raises(IllegalTransition,
+    with session_of(one.db_url) as s, s.begin(), pytest.raises(IllegalTransition,
                                                         match="cancelled to staging"):
         transition(s, 1, State.STAGING, kind=None, actor="daemon")
 
 
 def test_needs_attention_keeps_its_reason_until_it_leaves(one: HomeFixture) -> None:
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         transition(s, 1, State.NEEDS_ATTENTION, kind=EventKind.NEEDS_ATTENTION, actor="t",
                    attention="the file is missing. To fix: put it back")
         item = s.get(Interview, 1)
@@ -167,7 +158,7 @@ def test_needs_attention_keeps_its_reason_until_it_leaves(one: HomeFixture) -> N
 
 
 def test_a_done_post_is_never_undone(one: HomeFixture) -> None:
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         pub = Publication(interview_id=1, platform="mastodon", step="post", account="",
                           progress=0, attempts=0)
         s.add(pub)
@@ -178,7 +169,7 @@ def test_a_done_post_is_never_undone(one: HomeFixture) -> None:
 
 
 def test_every_cross_post_done_has_one_definition(one: HomeFixture) -> None:
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         assert all_posted(s, 1, ())  # a schedule that posts nowhere else
         assert not all_posted(s, 1, ("mastodon",))  # not even tried yet
         pub = Publication(interview_id=1, platform="mastodon", step="post", account="",

@@ -14,33 +14,24 @@ from sqlalchemy import select
 
 from publisher.lifecycle import EventKind, Step, journal, set_publication, transition
 from publisher.pipeline.records import record
-from publisher.sandbox.bluesky import FakeBluesky
-from publisher.sandbox.mastodon import FakeMastodon
-from publisher.sandbox.telegram import FakeTelegram
-from publisher.sandbox.youtube import FakeYouTube
-from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication, PublicationState, State
 from tests.conftest import HomeFixture, Media, add_args
-from tests.helpers.scoped import Session
-from tests.helpers.withdraw import BLUESKY_HANDLE, BLUESKY_PASSWORD, Platforms, wire
+from tests.helpers.scoped import Session, session_of
+from tests.helpers.withdraw import (
+    Platforms,
+    started_platforms,
+    wire,
+)
 
 DONE = PublicationState.DONE
 T = dt.datetime(2026, 12, 8, 17, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
 
 
-@pytest.fixture
-def one(sqlite_home: HomeFixture, media: Media) -> HomeFixture:
-    sqlite_home.ok(*add_args(media.video()))
-    return sqlite_home
-
-
-def _session(home: HomeFixture) -> Session:
-    return Session(make_engine(home.db_url))
 
 
 def _times(home: HomeFixture) -> dict[tuple[str, str], dt.datetime | None]:
-    with _session(home) as s:
+    with session_of(home.db_url) as s:
         return {(p.platform, p.step): p.went_out_at for p in s.scalars(select(Publication))}
 
 
@@ -54,7 +45,7 @@ def _uploaded(s: Session) -> Publication:
 
 
 def test_a_video_is_stamped_once_public_and_only_then(one: HomeFixture) -> None:
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         video = _uploaded(s)
         updated = video.updated_at
         # A resolve naming YouTube before the release: the video is not public yet.
@@ -62,18 +53,18 @@ def test_a_video_is_stamped_once_public_and_only_then(one: HomeFixture) -> None:
         assert video.went_out_at is None
     assert _times(one)[("youtube", "video")] is None
 
-    with _session(one) as s, s.begin():  # the release, as run_due writes it
+    with session_of(one.db_url) as s, s.begin():  # the release, as run_due writes it
         transition(s, 1, State.RELEASED, kind=EventKind.RELEASED, actor="t", at=T)
         set_publication(record(s, 1, "youtube", Step.RELEASE), DONE, remote_id="vid1")
     # The latest time the journal gives for it (the resolve's), as the page computed it.
     assert _times(one)[("youtube", "video")] == T + HOUR
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         journal(s, 1, EventKind.RESOLVED, "t", T, platform="youtube")  # earlier: kept
         loaded = s.scalars(select(Publication).where(Publication.step == "video")).one()
         journal(s, 1, EventKind.RESOLVED, "t", T + 3 * HOUR, platform="youtube")  # later
         assert loaded.went_out_at == T + 3 * HOUR  # the loaded copy sees it
         assert loaded.updated_at == updated  # a time noted, not a change of the record
-    with _session(one) as s, s.begin():  # a withdrawal keeps it: the video did go out
+    with session_of(one.db_url) as s, s.begin():  # a withdrawal keeps it: the video did go out
         transition(s, 1, State.WITHDRAWN, kind=EventKind.WITHDRAWN, actor="t", reason="r")
     assert _times(one) == {("youtube", "video"): T + 3 * HOUR, ("youtube", "release"): None}
 
@@ -84,20 +75,20 @@ def test_a_video_made_public_without_an_entry_gets_the_fallback_once(
     """No entry names it: the slot, else the release record's last change, else the video
     record's — the page's former fallbacks, now computed when it becomes public."""
     slot = T - 5 * HOUR
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         _uploaded(s)
         if how == "release record":  # its release record done (no transition with it)
             s.get(Interview, 1).slot_at = slot  # type: ignore[union-attr]
             set_publication(record(s, 1, "youtube", Step.RELEASE), DONE)
         else:  # the interview released with no entry and no release record
             transition(s, 1, State.RELEASED, kind=None, actor="t")
-    with _session(one) as s:
+    with session_of(one.db_url) as s:
         video = s.scalars(select(Publication).where(Publication.step == "video")).one()
         release = s.scalars(select(Publication).where(Publication.step == "release")).first()
         expected = slot if how == "release record" else video.updated_at
         assert video.went_out_at == expected
         assert release is None or release.went_out_at is None
-    with _session(one) as s, s.begin():  # later changes of the fallbacks do not move it
+    with session_of(one.db_url) as s, s.begin():  # later changes of the fallbacks do not move it
         s.get(Interview, 1).slot_at = T + 9 * HOUR  # type: ignore[union-attr]
         if how == "release record":
             transition(s, 1, State.RELEASED, kind=None, actor="t")
@@ -106,7 +97,7 @@ def test_a_video_made_public_without_an_entry_gets_the_fallback_once(
 
 
 def test_a_video_not_done_or_without_an_id_is_never_stamped(one: HomeFixture) -> None:
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         transition(s, 1, State.STAGING, kind=None, actor="t")
         record(s, 1, "youtube", Step.VIDEO)  # an upload started, not finished
         transition(s, 1, State.STAGED, kind=None, actor="t")
@@ -120,7 +111,7 @@ def test_a_post_is_stamped_with_its_entry_and_a_deleted_one_leaves_the_list(
     from publisher.home import Home
     from publisher.services.published import published
 
-    with _session(one) as s, s.begin():
+    with session_of(one.db_url) as s, s.begin():
         post = record(s, 1, "mastodon", Step.POST)
         set_publication(post, DONE, remote_id="1", url="https://m.example/1")
         journal(s, 1, EventKind.POSTED, "t", T, platform="mastodon")
@@ -131,12 +122,12 @@ def test_a_post_is_stamped_with_its_entry_and_a_deleted_one_leaves_the_list(
     try:
         assert [(r.platform, r.at, r.url) for r in published(app)] == [
             ("mastodon", T, "https://m.example/1")]
-        with _session(one) as s, s.begin():  # a withdrawal's delete
+        with session_of(one.db_url) as s, s.begin():  # a withdrawal's delete
             post = s.scalars(select(Publication).where(Publication.step == "post")).one()
             set_publication(post, PublicationState.DELETING)
             set_publication(post, PublicationState.DELETED)
         assert published(app) == []
-        with _session(one) as s, s.begin():  # posted anew: the new entry's time
+        with session_of(one.db_url) as s, s.begin():  # posted anew: the new entry's time
             post = s.scalars(select(Publication).where(Publication.step == "post")).one()
             set_publication(post, PublicationState.PENDING, remote_id=None, url=None)
             set_publication(post, DONE, remote_id="2", url="https://m.example/2")
@@ -149,10 +140,8 @@ def test_a_post_is_stamped_with_its_entry_and_a_deleted_one_leaves_the_list(
 
 @pytest.fixture
 def platforms() -> Iterator[Platforms]:
-    with FakeYouTube() as yt, FakeMastodon() as ma, \
-            FakeBluesky(handle=BLUESKY_HANDLE, app_password=BLUESKY_PASSWORD) as bs, \
-            FakeTelegram() as tg:
-        yield Platforms(yt, ma, bs, tg)
+    with started_platforms() as started:
+        yield started
 
 
 def test_published_through_withdrawal_and_republishing(

@@ -40,6 +40,7 @@ from tests.helpers.withdraw import (
     BLUESKY_PASSWORD,
     Platforms,
     posts,
+    started_platforms,
     state,
     wire,
 )
@@ -49,10 +50,8 @@ REASON = "the artist withdrew consent"
 
 @pytest.fixture
 def platforms() -> Iterator[Platforms]:
-    with FakeYouTube() as yt, FakeMastodon() as ma, \
-            FakeBluesky(handle=BLUESKY_HANDLE, app_password=BLUESKY_PASSWORD) as bs, \
-            FakeTelegram() as tg:
-        yield Platforms(yt, ma, bs, tg)
+    with started_platforms() as started:
+        yield started
 
 
 def out(home: HomeFixture, media: Media, p: Platforms) -> tuple[Any, str]:

@@ -31,3 +31,10 @@ def create_all(engine: Engine) -> None:
         conn.execute(insert(Programme).values(id=DEFAULT_PROGRAMME_ID, name="default",
                                               state="active", created_at=utcnow(),
                                               updated_at=utcnow()))
+
+
+def session_of(db_url: str) -> Session:
+    """A session of programme 1 on the database at `db_url`."""
+    from publisher.store.db import make_engine
+
+    return Session(make_engine(db_url))

@@ -3,7 +3,9 @@ wired into a home, and what the database holds of the interview and its posts.""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -28,6 +30,15 @@ class Platforms:
     mastodon: FakeMastodon
     bluesky: FakeBluesky
     telegram: FakeTelegram
+
+
+@contextlib.contextmanager
+def started_platforms() -> Iterator[Platforms]:
+    """The four loopback platforms of the withdrawal tests, running for the block."""
+    with FakeYouTube() as yt, FakeMastodon() as ma, \
+            FakeBluesky(handle=BLUESKY_HANDLE, app_password=BLUESKY_PASSWORD) as bs, \
+            FakeTelegram() as tg:
+        yield Platforms(yt, ma, bs, tg)
 
 
 def wire(home: HomeFixture, p: Platforms) -> None:
