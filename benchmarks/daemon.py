@@ -86,7 +86,8 @@ def populate(home: Path, count: int, now: dt.datetime) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from cli_startup import make_rows
 
-    from publisher.store.models import Interview, Programme, Publication, Speaker
+    from publisher.store import models
+    from publisher.store.models import Interview, Publication, Speaker
 
     interviews, speakers = make_rows(count)
     publications: list[dict[str, Any]] = []
@@ -113,10 +114,12 @@ def populate(home: Path, count: int, now: dt.datetime) -> None:
             row["not_before"] = now + dt.timedelta(days=row["id"] % 120)
     engine = create_engine(f"sqlite:///{home / 'publisher.db'}")
     with engine.begin() as conn:
-        # Every scoped row names its programme: the one `init` made.
-        programme = conn.execute(select(Programme.id)).scalar_one()
-        for row in (*interviews, *speakers, *publications):
-            row["programme_id"] = programme
+        # Every scoped row names its programme: the one `init` made (a checkout from before
+        # programmes, for --compare-with, has none).
+        if hasattr(models, "Programme"):
+            programme = conn.execute(select(models.Programme.id)).scalar_one()
+            for row in (*interviews, *speakers, *publications):
+                row["programme_id"] = programme
         conn.execute(insert(Interview.__table__), interviews)  # type: ignore[arg-type]
         conn.execute(insert(Speaker.__table__), speakers)  # type: ignore[arg-type]
         conn.execute(insert(Publication.__table__), publications)  # type: ignore[arg-type]
