@@ -298,8 +298,10 @@ def video_id(interview_id: int) -> str:
     return "v" + hashlib.sha256(f"video-{interview_id}".encode()).hexdigest()[:10]
 
 
-def staged_ids(n: int) -> list[int]:
-    return [(pid - 1) * PER_PROGRAMME + 2 for pid in range(1, n + 1)]
+def staged_ids(pids: int | list[int]) -> list[int]:
+    """The staged interview of each programme (of the first N, or of those listed)."""
+    listed = range(1, pids + 1) if isinstance(pids, int) else pids
+    return [(pid - 1) * PER_PROGRAMME + 2 for pid in listed]
 
 
 def add_videos(yt: Any, n: int, now: dt.datetime) -> None:
@@ -343,9 +345,9 @@ def timed_tick(deployment: Any) -> tuple[list[int], float, float]:
     return ids, took * 1000, sum(s.seconds for s in seen) * 1000
 
 
-def gate(url: str, homes: list[Path], every: int, now: dt.datetime) -> int:
+def gate(url: str, homes: list[Path], due: set[int], now: dt.datetime) -> int:
     """As if every programme had been planned and waited for its next event, its home files
-    unchanged, but one in `every`: those have something due. Returns how many."""
+    unchanged, but those in `due`: they have something due. Returns how many."""
     from sqlalchemy import create_engine, text
 
     from publisher.home import Home
@@ -353,7 +355,7 @@ def gate(url: str, homes: list[Path], every: int, now: dt.datetime) -> int:
 
     later = (now + dt.timedelta(minutes=10)).astimezone(dt.UTC).replace(tzinfo=None)
     rows: list[dict[str, Any]] = [
-        {"id": i, "wake": None if i % every == 1 else later,
+        {"id": i, "wake": None if i in due else later,
          "stamp": home_stamp(Home(path=home, database_url=url, database_url_given=True))}
         for i, home in enumerate(homes, start=1)]
     engine = create_engine(url)
@@ -398,7 +400,8 @@ def measure_tick(url: str, deployment: Any, homes: list[Path], n: int, most: int
     defer_s = asyncio.run(defer(ids[:most]))
     clear()
     deferred = min(n, most)
-    due = gate(url, homes, DUE_SHARE, deployment.now())
+    due = gate(url, homes, {i for i in range(1, n + 1) if i % DUE_SHARE == 1},
+               deployment.now())
     gated, gated_ms, gated_db_ms = timed_tick(deployment)
     assert len(gated) == due, (len(gated), due)
     gated_defer_s = asyncio.run(defer(gated))
@@ -567,17 +570,20 @@ def capture_one_programme(url: str, deployment: Any, pid: int) -> list[Seen]:
 
 # --- workers --------------------------------------------------------------------------------
 
-def reset_for_release(url: str, n: int) -> dt.datetime:
-    """Every programme's staged interview staged again, its slot a second ago; no jobs."""
+def reset_for_release(url: str, pids: list[int]) -> dt.datetime:
+    """These programmes' staged interviews staged again, their slots a second ago; no jobs.
+    Their plan is due at the next tick (the gate's other programmes wait)."""
     from sqlalchemy import create_engine, text
 
     slot = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=1)
     engine = create_engine(url)
     with engine.begin() as conn:
-        ids = staged_ids(n)
+        ids = staged_ids(pids)
         conn.execute(text("DELETE FROM procrastinate_jobs"))
-        # Written behind the application's back: wake every programme (store/plan_gate.py).
-        conn.execute(text("UPDATE programmes SET next_wake_at = NULL"))
+        conn.execute(text("DELETE FROM procrastinate_events"))
+        # Written behind the application's back: wake them (store/plan_gate.py).
+        conn.execute(text("UPDATE programmes SET next_wake_at = NULL WHERE id = ANY(:pids)"),
+                     {"pids": pids})
         conn.execute(text("DELETE FROM events WHERE kind = 'released' AND interview_id = "
                           "ANY(:ids)"), {"ids": ids})
         conn.execute(text("UPDATE publications SET state = 'pending' WHERE step = 'release' "
@@ -589,14 +595,18 @@ def reset_for_release(url: str, n: int) -> dt.datetime:
     return slot
 
 
-def run_workers(url: str, homes: list[Path], n: int, count: int, concurrency: int,
+def run_workers(url: str, homes: list[Path], pids: list[int], count: int, concurrency: int,
                 env: dict[str, str]) -> dict[str, Any]:
+    """`count` worker processes serve the deployment until no job waits: the programmes in
+    `pids` have a release due (their slot a second ago), the others wait for their next
+    event, their home files unchanged."""
     from sqlalchemy import create_engine, text
 
     from publisher.workers import tasks
     from publisher.workers.app import build_app
 
-    slot = reset_for_release(url, n)
+    gate(url, homes, set(pids), dt.datetime.now(dt.UTC))
+    slot = reset_for_release(url, pids)
     app = build_app(url, tick_cron="0 0 1 1 *")
 
     async def defer_tick() -> None:
@@ -632,10 +642,10 @@ def run_workers(url: str, homes: list[Path], n: int, count: int, concurrency: in
         lateness = [float(r[0]) for r in conn.execute(text(
             "SELECT extract(epoch FROM e.at - i.slot_at) FROM events e "
             "JOIN interviews i ON i.id = e.interview_id "
-            "WHERE e.kind = 'released' AND i.id = ANY(:ids)"), {"ids": staged_ids(n)})]
+            "WHERE e.kind = 'released' AND i.id = ANY(:ids)"), {"ids": staged_ids(pids)})]
         states: dict[str, int] = dict(conn.execute(text(
             "SELECT state, count(*) FROM interviews WHERE id = ANY(:ids) GROUP BY state"),
-            {"ids": staged_ids(n)}).all())
+            {"ids": staged_ids(pids)}).all())
     engine.dispose()
     done = sum(v for k, v in by_status.items() if k in ("succeeded", "failed"))
     span = (last - first).total_seconds()
@@ -682,6 +692,11 @@ def main() -> int:
     parser.add_argument("--defer-most", type=int, default=1000,
                         help="plan jobs deferred by the timed tick (default 1,000)")
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--releases", type=int, default=100,
+                        help="programmes releasing at once at each size (default 100; 0: "
+                             "no slot-to-release row)")
+    parser.add_argument("--release-workers", type=int, default=2,
+                        help="worker processes for the slot-to-release row (default 2)")
     parser.add_argument("--quick", action="store_true",
                         help="sizes 100 and 1,000, sample 50, workers at 50 programmes")
     parser.add_argument("--postgres-url", help="an existing server's maintenance database")
@@ -781,10 +796,21 @@ def main() -> int:
                                 f"-- {p['statement']}\n{p['plan']}" for p in plans) + "\n")
             finally:
                 deployment.close()
+            if n in sizes and args.releases:
+                got = run_workers(url, homes, spread(n, args.releases), args.release_workers,
+                                  args.concurrency, env)
+                row["releasing"] = got
+                print(f"slot → release, {got['released']} of {n:,} programmes releasing, "
+                      f"{args.release_workers} worker(s) × {args.concurrency}: median "
+                      f"{seconds(got['release_median_s'])}, p95 "
+                      f"{seconds(got['release_p95_s'])}, max {seconds(got['release_max_s'])}"
+                      f"; {got['jobs']} jobs {got['by_task']} in {got['span_s']:.1f} s")
+                failed = failed or got["released"] != min(n, args.releases)
             if n == args.workers_size and worker_counts:
                 runs = []
                 for k in worker_counts:
-                    got = run_workers(url, homes, n, k, args.concurrency, env)
+                    got = run_workers(url, homes, list(range(1, n + 1)), k, args.concurrency,
+                                      env)
                     runs.append(got)
                     print(f"{k} worker(s) × {args.concurrency}: {got['jobs']} jobs "
                           f"{got['by_task']} in {got['span_s']:.1f} s = "

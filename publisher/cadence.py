@@ -253,31 +253,68 @@ class WaitingLine:
     after slot, that costs O(log n) each, not a scan of the whole line (a season imported
     ahead, every interview with a date, made planning grow as slots × interviews):
 
-    * `ready` is a heap of the queue indexes whose not-before had come at the latest instant
-      asked so far; `pending` the others, by not-before, moved into `ready` as the instants
-      asked pass their dates.
+    * Only the head of the line is looked at (`seen`), as far as the answers need: it grows
+      by doubling when the head holds no interview ready, so a plan that fills its slots
+      from the first few hundred interviews never sorts the other tens of thousands.
+    * Within the head, `ready` is a heap of the queue indexes whose not-before had come at
+      the latest instant asked so far; `pending` the others, by not-before, moved into
+      `ready` as the instants asked pass their dates.
     * Slots come in time order, except rarely (a slot moved forward by a DST gap past the
       next one): an instant before the latest one asked may find in `ready` interviews whose
       date is still ahead of it; those are set aside while looking and put back, so the
       answer is exactly the first interview ready at that instant.
     """
 
+    FIRST_LOOK = 256  # interviews in the first head looked at
+
     def __init__(self, items: list[PlanItem]) -> None:
         self.items = items
-        self.ready = [i for i, item in enumerate(items) if item.not_before is None]
-        dated = {i: item.not_before for i, item in enumerate(items)
-                 if item.not_before is not None}
-        # By date, then queue order (a stable sort of indexes given in queue order).
-        self.pending = sorted(dated, key=dated.__getitem__)
-        self.pending_dates = [dated[i] for i in self.pending]
+        self.seen = 0  # items[:seen] are in `ready`, in `pending` or taken
+        self.latest: dt.datetime | None = None  # the latest instant asked
+        self.ready: list[int] = []
+        self.pending: list[int] = []
+        self.pending_dates: list[dt.datetime] = []
         self.next_pending = 0  # pending[:next_pending] have been moved into `ready`
-        self.taken = [False] * len(items)
+        self.taken: set[int] = set()
 
     def first_ready(self, at: dt.datetime) -> int | None:
         """The queue index of the first interview whose not-before is not after `at`."""
+        latest = self.latest = at if self.latest is None else max(self.latest, at)
+        while True:
+            found = self._first_ready_seen(at, latest)
+            if found is not None or not self._look_further():
+                return found
+
+    def _look_further(self) -> bool:
+        """Bring the next stretch of the line (as long as the head, at least FIRST_LOOK)
+        into the head; False when the whole line already is."""
+        start, items, latest = self.seen, self.items, self.latest
+        if start >= len(items):
+            return False
+        self.seen = stop = min(len(items), max(self.FIRST_LOOK, 2 * start))
+        come: list[int] = []
+        dates: dict[int, dt.datetime] = {}
+        for index in range(start, stop):
+            not_before = items[index].not_before
+            if not_before is None or (latest is not None and not_before <= latest):
+                come.append(index)
+            else:
+                dates[index] = not_before
+        # Every index in `come` is above all those in the heap: appended in order, a heap.
+        self.ready += come
+        if dates:
+            dates.update(zip(self.pending[self.next_pending:],
+                             self.pending_dates[self.next_pending:], strict=True))
+            self.pending = sorted(dates, key=dates.__getitem__)
+            self.pending_dates = [dates[i] for i in self.pending]
+            self.next_pending = 0
+        return True
+
+    def _first_ready_seen(self, at: dt.datetime, latest: dt.datetime) -> int | None:
+        """`first_ready` within the head."""
         pending, ready, taken, items = self.pending, self.ready, self.taken, self.items
         n = self.next_pending
-        come = bisect.bisect_right(self.pending_dates, at, lo=n)
+        come = bisect.bisect_right(self.pending_dates, latest, lo=n)
         for index in pending[n:come]:
             heapq.heappush(ready, index)
         self.next_pending = come
@@ -285,7 +322,7 @@ class WaitingLine:
         found = None
         while ready:
             index = ready[0]
-            if taken[index]:  # take() leaves it in the heap: dropped when it comes up
+            if index in taken:  # take() leaves it in the heap: dropped when it comes up
                 heapq.heappop(ready)
                 continue
             not_before = items[index].not_before
@@ -299,16 +336,18 @@ class WaitingLine:
 
     def take(self, index: int) -> PlanItem:
         """Take the interview `first_ready` gave out of the line."""
-        self.taken[index] = True
+        self.taken.add(index)
         return self.items[index]
 
     def earliest_not_before(self) -> dt.datetime | None:
-        """The earliest not-before among the interviews still waiting (None if none)."""
-        dates = [self.items[i].not_before for i in self.ready if not self.taken[i]]
+        """The earliest not-before among the interviews still waiting (None if none). Asked
+        after `first_ready` found none: the whole line is in the head then."""
+        dates = [self.items[i].not_before for i in self.ready if i not in self.taken]
         if self.next_pending < len(self.pending):
             dates.append(self.pending_dates[self.next_pending])
         return min((d for d in dates if d is not None), default=None)
 
     def remaining(self) -> list[PlanItem]:
         """The interviews no slot took, in queue order."""
-        return [item for item, taken in zip(self.items, self.taken, strict=True) if not taken]
+        return [item for index, item in enumerate(self.items) if index not in self.taken]
+

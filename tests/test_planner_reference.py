@@ -152,8 +152,11 @@ def random_items(rng: random.Random, n: int, names: list[str],
 
 
 @pytest.mark.parametrize("seed", range(400))
-def test_the_plan_is_the_reference_plan(seed: int) -> None:
+def test_the_plan_is_the_reference_plan(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(seed)
+    # The waiting line looks further down the queue by doubling its head: from one interview
+    # (so that it grows at nearly every slot), or as in production.
+    monkeypatch.setattr(WaitingLine, "FIRST_LOOK", rng.choice((1, 2, 3, 256)))
     names = [f"s{k}" for k in range(rng.randint(1, 3))]
     schedules = {name: random_schedule(rng, name) for name in names}
     horizon = dt.timedelta(days=rng.choice((3, 14, 60)))
@@ -197,3 +200,21 @@ def test_slots_out_of_time_order_take_the_first_ready_interview() -> None:
     assert line.first_ready(NOW) is None
     assert line.earliest_not_before() == late
     assert [i.id for i in line.remaining()] == [1]
+
+
+def test_the_waiting_line_looks_only_as_far_down_the_queue_as_it_needs() -> None:
+    """Slots filled from the head of a long line never look at its tail; a slot that the
+    head cannot fill looks further, down to the whole line."""
+    soon, later = NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=30)
+    items = [PlanItem(i, "x", i, not_before=later if i < 900 else soon)
+             for i in range(1, 1001)]
+    items[3] = PlanItem(4, "x", 4)
+    line = WaitingLine(items)
+    assert line.first_ready(NOW) == 3
+    assert line.seen == WaitingLine.FIRST_LOOK
+    line.take(3)
+    assert line.first_ready(NOW) is None
+    assert line.seen == len(items)
+    assert line.earliest_not_before() == soon
+    assert line.first_ready(soon) == 899
+    assert line.first_ready(later) == 0
