@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from publisher.pipeline import state
 from publisher.pipeline.planning import upcoming
@@ -34,11 +35,10 @@ def _periods(now: dt.datetime) -> tuple[str, str]:
     return now.date().isoformat(), f"{iso.year}-W{iso.week:02d}"
 
 
-def chores_due(rt: Runtime, now: dt.datetime) -> bool:
-    """Whether a chore's day (or week) has come since they last ran: a worker's plan defers
-    the chores only then (run_due just calls due_chores, which knows)."""
-    with rt.transaction() as s:
-        done = state.get(s, "chores")
+def chores_due(session: Session, now: dt.datetime) -> bool:
+    """Whether a chore's day (or week) has come since they last ran: run_due performs the
+    chores, and a worker's plan defers them, only then."""
+    done = state.get(session, "chores")
     return (done.get("daily"), done.get("weekly")) != _periods(now)
 
 
@@ -53,6 +53,7 @@ def due_chores(rt: Runtime, now: dt.datetime) -> list[Finding]:
     found: list[Finding] = []
     with rt.transaction() as s:
         done = state.get(s, "chores")
+    before = (done.get("daily"), done.get("weekly"))
     today, week = _periods(now)
     if done.get("daily") != today:
         doctor = doctor_failures(rt, now)
@@ -71,8 +72,9 @@ def due_chores(rt: Runtime, now: dt.datetime) -> list[Finding]:
     if done.get("weekly") != week:
         rt.notify(rt.translator().gettext("Weekly digest"), digest(rt, now))
         done["weekly"] = week
-    with rt.transaction() as s:
-        state.put(s, "chores", done, now)
+    if (done.get("daily"), done.get("weekly")) != before:
+        with rt.transaction() as s:
+            state.put(s, "chores", done, now)
     return found
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from publisher import leases, quota
 from publisher.corrections import open_corrections, wanted_fields
@@ -412,17 +413,16 @@ def _failed(rt: Runtime, report: SyncReport, exc: PlatformError, *, dry_run: boo
     return report
 
 
-def due_interviews(rt: Runtime, now: dt.datetime) -> list[int]:
+def due_interviews(session: Session, now: dt.datetime) -> list[int]:
     """Interviews with a correction to apply now: pending, left in flight by a crash, or
     waiting and due again. Conflicts and refusals wait for people."""
-    with rt.transaction() as s:
-        rows = s.execute(select(Correction.interview_id).where(
-            Correction.platform == "youtube",
-            (Correction.state.in_([CorrectionState.PENDING.value,
-                                   CorrectionState.IN_FLIGHT.value]))
-            | ((Correction.state == CorrectionState.WAITING.value)
-               & (Correction.next_attempt_at <= now)))
-            .order_by(Correction.id)).all()
+    rows = session.execute(select(Correction.interview_id).where(
+        Correction.platform == "youtube",
+        (Correction.state.in_([CorrectionState.PENDING.value,
+                               CorrectionState.IN_FLIGHT.value]))
+        | ((Correction.state == CorrectionState.WAITING.value)
+           & (Correction.next_attempt_at <= now)))
+        .order_by(Correction.id)).all()
     seen: dict[int, None] = {}
     for row in rows:
         seen.setdefault(row.interview_id, None)
@@ -431,14 +431,15 @@ def due_interviews(rt: Runtime, now: dt.datetime) -> list[int]:
 
 def corrections_due(rt: Runtime, now: dt.datetime) -> list[SyncReport]:
     """Apply every correction due (the daemon's tick, after the releases)."""
-    return [sync(rt, interview_id) for interview_id in due_interviews(rt, now)]
-
-
-def next_retry(rt: Runtime, now: dt.datetime) -> dt.datetime | None:
-    """When a waiting correction is tried again next."""
     with rt.transaction() as s:
-        when: dt.datetime | None = s.scalar(select(func.min(Correction.next_attempt_at)).where(
-            Correction.state == CorrectionState.WAITING.value,
-            Correction.next_attempt_at > now))
+        due = due_interviews(s, now)
+    return [sync(rt, interview_id) for interview_id in due]
+
+
+def next_retry(session: Session, now: dt.datetime) -> dt.datetime | None:
+    """When a waiting correction is tried again next."""
+    when: dt.datetime | None = session.scalar(select(func.min(Correction.next_attempt_at)).where(
+        Correction.state == CorrectionState.WAITING.value,
+        Correction.next_attempt_at > now))
     return when
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from publisher import leases
 from publisher.faults import crash_point
@@ -321,21 +322,22 @@ def _failed(rt: Runtime, interview_id: int, ids: list[int], platform: str,
                     None, url)
 
 
-def due_interviews(rt: Runtime, now: dt.datetime) -> list[int]:
+def due_interviews(session: Session, now: dt.datetime) -> list[int]:
     """Interviews with a post correction to apply now: pending, left in flight by a crash,
     or waiting and due again. Refusals wait for people."""
-    with rt.transaction() as s:
-        rows = s.execute(select(Correction.interview_id).where(
-            Correction.platform != "youtube",
-            Correction.state.in_([CorrectionState.PENDING.value,
-                                  CorrectionState.IN_FLIGHT.value])
-            | ((Correction.state == CorrectionState.WAITING.value)
-               & (Correction.next_attempt_at <= now)))
-            .order_by(Correction.id)).all()
+    rows = session.execute(select(Correction.interview_id).where(
+        Correction.platform != "youtube",
+        Correction.state.in_([CorrectionState.PENDING.value,
+                              CorrectionState.IN_FLIGHT.value])
+        | ((Correction.state == CorrectionState.WAITING.value)
+           & (Correction.next_attempt_at <= now)))
+        .order_by(Correction.id)).all()
     return list(dict.fromkeys(row.interview_id for row in rows))
 
 
 def post_corrections_due(rt: Runtime, now: dt.datetime) -> list[tuple[int, PostEdit]]:
     """Apply every post correction due (the daemon's tick, after YouTube's)."""
-    return [(interview_id, edit) for interview_id in due_interviews(rt, now)
+    with rt.transaction() as s:
+        due = due_interviews(s, now)
+    return [(interview_id, edit) for interview_id in due
             for edit in sync_posts(rt, interview_id) if edit.outcome != "kept"]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from publisher.faults import crash_point
 from publisher.lifecycle import EventKind, Step, all_posted, is_settled, set_publication
@@ -66,7 +67,9 @@ def crosspost_due(rt: Runtime, now: dt.datetime,
                   factory: PosterFactory | None = None) -> list[PostOutcome]:
     """Every released interview whose cross-post delay has passed, every platform due."""
     out: list[PostOutcome] = []
-    for interview_id in due_interviews(rt, now):
+    with rt.transaction() as s:
+        due = due_interviews(s, rt, now)
+    for interview_id in due:
         with rt.transaction() as s:
             item = s.get(Interview, interview_id)
             assert item is not None
@@ -76,11 +79,10 @@ def crosspost_due(rt: Runtime, now: dt.datetime,
     return out
 
 
-def due_interviews(rt: Runtime, now: dt.datetime) -> list[int]:
+def due_interviews(session: Session, rt: Runtime, now: dt.datetime) -> list[int]:
     """The released interviews whose cross-post delay has passed, earliest slot first."""
-    with rt.transaction() as s:
-        rows = list(s.scalars(select(Interview).where(
-            Interview.state == State.RELEASED.value).order_by(Interview.slot_at)))
+    rows = list(session.scalars(select(Interview).where(
+        Interview.state == State.RELEASED.value).order_by(Interview.slot_at)))
     return [item.id for item in rows
             if item.slot_at is None or now >= item.slot_at + _delay(rt, item)]
 

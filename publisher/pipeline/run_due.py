@@ -29,8 +29,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,10 +86,41 @@ class RunReport:
         return [a for a in self.actions if a.outcome == "needs_attention"]
 
 
+@dataclass(frozen=True)
+class Census:
+    """How many of the programme's interviews are in each state, and how many corrections
+    are open: a phase (or a part of `next_event`) with nothing of its kind skips its read.
+    It only ever skips a read that would have found nothing, in the same transaction."""
+
+    states: dict[str, int]
+    open_corrections: int
+
+    def has(self, *states: State) -> bool:
+        return any(self.states.get(state.value, 0) for state in states)
+
+
+def read_census(session: Session) -> Census:
+    from sqlalchemy import func
+
+    from publisher.store.models import Correction, CorrectionState
+
+    states = {str(state): int(count) for state, count in session.execute(
+        select(Interview.state, func.count()).group_by(Interview.state)).all()}
+    corrections = session.scalar(select(func.count()).select_from(Correction).where(
+        Correction.state.in_([CorrectionState.PENDING.value, CorrectionState.IN_FLIGHT.value,
+                              CorrectionState.WAITING.value])))
+    return Census(states, int(corrections or 0))
+
+
+#: The states after the upload, where a decoration (thumbnail, playlist, captions) may wait.
+AFTER_STAGING = (State.STAGED, State.RELEASED, State.PUBLISHED)
+
+
 class WakeQueue:
-    """The queue as one wake-up sees it: the head the planner needs (planning.QueueSnapshot),
-    read once, and read again only after this wake-up did something (an action in its
-    report), since what it did may have moved an interview."""
+    """The queue as one wake-up sees it: the head the planner needs (planning.QueueSnapshot)
+    and the census, read once, and read again only after this wake-up did something (an
+    action in its report, or any work performed), since what it did may have moved an
+    interview."""
 
     def __init__(self, rt: Runtime, now: dt.datetime, report: RunReport) -> None:
         self.rt, self.now, self.report = rt, now, report
@@ -96,15 +128,34 @@ class WakeQueue:
         self.limit = FIRST_READ
         self.snapshot: QueueSnapshot | None = None
         self.actions_seen = 0
+        self._census: Census | None = None
+        self._census_actions = 0
+
+    def census(self, session: Session) -> Census:
+        """The census, read in `session` unless this wake already read it since it last
+        did something."""
+        if self._census is None or self._census_actions != len(self.report.actions):
+            self._census_actions = len(self.report.actions)
+            self._census = read_census(session)
+        return self._census
+
+    def forget(self) -> None:
+        """This wake did something: what it read is read again when next asked."""
+        self._census = None
+        self.snapshot = None
 
     def plan(self, horizon: dt.timedelta, *, since: dt.datetime | None = None,
-             quota: bool = False) -> list[PlanEntry]:
-        """The filled slots of the plan from `since` (default: now) to now + horizon."""
+             quota: bool = False, session: Session | None = None) -> list[PlanEntry]:
+        """The filled slots of the plan from `since` (default: now) to now + horizon; a read
+        it needs is made in `session` when one is given."""
         while True:
             if self.snapshot is None or self.actions_seen != len(self.report.actions):
                 self.actions_seen = len(self.report.actions)
-                with self.rt.transaction() as s:
-                    self.snapshot = read_snapshot(s, self.now, self.until, self.limit)
+                if session is not None:
+                    self.snapshot = read_snapshot(session, self.now, self.until, self.limit)
+                else:
+                    with self.rt.transaction() as s:
+                        self.snapshot = read_snapshot(s, self.now, self.until, self.limit)
             entries = planned(self.snapshot, self.rt, self.now, horizon, since=since,
                               quota=quota)
             if entries is not None:
@@ -163,17 +214,28 @@ def run_due(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRAC
     what one does makes work for the next (a caught-up slot is staged, then released, in the
     same run). `due_work` decides every phase at once, which is what a worker's plan does:
     the next plan finds what the performed work made due. A paused programme: nothing."""
-    from publisher.services.programmes import is_paused
+    from publisher.services.programmes import programme_paused
 
     report = RunReport(now)
-    if is_paused(rt.engine, rt.programme_id):
-        report.paused = True
-        return report
+    with rt.transaction() as s:
+        if programme_paused(s, rt.programme_id):
+            report.paused = True
+            return report
+        previous = note_wake(s, now)
     queue = WakeQueue(rt, now, report)
-    report.actions += report_missed(rt, now, grace, queue)
-    for decide in _PHASES:
-        for work in decide(rt, now, grace, queue):
-            report.actions += perform(rt, work, now, grace=grace)
+    report.actions += missed_slots(rt, now, grace, queue, previous)
+    phases = list(_PHASES)
+    while phases:
+        # The phases are decided in one read, up to the first that has work; the others
+        # after it acted (a wake with nothing due reads once).
+        with rt.transaction() as s:
+            work: list[Work] = []
+            while phases and not work:
+                work = phases.pop(0)(s, rt, now, grace, queue)
+        for piece in work:
+            report.actions += perform(rt, piece, now, grace=grace)
+        if work:
+            queue.forget()
     found = next_event(rt, now, queue)
     if found is not None:
         report.next_wake, report.next_what = found
@@ -184,7 +246,8 @@ def due_work(rt: Runtime, now: dt.datetime, *, grace: dt.timedelta = DEFAULT_GRA
              queue: WakeQueue | None = None) -> list[Work]:
     """Every piece of work due at `now`, in the order run_due performs it; changes nothing."""
     queue = queue or WakeQueue(rt, now, RunReport(now))
-    return [work for decide in _PHASES for work in decide(rt, now, grace, queue)]
+    with rt.transaction() as s:
+        return [work for decide in _PHASES for work in decide(s, rt, now, grace, queue)]
 
 
 def perform(rt: Runtime, work: Work, now: dt.datetime, *,
@@ -225,19 +288,21 @@ def perform(rt: Runtime, work: Work, now: dt.datetime, *,
 
 # ---- deciding: one function per phase, in run_due's order --------------------------------
 
-Decide = Callable[[Runtime, dt.datetime, dt.timedelta, "WakeQueue"], list[Work]]
+#: A phase's decision: what of its kind is due, read in the session given.
+Decide = Callable[[Session, Runtime, dt.datetime, dt.timedelta, "WakeQueue"], list[Work]]
 
 
-def _resume_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
-                ) -> list[Work]:
-    with rt.transaction() as s:
-        rows = s.execute(
-            select(Interview.id, Interview.slot_at, Publication.next_attempt_at,
-                   Publication.last_error)
-            .outerjoin(Publication, (Publication.interview_id == Interview.id)
-                       & (Publication.platform == "youtube") & (Publication.step == "video"))
-            .where(Interview.state == State.STAGING.value)
-            .order_by(Interview.slot_at, Interview.id)).all()
+def _resume_due(s: Session, rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+                queue: WakeQueue) -> list[Work]:
+    if not queue.census(s).has(State.STAGING):
+        return []
+    rows = s.execute(
+        select(Interview.id, Interview.slot_at, Publication.next_attempt_at,
+               Publication.last_error)
+        .outerjoin(Publication, (Publication.interview_id == Interview.id)
+                   & (Publication.platform == "youtube") & (Publication.step == "video"))
+        .where(Interview.state == State.STAGING.value)
+        .order_by(Interview.slot_at, Interview.id)).all()
     due: list[Work] = []
     for row in rows:
         if row.next_attempt_at is not None and row.next_attempt_at > now:
@@ -247,11 +312,13 @@ def _resume_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQ
     return due
 
 
-def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
-               ) -> list[Work]:
-    entries = queue.plan(longest_lead(rt) + STAGE_AHEAD, since=now - grace, quota=True)
-    with rt.transaction() as s:
-        waits = _video_waits(s, now)
+def _stage_due(s: Session, rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+               queue: WakeQueue) -> list[Work]:
+    entries = queue.plan(longest_lead(rt) + STAGE_AHEAD, since=now - grace, quota=True,
+                         session=s)
+    if not any(e.interview is not None and e.interview.slot_at is None for e in entries):
+        return []
+    waits = _video_waits(s, now)
     caught_up: set[str] = set()
     due: list[Work] = []
     for entry in entries:
@@ -271,54 +338,65 @@ def _stage_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQu
     return due
 
 
-def _release_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
-                 ) -> list[Work]:
-    with rt.transaction() as s:
-        ids = s.scalars(select(Interview.id)
-                        .where(Interview.state == State.STAGED.value,
-                               Interview.slot_at <= now)
-                        .order_by(Interview.slot_at)).all()
+def _release_due(s: Session, rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+                 queue: WakeQueue) -> list[Work]:
+    if not queue.census(s).has(State.STAGED):
+        return []
+    ids = s.scalars(select(Interview.id)
+                    .where(Interview.state == State.STAGED.value, Interview.slot_at <= now)
+                    .order_by(Interview.slot_at)).all()
     return [Work(WorkKind.RELEASE, i) for i in ids]
 
 
-def _decorations_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
-                     ) -> list[Work]:
-    with rt.transaction() as s:
-        due = waiting_decorations.due_interviews(s, now)
+def _decorations_due(s: Session, rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+                     queue: WakeQueue) -> list[Work]:
+    if not queue.census(s).has(*AFTER_STAGING):
+        return []
+    due = waiting_decorations.due_interviews(s, now)
     return [Work(WorkKind.DECORATE, i) for i in due]
 
 
-def _crosspost_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
-                   ) -> list[Work]:
+def _crosspost_due(s: Session, rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+                   queue: WakeQueue) -> list[Work]:
     from publisher.pipeline.crosspost import due_interviews
 
-    return [Work(WorkKind.CROSSPOST, i) for i in due_interviews(rt, now)]
+    if not queue.census(s).has(State.RELEASED):
+        return []
+    return [Work(WorkKind.CROSSPOST, i) for i in due_interviews(s, rt, now)]
 
 
-def _corrections_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
-                     ) -> list[Work]:
+def _corrections_due(s: Session, rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+                     queue: WakeQueue) -> list[Work]:
     from publisher.pipeline import correct
 
-    return [Work(WorkKind.CORRECT, i) for i in correct.due_interviews(rt, now)]
+    if not queue.census(s).open_corrections:
+        return []
+    return [Work(WorkKind.CORRECT, i) for i in correct.due_interviews(s, now)]
 
 
-def _post_corrections_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+def _post_corrections_due(s: Session, rt: Runtime, now: dt.datetime, grace: dt.timedelta,
                           queue: WakeQueue) -> list[Work]:
     from publisher.pipeline import correct_posts
 
-    return [Work(WorkKind.CORRECT_POSTS, i) for i in correct_posts.due_interviews(rt, now)]
+    if not queue.census(s).open_corrections:
+        return []
+    return [Work(WorkKind.CORRECT_POSTS, i) for i in correct_posts.due_interviews(s, now)]
 
 
-def _withdrawals_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
-                     ) -> list[Work]:
+def _withdrawals_due(s: Session, rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+                     queue: WakeQueue) -> list[Work]:
     from publisher.pipeline.withdraw import withdrawals_due
 
-    return [Work(WorkKind.WITHDRAW, i) for i in withdrawals_due(rt, now)]
+    if not queue.census(s).has(State.WITHDRAWN):
+        return []
+    return [Work(WorkKind.WITHDRAW, i) for i in withdrawals_due(s, now)]
 
 
-def _chores_due(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue
-                ) -> list[Work]:
-    return [Work(WorkKind.CHORES)]  # due_chores itself knows what is due today or this week
+def _chores_due(s: Session, rt: Runtime, now: dt.datetime, grace: dt.timedelta,
+                queue: WakeQueue) -> list[Work]:
+    from publisher.pipeline.chores import chores_due
+
+    return [Work(WorkKind.CHORES)] if chores_due(s, now) else []
 
 
 _PHASES: tuple[Decide, ...] = (_resume_due, _stage_due, _release_due, _decorations_due,
@@ -377,13 +455,26 @@ def report_missed(rt: Runtime, now: dt.datetime, grace: dt.timedelta,
     """Slots that passed beyond the grace since the last run, while something could have
     gone out: nothing is published late for them (the interview takes the next free slot),
     but organizers are told."""
+    with rt.transaction() as s:
+        previous = note_wake(s, now)
+    return missed_slots(rt, now, grace, queue, previous)
+
+
+def note_wake(session: Session, now: dt.datetime) -> dt.datetime | None:
+    """The last run's `now` (None: the first run); `now` becomes it, unless it is earlier
+    (the last look never goes back)."""
     from publisher.pipeline import state
 
-    with rt.transaction() as s:
-        last = state.get(s, "run_due").get("last_now")
-        previous = dt.datetime.fromisoformat(last) if last else None
-        state.put(s, "run_due", {"last_now": max(now, previous).isoformat()
-                                 if previous is not None else now.isoformat()}, now)
+    last = state.get(session, "run_due").get("last_now")
+    previous = dt.datetime.fromisoformat(last) if last else None
+    if previous is None or now > previous:
+        state.replace(session, "run_due", {"last_now": now.isoformat()}, now)
+    return previous
+
+
+def missed_slots(rt: Runtime, now: dt.datetime, grace: dt.timedelta, queue: WakeQueue,
+                 previous: dt.datetime | None) -> list[Action]:
+    """report_missed's slots, since the last run's `previous`."""
     if previous is None or now - previous <= grace:
         return []
     out: list[Action] = []
@@ -527,26 +618,45 @@ def _attention(rt: Runtime, interview_id: int, why: str, now: dt.datetime) -> Ac
     return Action(interview_id, "release", "needs_attention", why)
 
 
+def _publication_retries(s: Session, now: dt.datetime) -> Sequence[Any]:
+    """The retries waiting in interviews on their way out: when, which platform, title."""
+    return s.execute(
+        select(Publication.next_attempt_at, Publication.platform, Interview.title)
+        .join(Interview).where(
+            Interview.state.in_([State.STAGING.value, State.STAGED.value,
+                                 State.RELEASED.value]),
+            Publication.next_attempt_at > now)).all()
+
+
+def _released(s: Session) -> Sequence[Any]:
+    return s.execute(select(Interview.title, Interview.slot_at, Interview.schedule)
+                     .where(Interview.state == State.RELEASED.value)).all()
+
+
+def _staged_ahead(s: Session, now: dt.datetime) -> Sequence[Any]:
+    return s.execute(select(Interview.title, Interview.slot_at).where(
+        Interview.state == State.STAGED.value, Interview.slot_at > now)).all()
+
+
 def next_event(rt: Runtime, now: dt.datetime, queue: WakeQueue | None = None
                ) -> tuple[dt.datetime, str] | None:
     """(when, what) of the next thing due, e.g. 'stage "Intervista" (slot …)'."""
+    from publisher.pipeline import correct
+
     candidates: list[tuple[dt.datetime, str]] = []
-    entries = (queue or WakeQueue(rt, now, RunReport(now))).plan(
-        longest_lead(rt) + NEXT_AHEAD, quota=True)
+    queue = queue or WakeQueue(rt, now, RunReport(now))
+    entries = queue.plan(longest_lead(rt) + NEXT_AHEAD, quota=True)
     with rt.transaction() as s:
-        retries = s.execute(
-            select(Publication.next_attempt_at, Publication.platform, Interview.title)
-            .join(Interview).where(
-                Interview.state.in_([State.STAGING.value, State.STAGED.value,
-                                     State.RELEASED.value]),
-                Publication.next_attempt_at > now)).all()
-        released = s.execute(select(Interview.title, Interview.slot_at, Interview.schedule)
-                             .where(Interview.state == State.RELEASED.value)).all()
-        staged = s.execute(select(Interview.title, Interview.slot_at).where(
-            Interview.state == State.STAGED.value, Interview.slot_at > now)).all()
-        decoration = waiting_decorations.next_retry(s, now)
-        waits = _video_waits(s, now)
+        census = queue.census(s)
+        in_flight = census.has(State.STAGING, State.STAGED, State.RELEASED)
+        retries = _publication_retries(s, now) if in_flight else []
+        released = _released(s) if census.has(State.RELEASED) else []
+        staged = _staged_ahead(s, now) if census.has(State.STAGED) else []
+        decoration = (waiting_decorations.next_retry(s, now)
+                      if census.has(*AFTER_STAGING) else None)
+        waits = _video_waits(s, now) if census.has(State.QUEUED) else {}
         fact = authorisation.get(s)
+        correction = correct.next_retry(s, now) if census.open_corrections else None
     # Waiting for `publisher auth youtube`: the next look is then (or when the token file
     # changes, which the daemon sees at its next wake).
     gate = (None if authorisation.may_try(fact, now, authorisation.token_stamp(rt))
@@ -571,9 +681,6 @@ def next_event(rt: Runtime, now: dt.datetime, queue: WakeQueue | None = None
     candidates += [(r.slot_at, f'release "{r.title}"') for r in staged if r.slot_at]
     if decoration is not None:
         candidates.append((decoration[0], f'finish the YouTube decorations of "{decoration[1]}"'))
-    from publisher.pipeline.correct import next_retry
-
-    correction = next_retry(rt, now)
     if correction is not None:
         candidates.append((correction, "try a waiting correction for YouTube again"))
     return min(candidates, key=lambda c: c[0]) if candidates else None

@@ -18,10 +18,15 @@ def get(session: Session, key: str) -> dict[str, Any]:
 
 
 def put(session: Session, key: str, value: dict[str, Any], at: dt.datetime) -> None:
-    from publisher.store.upsert import upsert
-
     row = session.get(RuntimeState, (require_programme(session), key))
     if row is not None and row.value == value:
         return
+    replace(session, key, value, at)
+
+
+def replace(session: Session, key: str, value: dict[str, Any], at: dt.datetime) -> None:
+    """`put` without looking first (the caller knows the value changed)."""
+    from publisher.store.upsert import upsert
+
     upsert(session, RuntimeState, {"key": key}, {"value": value, "updated_at": at})
     session.expire_all()

@@ -451,32 +451,33 @@ def _finish_republish(rt: Runtime, interview_id: int) -> RepublishReport:
 
 # ---- the daemon's tick -----------------------------------------------------------------------
 
-def withdrawals_due(rt: Runtime, now: dt.datetime) -> list[int]:
+def withdrawals_due(session: Session, now: dt.datetime) -> list[int]:
     """Withdrawn interviews with something left to do now: a withdrawal's or republishing's
     video step not done (and not waiting), a post still out (done) or due to be deleted
     again."""
-    with rt.transaction() as s:
-        ids = s.scalars(select(Interview.id).where(
-            Interview.state == State.WITHDRAWN.value).order_by(Interview.id)).all()
-        due: list[int] = []
-        for interview_id in ids:
-            steps = [p for p in (_latest(s, interview_id, Step.WITHDRAWAL),
-                                 _latest(s, interview_id, Step.REPUBLISH)) if p is not None]
-            video = any(p.state in (_P.PENDING.value, _P.IN_FLIGHT.value)
-                        and (p.next_attempt_at is None or p.next_attempt_at <= now)
-                        for p in steps)
-            posts = any(p.state == _P.DONE.value or p.next_attempt_at is None
-                        or p.next_attempt_at <= now
-                        for p in _posts(s, interview_id, _P.DONE, _P.DELETING))
-            if video or posts:
-                due.append(interview_id)
+    ids = session.scalars(select(Interview.id).where(
+        Interview.state == State.WITHDRAWN.value).order_by(Interview.id)).all()
+    due: list[int] = []
+    for interview_id in ids:
+        steps = [p for p in (_latest(session, interview_id, Step.WITHDRAWAL),
+                             _latest(session, interview_id, Step.REPUBLISH)) if p is not None]
+        video = any(p.state in (_P.PENDING.value, _P.IN_FLIGHT.value)
+                    and (p.next_attempt_at is None or p.next_attempt_at <= now)
+                    for p in steps)
+        posts = any(p.state == _P.DONE.value or p.next_attempt_at is None
+                    or p.next_attempt_at <= now
+                    for p in _posts(session, interview_id, _P.DONE, _P.DELETING))
+        if video or posts:
+            due.append(interview_id)
     return due
 
 
 def resume_due(rt: Runtime, now: dt.datetime) -> list[WithdrawReport | RepublishReport]:
     """Finish every withdrawal (or republishing) a crash or a passing failure left behind."""
     out: list[WithdrawReport | RepublishReport] = []
-    for interview_id in withdrawals_due(rt, now):
+    with rt.transaction() as s:
+        due = withdrawals_due(s, now)
+    for interview_id in due:
         r = resume_one(rt, interview_id)
         if r is not None:
             out.append(r)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from publisher.errors import DatabaseError, InputError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import Session
 
 
 class ProgrammeNotRegistered(DatabaseError):
@@ -102,14 +103,18 @@ class ProgrammeRow:
 def is_paused(engine: Engine, programme_id: int) -> bool:
     """Whether the programme is paused now (read each time: a pause reaches a running
     daemon at its next wake-up)."""
+    with engine.connect() as conn:
+        return programme_paused(conn, programme_id)
+
+
+def programme_paused(reader: Connection | Session, programme_id: int) -> bool:
+    """`is_paused`, read on a connection or in a session already open."""
     from sqlalchemy import select
 
     from publisher.store.models import Programme, ProgrammeState
 
-    with engine.connect() as conn:
-        state = conn.execute(select(Programme.state)
-                             .where(Programme.id == programme_id)).scalar()
-    return state == ProgrammeState.PAUSED.value
+    state = reader.scalar(select(Programme.state).where(Programme.id == programme_id))
+    return bool(state == ProgrammeState.PAUSED.value)
 
 
 def list_programmes(engine: Engine, now: dt.datetime) -> list[ProgrammeRow]:

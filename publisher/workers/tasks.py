@@ -170,7 +170,6 @@ def decide(deployment: Deployment, programme_id: int) -> tuple[list[str], list[W
     It also says when the tick plans the programme next (store/plan_gate.py): at the next
     tick when it found work (its steps change what is due), else at the programme's next
     event, or after the safety sweep. Its own writes do not count as a change (`wakes`)."""
-    from publisher.pipeline.chores import chores_due
     from publisher.store.plan_gate import begin_plan, end_plan
 
     rt = deployment.runtime(programme_id)
@@ -185,10 +184,7 @@ def decide(deployment: Deployment, programme_id: int) -> tuple[list[str], list[W
         note_ledger(rt)
         queue = WakeQueue(rt, now, RunReport(now))
         missed = report_missed(rt, now, DEFAULT_GRACE, queue)
-        # The chores are always "due" to run_due (they know themselves whether their day
-        # came); a plan defers them only when it did, else it would never sleep.
-        work = [piece for piece in due_work(rt, now, queue=queue)
-                if piece.kind != WorkKind.CHORES or chores_due(rt, now)]
+        work = due_work(rt, now, queue=queue)
         wake = next_wake(rt, now, queue, work, mark)
     finally:
         with rt.engine.begin() as conn:
