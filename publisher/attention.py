@@ -28,6 +28,7 @@ from publisher.store.models import Interview, Publication, PublicationState, Sta
 from publisher.store.types import utcnow
 
 if TYPE_CHECKING:
+    from publisher.platforms.base import CrossPoster
     from publisher.queue import Context
 
 _YOUTUBE_ID = re.compile(r"(?:v=|youtu\.be/|/shorts/)([A-Za-z0-9_-]{11})")
@@ -122,8 +123,11 @@ def retry(session: Session, ctx: Context, interview_id: int, platform: str | Non
     return f"interview {interview_id} will be posted to {platform} again at once"
 
 
-def resolve(session: Session, ctx: Context, interview_id: int, platform: str, url: str) -> str:
-    """Record a post the organizer found by hand: it exists, at this URL; never re-sent."""
+def resolve(session: Session, ctx: Context, interview_id: int, platform: str, url: str,
+            poster: CrossPoster | None = None) -> str:
+    """Record a post the organizer found by hand: it exists, at this URL; never re-sent.
+    `poster`: the platform's adapter as configured, which also refuses an address on another
+    server than the account's (Mastodon); without it only the address's shape is checked."""
     if not url.startswith(("https://", "http://")):
         raise InputError(f"--url: expected the post's address (https://…), found {url!r}")
     item = _item(session, interview_id)
@@ -134,7 +138,7 @@ def resolve(session: Session, ctx: Context, interview_id: int, platform: str, ur
             raise InputError(f"--url: not a YouTube video address: {url!r}")
         remote = match.group(1)
     else:
-        remote = _post_id(platform, url)
+        remote = _post_id(platform, url, poster)
     set_publication(pub, PublicationState.DONE, url=url, remote_id=remote, last_error=None,
                     next_attempt_at=None)
     if platform == "youtube":
@@ -145,15 +149,19 @@ def resolve(session: Session, ctx: Context, interview_id: int, platform: str, ur
     return f"recorded: interview {interview_id} is on {platform} at {url}"
 
 
-def _post_id(platform: str, url: str) -> str:
+def _post_id(platform: str, url: str, poster: CrossPoster | None) -> str:
     """The id the platform's API takes for the post at `url`: recorded instead of the
     address, so a later withdrawal, edit or replacement acts on the post itself."""
-    from publisher.platforms.base import NotAPostUrl
+    from publisher.platforms.base import ForeignPostUrl, NotAPostUrl
     from publisher.platforms.spec import get
 
     spec = get(platform)
     try:
+        if poster is not None:
+            return poster.own_post_id(url)
         return spec.adapter_class().post_id_from_url(url)
+    except ForeignPostUrl as exc:
+        raise InputError(f"--url: {exc}") from None
     except NotAPostUrl:
         raise InputError(f"--url: {url!r} is not the address of a {spec.label} post "
                          f"(expected {spec.post_url_shape})") from None

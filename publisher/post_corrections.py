@@ -20,7 +20,7 @@ text; one being sent right now (in flight) is left alone and a new one is opened
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -181,32 +181,46 @@ def _merge(session: Session, interview_id: int, platform: str, old: str,
     return found
 
 
+#: The journal entries after which the post out is not the one an earlier correction was
+#: about: the cross-post sent it (a replacement too) or found it after a lost answer, with
+#: the text rendered then; or the post was deleted (what is out later went out later). Not
+#: a resolve: it records the post out there, whose text it does not change.
+_NEW_POST = frozenset({EventKind.POSTED.value, EventKind.POST_FOUND.value,
+                       EventKind.POST_DELETED.value, EventKind.POST_DELETED_BY_HAND.value})
+
+
 def kept_posts(session: Session, config: Config, schedules: dict[str, Schedule],
                item: Interview) -> dict[str, tuple[str, str]]:
     """The posts out on platforms that cannot edit whose text a correction changed since
-    they went out: platform → (what the post says, what it would say now)."""
+    they went out: platform → (what the post says, what it would say now).
+
+    "Since" in the journal's order (`_NEW_POST`), not by time: the entries of a run are on
+    its clock (a rehearsal's), the CLI's on the wall clock; and a later `resolve` of the
+    same post moves both the record's `updated_at` and its `went_out_at`."""
     from publisher.platform_limits import known
     from publisher.platforms.spec import get
 
     out = {p: pub for p, pub in posts_out(session, item.id).items() if not get(p).can_edit}
     if not out:
         return {}
+    first: dict[str, dict[str, Any]] = {}  # the oldest correction of the post out
+    for kind, detail in session.execute(select(Event.kind, Event.detail).where(
+            Event.interview_id == item.id,
+            Event.kind.in_([*_NEW_POST, EventKind.CORRECTION_RECORDED.value]))
+            .order_by(Event.id)):
+        platform = str((detail or {}).get("platform"))
+        if platform not in out:
+            continue
+        if kind in _NEW_POST:
+            first.pop(platform, None)  # an edit before this post went out: the post has it
+        else:
+            first.setdefault(platform, detail)
     link = video_link(session, item.id)
     limits = known(session)
     found: dict[str, tuple[str, str]] = {}
-    for event in session.scalars(select(Event).where(
-            Event.interview_id == item.id,
-            Event.kind == EventKind.CORRECTION_RECORDED.value).order_by(Event.id)):
-        detail = event.detail or {}
-        platform = detail.get("platform")
-        pub = out.get(str(platform))
-        if platform is None or pub is None or platform in found:
-            continue
-        if pub.updated_at is not None and event.at < pub.updated_at:
-            continue  # an edit before this post went out: the post has it
+    for platform, detail in first.items():
         posted = str(((detail.get("changes") or {}).get(POST_FIELD) or {}).get("old") or "")
-        now = post_text(config, schedules, item, str(platform), link,
-                        limits.get(str(platform))).text
+        now = post_text(config, schedules, item, platform, link, limits.get(platform)).text
         if posted and posted != now:
-            found[str(platform)] = (posted, now)
+            found[platform] = (posted, now)
     return found

@@ -20,6 +20,7 @@ import publisher.pipeline.correct_posts as correct_posts
 import publisher.pipeline.crosspost as crosspost
 import publisher.pipeline.replace_posts as replace_posts
 from publisher.pipeline.correct_posts import sync_posts
+from publisher.post_corrections import kept_posts, posts_out
 from publisher.sandbox.platforms import SandboxPlatforms, post_text
 from publisher.store.db import make_engine
 from publisher.store.models import Interview, Publication
@@ -182,6 +183,54 @@ def test_a_post_recorded_by_hand_is_replaced_for_real(
     assert len(fake.deleted) == 1
     if platform == "x":
         assert [p.id for p in fake.deleted] == [old_id]
+
+
+
+@pytest.mark.parametrize("platform", ["x", "bluesky"])
+def test_a_kept_post_is_still_told_after_it_is_resolved_by_hand(
+        world: tuple[HomeFixture, SandboxPlatforms], platform: str) -> None:
+    """The post went out, a correction changed its text, then the organizer recorded the
+    same post by hand (`resolve --url`, a write to its record): it still says the old text,
+    and `sync --dry-run` and `preview` still say so."""
+    home, platforms = world
+    _, old_id, _ = _record(home, platform)
+    assert old_id
+    if platform == "x":
+        url = f"https://x.com/{platforms.x.username}/status/{old_id}?s=20"
+    else:
+        url = (f"https://bsky.app/profile/{platforms.bluesky.account.handle}/post/"
+               f"{old_id.rsplit('/', 1)[1]}")
+    home.ok("resolve", 1, "--platform", platform, "--url", url)
+    label = {"x": "X", "bluesky": "Bluesky"}[platform]
+
+    dry = json.loads(home.ok("sync", 1, "--dry-run", "--json").stdout)
+    kept = {p["platform"]: p for p in dry["posts"] if p["outcome"] == "kept"}
+    assert platform in kept, dry["posts"]
+    assert TITLE in kept[platform]["old"] and NEW_TITLE in kept[platform]["new"]
+    assert f"{label}: the post stays as it was" in home.ok("preview", 1).stdout
+    assert TITLE in post_text(_posts(platforms, platform)[0])
+
+
+
+def test_a_post_deleted_then_recorded_by_hand_is_not_told_as_kept(
+        world: tuple[HomeFixture, SandboxPlatforms], clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A correction is about the post out when it was recorded: once that post is deleted
+    (here by a replacement whose new post was refused), the post the organizer then makes
+    by hand and records with `resolve` is another one."""
+    home, platforms = world
+    platforms.x.fail_next_post(403, after_storing=False)
+    home.run("sync", 1, "--replace", "x")
+    assert _posts(platforms, "x") == [] and _record(home, "x")[0] == "needs_attention"
+    home.ok("resolve", 1, "--platform", "x", "--url",
+            f"https://x.com/{platforms.x.username}/status/1999999999999999999")
+    rt = runtime(home, monkeypatch, clock)
+    with rt.transaction() as s:
+        item = s.get(Interview, 1)
+        assert item is not None
+        _ = (item.speakers, item.localizations)
+        assert "x" in posts_out(s, 1)
+        assert set(kept_posts(s, rt.config, rt.schedules, item)) == {"bluesky"}
 
 
 # ---- a death at every point ----------------------------------------------------------------

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from publisher.platforms.base import ForeignPostUrl
+from publisher.platforms.mastodon import MastodonPoster
 from publisher.platforms.spec import get
 from publisher.sandbox.platforms import SandboxPlatforms
 from publisher.store.db import make_engine
@@ -187,3 +189,47 @@ def test_a_record_that_kept_the_address_is_withdrawn_for_real(
     home.ok("withdraw", 1, "--reason", REASON)
     assert posts(platforms, platform) == [], platform
     assert len(platforms.by_name[platform].deleted) == 1
+
+
+def test_a_mastodon_status_on_another_server_is_refused(
+        sqlite_home: HomeFixture, media: Media, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A status address names its server, and its id is that server's: one on another
+    server than the account's is refused, naming the field, the value and the server
+    expected, and nothing is written; one on the account's server is recorded."""
+    with published_world(sqlite_home, media, clock, monkeypatch, ("mastodon",)) as (home, _):
+        remote_id, url = _record(home, "mastodon")
+        assert url and remote_id
+        ours = url.split("/")[2]  # the fake's host:port, the API root publisher talks to
+        configured = "mastodon.sandbox"  # the credentials' api_base_url
+        before = home.snapshot()
+        for foreign in (f"https://mastodon.social/@studiaperti/{remote_id}",
+                        f"https://mastodon.social/users/studiaperti/statuses/{remote_id}",
+                        f"http://127.0.0.1:1/@studiaperti/{remote_id}"):
+            refused = home.run("resolve", 1, "--platform", "mastodon", "--url", foreign)
+            assert refused.exit_code != 0, foreign
+            said = " ".join(refused.output.split())
+            assert "--url" in said and repr(foreign) in said, said
+            assert f"a status on {foreign.split('/')[2]}, not on the account's server" in said
+            assert configured in said and ours in said, said
+            assert home.snapshot() == before, foreign
+
+        on_ours = f"https://{configured.upper()}:443/@studiaperti/{remote_id}"
+        home.ok("resolve", 1, "--platform", "mastodon", "--url", on_ours)
+        assert _record(home, "mastodon") == (remote_id, on_ours)
+        home.ok("resolve", 1, "--platform", "mastodon", "--url", url)
+        assert _record(home, "mastodon") == (remote_id, url)
+
+
+def test_a_mastodon_address_is_checked_against_the_configured_instance() -> None:
+    """No API root winning over it: the instance of `api_base_url` is the one expected."""
+    poster = MastodonPoster({"api_base_url": "https://social.studiaperti.it/",
+                             "access_token": "token"})
+    poster.api_root = "https://social.studiaperti.it/"  # whatever the environment says
+    assert poster.own_post_id("https://Social.StudiAperti.it/@studi/1123") == "1123"
+    with pytest.raises(ForeignPostUrl) as refused:
+        poster.own_post_id("https://mastodon.social/@studi/1123")
+    assert str(refused.value) == (
+        "'https://mastodon.social/@studi/1123' is a status on mastodon.social, not on the "
+        "account's server: expected an address on social.studiaperti.it (`api_base_url` in "
+        "the [mastodon] credentials), like https://social.studiaperti.it/@NAME/NUMBER")

@@ -18,8 +18,9 @@ edit never raises `UnknownOutcome`; a post deleted by hand, or not ours, raises 
 
 A post an organizer found by hand (`publisher resolve ID --platform P --url URL`) is recorded
 with the id the platform's API takes, read from its address by `post_id_from_url` (the
-shapes it takes are the spec's `post_url_shape`); `edit` and `delete` also take such an
-address where a record from before kept one instead of the id (`post_id`).
+shapes it takes are the spec's `post_url_shape`; `own_post_id` also refuses an address on
+another server than the account's); `edit` and `delete` also take such an address where a
+record from before kept one instead of the id (`post_id`).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ from publisher.platforms.errors import PermanentError, PlatformError, TransientE
 if TYPE_CHECKING:
     from publisher.platforms.spec import TextRule
 
-__all__ = ["CannotCheck", "CannotDelete", "CrossPoster", "NotAPostUrl", "PostContent",
-           "PostGone", "Posted", "UnknownOutcome", "is_placeholder"]
+__all__ = ["CannotCheck", "CannotDelete", "CrossPoster", "ForeignPostUrl", "NotAPostUrl",
+           "PostContent", "PostGone", "Posted", "UnknownOutcome", "is_placeholder"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,12 @@ class NotAPostUrl(ValueError):
     """An address that is not one of this platform's post addresses."""
 
 
+class ForeignPostUrl(NotAPostUrl):
+    """A post address of the platform's shape, but on another server than the account's
+    (Mastodon): its id there is not the id of any post of ours. The message names the
+    address, the server it is on and the one expected."""
+
+
 class CrossPoster(abc.ABC):
     """Base of one platform's adapter. Its facts (label, credential keys, limits, API root)
     come from the platform's spec (publisher/platforms/spec.py)."""
@@ -108,6 +115,11 @@ class CrossPoster(abc.ABC):
         """The id this platform's API takes for the post at `url` (its address as people
         see it); `NotAPostUrl` when `url` is not one of the platform's post addresses."""
         raise NotAPostUrl(f"{cls.name} posts cannot be recorded by their address")
+
+    def own_post_id(self, url: str) -> str:
+        """`post_id_from_url` for a post of this account: where an address names the server
+        (Mastodon), one on another server than the configured one raises ForeignPostUrl."""
+        return self.post_id_from_url(url)
 
     def post_id(self, remote_id: str) -> str:
         """The id to send for a recorded post: `remote_id`, or, for a record that kept the

@@ -42,10 +42,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 from publisher.platforms.base import (
     CannotCheck,
     CrossPoster,
+    ForeignPostUrl,
     NotAPostUrl,
     PostContent,
     Posted,
@@ -150,6 +152,21 @@ def _parse_reset(value: str) -> dt.datetime | None:
 #: A status's address on its own server: `/@NAME/ID` or `/users/NAME/statuses/ID`.
 _STATUS_URL = re.compile(r"^https?://[^/@\s?#]+/(?:@[\w.-]+|users/[\w.-]+/statuses)/(\d{1,20})"
                          r"/?(?:[?#].*)?$")
+
+
+def _host(url: str) -> str | None:
+    """The server an address names: its host in lower case, with its port unless the
+    default one (a status's address and the API root name the same server alike)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    host = parts.hostname.rstrip(".")
+    return host if port in (None, 80, 443) else f"{host}:{port}"
+
 
 class MastodonPoster(CrossPoster):
     """Posts to one Mastodon account. Credentials: ``api_base_url`` (the instance; the
@@ -295,6 +312,33 @@ class MastodonPoster(CrossPoster):
         if found is None:
             raise NotAPostUrl(f"not a Mastodon status address: {url!r}")
         return found.group(1)
+
+    def own_post_id(self, url: str) -> str:
+        """`post_id_from_url` for a status on the account's own server: the host of the
+        configured instance (`api_base_url`), or of the root publisher talks to when another
+        one wins over it (publisher.toml's `api_root`, PUBLISHER_MASTODON_API_ROOT: a proxy,
+        the sandbox). A status on another server has another server's id: ForeignPostUrl.
+
+        Only the API's address is known (no request is made): a status's address is on the
+        server's web domain (Mastodon's WEB_DOMAIN, not the LOCAL_DOMAIN of its handles),
+        which serves the API too in the usual set-up; the refusal names the host expected."""
+        remote_id = self.post_id_from_url(url)
+        configured = self.settings.get("api_base_url")
+        instance = None if is_placeholder(configured) else _host(str(configured))
+        ours: dict[str, str] = {}  # host → where it is configured, the instance first
+        if instance:
+            ours[instance] = f"`api_base_url` in the [{self.name}] credentials"
+        root = _host(self.api_root or "")
+        if root and root not in ours:
+            ours[root] = "the API root publisher talks to"
+        found = _host(url)
+        if ours and found not in ours:
+            expected = ", or ".join(f"{host} ({why})" for host, why in ours.items())
+            raise ForeignPostUrl(
+                f"{url.strip()!r} is a status on {found}, not on the account's server: "
+                f"expected an address on {expected}, like https://{next(iter(ours))}/@NAME/"
+                "NUMBER")
+        return remote_id
 
     def edit(self, remote_id: str, post: PostContent) -> None:
         """``PUT /api/v1/statuses/:id`` (Mastodon.py's ``status_update``) with the new text.

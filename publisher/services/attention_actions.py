@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from publisher.app import App
+    from publisher.platforms.base import CrossPoster
 
 
 class AttentionAction(enum.StrEnum):
@@ -36,4 +37,19 @@ def apply(app: App, action: AttentionAction, interview_id: int, actor: str, *,
             raise InputError(f"{action.value}: which platform? (--platform)")
         if action is AttentionAction.SKIP:
             return attention.skip(session, ctx, interview_id, platform)
-        return attention.resolve(session, ctx, interview_id, platform, url.strip())
+        return attention.resolve(session, ctx, interview_id, platform, url.strip(),
+                                 _poster(app, platform))
+
+
+def _poster(app: App, platform: str) -> CrossPoster | None:
+    """The platform's adapter as the pipeline builds it (credentials, API root, options),
+    to check a post's address against the account's server; it sends nothing. None for
+    YouTube and a name no platform has (refused by `resolve` with the list)."""
+    from publisher.platforms.spec import get, names
+
+    if platform == "youtube" or platform not in names():
+        return None
+    return get(platform).adapter_class()(
+        app.credentials.section(platform), api_root=app.config.api_root(platform),
+        timeout=float(app.config.youtube.timeout_s), state_dir=app.home.path,
+        **app.config.adapter_options(platform))
