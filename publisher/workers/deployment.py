@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from publisher.pipeline.runtime import Runtime
+
+
+#: How many programmes' Apps (configuration, schedules, credentials: about 20 KiB each) a
+#: worker keeps: the least recently served beyond it is dropped, and read again from its
+#: home at its next job. A worker's memory stays bounded however many programmes it serves.
+KEPT_APPS = 1000
 
 
 def home_stamp(home: Home) -> str:
@@ -43,11 +50,14 @@ class Deployment:
     """The programmes of one database, as a worker serves them."""
 
     def __init__(self, home: Home, *,
-                 prepare: Callable[[Runtime], None] | None = None) -> None:
+                 prepare: Callable[[Runtime], None] | None = None,
+                 kept_apps: int = KEPT_APPS) -> None:
         self.home = home
         self.database_url = home.database_url
         self._prepare = prepare  # tests: a controlled clock, the loopback platforms
-        self._apps: dict[int, tuple[App, str]] = {}  # and the stamp of the files it read
+        # Each App with the stamp of the files it read; the most recently served last.
+        self._apps: OrderedDict[int, tuple[App, str]] = OrderedDict()
+        self._kept_apps = max(1, kept_apps)
         self._own_app: App | None = None
         self._lock = threading.Lock()  # jobs run in threads; an App loads itself once
 
@@ -109,6 +119,8 @@ class Deployment:
         home files changed (`home_stamp`)."""
         with self._lock:
             loaded = self._apps.get(programme_id)
+            if loaded is not None:
+                self._apps.move_to_end(programme_id)
         if loaded is None or loaded[1] != home_stamp(loaded[0].home):
             home = self.home_of(programme_id) if loaded is None else loaded[0].home
             stamp = home_stamp(home)  # before reading the files: a change meanwhile is seen
@@ -120,6 +132,10 @@ class Deployment:
                     loaded = self._apps.setdefault(programme_id, made)
                 else:
                     loaded = self._apps[programme_id] = made
+                self._apps.move_to_end(programme_id)
+                while len(self._apps) > self._kept_apps:
+                    # Not closed: a job may still use it, and its engine is the worker's.
+                    self._apps.popitem(last=False)
         app = loaded[0]
         with self._lock:
             rt = app.runtime("worker")
@@ -128,10 +144,16 @@ class Deployment:
         return rt
 
     def loaded_stamp(self, programme_id: int) -> str | None:
-        """The stamp of the home files the programme's App read (None: not loaded yet)."""
+        """The stamp of the home files the programme's App read (None: not loaded, or
+        dropped since)."""
         with self._lock:
             loaded = self._apps.get(programme_id)
         return loaded[1] if loaded is not None else None
+
+    def kept_programmes(self) -> list[int]:
+        """The programmes whose App this worker keeps, the least recently served first."""
+        with self._lock:
+            return list(self._apps)
 
     def close(self) -> None:
         for app, _stamp in self._apps.values():
