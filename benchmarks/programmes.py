@@ -30,6 +30,11 @@ replay    The database work of one whole tick: every SELECT the sample's warm pl
 plans     At the largest size: EXPLAIN of every distinct statement of one programme's tick,
           plan and due steps (release), checked: a scan of a programme's table must use an
           index whose first column is programme_id (`--explain-out` writes them as text).
+release   At each size: `--releases` programmes (default 100, spread over the ids) have their
+          staged interview's slot one second ago, the others wait for their next event,
+          their home files unchanged; a tick is deferred and `--release-workers` processes
+          (default 2) drain the queues. Slot to release as below: it should not grow with
+          the programmes that wait.
 workers   At `--workers-size` programmes: every programme's staged interview gets a slot one
           second ago; a tick is deferred and K processes (benchmarks/programmes_worker.py,
           `--concurrency` jobs each) drain the queues (plans, then releases); for K in
