@@ -348,8 +348,10 @@ class Page:
         self.driver.execute_script("arguments[0].focus()", had_focus)  # as the page left it
         for v in found.violations:
             if v["impact"] not in FAILING_IMPACTS:
-                warnings.warn(f"{found.url}: axe {v['impact']}: {v['id']} ({v['help']})",
-                              stacklevel=2)
+                where = ", ".join(str(t) for n in v.get("nodes", [])[:3]
+                                  for t in n.get("target", []))
+                warnings.warn(f"{found.url}: axe {v['impact']}: {v['id']} ({v['help']})"
+                              + (f" at {where}" if where else ""), stacklevel=2)
         failures = found.failures()
         assert not failures, f"{found.url}:\n" + "\n".join(failures)
         return found
