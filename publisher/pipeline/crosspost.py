@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +32,11 @@ from publisher.schedules import Schedule, find_schedule
 from publisher.store.models import Interview, Publication, PublicationState, State
 from publisher.text.posts import render_post
 
+if TYPE_CHECKING:
+    from publisher.config import Config
+    from publisher.credentials import Credentials
+    from publisher.home import Home
+
 log = logging.getLogger(__name__)
 
 PosterFactory = Callable[[Runtime, str], CrossPoster]
@@ -46,12 +52,19 @@ class PostOutcome:
 
 
 def default_poster_factory(rt: Runtime, platform: str) -> CrossPoster:
+    return build_poster(rt.home, rt.config, rt.credentials, platform)
+
+
+def build_poster(home: Home, config: Config, credentials: Credentials,
+                 platform: str) -> CrossPoster:
+    """The platform's adapter as the home configures it (credentials, API root, options);
+    building it sends nothing."""
     from publisher.platforms.spec import get
 
     cls = get(platform).adapter_class()
-    return cls(rt.credentials.section(platform), api_root=rt.config.api_root(platform),
-               timeout=float(rt.config.youtube.timeout_s), state_dir=rt.home.path,
-               **rt.config.adapter_options(platform))
+    return cls(credentials.section(platform), api_root=config.api_root(platform),
+               timeout=float(config.youtube.timeout_s), state_dir=home.path,
+               **config.adapter_options(platform))
 
 
 def _schedule(rt: Runtime, item: Interview) -> Schedule | None:

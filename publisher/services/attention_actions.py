@@ -42,14 +42,12 @@ def apply(app: App, action: AttentionAction, interview_id: int, actor: str, *,
 
 
 def _poster(app: App, platform: str) -> CrossPoster | None:
-    """The platform's adapter as the pipeline builds it (credentials, API root, options),
-    to check a post's address against the account's server; it sends nothing. None for
-    YouTube and a name no platform has (refused by `resolve` with the list)."""
-    from publisher.platforms.spec import get, names
+    """The platform's adapter as the pipeline builds it, to check a post's address against
+    the account's server. None for YouTube and a name no platform has (refused by `resolve`
+    with the list)."""
+    from publisher.pipeline.crosspost import build_poster
+    from publisher.platforms.spec import names
 
     if platform == "youtube" or platform not in names():
         return None
-    return get(platform).adapter_class()(
-        app.credentials.section(platform), api_root=app.config.api_root(platform),
-        timeout=float(app.config.youtube.timeout_s), state_dir=app.home.path,
-        **app.config.adapter_options(platform))
+    return build_poster(app.home, app.config, app.credentials, platform)
