@@ -138,10 +138,14 @@ def test_the_weekly_digest_counts_quota_and_warns_of_an_expiring_authorisation(
         assert "Testing" in digests[0]
         week_later = dt.datetime.fromisoformat(plan["upload_at"]) + dt.timedelta(days=8)
         run_at(week_later.isoformat())
+        # A clock set back before the grant was first seen: never a negative age.
+        weeks_before = dt.datetime.fromisoformat(plan["upload_at"]) - dt.timedelta(days=15)
+        run_at(weeks_before.isoformat())
     digests = [m["message"] for m in receiver.received
                if m["title"] == "publisher: Weekly digest"]
-    assert len(digests) == 2
+    assert len(digests) == 3
     assert "granted 8 day(s) ago" in digests[1] and "Testing" not in digests[1]
+    assert "granted 0 day(s) ago" in digests[2] and "granted -" not in digests[2]
     engine_rows = sqlite_home.snapshot()["runtime_state"]
     token = json.loads((sqlite_home.path / "youtube-token.json").read_text())["refresh_token"]
     assert token not in repr(engine_rows)  # a fingerprint, never the token

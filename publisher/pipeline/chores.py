@@ -99,7 +99,10 @@ def track_youtube_grant(rt: Runtime, now: dt.datetime) -> dt.date | None:
     fingerprint = hashlib.sha256(str(token).encode()).hexdigest()[:16]
     with rt.transaction() as s:
         grant = state.get(s, "youtube_grant")
-        if grant.get("fingerprint") != fingerprint:
+        # A first sight later than today (a rehearsal's clock ran ahead, or this computer's
+        # was set back) would make the grant's age negative: seen first today, then.
+        if grant.get("fingerprint") != fingerprint \
+                or grant.get("first_seen", "") > now.date().isoformat():
             grant = {"fingerprint": fingerprint, "first_seen": now.date().isoformat()}
             state.put(s, "youtube_grant", grant, now)
     return dt.date.fromisoformat(grant["first_seen"])
